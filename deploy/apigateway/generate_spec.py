@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Emit the API Gateway deployment specification (the `ApiSpecification` JSON) for the function.
+
+This is the single source of the spec: the OCI CLI (`--specification file://spec.json`), the deploy
+script and the Terraform stack all consume its output, so no one hand-edits function OCIDs into JSON.
+Standard library only, so it runs in Cloud Shell or CI without the `oci` package.
+
+    python deploy/apigateway/generate_spec.py --function-id ocid1.fnfunc... --auth none > spec.json
+    python deploy/apigateway/generate_spec.py --terraform-template --auth jwt --jwks-uri ... \
+        --issuer ... --audience ... > my-spec.json.tftpl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+AUTH_MODES = ("none", "jwt", "authorizer", "usage-plan")
+"""none: private network only; jwt: identity-domain JWKS; authorizer: API key checked by a function;
+usage-plan: API key = a subscriber's client token, with per-client quotas."""
+
+ROUTES: tuple[tuple[str, str], ...] = (
+    ("POST", "/chat"),
+    ("POST", "/v1/chat/completions"),
+    ("POST", "/v1/embeddings"),
+    ("GET", "/v1/models"),
+)
+"""(method, path) pairs the function serves; the deployment's path prefix (e.g. /genai) comes before them."""
+
+TERRAFORM_FUNCTION_ID = "${function_id}"
+"""Placeholder Terraform's templatefile() replaces with the function it creates."""
+
+EXAMPLE_FUNCTION_ID = "ocid1.fnfunc.oc1..example"
+API_KEY_HEADER = "X-Api-Key"
+LOG_LEVELS = ("INFO", "WARN", "ERROR")
+RATE_KEYS = ("CLIENT_IP", "TOTAL")
+
+
+@dataclass(frozen=True)
+class SpecOptions:
+    """Everything a user may choose; defaults are the safe, documented ones."""
+
+    function_id: str
+    auth: str = "none"
+    jwks_uri: str = ""
+    issuers: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()
+    authorizer_function_id: str = ""
+    rate_limit: int = 10
+    rate_key: str = "CLIENT_IP"
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    log_level: str = "WARN"
+    body_validation: bool = True
+
+
+class SpecError(ValueError):
+    """A combination of options that would give a deployment the gateway rejects or that is unsafe."""
+
+
+def _check(options: SpecOptions) -> None:
+    """Fail at generation time rather than at `deployment create` time."""
+    if not options.function_id:
+        raise SpecError("--function-id is required (or --terraform-template)")
+    if options.auth not in AUTH_MODES:
+        raise SpecError(f"--auth must be one of {', '.join(AUTH_MODES)}")
+    if options.auth == "jwt" and not (options.jwks_uri and options.issuers and options.audiences):
+        raise SpecError("--auth jwt needs --jwks-uri, at least one --issuer and at least one --audience")
+    if options.auth == "jwt" and not options.jwks_uri.startswith("https://"):
+        raise SpecError("--jwks-uri must be an https:// URL")
+    if options.auth == "authorizer" and not options.authorizer_function_id:
+        raise SpecError("--auth authorizer needs --authorizer-function-id")
+    if options.rate_limit < 0:
+        raise SpecError("--rate-limit must be >= 0 (0 turns rate limiting off)")
+    if options.rate_key not in RATE_KEYS:
+        raise SpecError(f"--rate-key must be one of {', '.join(RATE_KEYS)}")
+    if options.log_level not in LOG_LEVELS:
+        raise SpecError(f"--log-level must be one of {', '.join(LOG_LEVELS)}")
+    values = (options.jwks_uri, options.authorizer_function_id, *options.issuers, *options.audiences,
+              *options.cors_origins)
+    if any("${" in v or "%{" in v for v in values):
+        raise SpecError("values must not contain '${' or '%{': Terraform's templatefile() would expand them")
+    if "*" in options.cors_origins:
+        raise SpecError("--cors-origin '*' is refused: name the origins that may call the gateway")
+
+
+def _authentication(options: SpecOptions) -> dict[str, object] | None:
+    """Deployment-level authentication; usage plans and `none` need none."""
+    if options.auth == "jwt":
+        return {
+            "type": "JWT_AUTHENTICATION",
+            "tokenHeader": "Authorization",
+            "tokenAuthScheme": "Bearer",
+            "issuers": list(options.issuers),
+            "audiences": list(options.audiences),
+            "maxClockSkewInSeconds": 60.0,
+            "isAnonymousAccessAllowed": False,
+            "publicKeys": {
+                "type": "REMOTE_JWKS",
+                "uri": options.jwks_uri,
+                "maxCacheDurationInHours": 1,
+                "isSslVerifyDisabled": False,
+            },
+        }
+    if options.auth == "authorizer":
+        return {
+            "type": "CUSTOM_AUTHENTICATION",
+            "functionId": options.authorizer_function_id,
+            "parameters": {"apiKey": f"request.headers[{API_KEY_HEADER}]"},
+            "cacheKey": ["apiKey"],
+            "isAnonymousAccessAllowed": False,
+            "validationFailurePolicy": {
+                "type": "MODIFY_RESPONSE",
+                "responseCode": "401",
+                "responseMessage": "missing or invalid API key",
+            },
+        }
+    return None
+
+
+def _route(method: str, path: str, options: SpecOptions, function_id: str) -> dict[str, object]:
+    """One route per contract and method, never `ANY`, so wrong methods stop at the gateway."""
+    request_policies: dict[str, object] = {}
+    if options.auth in ("jwt", "authorizer"):
+        request_policies["authorization"] = {"type": "AUTHENTICATION_ONLY"}
+    if options.body_validation and method == "POST":
+        request_policies["bodyValidation"] = {
+            "required": True,
+            "validationMode": "ENFORCING",
+            "content": {"application/json": {"validationType": "NONE"}},
+        }
+    route: dict[str, object] = {"path": path, "methods": [method]}
+    if request_policies:
+        route["requestPolicies"] = request_policies
+    route["backend"] = {"type": "ORACLE_FUNCTIONS_BACKEND", "functionId": function_id}
+    return route
+
+
+def build_spec(options: SpecOptions) -> dict[str, object]:
+    """Return the ApiSpecification dict with camelCase wire names, as the CLI and the service take it."""
+    _check(options)
+    policies: dict[str, object] = {}
+    authentication = _authentication(options)
+    if authentication is not None:
+        policies["authentication"] = authentication
+    if options.auth == "usage-plan":
+        policies["usagePlans"] = {"tokenLocations": [f"request.headers[{API_KEY_HEADER}]"]}
+    if options.rate_limit:
+        policies["rateLimiting"] = {"rateInRequestsPerSecond": options.rate_limit, "rateKey": options.rate_key}
+    if options.cors_origins:
+        policies["cors"] = {
+            "allowedOrigins": list(options.cors_origins),
+            "allowedMethods": ["GET", "POST"],
+            "allowedHeaders": ["Content-Type", "Authorization", API_KEY_HEADER],
+            "isAllowCredentialsEnabled": False,
+            "maxAgeInSeconds": 600,
+        }
+    spec: dict[str, object] = {}
+    if policies:
+        spec["requestPolicies"] = policies
+    # Only the level: the isEnabled flags feed the deprecated Object Storage archive; logs go to OCI Logging.
+    spec["loggingPolicies"] = {"executionLog": {"logLevel": options.log_level}}
+    spec["routes"] = [_route(method, path, options, options.function_id) for method, path in ROUTES]
+    return spec
+
+
+def render(spec: dict[str, object]) -> str:
+    """Stable text, so committed examples can be compared byte for byte."""
+    return json.dumps(spec, indent=2) + "\n"
+
+
+EXAMPLE_OPTIONS: dict[str, SpecOptions] = {
+    "none": SpecOptions(function_id=EXAMPLE_FUNCTION_ID),
+    "jwt": SpecOptions(
+        function_id=EXAMPLE_FUNCTION_ID,
+        auth="jwt",
+        jwks_uri="https://idcs-example.identity.oraclecloud.com/admin/v1/SigningCert/jwk",
+        issuers=("https://identity.oraclecloud.com/",),
+        audiences=("oci-genai-fn",),
+    ),
+    "authorizer": SpecOptions(
+        function_id=EXAMPLE_FUNCTION_ID, auth="authorizer", authorizer_function_id="ocid1.fnfunc.oc1..authorizer"
+    ),
+    "usage-plan": SpecOptions(function_id=EXAMPLE_FUNCTION_ID, auth="usage-plan"),
+    "cors": SpecOptions(function_id=EXAMPLE_FUNCTION_ID, cors_origins=("https://app.example.com",)),
+}
+"""The committed files under examples/; a test regenerates them so they never drift."""
+
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+TERRAFORM_TEMPLATE = Path(__file__).resolve().parents[1] / "terraform" / "spec.default.json.tftpl"
+
+
+def example_files() -> dict[Path, str]:
+    """Every committed generated file and the text it must have."""
+    files = {EXAMPLES_DIR / f"{name}.json": render(build_spec(o)) for name, o in EXAMPLE_OPTIONS.items()}
+    default = SpecOptions(function_id=TERRAFORM_FUNCTION_ID)
+    files[TERRAFORM_TEMPLATE] = render(build_spec(default))
+    return files
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """CLI flags mirror SpecOptions one to one."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--function-id", default="", help="OCID of the deployed function")
+    target.add_argument(
+        "--terraform-template",
+        action="store_true",
+        help="emit ${function_id} instead of an OCID, for Terraform's templatefile()",
+    )
+    target.add_argument("--write-examples", action="store_true", help="rewrite the committed example files")
+    p.add_argument("--auth", choices=AUTH_MODES, default="none")
+    p.add_argument("--jwks-uri", default="", help="identity domain JWKS URL (auth jwt)")
+    p.add_argument("--issuer", action="append", default=[], help="accepted `iss` (auth jwt; repeatable)")
+    p.add_argument("--audience", action="append", default=[], help="accepted `aud` (auth jwt; repeatable)")
+    p.add_argument("--authorizer-function-id", default="", help="authorizer function OCID (auth authorizer)")
+    p.add_argument("--rate-limit", type=int, default=10, help="requests per second per key; 0 = off")
+    p.add_argument("--rate-key", choices=RATE_KEYS, default="CLIENT_IP")
+    p.add_argument("--cors-origin", action="append", default=[], help="allowed browser origin (repeatable)")
+    p.add_argument("--log-level", choices=LOG_LEVELS, default="WARN", help="execution log level")
+    p.add_argument("--no-body-validation", action="store_true", help="do not require application/json bodies")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the spec on stdout; errors go to stderr with exit code 2."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.write_examples:
+        for path, text in example_files().items():
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}", file=sys.stderr)
+        return 0
+    options = SpecOptions(
+        function_id=TERRAFORM_FUNCTION_ID if args.terraform_template else args.function_id,
+        auth=args.auth,
+        jwks_uri=args.jwks_uri,
+        issuers=tuple(args.issuer),
+        audiences=tuple(args.audience),
+        authorizer_function_id=args.authorizer_function_id,
+        rate_limit=args.rate_limit,
+        rate_key=args.rate_key,
+        cors_origins=tuple(args.cors_origin),
+        log_level=args.log_level,
+        body_validation=not args.no_body_validation,
+    )
+    try:
+        sys.stdout.write(render(build_spec(options)))
+    except SpecError as exc:
+        print(f"generate_spec: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

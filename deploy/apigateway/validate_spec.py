@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Validate an API Gateway `ApiSpecification` JSON offline against the `oci` SDK's own models.
+
+The SDK silently drops unknown keys and turns unknown enum values into 'UNKNOWN_ENUM_VALUE', and the CLI
+sends the raw dict to the service, so a typo would only surface at deploy time (or never). This check
+round-trips the JSON through `oci.apigateway.models` and reports any loss, unknown enum or missing
+`[Required]` field, without credentials or network.
+
+    python deploy/apigateway/validate_spec.py spec.json [more.json ...]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from oci.apigateway.models import apigateway_type_mapping
+from oci.base_client import BaseClient, merge_type_mappings
+
+UNKNOWN_ENUM = "UNKNOWN_ENUM_VALUE"
+MAX_ROUTES = 50
+"""API Gateway limit: routes per deployment."""
+MAX_SPEC_BYTES = 2 * 1024 * 1024
+"""API Gateway limit: size of the specification JSON."""
+
+
+def _serializer() -> BaseClient:
+    """A BaseClient with only the (de)serializer state: its __init__ would demand a config and signer."""
+    client = object.__new__(BaseClient)
+    client.complex_type_mappings = apigateway_type_mapping
+    client.type_mappings = merge_type_mappings(BaseClient.primitive_type_map, apigateway_type_mapping)
+    client.skip_deserialization = False
+    client._allow_control_chars = None
+    client.logger = logging.getLogger("validate_spec")
+    return client
+
+
+def _diff(sent: object, back: object, where: str) -> Iterator[str]:
+    """Yield every place where the round-tripped value differs from what was sent."""
+    if isinstance(sent, dict) and isinstance(back, dict):
+        for key in sent:
+            if key not in back:
+                yield f"{where}.{key}: unknown key (dropped by the SDK model)"
+            else:
+                yield from _diff(sent[key], back[key], f"{where}.{key}")
+        for key in back.keys() - sent.keys():
+            yield f"{where}.{key}: added by the SDK model"
+    elif isinstance(sent, list) and isinstance(back, list) and len(sent) == len(back):
+        for i, (a, b) in enumerate(zip(sent, back, strict=True)):
+            yield from _diff(a, b, f"{where}[{i}]")
+    elif back == UNKNOWN_ENUM and sent != UNKNOWN_ENUM:
+        yield f"{where}: {sent!r} is not a value the SDK knows ({UNKNOWN_ENUM})"
+    elif sent != back:
+        yield f"{where}: sent {sent!r}, SDK model gives {back!r}"
+
+
+def _walk_models(value: object, where: str) -> Iterator[str]:
+    """Yield missing `[Required]` fields and unknown enums anywhere in the deserialized model tree."""
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _walk_models(item, f"{where}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk_models(item, f"{where}.{key}")
+        return
+    if isinstance(value, str):
+        if value == UNKNOWN_ENUM:
+            yield f"{where}: {UNKNOWN_ENUM}"
+        return
+    swagger_types = getattr(value, "swagger_types", None)
+    if swagger_types is None:
+        return
+    cls = type(value)
+    for attr in swagger_types:
+        wire = value.attribute_map[attr]
+        item = getattr(value, attr)
+        doc = getattr(cls, attr).__doc__ or ""
+        if "[Required]" in doc and item is None:
+            yield f"{where}.{wire}: required by {cls.__name__} but missing"
+        yield from _walk_models(item, f"{where}.{wire}")
+
+
+def _rules(spec: dict[str, object]) -> Iterator[str]:
+    """Constraints the SDK docstrings state in prose rather than as [Required]."""
+    routes = spec.get("routes") or []
+    if not isinstance(routes, list) or not routes:
+        yield "$.routes: a deployment needs at least one route"
+        return
+    if len(routes) > MAX_ROUTES:
+        yield f"$.routes: {len(routes)} routes, the gateway allows {MAX_ROUTES}"
+    auth = (spec.get("requestPolicies") or {}).get("authentication") or {}
+    if auth.get("type") in ("JWT_AUTHENTICATION", "TOKEN_AUTHENTICATION"):
+        if not (auth.get("tokenHeader") or auth.get("tokenQueryParam")):
+            yield "$.requestPolicies.authentication: needs tokenHeader or tokenQueryParam"
+        if auth.get("tokenHeader") and not auth.get("tokenAuthScheme"):
+            yield "$.requestPolicies.authentication.tokenAuthScheme: required with tokenHeader"
+    for i, route in enumerate(routes):
+        authz = ((route.get("requestPolicies") or {}).get("authorization") or {}).get("type")
+        if authz == "ANONYMOUS" and not auth.get("isAnonymousAccessAllowed"):
+            yield f"$.routes[{i}]: ANONYMOUS needs isAnonymousAccessAllowed on the authentication policy"
+        if authz and not auth:
+            yield f"$.routes[{i}]: authorization {authz} without a deployment authentication policy"
+
+
+def validate(spec: object) -> list[str]:
+    """Return the problems found; an empty list means the spec round-trips losslessly and is complete."""
+    if not isinstance(spec, dict):
+        return ["$: the specification must be a JSON object"]
+    text = json.dumps(spec)
+    problems: list[str] = []
+    if len(text.encode()) > MAX_SPEC_BYTES:
+        problems.append(f"$: {len(text)} bytes, the gateway allows {MAX_SPEC_BYTES}")
+    client = _serializer()
+    try:
+        model = client.deserialize_response_data(text.encode(), "ApiSpecification")
+    except (KeyError, ValueError, TypeError) as exc:
+        return [*problems, f"$: the SDK cannot deserialize it ({type(exc).__name__}: {exc}); "
+                "a missing discriminator such as backend.type raises KeyError"]
+    back = client.sanitize_for_serialization(model)
+    problems.extend(_diff(spec, back, "$"))
+    problems.extend(p for p in _walk_models(model, "$") if p not in problems)
+    problems.extend(_rules(spec))
+    return list(dict.fromkeys(problems))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Validate each file; exit 1 if any has problems."""
+    paths = sys.argv[1:] if argv is None else list(argv)
+    if not paths:
+        print("usage: validate_spec.py SPEC.json [...]", file=sys.stderr)
+        return 2
+    failed = False
+    for name in paths:
+        problems = validate(json.loads(Path(name).read_text(encoding="utf-8")))
+        for problem in problems:
+            print(f"{name}: {problem}", file=sys.stderr)
+        failed = failed or bool(problems)
+        if not problems:
+            print(f"{name}: ok")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Deploy the OCI Generative AI proxy function behind a private API Gateway with the OCI CLI and Fn CLI,
+# for people who do not use Terraform. Safe to re-run: every resource is looked up by name first and
+# only created when missing; the function config and the deployment spec are set to the desired state.
+#
+# Run from the repository root (where func.yaml is), e.g. in OCI Cloud Shell:
+#     cp deploy/scripts/deploy.env.example deploy.env && vi deploy.env && bash deploy/scripts/deploy.sh
+#
+# Values come from the environment, or from the file named by DEPLOY_ENV (default ./deploy.env);
+# variables already set in the environment win over the file.
+#
+# Required:
+#   OCI_REGION            region identifier, e.g. us-chicago-1
+#   COMPARTMENT_OCID      compartment for the application, the gateway and (by default) inference
+#   FUNCTION_SUBNET_OCID  private subnet for the functions application
+#   GATEWAY_SUBNET_OCID   private subnet for the API gateway
+#   OCIR_REPO             image repository, <region-key>.ocir.io/<namespace>/<repo-prefix>
+#   MODEL_ID              default chat model (function config MODEL_ID)
+# Optional:
+#   GENAI_COMPARTMENT_OCID  compartment billed for inference (default COMPARTMENT_OCID)
+#   SERVICE_ENDPOINT        default https://inference.generativeai.$OCI_REGION.oci.oraclecloud.com
+#   ALLOWED_MODELS, EMBEDDING_MODELS, DEDICATED_ENDPOINT_ID, API_FORMAT, DEFAULT_MAX_TOKENS,
+#   MAX_TOKENS_LIMIT, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS,
+#   MAX_ATTEMPTS, MAX_BODY_BYTES, LOG_CONTENT   function config; only non-empty ones are set
+#   APP_NAME (genai-fn-app)  FN_NAME (name in func.yaml, default oci-genai-fn)
+#   FN_MEMORY_MB (128)  FN_TIMEOUT_SECONDS (120)  FN_CONTEXT (genai-$OCI_REGION)
+#   OCIR_USERNAME + OCIR_AUTH_TOKEN   if set, `docker login` to the registry (else log in yourself)
+#   GATEWAY_NAME (genai-fn-apigw)  DEPLOYMENT_NAME (genai-fn-deployment)  PATH_PREFIX (/genai)
+#   SPEC_ARGS   extra generate_spec.py flags, e.g. "--auth jwt --jwks-uri https://... --issuer ... --audience ..."
+#   MANAGE_IAM (0)   1 = also create the dynamic group and policies (needs tenancy IAM rights)
+#   TENANCY_OCID     required when MANAGE_IAM=1
+#   DRY_RUN (0)      1 = print the mutating commands instead of running them
+set -euo pipefail
+
+DEPLOY_ENV="${DEPLOY_ENV:-./deploy.env}"
+if [[ -f "$DEPLOY_ENV" ]]; then
+  # Load the file without overriding what the caller already exported.
+  while IFS='=' read -r key value; do
+    [[ -z "$key" || "$key" == \#* ]] && continue
+    key="${key// /}"
+    value="${value%\"}"; value="${value#\"}"
+    [[ -z "${!key:-}" ]] && export "$key=$value"
+  done < "$DEPLOY_ENV"
+fi
+
+need() { [[ -n "${!1:-}" ]] || { echo "deploy.sh: $1 is required (see the header of this script)" >&2; exit 2; }; }
+for v in OCI_REGION COMPARTMENT_OCID FUNCTION_SUBNET_OCID GATEWAY_SUBNET_OCID OCIR_REPO MODEL_ID; do need "$v"; done
+for tool in oci fn python3; do
+  command -v "$tool" >/dev/null || { echo "deploy.sh: '$tool' not found on PATH" >&2; exit 2; }
+done
+
+GENAI_COMPARTMENT_OCID="${GENAI_COMPARTMENT_OCID:-$COMPARTMENT_OCID}"
+SERVICE_ENDPOINT="${SERVICE_ENDPOINT:-https://inference.generativeai.${OCI_REGION}.oci.oraclecloud.com}"
+APP_NAME="${APP_NAME:-genai-fn-app}"
+FN_NAME="${FN_NAME:-oci-genai-fn}"
+FN_MEMORY_MB="${FN_MEMORY_MB:-128}"
+FN_TIMEOUT_SECONDS="${FN_TIMEOUT_SECONDS:-120}"
+FN_CONTEXT="${FN_CONTEXT:-genai-${OCI_REGION}}"
+GATEWAY_NAME="${GATEWAY_NAME:-genai-fn-apigw}"
+DEPLOYMENT_NAME="${DEPLOYMENT_NAME:-genai-fn-deployment}"
+PATH_PREFIX="${PATH_PREFIX:-/genai}"
+SPEC_ARGS="${SPEC_ARGS:-}"
+MANAGE_IAM="${MANAGE_IAM:-0}"
+DRY_RUN="${DRY_RUN:-0}"
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+GENERATOR="$SCRIPT_DIR/../apigateway/generate_spec.py"
+export OCI_CLI_REGION="$OCI_REGION"
+
+log() { printf '==> %s\n' "$*" >&2; }
+# Mutating commands go through run, so DRY_RUN shows exactly what would change.
+run() { if [[ "$DRY_RUN" == "1" ]]; then printf 'DRY_RUN:' >&2; printf ' %q' "$@" >&2; echo >&2; else "$@"; fi; }
+# First OCID of a list query, or empty; never fails the script when nothing matches.
+first_id() { "$@" --query 'data[0].id' --raw-output 2>/dev/null | grep '^ocid1\.' || true; }
+
+case "$FN_MEMORY_MB" in 128|256|512|1024|2048|3072) ;; *) echo "deploy.sh: FN_MEMORY_MB must be 128, 256, 512, 1024, 2048 or 3072" >&2; exit 2;; esac
+
+log "1/8 Fn context $FN_CONTEXT"
+if ! fn list contexts 2>/dev/null | awk '{print $1, $2}' | grep -qw -- "$FN_CONTEXT"; then
+  run fn create context "$FN_CONTEXT" --provider oracle
+fi
+run fn use context "$FN_CONTEXT"
+run fn update context oracle.compartment-id "$COMPARTMENT_OCID"
+run fn update context api-url "https://functions.${OCI_REGION}.oraclecloud.com"
+run fn update context registry "$OCIR_REPO"
+
+log "2/8 Registry login"
+if [[ -n "${OCIR_USERNAME:-}" && -n "${OCIR_AUTH_TOKEN:-}" ]]; then
+  printf '%s' "$OCIR_AUTH_TOKEN" | run docker login -u "$OCIR_USERNAME" --password-stdin "${OCIR_REPO%%/*}"
+else
+  log "OCIR_USERNAME/OCIR_AUTH_TOKEN not set: assuming you already ran docker login ${OCIR_REPO%%/*}"
+fi
+
+log "3/8 Functions application $APP_NAME"
+APP_ID="$(first_id oci fn application list --compartment-id "$COMPARTMENT_OCID" --display-name "$APP_NAME" --lifecycle-state ACTIVE)"
+if [[ -z "$APP_ID" ]]; then
+  run oci fn application create --compartment-id "$COMPARTMENT_OCID" --display-name "$APP_NAME" \
+    --subnet-ids "[\"$FUNCTION_SUBNET_OCID\"]" --wait-for-state SUCCEEDED >/dev/null
+  APP_ID="$(first_id oci fn application list --compartment-id "$COMPARTMENT_OCID" --display-name "$APP_NAME" --lifecycle-state ACTIVE)"
+fi
+
+log "4/8 Build, push and deploy the function (fn deploy --no-bump)"
+run fn deploy --app "$APP_NAME" --no-bump
+FN_ID="$(first_id oci fn function list --application-id "${APP_ID:-none}" --display-name "$FN_NAME" --lifecycle-state ACTIVE)"
+if [[ -z "$FN_ID" && "$DRY_RUN" != "1" ]]; then
+  echo "deploy.sh: function $FN_NAME not found in $APP_NAME after fn deploy (is FN_NAME the name in func.yaml?)" >&2
+  exit 1
+fi
+FN_ID="${FN_ID:-ocid1.fnfunc.oc1..dry-run}"
+
+log "5/8 Function memory, timeout and config (exactly the non-empty variables below)"
+export GENAI_COMPARTMENT_OCID SERVICE_ENDPOINT
+CONFIG_JSON="$(python3 - <<'PY'
+import json, os
+keys = ["MODEL_ID", "COMPARTMENT_OCID", "SERVICE_ENDPOINT", "ALLOWED_MODELS", "EMBEDDING_MODELS",
+        "DEDICATED_ENDPOINT_ID", "API_FORMAT", "DEFAULT_MAX_TOKENS", "MAX_TOKENS_LIMIT", "DEFAULT_TEMPERATURE",
+        "DEFAULT_TOP_P", "CONNECT_TIMEOUT_SECONDS", "READ_TIMEOUT_SECONDS", "MAX_ATTEMPTS", "MAX_BODY_BYTES",
+        "LOG_CONTENT"]
+env = dict(os.environ, COMPARTMENT_OCID=os.environ["GENAI_COMPARTMENT_OCID"])
+print(json.dumps({k: env[k] for k in keys if env.get(k)}))
+PY
+)"
+run oci fn function update container-function --function-id "$FN_ID" --memory-in-mbs "$FN_MEMORY_MB" \
+  --timeout-in-seconds "$FN_TIMEOUT_SECONDS" --config "$CONFIG_JSON" --force >/dev/null
+
+log "6/8 IAM (MANAGE_IAM=$MANAGE_IAM)"
+DG_NAME="${APP_NAME}-functions"
+FN_STATEMENTS="[\"allow dynamic-group $DG_NAME to use generative-ai-chat in compartment id $GENAI_COMPARTMENT_OCID\""
+if [[ -n "${EMBEDDING_MODELS:-}" ]]; then
+  FN_STATEMENTS+=", \"allow dynamic-group $DG_NAME to use generative-ai-text-embedding in compartment id $GENAI_COMPARTMENT_OCID\""
+fi
+FN_STATEMENTS+="]"
+GW_STATEMENT="ALLOW any-user to use functions-family in compartment id $COMPARTMENT_OCID where ALL {request.principal.type = 'ApiGateway', request.resource.compartment.id = '$COMPARTMENT_OCID'}"
+DG_RULE="ALL {resource.type = 'fnfunc', resource.id = '$FN_ID'}"
+if [[ "$MANAGE_IAM" == "1" ]]; then
+  need TENANCY_OCID
+  if [[ -z "$(first_id oci iam dynamic-group list --compartment-id "$TENANCY_OCID" --name "$DG_NAME")" ]]; then
+    run oci iam dynamic-group create --compartment-id "$TENANCY_OCID" --name "$DG_NAME" \
+      --description "OCI Generative AI proxy function" --matching-rule "$DG_RULE" >/dev/null
+  fi
+  if [[ -z "$(first_id oci iam policy list --compartment-id "$TENANCY_OCID" --name "${APP_NAME}-function-to-genai")" ]]; then
+    run oci iam policy create --compartment-id "$TENANCY_OCID" --name "${APP_NAME}-function-to-genai" \
+      --description "Proxy function calls OCI Generative AI" --statements "$FN_STATEMENTS" >/dev/null
+  fi
+  if [[ -z "$(first_id oci iam policy list --compartment-id "$TENANCY_OCID" --name "${APP_NAME}-gateway-to-functions")" ]]; then
+    run oci iam policy create --compartment-id "$TENANCY_OCID" --name "${APP_NAME}-gateway-to-functions" \
+      --description "API gateways invoke functions" --statements "[\"$GW_STATEMENT\"]" >/dev/null
+  fi
+else
+  log "Skipping IAM. Ask an administrator for (docs/iam.md):"
+  log "  dynamic group $DG_NAME: $DG_RULE"
+  log "  policy: $FN_STATEMENTS"
+  log "  policy: $GW_STATEMENT"
+fi
+
+log "7/8 Private API gateway $GATEWAY_NAME"
+GW_ID="$(first_id oci api-gateway gateway list --compartment-id "$COMPARTMENT_OCID" --display-name "$GATEWAY_NAME" --lifecycle-state ACTIVE)"
+if [[ -z "$GW_ID" ]]; then
+  run oci api-gateway gateway create --compartment-id "$COMPARTMENT_OCID" --display-name "$GATEWAY_NAME" \
+    --endpoint-type PRIVATE --subnet-id "$GATEWAY_SUBNET_OCID" --wait-for-state SUCCEEDED >/dev/null
+  GW_ID="$(first_id oci api-gateway gateway list --compartment-id "$COMPARTMENT_OCID" --display-name "$GATEWAY_NAME" --lifecycle-state ACTIVE)"
+fi
+
+log "8/8 Deployment $DEPLOYMENT_NAME at $PATH_PREFIX"
+SPEC_FILE="$(mktemp)"
+trap 'rm -f "$SPEC_FILE"' EXIT
+# shellcheck disable=SC2086  # SPEC_ARGS is a list of flags, split on purpose
+python3 "$GENERATOR" --function-id "$FN_ID" $SPEC_ARGS > "$SPEC_FILE"
+DEP_ID="$(first_id oci api-gateway deployment list --compartment-id "$COMPARTMENT_OCID" --gateway-id "${GW_ID:-none}" --display-name "$DEPLOYMENT_NAME" --lifecycle-state ACTIVE)"
+if [[ -z "$DEP_ID" ]]; then
+  run oci api-gateway deployment create --compartment-id "$COMPARTMENT_OCID" --gateway-id "${GW_ID:-none}" \
+    --display-name "$DEPLOYMENT_NAME" --path-prefix "$PATH_PREFIX" \
+    --specification "file://$SPEC_FILE" --wait-for-state SUCCEEDED >/dev/null
+else
+  run oci api-gateway deployment update --deployment-id "$DEP_ID" \
+    --specification "file://$SPEC_FILE" --force --wait-for-state SUCCEEDED >/dev/null
+fi
+
+HOSTNAME="$(oci api-gateway gateway get --gateway-id "${GW_ID:-none}" --query 'data.hostname' --raw-output 2>/dev/null || echo '<gateway-hostname>')"
+cat <<DONE
+
+Deployed. From a host that can reach the private gateway:
+  curl -sS -X POST 'https://${HOSTNAME}${PATH_PREFIX}/chat' -H 'Content-Type: application/json' -d '{"input": "Say hello"}'
+Without the gateway (e.g. Cloud Shell):
+  echo '{"input": "Say hello"}' | fn invoke $APP_NAME $FN_NAME
+DONE

@@ -1,0 +1,37 @@
+locals {
+  # Only non-empty values are set, so the function's own defaults (docs/configuration.md) apply otherwise.
+  function_config_all = merge(var.extra_function_config, {
+    MODEL_ID              = var.model_id
+    COMPARTMENT_OCID      = local.genai_compartment
+    SERVICE_ENDPOINT      = var.service_endpoint != "" ? var.service_endpoint : "https://inference.generativeai.${var.region}.oci.oraclecloud.com"
+    ALLOWED_MODELS        = var.allowed_models
+    EMBEDDING_MODELS      = var.embedding_models
+    DEDICATED_ENDPOINT_ID = var.dedicated_endpoint_id
+  })
+  function_config = { for k, v in local.function_config_all : k => v if v != "" }
+}
+
+resource "oci_functions_application" "this" {
+  compartment_id             = var.compartment_ocid
+  display_name               = "${var.name_prefix}-app"
+  subnet_ids                 = [var.function_subnet_id]
+  network_security_group_ids = [oci_core_network_security_group.functions.id]
+  shape                      = var.application_shape
+}
+
+resource "oci_functions_function" "this" {
+  application_id     = oci_functions_application.this.id
+  display_name       = var.name_prefix
+  image              = var.function_image
+  memory_in_mbs      = var.function_memory_mb
+  timeout_in_seconds = var.function_timeout_seconds
+  config             = local.function_config
+
+  dynamic "provisioned_concurrency_config" {
+    for_each = var.provisioned_concurrency > 0 ? [var.provisioned_concurrency] : []
+    content {
+      strategy = "CONSTANT"
+      count    = provisioned_concurrency_config.value
+    }
+  }
+}

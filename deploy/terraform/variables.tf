@@ -1,0 +1,228 @@
+# ---------------------------------------------------------------- tenancy and placement
+variable "tenancy_ocid" {
+  description = "Tenancy OCID: dynamic groups live at the tenancy level."
+  type        = string
+}
+
+variable "region" {
+  description = "Region identifier, e.g. us-chicago-1 (must offer OCI Generative AI, or set service_endpoint)."
+  type        = string
+}
+
+variable "compartment_ocid" {
+  description = "Compartment for the functions application, the gateway and the logs."
+  type        = string
+}
+
+variable "genai_compartment_ocid" {
+  description = "Compartment billed for inference (the function's COMPARTMENT_OCID). Empty = compartment_ocid."
+  type        = string
+  default     = ""
+}
+
+variable "policy_compartment_ocid" {
+  description = "Where the IAM policies are attached; must be an ancestor of (or equal to) both compartments. Empty = tenancy."
+  type        = string
+  default     = ""
+}
+
+variable "name_prefix" {
+  description = "Prefix for display names, the dynamic group and the policies."
+  type        = string
+  default     = "genai-fn"
+}
+
+# ---------------------------------------------------------------- network (existing VCN and subnets)
+variable "vcn_id" {
+  description = "Existing VCN holding both subnets."
+  type        = string
+}
+
+variable "function_subnet_id" {
+  description = "Existing private subnet for the functions application."
+  type        = string
+}
+
+variable "gateway_subnet_id" {
+  description = "Existing private subnet for the API gateway (may be the same as function_subnet_id)."
+  type        = string
+}
+
+variable "client_cidrs" {
+  description = "CIDRs allowed to reach the private gateway on 443 (VCN, peered VCNs, on-premises ranges)."
+  type        = list(string)
+  validation {
+    condition     = length(var.client_cidrs) > 0 && !contains(var.client_cidrs, "0.0.0.0/0")
+    error_message = "Name the client ranges; 0.0.0.0/0 is refused for a private gateway."
+  }
+}
+
+variable "create_service_gateway" {
+  description = "Create a service gateway to All <region> Services in the Oracle Services Network; false = use service_gateway_id."
+  type        = bool
+  default     = true
+}
+
+variable "service_gateway_id" {
+  description = "Existing service gateway (only when create_service_gateway = false)."
+  type        = string
+  default     = ""
+}
+
+variable "attach_function_route_table" {
+  description = "Create a route table (service gateway rule + additional_route_rules) and attach it to the function subnet. This REPLACES the subnet's current route table."
+  type        = bool
+  default     = true
+}
+
+variable "additional_route_rules" {
+  description = "Extra rules kept in the function subnet's new route table, e.g. a NAT gateway or DRG route."
+  type = list(object({
+    destination       = string
+    destination_type  = string
+    network_entity_id = string
+    description       = string
+  }))
+  default = []
+}
+
+# ---------------------------------------------------------------- function
+variable "function_image" {
+  description = "Full image path pushed by `fn deploy`/`docker push`, e.g. <region-key>.ocir.io/<namespace>/genai-fn/oci-genai-fn:0.1.0."
+  type        = string
+}
+
+variable "function_memory_mb" {
+  description = "Function memory; OCI Functions accepts 128, 256, 512, 1024, 2048 or 3072."
+  type        = number
+  default     = 128
+  validation {
+    condition     = contains([128, 256, 512, 1024, 2048, 3072], var.function_memory_mb)
+    error_message = "function_memory_mb must be one of 128, 256, 512, 1024, 2048, 3072."
+  }
+}
+
+variable "function_timeout_seconds" {
+  description = "Function timeout (the function also stops retrying upstream before this deadline)."
+  type        = number
+  default     = 120
+  validation {
+    condition     = var.function_timeout_seconds >= 5 && var.function_timeout_seconds <= 300
+    error_message = "function_timeout_seconds must be between 5 and 300."
+  }
+}
+
+variable "application_shape" {
+  description = "GENERIC_X86, GENERIC_ARM or GENERIC_X86_ARM; must match the image architecture."
+  type        = string
+  default     = "GENERIC_X86"
+}
+
+variable "provisioned_concurrency" {
+  description = "Provisioned concurrency units (0 = none; otherwise a multiple of 40) to avoid cold starts; billed while idle."
+  type        = number
+  default     = 0
+  validation {
+    condition     = var.provisioned_concurrency >= 0 && var.provisioned_concurrency % 40 == 0
+    error_message = "provisioned_concurrency must be 0 or a multiple of 40."
+  }
+}
+
+# Function configuration: names and meanings are those of docs/configuration.md. Empty = not set.
+variable "model_id" {
+  description = "MODEL_ID: default chat model, e.g. cohere.command-a-03-2025 or a model OCID."
+  type        = string
+}
+
+variable "service_endpoint" {
+  description = "SERVICE_ENDPOINT. Empty = https://inference.generativeai.<region>.oci.oraclecloud.com."
+  type        = string
+  default     = ""
+}
+
+variable "allowed_models" {
+  description = "ALLOWED_MODELS: comma-separated chat models a caller may pick."
+  type        = string
+  default     = ""
+}
+
+variable "embedding_models" {
+  description = "EMBEDDING_MODELS: comma-separated embedding models; also adds the embedding IAM statement."
+  type        = string
+  default     = ""
+}
+
+variable "dedicated_endpoint_id" {
+  description = "DEDICATED_ENDPOINT_ID: endpoint OCID on a dedicated AI cluster instead of on-demand."
+  type        = string
+  default     = ""
+}
+
+variable "extra_function_config" {
+  description = "Other config keys from docs/configuration.md, e.g. { DEFAULT_MAX_TOKENS = \"600\", MAX_ATTEMPTS = \"3\" }."
+  type        = map(string)
+  default     = {}
+}
+
+# ---------------------------------------------------------------- IAM
+variable "manage_iam" {
+  description = "Create the dynamic group and policies (needs tenancy-level IAM rights); false = an admin creates them from docs/iam.md."
+  type        = bool
+  default     = true
+}
+
+variable "dynamic_group_scope" {
+  description = "function: match only this function's OCID; compartment: every function in compartment_ocid."
+  type        = string
+  default     = "function"
+  validation {
+    condition     = contains(["function", "compartment"], var.dynamic_group_scope)
+    error_message = "dynamic_group_scope must be function or compartment."
+  }
+}
+
+# ---------------------------------------------------------------- API gateway
+variable "path_prefix" {
+  description = "Deployment path prefix; routes are <prefix>/chat, <prefix>/v1/chat/completions, ..."
+  type        = string
+  default     = "/genai"
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9._~/-]*$", var.path_prefix)) && length(var.path_prefix) <= 255
+    error_message = "path_prefix must start with / and be at most 255 characters."
+  }
+}
+
+variable "api_spec_template" {
+  description = "ApiSpecification JSON from deploy/apigateway/generate_spec.py --terraform-template. Empty = spec.default.json.tftpl (no gateway auth, 10 rps per client IP)."
+  type        = string
+  default     = ""
+}
+
+variable "usage_plan_clients" {
+  description = "Only for a usage-plan spec: subscriber clients (name, token) sent in X-Api-Key."
+  type = list(object({
+    name  = string
+    token = string
+  }))
+  default   = []
+  sensitive = true
+}
+
+variable "usage_plan_rate_per_second" {
+  description = "Only for a usage-plan spec: per-client rate limit."
+  type        = number
+  default     = 5
+}
+
+variable "usage_plan_monthly_quota" {
+  description = "Only for a usage-plan spec: requests per client per calendar month (rejected above)."
+  type        = number
+  default     = 100000
+}
+
+# ---------------------------------------------------------------- logging
+variable "log_retention_days" {
+  description = "Retention of the gateway access/execution logs and the function invoke logs (30, 60, 90, ...)."
+  type        = number
+  default     = 30
+}

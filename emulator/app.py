@@ -1,0 +1,200 @@
+"""Route, authenticate, apply faults and answer one API request. No sockets here: the server executes the Outcome."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from emulator.errors import ApiError, not_found
+from emulator.faults import Fault, FaultPlan
+from emulator.keystore import KeyStore
+from emulator.responses import LOAD_BALANCER_502, Completion, chat_events, chat_result, complete, embed_result
+from emulator.signature import Principal, SignatureError, verify_request
+from emulator.validation import Catalog, validate_chat, validate_embed
+
+BASE_PATH = "/20231130"
+ROUTES = {f"{BASE_PATH}/actions/chat": "chat", f"{BASE_PATH}/actions/embedText": "embed"}
+"""API path -> operation; both are POST-only."""
+JSON = "application/json"
+OTHER_FORMAT = {"COHERE": "GENERIC", "GENERIC": "COHERE"}
+MALFORMED_BODY = b'{"modelId": "cohere.command-a-03-2025", "chatResponse": {"apiFormat": "COHERE", "text": "Hel'
+
+
+@dataclass
+class Outcome:
+    """What to do on the socket. `action` is "send", "drop", "reset" or "truncated"."""
+
+    status: int
+    body: bytes = b""
+    content_type: str | None = JSON
+    headers: dict[str, str] = field(default_factory=dict)
+    action: str = "send"
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the emulator saw it; `status` is 0 when the connection was dropped or reset."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    json: Any | None
+    principal: str | None
+    status: int
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["body"] = self.body.decode("utf-8", errors="replace")
+        return data
+
+
+class RecordedRequests:
+    """A thread-safe, list-like log of requests: index, iterate (a snapshot), len, clear."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[RecordedRequest] = []
+
+    def append(self, item: RecordedRequest) -> None:
+        with self._lock:
+            self._items.append(item)
+
+    def snapshot(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __getitem__(self, index: int) -> RecordedRequest:
+        with self._lock:
+            return self._items[index]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def __iter__(self):  # noqa: ANN204 - iterator over a snapshot
+        return iter(self.snapshot())
+
+    def __repr__(self) -> str:
+        return f"RecordedRequests({self.snapshot()!r})"
+
+
+def error_outcome(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Outcome:
+    body = json.dumps({"code": code, "message": message}).encode()
+    return Outcome(status, body, JSON, dict(headers or {}))
+
+
+def _json_outcome(data: Any) -> Outcome:
+    return Outcome(200, json.dumps(data).encode())
+
+
+def _sse_outcome(events: list[dict[str, Any]]) -> Outcome:
+    body = "".join(f"data: {json.dumps(event)}\n\n" for event in events).encode()
+    return Outcome(200, body, "text/event-stream")
+
+
+def _parse_json(body: bytes) -> Any | None:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _request_id(headers: dict[str, str]) -> str:
+    """Echo the caller's id as the prefix, as OCI does, so logs on both sides join up."""
+    ours = uuid.uuid4().hex.upper()
+    theirs = headers.get("opc-request-id")
+    return f"{theirs.split('/')[0]}/{ours}" if theirs else ours
+
+
+class Api:
+    """The emulated service: `handle(...)` turns a request into an Outcome and records it."""
+
+    def __init__(self, keystore: KeyStore, catalog: Catalog, faults: FaultPlan, log: RecordedRequests) -> None:
+        self.keystore = keystore
+        self.catalog = catalog
+        self.faults = faults
+        self.log = log
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Outcome:
+        principal: Principal | None = None
+        try:
+            operation = ROUTES.get(urlsplit(target).path)
+            if operation is None:
+                raise not_found()
+            if method != "POST":
+                raise ApiError(405, "MethodNotAllowed", f"Method {method} is not allowed on this resource.")
+            try:
+                principal = verify_request(method, target, headers, body, self.keystore.lookup)
+            except SignatureError as exc:
+                raise ApiError(401, "NotAuthenticated", str(exc)) from exc
+            outcome = self._serve(operation, body, self.faults.take())
+        except ApiError as exc:
+            outcome = error_outcome(exc.status, exc.code, exc.message)
+            if exc.status == 405:
+                outcome.headers["Allow"] = "POST"
+        outcome.delay += self.faults.latency
+        if outcome.content_type != "text/html":
+            outcome.headers.setdefault("opc-request-id", _request_id(headers))
+        status = 0 if outcome.action in ("drop", "reset") else outcome.status
+        self.log.append(
+            RecordedRequest(
+                method, target, dict(headers), body, _parse_json(body), principal.subject if principal else None, status
+            )
+        )
+        return outcome
+
+    def _serve(self, operation: str, body: bytes, fault: Fault | None) -> Outcome:
+        kind = fault.kind if fault else None
+        if fault and kind == "error":
+            return error_outcome(fault.status, fault.code, fault.message, fault.headers)
+        if kind in ("drop", "reset"):
+            return Outcome(0, action=kind)
+        if kind == "html":
+            return Outcome(502, LOAD_BALANCER_502.encode(), "text/html")
+        if kind == "malformed":
+            return Outcome(200, MALFORMED_BODY)
+        if kind == "empty":
+            return Outcome(200, b"{}")
+        try:
+            details = json.loads(body)
+        except ValueError as exc:
+            raise ApiError(400, "CannotParseRequest", "Unable to parse the request body as JSON.") from exc
+        if operation == "chat":
+            outcome = self._chat(details, wrong_format=kind == "wrong_format")
+        else:
+            outcome = self._embed(details, wrong_format=kind == "wrong_format")
+        if kind == "truncated":
+            outcome.action = "truncated"
+        if kind == "delay" and fault:
+            outcome.delay = fault.delay
+        return outcome
+
+    def _chat(self, details: Any, *, wrong_format: bool) -> Outcome:
+        target, request = validate_chat(details, self.catalog)
+        completion = complete(request)
+        api_format = request["apiFormat"]
+        if wrong_format:
+            return _json_outcome(chat_result(target.model_id, OTHER_FORMAT[api_format], request, completion))
+        if request.get("isStream"):
+            return _sse_outcome(chat_events(api_format, request, completion))
+        return _json_outcome(chat_result(target.model_id, api_format, request, completion))
+
+    def _embed(self, details: Any, *, wrong_format: bool) -> Outcome:
+        target, details, dimension = validate_embed(details, self.catalog)
+        if wrong_format:
+            request = {"apiFormat": "COHERE", "message": details["inputs"][0]}
+            return _json_outcome(chat_result(target.model_id, "COHERE", request, complete(request)))
+        return _json_outcome(embed_result(target.model_id, details, dimension))
+
+
+__all__ = ["Api", "Completion", "Outcome", "RecordedRequest", "RecordedRequests", "error_outcome"]

@@ -1,0 +1,193 @@
+"""Build the service's reply bodies (camelCase, as the SDK models' `attribute_map` names them).
+
+Replies are deterministic so tests can assert on exact text, token counts and vectors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+REPLY_PREFIX = "Emulated reply to: "
+MAX_ECHO_CHARS = 200
+COHERE_MODEL_VERSION = "1.6"
+GENERIC_MODEL_VERSION = "1.0.0"
+EMBED_MODEL_VERSION = "3.0"
+FINISH_REASONS = {"COHERE": ("COMPLETE", "MAX_TOKENS"), "GENERIC": ("stop", "length")}
+"""apiFormat -> (finished normally, cut at maxTokens)."""
+_WEATHER = re.compile(r"\bweather\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What the emulated model 'said', independent of the wire format."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    truncated: bool
+    tool_name: str | None = None
+
+    def usage(self) -> dict[str, int]:
+        return {
+            "promptTokens": self.prompt_tokens,
+            "completionTokens": self.completion_tokens,
+            "totalTokens": self.prompt_tokens + self.completion_tokens,
+        }
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _generic_text(message: dict[str, Any]) -> str:
+    return " ".join(part.get("text", "") for part in message.get("content") or [] if part.get("type") == "TEXT")
+
+
+def _cohere_inputs(request: dict[str, Any]) -> tuple[str, list[str]]:
+    history = [turn.get("message", "") for turn in request.get("chatHistory") or []]
+    return request["message"], [*history, request["message"]]
+
+
+def _generic_inputs(request: dict[str, Any]) -> tuple[str, list[str]]:
+    texts = [_generic_text(m) for m in request["messages"]]
+    users = [_generic_text(m) for m in request["messages"] if m["role"] == "USER"]
+    return (users[-1] if users else ""), texts
+
+
+def complete(request: dict[str, Any]) -> Completion:
+    """Answer a validated chatRequest: echo the last user message, cut at maxTokens words."""
+    if request["apiFormat"] == "COHERE":
+        last_user, inputs = _cohere_inputs(request)
+    else:
+        last_user, inputs = _generic_inputs(request)
+    prompt_tokens = max(1, sum(_words(text) for text in inputs))
+    tools = request.get("tools") or []
+    tool_choice = (request.get("toolChoice") or {}).get("type")
+    if request["apiFormat"] == "GENERIC" and tools and tool_choice != "NONE" and _WEATHER.search(last_user):
+        return Completion("", prompt_tokens, 8, False, tool_name=tools[0]["name"])
+    words = (REPLY_PREFIX + last_user[:MAX_ECHO_CHARS]).split()
+    limit = request.get("maxTokens") or request.get("maxCompletionTokens")
+    truncated = limit is not None and limit < len(words)
+    if truncated:
+        words = words[:limit]
+    return Completion(" ".join(words), prompt_tokens, len(words), truncated)
+
+
+def _tool_call(completion: Completion) -> dict[str, Any]:
+    call_id = "call_" + hashlib.sha256(completion.text.encode() + str(completion.tool_name).encode()).hexdigest()[:24]
+    return {
+        "id": call_id,
+        "type": "FUNCTION",
+        "name": completion.tool_name,
+        "arguments": json.dumps({"location": "Paris"}),
+    }
+
+
+def cohere_chat_response(request: dict[str, Any], completion: Completion) -> dict[str, Any]:
+    done, cut = FINISH_REASONS["COHERE"]
+    history = list(request.get("chatHistory") or [])
+    history += [
+        {"role": "USER", "message": request.get("message", "")},
+        {"role": "CHATBOT", "message": completion.text},
+    ]
+    return {
+        "apiFormat": "COHERE",
+        "text": completion.text,
+        "chatHistory": history,
+        "finishReason": cut if completion.truncated else done,
+        "usage": completion.usage(),
+    }
+
+
+def generic_chat_response(completion: Completion) -> dict[str, Any]:
+    done, cut = FINISH_REASONS["GENERIC"]
+    if completion.tool_name:
+        message: dict[str, Any] = {"role": "ASSISTANT", "toolCalls": [_tool_call(completion)]}
+        finish = "tool_calls"
+    else:
+        message = {"role": "ASSISTANT", "content": [{"type": "TEXT", "text": completion.text}]}
+        finish = cut if completion.truncated else done
+    return {
+        "apiFormat": "GENERIC",
+        "timeCreated": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "choices": [{"index": 0, "message": message, "finishReason": finish, "logprobs": {}}],
+        "usage": completion.usage(),
+    }
+
+
+def chat_result(model_id: str, api_format: str, request: dict[str, Any], completion: Completion) -> dict[str, Any]:
+    """ChatResult in `api_format`; pass the other format to emulate a mismatched upstream."""
+    if api_format == "COHERE":
+        return {
+            "modelId": model_id,
+            "modelVersion": COHERE_MODEL_VERSION,
+            "chatResponse": cohere_chat_response(request, completion),
+        }
+    return {
+        "modelId": model_id,
+        "modelVersion": GENERIC_MODEL_VERSION,
+        "chatResponse": generic_chat_response(completion),
+    }
+
+
+def chat_events(api_format: str, request: dict[str, Any], completion: Completion) -> list[dict[str, Any]]:
+    """A minimal SSE stream: one event per word, then a final event with finishReason (and usage if asked)."""
+    final = chat_result("", api_format, request, completion)["chatResponse"]
+    words = completion.text.split()
+    include_usage = bool((request.get("streamOptions") or {}).get("isIncludeUsage"))
+    events: list[dict[str, Any]] = []
+    for i, word in enumerate(words):
+        piece = word if i == 0 else " " + word
+        if api_format == "COHERE":
+            events.append({"apiFormat": "COHERE", "text": piece})
+        else:
+            events.append({"index": 0, "message": {"role": "ASSISTANT", "content": [{"type": "TEXT", "text": piece}]}})
+    if api_format == "COHERE":
+        last = {"apiFormat": "COHERE", "text": completion.text, "finishReason": final["finishReason"]}
+    else:
+        last = {
+            "index": 0,
+            "message": final["choices"][0]["message"],
+            "finishReason": final["choices"][0]["finishReason"],
+        }
+    if include_usage:
+        last["usage"] = completion.usage()
+    events.append(last)
+    return events
+
+
+def embedding(text: str, dimension: int) -> list[float]:
+    """A unit vector seeded from sha256(text): same text, same vector, in any process."""
+    rng = random.Random(hashlib.sha256(text.encode("utf-8")).digest())
+    vector = [rng.gauss(0.0, 1.0) for _ in range(dimension)]
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [round(v / norm, 6) for v in vector]
+
+
+def embed_result(model_id: str, details: dict[str, Any], dimension: int) -> dict[str, Any]:
+    inputs = details["inputs"]
+    tokens = max(1, sum(_words(text) for text in inputs))
+    result: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "embeddings": [embedding(text, dimension) for text in inputs],
+        "modelId": model_id,
+        "modelVersion": EMBED_MODEL_VERSION,
+        "usage": {"promptTokens": tokens, "totalTokens": tokens},
+    }
+    if details.get("isEcho"):
+        result["inputs"] = inputs
+    return result
+
+
+LOAD_BALANCER_502 = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)

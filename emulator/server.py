@@ -1,0 +1,267 @@
+"""The HTTP side: a keep-alive ThreadingHTTPServer that executes Outcomes, plus the `Emulator` lifecycle and
+the unauthenticated `/_emulator/*` control paths for an emulator running in another process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import ssl
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from emulator.app import Api, Outcome, RecordedRequest, RecordedRequests, error_outcome
+from emulator.faults import Fault, FaultPlan
+from emulator.keystore import KeyStore
+from emulator.tls import ensure_tls_material
+from emulator.validation import Catalog
+
+logger = logging.getLogger("emulator")
+CONTROL_PREFIX = "/_emulator/"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Keep-alive HTTP/1.1 with Nagle off: a kept-alive reply otherwise stalls ~40 ms on delayed ACKs."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "OCIGenAIEmulator/1.0"
+    sys_version = ""
+    timeout = 120
+    server: _Server
+
+    def setup(self) -> None:
+        if self.server.ssl_context is not None:
+            self.request = self.server.ssl_context.wrap_socket(self.request, server_side=True)
+        super().setup()
+        self.server.track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+        finally:
+            self.server.untrack(self.connection)
+            if self.server.ssl_context is not None:
+                _close_quietly(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's signature
+        logger.debug("%s " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
+
+    def _dispatch(self) -> None:
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        try:
+            body = self.rfile.read(int(headers.get("content-length", "0") or "0"))
+        except ValueError:
+            self._send(error_outcome(400, "InvalidParameter", "Content-Length is not a number."))
+            self.close_connection = True
+            return
+        if urlsplit(self.path).path.startswith(CONTROL_PREFIX):
+            self._send(self.server.emulator.control(self.command, urlsplit(self.path).path, body))
+        else:
+            self._send(self.server.emulator.api.handle(self.command, self.path, headers, body))
+
+    def _send(self, outcome: Outcome) -> None:
+        if outcome.delay > 0:
+            time.sleep(outcome.delay)
+        if outcome.action == "drop":
+            self.close_connection = True
+            return
+        if outcome.action == "reset":
+            self._reset()
+            return
+        self.send_response(outcome.status)
+        for name, value in outcome.headers.items():
+            self.send_header(name, value)
+        if outcome.content_type:
+            self.send_header("Content-Type", outcome.content_type)
+        extra = 64 if outcome.action == "truncated" else 0
+        self.send_header("Content-Length", str(len(outcome.body) + extra))
+        if outcome.action == "truncated":
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        self.wfile.write(outcome.body)
+
+    def _reset(self) -> None:
+        """SO_LINGER 0 then close: the kernel answers with RST instead of FIN."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.rfile.close()
+        self.wfile.close()
+        self.connection.close()
+
+
+def _close_quietly(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], emulator: Emulator, ssl_context: ssl.SSLContext | None) -> None:
+        self.emulator = emulator
+        self.ssl_context = ssl_context
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def track(self, sock: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.add(sock)
+
+    def untrack(self, sock: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.discard(sock)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            connections = list(self._connections)
+        for sock in connections:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+
+class Emulator:
+    """A signature-checking OCI Generative AI inference endpoint on a background thread.
+
+    `credentials_dir` is where `mint_resource_principal` / `mint_api_key_config` wrote their files;
+    keys are looked up there lazily, per request.
+    """
+
+    def __init__(
+        self,
+        credentials_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: bool = False,
+        catalog: Catalog | None = None,
+    ) -> None:
+        self.credentials_dir = Path(credentials_dir).resolve()
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.catalog = catalog or Catalog()
+        self.requests = RecordedRequests()
+        self._faults = FaultPlan()
+        self.api = Api(KeyStore(self.credentials_dir), self.catalog, self._faults, self.requests)
+        self.ca_bundle: Path | None = None
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Emulator:
+        context = None
+        if self.tls:
+            self.ca_bundle, cert, key = ensure_tls_material(self.credentials_dir)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+        self._server = _Server((self.host, self.port), self, context)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Run in the calling thread (for `python -m emulator`)."""
+        if self._server is None:
+            self.start()
+        assert self._thread is not None
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.5)
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.close_connections()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)
+        self._server = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    def fail_next(
+        self,
+        status: int = 429,
+        code: str = "TooManyRequests",
+        message: str = "Too many requests for the tenancy.",
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """The next `times` chat/embed requests get this error (after the signature check)."""
+        self._faults.add(Fault("error", times, status=status, code=code, message=message, headers=dict(headers or {})))
+
+    def inject(self, kind: str, times: int = 1, delay: float = 0.0) -> None:
+        """Queue a transport-level fault; see `faults.FAULT_KINDS`."""
+        self._faults.add(Fault(kind, times, delay=delay))
+
+    def set_latency(self, seconds: float) -> None:
+        """Delay every API answer, to stand in for upstream model latency."""
+        self._faults.latency = float(seconds)
+
+    def reset(self) -> None:
+        """Forget faults, latency and recorded requests."""
+        self._faults.clear()
+        self.requests.clear()
+
+    def control(self, method: str, path: str, body: bytes) -> Outcome:
+        """`/_emulator/*`: the same controls over HTTP, for an emulator in another process."""
+        action = path[len(CONTROL_PREFIX) :]
+        if method == "GET" and action == "requests":
+            data = [r.to_json() for r in self.requests.snapshot()]
+            return Outcome(200, json.dumps(data).encode())
+        handlers = {"fail_next": self.fail_next, "inject": self.inject, "latency": self._latency, "reset": self.reset}
+        if action not in handlers and action != "requests":
+            return error_outcome(404, "NotAuthorizedOrNotFound", f"No control endpoint {path}.")
+        if method != "POST" or action == "requests":
+            return error_outcome(405, "MethodNotAllowed", f"Method {method} is not allowed on {path}.")
+        try:
+            params = json.loads(body) if body.strip() else {}
+            if not isinstance(params, dict):
+                raise TypeError("body must be a JSON object")
+            handlers[action](**params)
+        except (TypeError, ValueError) as exc:
+            return error_outcome(400, "InvalidParameter", str(exc))
+        return Outcome(200, b'{"ok": true}')
+
+    def _latency(self, seconds: float) -> None:
+        self.set_latency(seconds)
+
+
+__all__ = ["Emulator", "RecordedRequest"]

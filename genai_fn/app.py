@@ -1,0 +1,126 @@
+"""The application: routes an Invocation to its contract, calls the service, answers every error, logs once.
+
+Built once per container (App.from_env never raises); func.handler delegates every call to App.handle_fdk.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from . import oci_models, validate
+from .chat import ChatReply, ChatRequest
+from .config import Settings
+from .contracts import simple
+from .envelope import Invocation, Reply, from_fdk, to_fdk
+from .errors import ConfigError, MethodNotAllowed, ProxyError, RouteNotFound
+from .logs import RequestLog, RequestRecord
+from .service import GenAIService
+
+log = logging.getLogger("genai_fn")
+
+Handler = Callable[["App", Invocation, RequestRecord], Reply]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    suffix: str
+    handlers: Mapping[str, Handler]
+    contract: ModuleType
+
+
+class App:
+    def __init__(self, settings: Settings | None, *, config_error: ConfigError | None = None,
+                 service: GenAIService | None = None, request_log: RequestLog | None = None) -> None:
+        self.settings = settings
+        self.config_error = config_error
+        self.service = service or (GenAIService(settings) if settings else None)
+        self.request_log = request_log or RequestLog()
+        self._served = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> App:
+        """Never raises: a configuration error is logged once here and answered (as a 500) on every call."""
+        try:
+            return cls(Settings.from_env(environ), **kwargs)
+        except ConfigError as error:
+            log.error("configuration error: %s", error.message)
+            return cls(None, config_error=error, **kwargs)
+
+    def handle_fdk(self, ctx: Any, data: Any) -> Any:
+        return to_fdk(ctx, self.handle(from_fdk(ctx, data)))
+
+    def handle(self, invocation: Invocation) -> Reply:
+        started = time.perf_counter()
+        route = resolve_route(invocation)
+        record = RequestRecord(call_id=invocation.call_id, route=route.name, method=invocation.method,
+                               via_gateway=invocation.via_gateway, cold_start=not self._served)
+        self._served = True
+        try:
+            if self.config_error:
+                raise self.config_error
+            handler = route.handlers.get(invocation.method)
+            if handler is None:
+                if not route.handlers:
+                    raise RouteNotFound(f"no route for {invocation.path or '/'}; see docs/api.md")
+                allowed = tuple(sorted(route.handlers))
+                raise MethodNotAllowed(f"{invocation.path} accepts {', '.join(allowed)}", allowed=allowed)
+            reply = handler(self, invocation, record)
+        except ProxyError as error:
+            reply = route.contract.render_error(error, invocation)
+            record.code, record.attempts = error.code, error.attempts or record.attempts
+            record.upstream_ms = error.upstream_ms
+            record.opc_request_id = error.opc_request_id or record.opc_request_id
+        except Exception as exc:  # a bug: answer a fixed message, never fdk's 502 with the exception text
+            log.error("internal error in %s: %s", route.name, type(exc).__name__)
+            reply = route.contract.render_error(ProxyError("internal error; see the function's logs"), invocation)
+            record.code = "internal_error"
+        record.status = reply.status
+        record.latency_ms = (time.perf_counter() - started) * 1000
+        self.request_log.write(record)
+        return reply
+
+    def chat(self, request: ChatRequest, invocation: Invocation, record: RequestRecord) -> ChatReply:
+        """Call the model for a validated request; fills the request log record."""
+        record.model, record.api_format = request.model, request.api_format
+        details = oci_models.to_chat_details(request, self.settings)
+        result = self.service.chat(details, invocation.deadline)
+        record.attempts, record.upstream_ms, record.opc_request_id = \
+            result.attempts, result.upstream_ms, result.opc_request_id
+        reply = oci_models.to_reply(result.data, result.opc_request_id, request)
+        record.prompt_tokens = reply.usage.prompt_tokens
+        record.completion_tokens = reply.usage.completion_tokens
+        record.total_tokens = reply.usage.total_tokens
+        if self.settings.log_content:
+            record.content = {"messages": [[m.role, m.content] for m in request.messages], "reply": reply.text}
+        return reply
+
+
+def simple_chat(app: App, invocation: Invocation, record: RequestRecord) -> Reply:
+    body = validate.decode_object(invocation.body, app.settings)
+    request = simple.parse_request(body, app.settings)
+    return simple.render_reply(app.chat(request, invocation, record), invocation)
+
+
+SIMPLE_CHAT = Route("chat", "/chat", {"POST": simple_chat}, simple)
+PLAIN_INVOKE = Route("invoke", "", {"POST": simple_chat}, simple)
+ROUTES: tuple[Route, ...] = (SIMPLE_CHAT,)
+"""Matched against the end of the request path, so any API Gateway deployment prefix works."""
+NOT_FOUND = Route("not_found", "", {}, simple)
+
+
+def resolve_route(invocation: Invocation) -> Route:
+    if not invocation.via_gateway:
+        return PLAIN_INVOKE
+    path = invocation.path.rstrip("/")
+    if not path:
+        return PLAIN_INVOKE
+    for route in ROUTES:
+        if path.endswith(route.suffix):
+            return route
+    return NOT_FOUND

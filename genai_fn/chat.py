@@ -1,0 +1,96 @@
+"""The internal chat model: what the caller asked for and what the model answered.
+
+Independent of wire format (simple or OpenAI contract) and of model family (Cohere or Generic); no oci import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLES = ("system", "user", "assistant", "tool")
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A function call the model asked for; `arguments` is the JSON text the model produced."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A function the caller offers the model; `parameters` is its JSON Schema."""
+
+    name: str
+    description: str | None = None
+    parameters: dict | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str
+    content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Params:
+    """Generation knobs; None means "not sent" (max_tokens is always resolved before sending)."""
+
+    max_tokens: int
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """What the caller asked for, validated and allow-listed; the compartment is never part of it."""
+
+    model: str
+    api_format: str
+    messages: tuple[Message, ...]
+    params: Params
+    tools: tuple[Tool, ...] = ()
+    tool_choice: str | None = None
+    json_mode: bool = False
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    """The model's answer, normalised; finish_reason uses OpenAI's vocabulary (stop, length, ...)."""
+
+    text: str
+    model: str
+    finish_reason: str
+    usage: Usage
+    opc_request_id: str | None = None
+    tool_calls: tuple[ToolCall, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class EmbeddingRequest:
+    model: str
+    inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EmbeddingReply:
+    model: str
+    vectors: tuple[list[float], ...]
+    usage: Usage
+    opc_request_id: str | None = None

@@ -1,0 +1,151 @@
+"""Read and validate the function's configuration (its environment) once per container.
+
+Every variable is documented in docs/configuration.md; a bad value raises ConfigError naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+
+T = TypeVar("T")
+
+AUTH_MODES = ("resource_principal", "instance_principal", "api_key")
+API_FORMATS = ("COHERE", "GENERIC")
+PLATFORM_BODY_LIMIT = 6 * 1024 * 1024
+"""OCI Functions (and API Gateway towards a function) refuse bodies over 6 MB."""
+ON_DEMAND_OUTPUT_CAP = 4000
+"""The service caps one on-demand response at 4,000 tokens."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the function was configured with; read once per container (see docs/configuration.md)."""
+
+    model_id: str
+    compartment_ocid: str
+    service_endpoint: str
+    allowed_models: tuple[str, ...]
+    embedding_models: tuple[str, ...] = ()
+    dedicated_endpoint_id: str | None = None
+    api_format: str | None = None
+    default_max_tokens: int = 600
+    max_tokens_limit: int = ON_DEMAND_OUTPUT_CAP
+    default_temperature: float | None = None
+    default_top_p: float | None = None
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_attempts: int = 3
+    auth_mode: str = "resource_principal"
+    oci_config_file: str = "~/.oci/config"
+    oci_config_profile: str = "DEFAULT"
+    max_body_bytes: int = PLATFORM_BODY_LIMIT
+    log_content: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build Settings from a mapping (the process environment by default); raise ConfigError on any bad value."""
+        env = _Env(os.environ if environ is None else environ)
+        model_id = env.required("MODEL_ID", "the default chat model, e.g. cohere.command-a-03-2025")
+        compartment = env.required("COMPARTMENT_OCID", "the compartment billed for inference")
+        if not compartment.startswith(("ocid1.compartment.", "ocid1.tenancy.")):
+            raise ConfigError("COMPARTMENT_OCID must be a compartment OCID (ocid1.compartment.…)")
+        endpoint = env.required("SERVICE_ENDPOINT", "e.g. https://inference.generativeai.us-chicago-1.oci.oraclecloud.com")
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.path not in ("", "/"):
+            raise ConfigError("SERVICE_ENDPOINT must be a URL like https://inference.generativeai.<region>.oci.oraclecloud.com")
+        allowed = env.csv("ALLOWED_MODELS") or (model_id,)
+        if model_id not in allowed:
+            allowed = (model_id, *allowed)
+        api_format = env.choice("API_FORMAT", API_FORMATS)
+        dedicated = env.optional("DEDICATED_ENDPOINT_ID")
+        if dedicated is not None and not dedicated.startswith("ocid1.generativeaiendpoint."):
+            raise ConfigError("DEDICATED_ENDPOINT_ID must be an endpoint OCID (ocid1.generativeaiendpoint.…)")
+        if api_format is None and any(_is_ocid(m) for m in allowed):
+            raise ConfigError("API_FORMAT is required (COHERE or GENERIC) when MODEL_ID or ALLOWED_MODELS holds a model OCID")
+        max_tokens_limit = env.number("MAX_TOKENS_LIMIT", int, ON_DEMAND_OUTPUT_CAP, low=1, high=128_000)
+        settings = cls(
+            model_id=model_id,
+            compartment_ocid=compartment,
+            service_endpoint=endpoint.rstrip("/"),
+            allowed_models=allowed,
+            embedding_models=env.csv("EMBEDDING_MODELS"),
+            dedicated_endpoint_id=dedicated,
+            api_format=api_format,
+            default_max_tokens=env.number("DEFAULT_MAX_TOKENS", int, 600, low=1, high=max_tokens_limit),
+            max_tokens_limit=max_tokens_limit,
+            default_temperature=env.number("DEFAULT_TEMPERATURE", float, None, low=0.0, high=5.0),
+            default_top_p=env.number("DEFAULT_TOP_P", float, None, low=0.0, high=1.0),
+            connect_timeout=env.number("CONNECT_TIMEOUT_SECONDS", float, 10.0, low=0.1, high=300.0),
+            read_timeout=env.number("READ_TIMEOUT_SECONDS", float, 60.0, low=0.1, high=300.0),
+            max_attempts=env.number("MAX_ATTEMPTS", int, 3, low=1, high=8),
+            auth_mode=env.choice("AUTH_MODE", AUTH_MODES, lower=True) or "resource_principal",
+            oci_config_file=env.optional("OCI_CONFIG_FILE") or "~/.oci/config",
+            oci_config_profile=env.optional("OCI_CONFIG_PROFILE") or "DEFAULT",
+            max_body_bytes=env.number("MAX_BODY_BYTES", int, PLATFORM_BODY_LIMIT, low=1, high=PLATFORM_BODY_LIMIT),
+            log_content=env.flag("LOG_CONTENT"),
+        )
+        return settings
+
+    def api_format_for(self, model: str) -> str:
+        """COHERE for cohere.* models, GENERIC for every other family; API_FORMAT decides for OCIDs and endpoints."""
+        if self.api_format and (self.dedicated_endpoint_id or _is_ocid(model)):
+            return self.api_format
+        return "COHERE" if model.startswith("cohere.") else "GENERIC"
+
+
+def _is_ocid(value: str) -> bool:
+    return value.startswith("ocid1.")
+
+
+class _Env:
+    """Typed reads from the environment; every error names its variable."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def optional(self, name: str) -> str | None:
+        value = self._environ.get(name, "").strip()
+        return value or None
+
+    def required(self, name: str, hint: str) -> str:
+        value = self.optional(name)
+        if value is None:
+            raise ConfigError(f"{name} is required: {hint}")
+        return value
+
+    def csv(self, name: str) -> tuple[str, ...]:
+        raw = self.optional(name) or ""
+        return tuple(dict.fromkeys(item.strip() for item in raw.split(",") if item.strip()))
+
+    def choice(self, name: str, choices: tuple[str, ...], *, lower: bool = False) -> str | None:
+        value = self.optional(name)
+        if value is None:
+            return None
+        value = value.lower() if lower else value.upper()
+        if value not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}")
+        return value
+
+    def flag(self, name: str) -> bool:
+        value = (self.optional(name) or "false").lower()
+        if value not in ("true", "false", "1", "0", "yes", "no"):
+            raise ConfigError(f"{name} must be true or false")
+        return value in ("true", "1", "yes")
+
+    def number(self, name: str, kind: Callable[[str], T], default: T, *, low: float, high: float) -> T:
+        raw = self.optional(name)
+        if raw is None:
+            return default
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a {kind.__name__} between {low} and {high}") from None
+        if not low <= value <= high:  # type: ignore[operator]
+            raise ConfigError(f"{name} must be a {kind.__name__} between {low} and {high}")
+        return value

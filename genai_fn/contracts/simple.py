@@ -1,0 +1,94 @@
+"""The simple contract: `{"input": "..."}` in, the reply text out (JSON with `Accept: application/json`).
+
+Compatible with the original blog function's request; see docs/api.md for every field.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .. import validate
+from ..chat import ChatReply, ChatRequest, Message
+from ..config import Settings
+from ..envelope import Invocation, Reply
+from ..errors import InvalidRequest, ProxyError
+
+FIELDS = frozenset({"input", "system", "history", "model", "max_tokens", "temperature", "top_p", "top_k",
+                    "frequency_penalty", "presence_penalty", "seed", "stop"})
+HISTORY_ROLES = ("user", "assistant")
+JSON = "application/json"
+
+
+def parse_request(body: dict[str, Any], settings: Settings) -> ChatRequest:
+    unknown = sorted(set(body) - FIELDS)
+    if unknown:
+        raise InvalidRequest(f"unknown field {unknown[0]!r}; accepted: {', '.join(sorted(FIELDS))}", param=unknown[0])
+    if "input" not in body:
+        raise InvalidRequest("input is required: the user's message as a string", param="input")
+    model, api_format = validate.resolve_model(body.get("model"), settings)
+    messages: list[Message] = []
+    if body.get("system") is not None:
+        messages.append(Message("system", validate.text(body["system"], "system")))
+    messages.extend(_history(body.get("history")))
+    messages.append(Message("user", validate.text(body["input"], "input")))
+    return ChatRequest(
+        model=model,
+        api_format=api_format,
+        messages=tuple(messages),
+        params=validate.params(body, settings, api_format),
+    )
+
+
+def _history(value: Any) -> list[Message]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidRequest("history must be a list of {role, content} objects", param="history")
+    turns = []
+    for index, turn in enumerate(value):
+        where = f"history[{index}]"
+        if not isinstance(turn, dict) or set(turn) != {"role", "content"}:
+            raise InvalidRequest(f"{where} must be an object with exactly role and content", param=where)
+        if turn["role"] not in HISTORY_ROLES:
+            raise InvalidRequest(f"{where}.role must be user or assistant", param=f"{where}.role")
+        turns.append(Message(turn["role"], validate.text(turn["content"], f"{where}.content")))
+    return turns
+
+
+def render_reply(reply: ChatReply, invocation: Invocation) -> Reply:
+    """Plain text by default (as the blog function answered); JSON when the caller accepts it."""
+    if not invocation.wants_json():
+        return Reply(200, reply.text.encode("utf-8"), "text/plain; charset=utf-8")
+    body = {
+        "text": reply.text,
+        "model": reply.model,
+        "finish_reason": reply.finish_reason,
+        "usage": {
+            "prompt_tokens": reply.usage.prompt_tokens,
+            "completion_tokens": reply.usage.completion_tokens,
+            "total_tokens": reply.usage.total_tokens,
+        },
+        "opc_request_id": reply.opc_request_id,
+        "request_id": invocation.call_id or None,
+    }
+    return Reply(200, _dumps(body), JSON)
+
+
+def render_error(error: ProxyError, invocation: Invocation) -> Reply:
+    """One envelope for every error; the status is in the body too, since `fn invoke` cannot carry it."""
+    detail: dict[str, Any] = {
+        "type": error.code,
+        "message": error.message,
+        "status": error.status,
+        "request_id": invocation.call_id or None,
+    }
+    if error.param:
+        detail["param"] = error.param
+    if error.opc_request_id:
+        detail["opc_request_id"] = error.opc_request_id
+    return Reply(error.status, _dumps({"error": detail}), JSON, error.headers())
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

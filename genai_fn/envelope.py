@@ -1,0 +1,90 @@
+"""The fdk edge: turn fdk's context and body into an Invocation, and a Reply into fdk's Response.
+
+fdk-python puts everything on InvokeContext. Through API Gateway (Fn-Intent: httprequest) the client's method,
+URL and headers arrive as Fn-Http-*; fdk turns Response.status_code into Fn-Http-Status there. On a plain
+`fn invoke` there is no method or URL and Fn passes only 200, 502 and 504, so error bodies carry the status too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from fdk import response
+
+DEFAULT_DEADLINE_SECONDS = 30.0
+"""fdk's own default when Fn sends no Fn-Deadline."""
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One call, independent of fdk: what the app needs and nothing that could override configuration."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+    call_id: str
+    deadline: float
+    """time.monotonic() value by which the answer must be written."""
+    via_gateway: bool
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name, "")
+
+    def wants_json(self) -> bool:
+        return "application/json" in self.header("accept").lower()
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def from_fdk(ctx: Any, data: Any) -> Invocation:
+    via_gateway = ctx.Headers().get("fn-intent") == "httprequest"
+    raw_headers = ctx.HTTPHeaders() if via_gateway else ctx.Headers()
+    body = data.getvalue() if hasattr(data, "getvalue") else (data or b"")
+    return Invocation(
+        method=(ctx.Method() or "POST").upper() if via_gateway else "POST",
+        path=urlsplit(ctx.RequestURL() or "").path if via_gateway else "",
+        headers=_flatten(raw_headers),
+        body=body if isinstance(body, bytes) else str(body).encode(),
+        call_id=ctx.CallID() or "",
+        deadline=_monotonic_deadline(ctx.Deadline()),
+        via_gateway=via_gateway,
+    )
+
+
+def _flatten(headers: Mapping[str, Any]) -> dict[str, str]:
+    """fdk merges repeated headers into lists; keep the first value, lower-case names."""
+    flat: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        flat[name.lower()] = str(value[0] if isinstance(value, list) and value else value)
+    return flat
+
+
+def _monotonic_deadline(deadline: str | None) -> float:
+    """Fn-Deadline (RFC 3339 wall clock) as a time.monotonic() value, so clock changes cannot move it."""
+    remaining = DEFAULT_DEADLINE_SECONDS
+    if deadline:
+        try:
+            when = datetime.fromisoformat(deadline)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            remaining = (when - datetime.now(UTC)).total_seconds()
+        except ValueError:
+            pass
+    return time.monotonic() + remaining
+
+
+def to_fdk(ctx: Any, reply: Reply) -> response.Response:
+    headers = {"Content-Type": reply.content_type, **reply.headers}
+    return response.Response(ctx, response_data=reply.body, headers=headers, status_code=reply.status)

@@ -1,0 +1,112 @@
+"""The error tree. Every failure the caller can see is one of these; each carries its HTTP status and code.
+
+    ProxyError                       500 internal_error
+    ├── ConfigError                  500 config_error          names the variable
+    ├── RequestError                 4xx: the caller can fix it
+    │   ├── InvalidJSON              400 invalid_json
+    │   ├── InvalidRequest           400 invalid_request       .param names the field; the value is never echoed
+    │   ├── ModelNotAllowed          400 model_not_allowed
+    │   ├── RouteNotFound            404 not_found
+    │   ├── MethodNotAllowed         405 method_not_allowed
+    │   └── PayloadTooLarge          413 payload_too_large
+    └── UpstreamError                carries opc_request_id
+        ├── UpstreamRejected         400 upstream_bad_request  the service's own message
+        ├── UpstreamAuthFailed       502 upstream_auth_failed  401/403/404: our IAM or configuration
+        ├── UpstreamThrottled        429 rate_limited          + Retry-After
+        ├── UpstreamFailed           502 upstream_error        5xx, malformed reply, connection failure
+        └── UpstreamTimeout          504 upstream_timeout      read timeout or the invocation deadline
+
+Contracts render these (contracts/*.py); only service.translate_service_error reads SDK exceptions.
+"""
+
+from __future__ import annotations
+
+
+class ProxyError(Exception):
+    """Base of every error the function answers with; `message` is safe to show the caller."""
+
+    status: int = 500
+    code: str = "internal_error"
+    attempts: int = 0
+    """Upstream attempts made before this error (for the request log)."""
+    upstream_ms: float | None = None
+
+    def __init__(self, message: str, *, param: str | None = None, opc_request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.opc_request_id = opc_request_id
+
+    def headers(self) -> dict[str, str]:
+        """Extra response headers this error needs (e.g. Retry-After)."""
+        return {}
+
+
+class ConfigError(ProxyError):
+    status, code = 500, "config_error"
+
+
+class RequestError(ProxyError):
+    status, code = 400, "invalid_request"
+
+
+class InvalidJSON(RequestError):
+    status, code = 400, "invalid_json"
+
+
+class InvalidRequest(RequestError):
+    status, code = 400, "invalid_request"
+
+
+class ModelNotAllowed(RequestError):
+    status, code = 400, "model_not_allowed"
+
+
+class RouteNotFound(RequestError):
+    status, code = 404, "not_found"
+
+
+class MethodNotAllowed(RequestError):
+    status, code = 405, "method_not_allowed"
+
+    def __init__(self, message: str, *, allowed: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allowed)} if self.allowed else {}
+
+
+class PayloadTooLarge(RequestError):
+    status, code = 413, "payload_too_large"
+
+
+class UpstreamError(ProxyError):
+    status, code = 502, "upstream_error"
+
+
+class UpstreamRejected(UpstreamError):
+    status, code = 400, "upstream_bad_request"
+
+
+class UpstreamAuthFailed(UpstreamError):
+    status, code = 502, "upstream_auth_failed"
+
+
+class UpstreamThrottled(UpstreamError):
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int = 1, opc_request_id: str | None = None) -> None:
+        super().__init__(message, opc_request_id=opc_request_id)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class UpstreamFailed(UpstreamError):
+    status, code = 502, "upstream_error"
+
+
+class UpstreamTimeout(UpstreamError):
+    status, code = 504, "upstream_timeout"

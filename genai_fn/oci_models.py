@@ -1,0 +1,209 @@
+"""Translate the internal chat model to and from the OCI SDK's own models. No HTTP, no I/O.
+
+Cohere models take a CohereChatRequest (message, chat history, preamble); every other family a
+GenericChatRequest (messages with text content). The compartment and serving mode come only from Settings.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from oci.generative_ai_inference import models as m
+
+from .chat import ChatReply, ChatRequest, EmbeddingReply, EmbeddingRequest, Message, ToolCall, Usage
+from .config import Settings
+from .errors import InvalidRequest, UpstreamFailed
+
+FINISH_REASONS = {
+    "COMPLETE": "stop",
+    "MAX_TOKENS": "length",
+    "ERROR_TOXIC": "content_filter",
+    "ERROR_LIMIT": "length",
+    "ERROR": "error",
+    "USER_CANCEL": "stop",
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "tool_calls",
+    "content_filter": "content_filter",
+}
+"""Cohere's and the Generic family's finish reasons, in OpenAI's vocabulary (stop, length, tool_calls, ...)."""
+
+
+def serving_mode(settings: Settings, model: str) -> m.ServingMode:
+    """Dedicated endpoint when configured, else on-demand for the chosen (allow-listed) model."""
+    if settings.dedicated_endpoint_id:
+        return m.DedicatedServingMode(endpoint_id=settings.dedicated_endpoint_id)
+    return m.OnDemandServingMode(model_id=model)
+
+
+def to_chat_details(request: ChatRequest, settings: Settings) -> m.ChatDetails:
+    build = _cohere_request if request.api_format == "COHERE" else _generic_request
+    return m.ChatDetails(
+        compartment_id=settings.compartment_ocid,
+        serving_mode=serving_mode(settings, request.model),
+        chat_request=build(request),
+    )
+
+
+def _common_params(request: ChatRequest) -> dict[str, Any]:
+    p = request.params
+    values = {
+        "max_tokens": p.max_tokens,
+        "temperature": p.temperature,
+        "top_p": p.top_p,
+        "top_k": p.top_k,
+        "frequency_penalty": p.frequency_penalty,
+        "presence_penalty": p.presence_penalty,
+        "seed": p.seed,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _cohere_request(request: ChatRequest) -> m.CohereChatRequest:
+    if request.tools or any(msg.role == "tool" or msg.tool_calls for msg in request.messages):
+        raise InvalidRequest("tools and tool messages are supported for Generic (non-Cohere) models only",
+                             param="tools")
+    system = [msg.content for msg in request.messages if msg.role == "system"]
+    turns = [msg for msg in request.messages if msg.role != "system"]
+    if not turns or turns[-1].role != "user":
+        raise InvalidRequest("the last message must come from the user", param="messages")
+    history = [_cohere_turn(msg) for msg in turns[:-1]]
+    extra: dict[str, Any] = {}
+    if request.params.stop:
+        extra["stop_sequences"] = list(request.params.stop)
+    if request.json_mode:
+        extra["response_format"] = m.CohereResponseJsonFormat()
+    return m.CohereChatRequest(
+        message=turns[-1].content,
+        chat_history=history or None,
+        preamble_override="\n\n".join(system) if system else None,
+        is_stream=False,
+        **_common_params(request),
+        **extra,
+    )
+
+
+def _cohere_turn(message: Message) -> m.CohereMessage:
+    if message.role == "user":
+        return m.CohereUserMessage(message=message.content)
+    return m.CohereChatBotMessage(message=message.content)
+
+
+def _generic_request(request: ChatRequest) -> m.GenericChatRequest:
+    extra: dict[str, Any] = {}
+    if request.params.stop:
+        extra["stop"] = list(request.params.stop)
+    if request.json_mode:
+        extra["response_format"] = m.JsonObjectResponseFormat()
+    if request.tools:
+        extra["tools"] = [
+            m.FunctionDefinition(name=t.name, description=t.description, parameters=t.parameters)
+            for t in request.tools
+        ]
+    if request.tool_choice:
+        extra["tool_choice"] = _tool_choice(request.tool_choice)
+    return m.GenericChatRequest(
+        messages=[_generic_message(msg) for msg in request.messages],
+        is_stream=False,
+        num_generations=None,
+        **_common_params(request),
+        **extra,
+    )
+
+
+def _tool_choice(choice: str) -> m.ToolChoice:
+    fixed = {"auto": m.ToolChoiceAuto, "none": m.ToolChoiceNone, "required": m.ToolChoiceRequired}
+    if choice in fixed:
+        return fixed[choice]()
+    return m.ToolChoiceFunction(name=choice)
+
+
+def _generic_message(message: Message) -> m.Message:
+    content = [m.TextContent(text=message.content)] if message.content else None
+    if message.role == "system":
+        return m.SystemMessage(content=content)
+    if message.role == "user":
+        return m.UserMessage(content=content)
+    if message.role == "tool":
+        return m.ToolMessage(content=content, tool_call_id=message.tool_call_id)
+    calls = [m.FunctionCall(id=c.id, name=c.name, arguments=c.arguments) for c in message.tool_calls]
+    return m.AssistantMessage(content=content, tool_calls=calls or None)
+
+
+def to_reply(result: Any, opc_request_id: str | None, request: ChatRequest) -> ChatReply:
+    """Normalise a ChatResult in the format that was asked for; anything else is a malformed reply (502)."""
+    response = getattr(result, "chat_response", None)
+    model = getattr(result, "model_id", None) or request.model
+    if getattr(response, "api_format", None) == request.api_format:
+        if isinstance(response, m.CohereChatResponse) and isinstance(response.text, str):
+            return _cohere_reply(response, model, opc_request_id)
+        if isinstance(response, m.GenericChatResponse) and response.choices:
+            return _generic_reply(response, model, opc_request_id)
+    raise UpstreamFailed("the service returned a chat reply the function cannot read", opc_request_id=opc_request_id)
+
+
+def _cohere_reply(response: m.CohereChatResponse, model: str, opc_request_id: str | None) -> ChatReply:
+    return ChatReply(
+        text=response.text,
+        model=model,
+        finish_reason=FINISH_REASONS.get(response.finish_reason or "", "stop"),
+        usage=_usage(response.usage),
+        opc_request_id=opc_request_id,
+        tool_calls=tuple(
+            ToolCall(id=f"call_{i}", name=c.name, arguments=_json_text(c.parameters))
+            for i, c in enumerate(response.tool_calls or ())
+        ),
+    )
+
+
+def _generic_reply(response: m.GenericChatResponse, model: str, opc_request_id: str | None) -> ChatReply:
+    choice = response.choices[0]
+    parts = getattr(choice.message, "content", None) or []
+    calls = getattr(choice.message, "tool_calls", None) or []
+    return ChatReply(
+        text="".join(part.text for part in parts if isinstance(part, m.TextContent) and part.text),
+        model=model,
+        finish_reason=FINISH_REASONS.get(choice.finish_reason or "", "stop"),
+        usage=_usage(response.usage or choice.usage),
+        opc_request_id=opc_request_id,
+        tool_calls=tuple(
+            ToolCall(id=c.id or f"call_{i}", name=c.name, arguments=c.arguments or "{}")
+            for i, c in enumerate(calls)
+            if isinstance(c, m.FunctionCall)
+        ),
+    )
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value if value is not None else {})
+
+
+def _usage(usage: m.Usage | None) -> Usage:
+    if usage is None:
+        return Usage()
+    prompt = usage.prompt_tokens or 0
+    completion = usage.completion_tokens or 0
+    return Usage(prompt, completion, usage.total_tokens or prompt + completion)
+
+
+def to_embed_details(request: EmbeddingRequest, settings: Settings) -> m.EmbedTextDetails:
+    return m.EmbedTextDetails(
+        inputs=list(request.inputs),
+        serving_mode=m.OnDemandServingMode(model_id=request.model),
+        compartment_id=settings.compartment_ocid,
+        truncate="NONE",
+    )
+
+
+def to_embedding_reply(result: Any, opc_request_id: str | None, requested_model: str) -> EmbeddingReply:
+    vectors = getattr(result, "embeddings", None)
+    if not isinstance(vectors, list) or not all(isinstance(v, list) for v in vectors):
+        raise UpstreamFailed("the service returned an embedding reply the function cannot read",
+                             opc_request_id=opc_request_id)
+    return EmbeddingReply(
+        model=getattr(result, "model_id", None) or requested_model,
+        vectors=tuple(vectors),
+        usage=_usage(getattr(result, "usage", None)),
+        opc_request_id=opc_request_id,
+    )

@@ -1,0 +1,226 @@
+"""The one place that talks to OCI Generative AI: client set-up, deadline-bounded retries, error translation.
+
+The signer and client (with its connection pool) are built once per container and reused; the SDK's default
+retry strategy (8 attempts over up to 600 s) and its per-container circuit breaker are replaced by a policy
+bounded by the invocation's deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import oci
+from oci._vendor.requests import exceptions as http_errors
+from oci.generative_ai_inference import GenerativeAiInferenceClient
+from oci.retry.retry import ExponentialBackoffRetryStrategyBase
+from oci.retry.retry_checkers import BaseRetryChecker, LimitBasedRetryChecker, RetryCheckerContainer
+
+from .config import Settings
+from .errors import (
+    ProxyError,
+    UpstreamAuthFailed,
+    UpstreamFailed,
+    UpstreamRejected,
+    UpstreamThrottled,
+    UpstreamTimeout,
+)
+
+log = logging.getLogger("genai_fn")
+
+RESPONSE_MARGIN_SECONDS = 0.5
+"""Time kept back from the deadline to write the answer."""
+MIN_ATTEMPT_SECONDS = 1.0
+"""An attempt with less time than this left is not started: it would only turn into a timeout."""
+BACKOFF_BASE_SECONDS = 0.25
+BACKOFF_MAX_SECONDS = 4.0
+DEFAULT_RETRY_AFTER_SECONDS = 2
+
+AUTH_HINT = ("check the function's dynamic group and the policy 'allow dynamic-group <group> to use "
+             "generative-ai-family in compartment <compartment>', and that MODEL_ID and COMPARTMENT_OCID are right")
+
+
+@dataclass(frozen=True)
+class UpstreamResult:
+    data: Any
+    opc_request_id: str | None
+    attempts: int
+    upstream_ms: float
+
+
+class RetryableFailure(BaseRetryChecker):
+    """Retry throttling (429), server errors (5xx but 501) and failed connections; never a read timeout or a 4xx,
+    because the service may already be generating the reply."""
+
+    def should_retry(self, exception: Exception | None = None, response: Any = None, **kwargs: Any) -> bool:
+        if isinstance(exception, oci.exceptions.ServiceError):
+            return exception.status == 429 or (exception.status >= 500 and exception.status != 501)
+        return _is_connection_failure(exception)
+
+
+def _cause(exception: BaseException | None) -> BaseException | None:
+    """The SDK wraps requests' exceptions in its own RequestException; look through it."""
+    if isinstance(exception, oci.exceptions.RequestException) and exception.args \
+            and isinstance(exception.args[0], BaseException):
+        return exception.args[0]
+    return exception
+
+
+def _is_connection_failure(exception: BaseException | None) -> bool:
+    cause = _cause(exception)
+    return isinstance(cause, http_errors.ConnectionError | oci.exceptions.ConnectTimeout) \
+        and not isinstance(cause, http_errors.ReadTimeout)
+
+
+class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):
+    """The SDK's retry loop with jittered exponential backoff, bounded by attempts and by the invocation deadline.
+
+    Before each attempt the client's read timeout is cut to the time left, and a backoff that would leave less
+    than MIN_ATTEMPT_SECONDS before the deadline is not slept: the last failure is raised instead.
+    """
+
+    def __init__(self, client: GenerativeAiInferenceClient, settings: Settings, deadline: float) -> None:
+        checkers = RetryCheckerContainer([LimitBasedRetryChecker(settings.max_attempts), RetryableFailure()])
+        super().__init__(BACKOFF_BASE_SECONDS, 2, BACKOFF_MAX_SECONDS, checkers)
+        self._base_client = client.base_client
+        self._settings = settings
+        self._deadline = deadline
+        self.attempts = 0
+
+    def remaining(self) -> float:
+        return self._deadline - time.monotonic() - RESPONSE_MARGIN_SECONDS
+
+    def make_retrying_call(self, func_ref: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        def attempt(*a: Any, **kw: Any) -> Any:
+            left = self.remaining()
+            if left < MIN_ATTEMPT_SECONDS and self.attempts:
+                raise UpstreamTimeout("the invocation deadline was reached while retrying")
+            if left <= 0:
+                raise UpstreamTimeout("the invocation deadline leaves no time to call the service")
+            self._base_client.timeout = (min(self._settings.connect_timeout, left),
+                                         min(self._settings.read_timeout, left))
+            self.attempts += 1
+            return func_ref(*a, **kw)
+
+        return super().make_retrying_call(attempt, *args, **kwargs)
+
+    def do_sleep(self, attempt: int, exception: Exception) -> None:
+        delay = min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1) + random.uniform(0, BACKOFF_BASE_SECONDS),
+                    BACKOFF_MAX_SECONDS)
+        if isinstance(exception, oci.exceptions.ServiceError) and exception.status == 429:
+            delay = max(delay, min(_retry_after(exception), BACKOFF_MAX_SECONDS))
+        if self.remaining() - delay < MIN_ATTEMPT_SECONDS:
+            raise exception
+        time.sleep(delay)
+
+
+def make_signer(settings: Settings) -> tuple[dict[str, Any], Any]:
+    """(config, signer) for the client, per AUTH_MODE; resource principal unless told otherwise."""
+    if settings.auth_mode == "api_key":
+        config = oci.config.from_file(settings.oci_config_file, settings.oci_config_profile)
+        return config, None
+    if settings.auth_mode == "instance_principal":
+        return {}, oci.auth.signers.InstancePrincipalsSecurityTokenSigner()
+    return {}, oci.auth.signers.get_resource_principals_signer()
+
+
+class GenAIService:
+    """One per container. The client is built on first use, so a broken credential is answered, not a crash."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client: GenerativeAiInferenceClient | None = None
+
+    @property
+    def client(self) -> GenerativeAiInferenceClient:
+        if self._client is None:
+            try:
+                config, signer = make_signer(self._settings)
+            except Exception as exc:  # any failure to load credentials: the SDK raises many kinds
+                raise UpstreamAuthFailed(
+                    f"could not load {self._settings.auth_mode.replace('_', ' ')} credentials "
+                    f"({type(exc).__name__}); see docs/troubleshooting.md") from exc
+            self._client = GenerativeAiInferenceClient(
+                config,
+                signer=signer,
+                service_endpoint=self._settings.service_endpoint,
+                retry_strategy=oci.retry.NoneRetryStrategy(),
+                circuit_breaker_strategy=oci.circuit_breaker.NoCircuitBreakerStrategy(),
+                timeout=(self._settings.connect_timeout, self._settings.read_timeout),
+            )
+        return self._client
+
+    def chat(self, details: Any, deadline: float) -> UpstreamResult:
+        return self._call("chat", details, deadline)
+
+    def embed_text(self, details: Any, deadline: float) -> UpstreamResult:
+        return self._call("embed_text", details, deadline)
+
+    def _call(self, operation: str, details: Any, deadline: float) -> UpstreamResult:
+        client = self.client
+        _refresh_expiring_token(client.base_client.signer)
+        strategy = DeadlineRetryStrategy(client, self._settings, deadline)
+        started = time.perf_counter()
+        try:
+            response = getattr(client, operation)(details, retry_strategy=strategy)
+        except Exception as exc:
+            error = exc if isinstance(exc, ProxyError) else translate_service_error(exc)
+            error.attempts, error.upstream_ms = strategy.attempts, _ms_since(started)
+            raise error from (None if error is exc else exc)
+        return UpstreamResult(response.data, response.request_id, strategy.attempts, _ms_since(started))
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _refresh_expiring_token(signer: Any) -> None:
+    """Reload a resource principal token that is about to expire, instead of spending a request on a 401.
+
+    The SDK itself only reloads the token files after a 401 (and then retries once).
+    """
+    token = getattr(signer, "security_token", None)
+    if token is None or not hasattr(signer, "refresh_security_token") or token.valid_with_jitter():
+        return
+    try:
+        signer.refresh_security_token()
+    except Exception as exc:  # unreadable or invalid token / key files: the platform's credentials are broken
+        raise UpstreamAuthFailed(
+            f"the resource principal token expired and could not be reloaded ({type(exc).__name__}); "
+            "the function's credentials are broken: redeploy or check the function's logs") from exc
+
+
+def _retry_after(error: oci.exceptions.ServiceError) -> int:
+    value = (error.headers or {}).get("retry-after", "")
+    return int(value) if str(value).isdigit() else DEFAULT_RETRY_AFTER_SECONDS
+
+
+def translate_service_error(exc: BaseException) -> ProxyError:
+    """Map an SDK or transport failure to the error the caller sees. The only reader of oci exceptions."""
+    if isinstance(exc, oci.exceptions.ServiceError):
+        rid = exc.request_id
+        if exc.status == 429:
+            return UpstreamThrottled("the Generative AI service is throttling requests; retry later",
+                                     retry_after=_retry_after(exc), opc_request_id=rid)
+        if exc.status in (401, 403, 404):
+            return UpstreamAuthFailed(
+                f"the Generative AI service refused the function ({exc.status} {exc.code}): {AUTH_HINT}",
+                opc_request_id=rid)
+        if exc.status in (400, 409, 413, 422):
+            return UpstreamRejected(f"the Generative AI service rejected the request: {exc.message}",
+                                    opc_request_id=rid)
+        if exc.status == 504:
+            return UpstreamTimeout("the Generative AI service timed out", opc_request_id=rid)
+        return UpstreamFailed(f"the Generative AI service failed ({exc.status} {exc.code})", opc_request_id=rid)
+    cause = _cause(exc)
+    if isinstance(cause, http_errors.ReadTimeout):
+        return UpstreamTimeout("the Generative AI service did not answer in time")
+    if _is_connection_failure(exc):
+        return UpstreamFailed("could not connect to the Generative AI service")
+    if isinstance(exc, oci.exceptions.ClientError | oci.exceptions.InvalidPrivateKey):
+        return UpstreamAuthFailed(f"the function's OCI credentials are not usable ({type(exc).__name__})")
+    return UpstreamFailed(f"the Generative AI service returned an unreadable reply ({type(cause).__name__})")

@@ -1,0 +1,136 @@
+"""Field validation shared by the contracts: JSON decoding, types, ranges and the model allow-list.
+
+Every failure is an InvalidRequest naming the field; values are never echoed back (they may be secrets).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from .chat import Params
+from .config import Settings
+from .errors import InvalidJSON, InvalidRequest, ModelNotAllowed, PayloadTooLarge
+
+MAX_STOP_SEQUENCES = 5
+INT64 = 2**63 - 1
+
+RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "COHERE": {"temperature": (0, 2), "top_p": (0, 1), "top_k": (0, 500),
+               "frequency_penalty": (0, 1), "presence_penalty": (0, 1)},
+    "GENERIC": {"temperature": (0, 2), "top_p": (0, 1), "top_k": (-1, 500),
+                "frequency_penalty": (-2, 2), "presence_penalty": (-2, 2)},
+}
+"""Ranges we forward per API format; outside them the service answers with an opaque 400, so we answer first."""
+
+
+def decode_object(body: bytes, settings: Settings) -> dict[str, Any]:
+    """Decode a request body into a JSON object, strictly: no NaN/Infinity, no duplicate keys, valid UTF-8."""
+    if len(body) > settings.max_body_bytes:
+        raise PayloadTooLarge(f"request body is {len(body)} bytes; the limit is {settings.max_body_bytes}")
+    if not body.strip():
+        raise InvalidJSON("request body is empty; send a JSON object")
+    try:
+        value = json.loads(body, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except (ValueError, RecursionError) as exc:
+        reason = str(exc) if isinstance(exc, _StrictJSONError) else "request body is not valid JSON"
+        raise InvalidJSON(reason) from None
+    if not isinstance(value, dict):
+        raise InvalidJSON("request body must be a JSON object")
+    return value
+
+
+class _StrictJSONError(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _StrictJSONError(f"{name} is not valid JSON")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _StrictJSONError("request body has a duplicate key")
+    return result
+
+
+def text(value: Any, field: str, *, allow_empty: bool = False) -> str:
+    """A string that is valid Unicode (no lone surrogates) and, unless allowed, not blank."""
+    if not isinstance(value, str):
+        raise InvalidRequest(f"{field} must be a string", param=field)
+    if not allow_empty and not value.strip():
+        raise InvalidRequest(f"{field} must not be empty", param=field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest(f"{field} is not valid Unicode text", param=field) from None
+    return value
+
+
+def integer(value: Any, field: str, low: float, high: float) -> int:
+    """An integer in range; 100.0 counts as 100, true and 1.5 do not."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidRequest(f"{field} must be an integer", param=field)
+    if not low <= value <= high:
+        raise InvalidRequest(f"{field} must be between {_fmt(low)} and {_fmt(high)}", param=field)
+    return value
+
+
+def number(value: Any, field: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidRequest(f"{field} must be a number", param=field)
+    if not low <= value <= high:
+        raise InvalidRequest(f"{field} must be between {_fmt(low)} and {_fmt(high)}", param=field)
+    return float(value)
+
+
+def _fmt(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else str(bound)
+
+
+def stop_sequences(value: Any, field: str = "stop") -> tuple[str, ...]:
+    """A string or a list of up to five non-empty strings."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) and item for item in items):
+        raise InvalidRequest(f"{field} must be a non-empty string or a list of non-empty strings", param=field)
+    if len(items) > MAX_STOP_SEQUENCES:
+        raise InvalidRequest(f"{field} accepts at most {MAX_STOP_SEQUENCES} sequences", param=field)
+    return tuple(text(item, field, allow_empty=True) for item in items)
+
+
+def resolve_model(requested: Any, settings: Settings, field: str = "model") -> tuple[str, str]:
+    """The model to use and its API format; only models in ALLOWED_MODELS may be chosen."""
+    if requested is None:
+        return settings.model_id, settings.api_format_for(settings.model_id)
+    model = text(requested, field)
+    if model not in settings.allowed_models:
+        raise ModelNotAllowed(f"model is not allowed here; allowed: {', '.join(settings.allowed_models)}", param=field)
+    return model, settings.api_format_for(model)
+
+
+def params(body: Mapping[str, Any], settings: Settings, api_format: str, *,
+           max_tokens_fields: tuple[str, ...] = ("max_tokens",), with_top_k: bool = True) -> Params:
+    """Generation parameters from the body, range-checked for the API format; max_tokens always resolved."""
+    ranges = RANGES[api_format]
+    max_tokens = settings.default_max_tokens
+    for name in max_tokens_fields:
+        if body.get(name) is not None:
+            max_tokens = integer(body[name], name, 1, settings.max_tokens_limit)
+    values: dict[str, Any] = {}
+    for name in ("temperature", "top_p", "frequency_penalty", "presence_penalty"):
+        if body.get(name) is not None:
+            values[name] = number(body[name], name, *ranges[name])
+    if with_top_k and body.get("top_k") is not None:
+        values["top_k"] = integer(body["top_k"], "top_k", *ranges["top_k"])
+    if body.get("seed") is not None:
+        values["seed"] = integer(body["seed"], "seed", -INT64 - 1, INT64)
+    if body.get("stop") is not None:
+        values["stop"] = stop_sequences(body["stop"])
+    values.setdefault("temperature", settings.default_temperature)
+    values.setdefault("top_p", settings.default_top_p)
+    return Params(max_tokens=max_tokens, **values)

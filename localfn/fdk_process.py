@@ -1,0 +1,95 @@
+"""Start `fdk func.py handler` as Fn does: FN_FORMAT=http-stream, FN_LISTENER=unix:<path>, config as environment."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def fdk_command(func_file: Path, entrypoint: str = "handler") -> list[str]:
+    """The fdk console script beside this interpreter (as in Fn's image: /python/bin/fdk), else the same via -c."""
+    script = Path(sys.executable).parent / "fdk"
+    if script.exists():
+        return [str(script), str(func_file), entrypoint]
+    return [sys.executable, "-c", "from fdk.scripts.fdk import main; main()", str(func_file), entrypoint]
+
+
+class FdkProcess:
+    """One function container: a real fdk process serving func.py on a unix socket."""
+
+    def __init__(self, env: Mapping[str, str], *, func_dir: Path = REPO_ROOT, func_file: str = "func.py",
+                 pythonpath: str | None = None, stderr_path: Path | None = None,
+                 inherit_env: bool = True, command: list[str] | None = None) -> None:
+        self.func_dir = func_dir
+        self.workdir = Path(tempfile.mkdtemp(prefix="fn-"))  # short: unix socket paths are limited to 107 bytes
+        self.socket_path = self.workdir / "fn.sock"
+        self.stderr_path = stderr_path or self.workdir / "stderr.log"
+        base = dict(os.environ) if inherit_env else {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        self.env = {
+            **base,
+            "PYTHONPATH": pythonpath if pythonpath is not None else str(func_dir),
+            **env,
+            "FN_FORMAT": "http-stream",
+            "FN_LISTENER": f"unix:{self.socket_path}",
+            "FN_APP_ID": "ocid1.fnapp.oc1..local",
+            "FN_FN_ID": "ocid1.fnfunc.oc1..local",
+            "FN_APP_NAME": "local",
+            "FN_FN_NAME": "genai",
+        }
+        self.command = command or fdk_command(func_dir / func_file)  # e.g. another interpreter and fdk script
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+
+    def start(self, timeout: float = 30.0) -> FdkProcess:
+        self._stderr = open(self.stderr_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.started_at = time.perf_counter()
+        self.process = subprocess.Popen(self.command, cwd=self.func_dir, env=self.env,
+                                        stdout=self._stderr, stderr=self._stderr)
+        deadline = time.monotonic() + timeout
+        while not self.socket_path.exists():  # fdk symlinks the socket into place once it listens
+            if self.process.poll() is not None:
+                raise RuntimeError(f"fdk exited with {self.process.returncode}: {self.stderr()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"fdk did not listen on {self.socket_path} within {timeout} s")
+            time.sleep(0.005)
+        return self
+
+    def stderr(self) -> str:
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def rss_kib(self) -> int:
+        """Peak resident memory of the fdk process so far (VmHWM), in KiB."""
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+        return 0
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if getattr(self, "_stderr", None):
+            self._stderr.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> FdkProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,79 @@
+"""A local stand-in for OCI API Gateway: HTTP on 127.0.0.1 in, Fn http-stream calls to fdk sockets out.
+
+Like the real gateway it forwards method, path+query and headers as Fn-Http-*, and answers with the function's
+Fn-Http-Status and unwrapped Fn-Http-H-* headers. Several fdk processes may serve it, as Fn scales containers.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from .client import FnClient
+
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "host"})
+
+
+class LocalGateway:
+    def __init__(self, sockets: Sequence[Path], *, host: str = "127.0.0.1", port: int = 8080,
+                 deadline_seconds: float = 120.0) -> None:
+        self._clients: queue.Queue[FnClient] = queue.Queue()
+        for path in sockets:
+            self._clients.put(FnClient(path))
+        self.deadline_seconds = deadline_seconds
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+                content_type = headers.pop("Content-Type", headers.pop("content-type", "application/octet-stream"))
+                client = gateway._clients.get()
+                try:
+                    reply = client.invoke(body, gateway=True, method=self.command, url=self.path, headers=headers,
+                                          content_type=content_type, deadline_seconds=gateway.deadline_seconds)
+                except OSError:
+                    client.close()
+                    self.send_error(502, "function unreachable")
+                    return
+                finally:
+                    gateway._clients.put(client)
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    if name not in HOP_BY_HOP:
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> LocalGateway:
+        self._thread = threading.Thread(target=self.server.serve_forever, name="local-gateway", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        while not self._clients.empty():
+            self._clients.get().close()

@@ -1,0 +1,79 @@
+"""An fdk entrypoint that serves func.handler unchanged and, on request, reports what the process has loaded.
+
+Used by scripts/slim_allowlist.py (to derive the allow-list) and tests/integration/test_slim_tree.py (to prove the
+slim tree alone serves requests). Never shipped: it lives outside func.py and genai_fn/.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from typing import Any
+
+from fdk import response
+
+import func
+
+PROBE_HEADER = "x-slim-probe"
+"""Plain-invoke header naming a probe action; any other call goes to func.handler."""
+FOREIGN_MODULES = ("pytest", "_pytest", "Cython", "pbr", "wheel", "setuptools", "emulator", "localfn", "tests")
+"""Installed in the dev environment (or the repository) but never in the image: the function must not see them."""
+
+
+def handler(ctx: Any, data: Any = None) -> Any:
+    action = ctx.Headers().get(PROBE_HEADER)
+    if isinstance(action, list):
+        action = action[0] if action else None
+    if not action:
+        return func.handler(ctx, data)
+    result = exercise() if action == "exercise" else report()
+    return response.Response(ctx, response_data=json.dumps(result), headers={"Content-Type": "application/json"})
+
+
+def report() -> dict[str, Any]:
+    """Every loaded module with a file, and whether modules from outside the image are reachable."""
+    files = {name: getattr(module, "__file__", None) for name, module in list(sys.modules.items())}
+    return {
+        "modules": {name: path for name, path in files.items() if path},
+        "sys_path": sys.path,
+        "no_site": bool(sys.flags.no_site),
+        "foreign_importable": [name for name in FOREIGN_MODULES if importlib.util.find_spec(name) is not None],
+    }
+
+
+def exercise() -> dict[str, Any]:
+    """Paths the SDK loads lazily and the chat route does not reach: embed, token refresh, error translation."""
+    from genai_fn import oci_models, service
+    from genai_fn.chat import EmbeddingRequest
+
+    done: dict[str, str] = {}
+    app = func.app
+    settings = app.settings
+    embed_model = settings.embedding_models[0] if settings.embedding_models else settings.model_id
+    details = oci_models.to_embed_details(EmbeddingRequest(model=embed_model, inputs=("probe",)), settings)
+    try:
+        result = app.service.embed_text(details, deadline=_far_deadline())
+        oci_models.to_embedding_reply(result.data, result.opc_request_id, embed_model)
+        done["embed_text"] = "ok"
+    except Exception as exc:  # report, do not fail: the probe's caller decides
+        done["embed_text"] = type(exc).__name__
+    signer = app.service.client.base_client.signer
+    if hasattr(signer, "refresh_security_token"):
+        signer.refresh_security_token()
+        done["refresh_security_token"] = "ok"
+    for exc in (_service_error(429), _service_error(401), _service_error(500), ConnectionError("probe")):
+        done[f"translate_{type(exc).__name__}"] = type(service.translate_service_error(exc)).__name__
+    return done
+
+
+def _far_deadline() -> float:
+    import time
+
+    return time.monotonic() + 30.0
+
+
+def _service_error(status: int) -> Exception:
+    import oci
+
+    return oci.exceptions.ServiceError(status, "ProbeCode", {"opc-request-id": "probe"}, "probe")

@@ -1,0 +1,110 @@
+"""Shared fixtures: a signature-checking emulator and the real fdk serving func.py on a unix socket."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from emulator import Emulator, mint_resource_principal
+from localfn.client import FnClient
+from localfn.fdk_process import FdkProcess
+
+COHERE_MODEL = "cohere.command-a-03-2025"
+LLAMA_MODEL = "meta.llama-3.3-70b-instruct"
+EMBED_MODEL = "cohere.embed-english-v3.0"
+COMPARTMENT = "ocid1.compartment.oc1..testcompartment"
+
+
+@pytest.fixture(scope="session")
+def credentials_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("credentials")
+
+
+@pytest.fixture(scope="session")
+def rp_env(credentials_dir: Path) -> dict[str, str]:
+    """A locally minted resource principal (token + session key files), as the Functions platform provides."""
+    return mint_resource_principal(credentials_dir)
+
+
+@pytest.fixture(scope="session")
+def emulator(credentials_dir: Path, rp_env: dict[str, str]) -> Iterator[Emulator]:
+    with Emulator(credentials_dir) as running:
+        yield running
+
+
+def function_config(emulator: Emulator, **overrides: str) -> dict[str, str]:
+    config = {
+        "MODEL_ID": COHERE_MODEL,
+        "ALLOWED_MODELS": f"{COHERE_MODEL},{LLAMA_MODEL}",
+        "EMBEDDING_MODELS": EMBED_MODEL,
+        "COMPARTMENT_OCID": COMPARTMENT,
+        "SERVICE_ENDPOINT": emulator.url,
+    }
+    config.update(overrides)
+    return {key: value for key, value in config.items() if value is not None}
+
+
+class RunningFunction:
+    """An fdk process plus a kept-alive Fn client and access to its log lines."""
+
+    def __init__(self, process: FdkProcess) -> None:
+        self.process = process
+        self.client = FnClient(process.socket_path)
+        self._log_offset = 0
+
+    def invoke(self, body: bytes | str | dict = b"", **kwargs) -> object:
+        if isinstance(body, dict):
+            body = json.dumps(body)
+        return self.client.invoke(body, **kwargs)
+
+    def new_log(self) -> str:
+        """Everything the function wrote to stderr since the last call."""
+        text = self.process.stderr()
+        new, self._log_offset = text[self._log_offset :], len(text)
+        return new
+
+    def request_logs(self) -> list[dict]:
+        """The JSON request-log lines written since the last call."""
+        lines = []
+        for line in self.new_log().splitlines():
+            if line.startswith("{"):
+                lines.append(json.loads(line))
+        return lines
+
+    def stop(self) -> None:
+        self.client.close()
+        self.process.stop()
+
+
+@pytest.fixture(scope="session")
+def start_function(rp_env: dict[str, str]) -> Iterator[Callable[..., RunningFunction]]:
+    """Start func.py under the real fdk with the given function config (plus the resource principal env)."""
+    running: list[RunningFunction] = []
+
+    def start(config: dict[str, str], *, with_principal: bool = True, **kwargs) -> RunningFunction:
+        env = {**rp_env, **config} if with_principal else config
+        function = RunningFunction(FdkProcess(env, **kwargs).start())
+        running.append(function)
+        return function
+
+    yield start
+    for function in running:
+        function.stop()
+
+
+@pytest.fixture(scope="session")
+def fn(start_function: Callable[..., RunningFunction], emulator: Emulator) -> RunningFunction:
+    """The function under test, started once for the session (a hot container)."""
+    return start_function(function_config(emulator))
+
+
+@pytest.fixture
+def upstream(emulator: Emulator, fn: RunningFunction) -> Iterator[Emulator]:
+    """The emulator, cleared of faults and recorded requests; the function's log is read from here on."""
+    emulator.reset()
+    fn.new_log()
+    yield emulator
+    emulator.reset()

@@ -1,0 +1,352 @@
+"""Offline checks of deploy/terraform: it parses, its variables are consistent, its IAM is least-privilege,
+and the deployment it builds from the generated JSON spec is exactly that spec (no second hand-written copy).
+
+There is no terraform binary or provider here, so the `specification` block's dynamic blocks are expanded by
+a small evaluator that understands only the expression forms the stack uses; any other form fails loudly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import generate_spec as gen
+import hcl2
+import pytest
+from conftest import REPO, TERRAFORM_DIR
+
+TF_FILES = sorted(TERRAFORM_DIR.glob("*.tf"))
+MEMORY_SIZES = {128, 256, 512, 1024, 2048, 3072}
+
+
+def _unquote(value):
+    """python-hcl2 v8 keeps quotes of literals and labels, and adds __is_block__/__comments__; drop them."""
+    if isinstance(value, str):
+        return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
+    if isinstance(value, list):
+        return [_unquote(v) for v in value]
+    if isinstance(value, dict):
+        return {_unquote(k): _unquote(v) for k, v in value.items() if not k.startswith("__")}
+    return value
+
+
+@cache
+def _parsed() -> dict[str, dict]:
+    out = {}
+    for path in TF_FILES:
+        with path.open(encoding="utf-8") as fh:
+            out[path.name] = _unquote(hcl2.load(fh))
+    return out
+
+
+def _blocks(kind: str) -> list[dict]:
+    return [b for doc in _parsed().values() for b in doc.get(kind, [])]
+
+
+def _resource(rtype: str, name: str) -> dict:
+    matches = [r[rtype][name] for r in _blocks("resource") if rtype in r and name in r[rtype]]
+    assert len(matches) == 1, f"{rtype}.{name}"
+    return matches[0]
+
+
+def _locals() -> dict:
+    merged: dict = {}
+    for block in _blocks("locals"):
+        merged.update(block)
+    return merged
+
+
+def _text(exclude: str = "") -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in TF_FILES if p.name != exclude)
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"(?m)^\s*#.*$", "", text)
+
+
+# ---------------------------------------------------------------- parsing and variables
+
+
+def test_every_tf_file_parses():
+    assert {p.name for p in TF_FILES} >= {"versions.tf", "variables.tf", "network.tf", "iam.tf", "functions.tf",
+                                         "apigateway.tf", "logging.tf", "outputs.tf"}
+    assert all(_parsed()[p.name] for p in TF_FILES)
+
+
+def test_variables_declared_and_used():
+    declared = {name for block in _blocks("variable") for name in block}
+    used = set(re.findall(r"\bvar\.([a-z_][a-z0-9_]*)", _strip_comments(_text(exclude="variables.tf"))))
+    assert used - declared == set(), "used but not declared"
+    assert declared - used == set(), "declared but never used"
+    for block in _blocks("variable"):
+        for name, body in block.items():
+            assert body.get("description"), f"variable {name} has no description"
+
+
+def test_locals_defined_before_use():
+    defined = set(_locals())
+    used = set(re.findall(r"\blocal\.([a-z_][a-z0-9_]*)", _strip_comments(_text())))
+    assert used <= defined, used - defined
+
+
+def test_outputs():
+    outputs = {name: body for block in _blocks("output") for name, body in block.items()}
+    assert {"gateway_endpoint", "curl_chat", "curl_openai", "fn_invoke", "function_id"} <= set(outputs)
+    assert "oci_apigateway_gateway.this.hostname" in outputs["gateway_endpoint"]["value"] or \
+        "local.gateway_url" in outputs["gateway_endpoint"]["value"]
+    assert "/chat" in outputs["curl_chat"]["value"] and "Content-Type: application/json" in outputs["curl_chat"]["value"]
+    assert "https://${oci_apigateway_gateway.this.hostname}${var.path_prefix}" in _locals()["gateway_url"]
+
+
+# ---------------------------------------------------------------- function, gateway, network
+
+
+def _variable(name: str) -> dict:
+    return next(block[name] for block in _blocks("variable") if name in block)
+
+
+def test_function_memory_and_timeout():
+    assert _variable("function_memory_mb")["default"] in MEMORY_SIZES
+    assert _variable("function_memory_mb")["default"] == 128
+    assert _variable("function_timeout_seconds")["default"] == 120
+    condition = _variable("function_memory_mb")["validation"][0]["condition"]
+    assert {int(n) for n in re.findall(r"\d+", condition)} == MEMORY_SIZES
+    fn = _resource("oci_functions_function", "this")
+    assert fn["memory_in_mbs"] == "${var.function_memory_mb}"
+    assert fn["timeout_in_seconds"] == "${var.function_timeout_seconds}"
+
+
+def _contract_variables() -> set[str]:
+    for name in ("configuration.md", "contract-draft.md"):
+        path = REPO / "docs" / name
+        if path.exists():
+            return set(re.findall(r"^\|\s*`?([A-Z][A-Z0-9_]+)`?\s*\|", path.read_text(encoding="utf-8"), re.M))
+    pytest.fail("neither docs/configuration.md nor docs/contract-draft.md lists the function's variables")
+
+
+def test_function_config_uses_contract_names_and_drops_empty_values():
+    config = _locals()["function_config_all"]
+    keys = set(re.findall(r"^\s*([A-Z][A-Z0-9_]+)\s*=", _text(), re.M))
+    assert {"MODEL_ID", "COMPARTMENT_OCID", "SERVICE_ENDPOINT"} <= keys
+    assert keys <= _contract_variables(), keys - _contract_variables()
+    assert "if v != \"\"" in _locals()["function_config"]
+    assert "var.extra_function_config" in config
+
+
+def test_gateway_is_private_and_deployment_uses_the_generated_spec():
+    gw = _resource("oci_apigateway_gateway", "this")
+    assert gw["endpoint_type"] == "PRIVATE"
+    assert "network_security_group_ids" in gw
+    loc = _locals()
+    assert loc["api_spec"].replace(" ", "") == (
+        "${jsondecode(templatefile(local.api_spec_template,{function_id=oci_functions_function.this.id}))}"
+    )
+    assert "spec.default.json.tftpl" in loc["api_spec_template"]
+    assert (TERRAFORM_DIR / "spec.default.json.tftpl").read_text() == gen.render(
+        gen.build_spec(gen.SpecOptions(function_id=gen.TERRAFORM_FUNCTION_ID))
+    )
+
+
+def test_service_gateway_route_for_function_subnet():
+    rt = _resource("oci_core_route_table", "functions")
+    rule = rt["route_rules"][0]
+    assert rule["destination_type"] == "SERVICE_CIDR_BLOCK"
+    assert rule["network_entity_id"] == "${local.service_gateway_id}"
+    assert _resource("oci_core_route_table_attachment", "functions")["subnet_id"] == "${var.function_subnet_id}"
+    sgw = _resource("oci_core_service_gateway", "this")
+    assert sgw["count"] == "${var.create_service_gateway ? 1 : 0}"
+    assert "var.service_gateway_id" in _locals()["service_gateway_id"]
+
+
+def test_no_open_ingress():
+    assert "0.0.0.0/0" not in _strip_comments(_text(exclude="variables.tf"))
+    rule = _resource("oci_core_network_security_group_security_rule", "gateway_ingress_clients")
+    assert rule["source"] == "${each.value}" and "var.client_cidrs" in rule["for_each"]
+
+
+# ---------------------------------------------------------------- IAM
+
+
+def _norm(statement: str) -> str:
+    """Replace every placeholder form (${...}, $VAR, <...>) so TF, script and docs can be compared."""
+    statement = re.sub(r"\$\{[^${}]*\}|\$[A-Z_]+|<[^>]+>", "X", statement)
+    return re.sub(r"dynamic-group \S+", "dynamic-group X", statement)
+
+
+GATEWAY_STATEMENT = (
+    "ALLOW any-user to use functions-family in compartment id X where ALL "
+    "{request.principal.type = 'ApiGateway', request.resource.compartment.id = 'X'}"
+)
+CHAT_STATEMENT = "allow dynamic-group X to use generative-ai-chat in compartment id X"
+EMBED_STATEMENT = "allow dynamic-group X to use generative-ai-text-embedding in compartment id X"
+
+
+def test_iam_statements_are_least_privilege():
+    loc = _locals()
+    assert [_norm(s) for s in loc["gateway_statements"]] == [GATEWAY_STATEMENT]
+    function_statements = _norm(loc["function_statements"])
+    assert CHAT_STATEMENT in function_statements
+    assert EMBED_STATEMENT in function_statements and 'var.embedding_models == ""' in loc["function_statements"]
+    assert "family" not in loc["function_statements"], "use the individual resource types, not generative-ai-family"
+    rule = loc["dynamic_group_rule"]
+    assert "resource.type = 'fnfunc', resource.id = '${oci_functions_function.this.id}'" in rule
+    assert "resource.type = 'fnfunc', resource.compartment.id = '${var.compartment_ocid}'" in rule
+    assert _resource("oci_identity_dynamic_group", "functions")["compartment_id"] == "${var.tenancy_ocid}"
+
+
+def test_script_and_docs_use_the_same_statements():
+    script = (REPO / "deploy" / "scripts" / "deploy.sh").read_text(encoding="utf-8")
+    docs = (REPO / "docs" / "iam.md").read_text(encoding="utf-8")
+    for text in (script, docs):
+        normalized = _norm(text)
+        for statement in (GATEWAY_STATEMENT, CHAT_STATEMENT, EMBED_STATEMENT):
+            assert statement in normalized
+
+
+# ---------------------------------------------------------------- the deployment spec Terraform would send
+
+
+class _Missing(Exception):
+    """A reference into the JSON that does not exist (what try() catches)."""
+
+
+def _eval(expr: str, env: dict):
+    """Evaluate the few HCL expression forms used in the specification block."""
+    expr = expr.strip()
+    if expr.startswith("${") and expr.endswith("}"):
+        expr = expr[2:-1].strip()
+    if m := re.fullmatch(r"try\((.*), (null|\[\]|\{\})\)", expr, re.S):
+        try:
+            return _eval(m.group(1), env)
+        except _Missing:
+            return {"null": None, "[]": [], "{}": {}}[m.group(2)]
+    if m := re.fullmatch(r"\[(.*)\]", expr, re.S):
+        return [_eval(m.group(1), env)]
+    if re.fullmatch(r"[a-z_]+(\.[A-Za-z_]+)+", expr):
+        head, *rest = expr.split(".")
+        value = env[head]
+        for part in rest:
+            if not isinstance(value, dict) or part not in value:
+                raise _Missing(expr)
+            value = value[part]
+        return value
+    raise AssertionError(f"the test's evaluator does not understand {expr!r}; extend it or simplify the .tf")
+
+
+def _expand(body: dict, env: dict) -> dict:
+    """Expand static and dynamic blocks into {name: [block, ...]} and evaluate attributes (null = absent)."""
+    out: dict = {}
+    for key, value in body.items():
+        if key == "dynamic":
+            for dyn in value:
+                for name, spec in dyn.items():
+                    items = _eval(spec["for_each"], env)
+                    pairs = items.items() if isinstance(items, dict) else enumerate(items)
+                    iterator = spec.get("iterator", name)
+                    for k, v in pairs:
+                        block = _expand(spec["content"][0], {**env, iterator: {"key": k, "value": v}})
+                        out.setdefault(name, []).append(block)
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            out[key] = [_expand(v, env) for v in value]
+        elif key not in ("iterator", "for_each"):
+            evaluated = _eval(value, env) if isinstance(value, str) and value.startswith("${") else value
+            if evaluated is not None:
+                out[key] = evaluated
+    return out
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _to_json(blocks: dict) -> dict:
+    """Turn the provider's block shape back into the ApiSpecification wire shape."""
+    out: dict = {}
+    for key, value in blocks.items():
+        if key == "content":  # body_validation: list of {media_type, validation_type} -> map by media type
+            out["content"] = {c["media_type"]: {"validationType": c["validation_type"]} for c in value}
+        elif key == "routes":
+            out["routes"] = [_to_json(r) for r in value]
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            assert len(value) == 1, key
+            inner = _to_json(value[0])
+            if inner:
+                out[_camel(key)] = inner
+        else:
+            out[_camel(key)] = value
+    return out
+
+
+def terraform_view(spec_text: str) -> dict:
+    """What the deployment resource would send for this rendered spec, mapped back to JSON."""
+    function_id = "ocid1.fnfunc.oc1..terraform"
+    api_spec = json.loads(spec_text.replace(gen.TERRAFORM_FUNCTION_ID, function_id))
+    env: dict = {"local": {"api_spec": api_spec}}
+    env["local"]["api_policies"] = _eval(_locals()["api_policies"], env)
+    deployment = _resource("oci_apigateway_deployment", "this")
+    return _to_json(_expand(deployment["specification"][0], env))
+
+
+def _template_for(options: gen.SpecOptions) -> str:
+    """The --terraform-template output for the same choices as a committed example."""
+    return gen.render(gen.build_spec(gen.SpecOptions(**{**options.__dict__, "function_id": gen.TERRAFORM_FUNCTION_ID})))
+
+
+@pytest.mark.parametrize("name", sorted(gen.EXAMPLE_OPTIONS))
+def test_terraform_sends_exactly_the_json_spec(name):
+    template = _template_for(gen.EXAMPLE_OPTIONS[name])
+    expected = json.loads(template.replace(gen.TERRAFORM_FUNCTION_ID, "ocid1.fnfunc.oc1..terraform"))
+    assert terraform_view(template) == expected
+
+
+def test_terraform_routes_equal_the_default_spec_routes():
+    text = (TERRAFORM_DIR / "spec.default.json.tftpl").read_text(encoding="utf-8")
+    tf_routes = [(r["path"], r["methods"], r["backend"]["type"]) for r in terraform_view(text)["routes"]]
+    json_routes = [(r["path"], r["methods"], r["backend"]["type"]) for r in json.loads(text)["routes"]]
+    assert tf_routes == json_routes
+    assert {(m[0], p) for p, m, _ in tf_routes} == set(gen.ROUTES)
+    backend = _resource("oci_apigateway_deployment", "this")["specification"][0]["dynamic"]
+    routes = next(d["routes"] for d in backend if "routes" in d)
+    assert routes["for_each"] == "${local.api_spec.routes}"
+
+
+def test_evaluator_would_notice_a_dropped_key():
+    spec = json.loads(_template_for(gen.EXAMPLE_OPTIONS["jwt"]))
+    spec["requestPolicies"]["authentication"]["verifyClaims"] = [{"key": "scope", "values": ["genai"]}]
+    assert terraform_view(json.dumps(spec)) != spec
+
+
+def test_usage_plan_resources_follow_the_spec():
+    assert "usagePlans" in _locals()["uses_usage_plans"]
+    assert _resource("oci_apigateway_usage_plan", "this")["count"] == "${local.uses_usage_plans ? 1 : 0}"
+    assert _variable("usage_plan_clients")["sensitive"] is True
+
+
+# ---------------------------------------------------------------- checkov (static security analysis)
+
+
+def _checkov() -> str | None:
+    candidates = [os.environ.get("CHECKOV", ""), shutil.which("checkov") or "", "/tmp/checkov-venv/bin/checkov"]
+    return next((c for c in candidates if c and Path(c).exists()), None)
+
+
+def test_checkov_has_no_unjustified_findings():
+    binary = _checkov()
+    if binary is None:
+        pytest.skip("checkov is not installed (about 290 MB, so not in CI); see deploy/terraform/SECURITY-CHECKS.md")
+    result = subprocess.run(
+        [binary, "-d", str(TERRAFORM_DIR), "--framework", "terraform", "--skip-download", "--compact", "-o", "json"],
+        capture_output=True, text=True, timeout=120,
+    )
+    report = json.loads(result.stdout)
+    failed = [f"{c['check_id']} {c['resource']}" for c in report["results"]["failed_checks"]]
+    assert failed == [], failed
+    skipped = {c["check_id"] for c in report["results"]["skipped_checks"]}
+    justified = (TERRAFORM_DIR / "SECURITY-CHECKS.md").read_text(encoding="utf-8")
+    assert all(check in justified for check in skipped), skipped

@@ -1,0 +1,97 @@
+"""Resource principal signing against the signature-checking emulator: reuse, refresh, expiry and breakage."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from emulator import mint_resource_principal
+from tests.conftest import function_config
+
+
+def own_principal(credentials_dir: Path, tmp_path: Path, **kwargs) -> tuple[Path, dict[str, str]]:
+    """A resource principal of its own (token and session key files), issued by the emulator's issuer."""
+    directory = tmp_path / "rp"
+    directory.mkdir()
+    shutil.copy(credentials_dir / "issuer.pem", directory / "issuer.pem")
+    return directory, mint_resource_principal(directory, **kwargs)
+
+
+@pytest.fixture
+def fresh_emulator(emulator):
+    emulator.reset()
+    yield emulator
+    emulator.reset()
+
+
+def test_signer_and_client_are_built_once_per_container(start_function, fresh_emulator, credentials_dir, tmp_path):
+    directory, env = own_principal(credentials_dir, tmp_path)
+    function = start_function({**function_config(fresh_emulator), **env})
+    assert function.invoke({"input": "one"}).status == 200
+
+    (directory / "private.pem").unlink()  # a per-call signer would have to read it again
+    (directory / "rpst").unlink()
+    for _ in range(3):
+        assert function.invoke({"input": "again"}).status == 200
+    assert all(r.principal and r.status == 200 for r in fresh_emulator.requests)
+
+
+def test_expired_token_is_reloaded_without_a_restart(start_function, fresh_emulator, credentials_dir, tmp_path):
+    directory, env = own_principal(credentials_dir, tmp_path, ttl_seconds=2)
+    function = start_function({**function_config(fresh_emulator), **env})
+    assert function.invoke({"input": "before expiry"}).status == 200
+
+    time.sleep(2.5)  # the token has expired; the platform writes a new one (and a new session key)
+    mint_resource_principal(directory, ttl_seconds=3600, rotate_key=True)
+    reply = function.invoke({"input": "after expiry"})
+
+    assert reply.status == 200, reply.body
+    assert [r.status for r in fresh_emulator.requests] == [200, 200], "refreshed before sending, no 401 spent"
+
+
+def test_sdk_reloads_credentials_and_retries_once_after_a_401(fn, upstream):
+    upstream.fail_next(status=401, code="NotAuthenticated", message="The required information to complete "
+                       "authentication was not provided.", times=1)
+    reply = fn.invoke({"input": "Hi"})
+
+    assert reply.status == 200
+    assert [r.status for r in upstream.requests] == [401, 200]
+
+
+def test_a_token_from_another_issuer_is_rejected_by_the_emulator(start_function, fresh_emulator, tmp_path):
+    foreign = mint_resource_principal(tmp_path / "foreign")  # its own issuer: the emulator does not trust it
+    function = start_function({**function_config(fresh_emulator), **foreign})
+    reply = function.invoke({"input": "Hi"}, gateway=True, url="/chat")
+
+    error = json.loads(reply.body)["error"]
+    assert (reply.status, error["type"]) == (502, "upstream_auth_failed")
+    assert {r.status for r in fresh_emulator.requests} == {401}
+    assert all(r.principal is None for r in fresh_emulator.requests)
+
+
+def test_broken_credentials_give_a_clear_502(start_function, fresh_emulator, credentials_dir, tmp_path):
+    directory, env = own_principal(credentials_dir, tmp_path)
+    (directory / "private.pem").write_text("-----BEGIN RSA PRIVATE KEY-----\nbroken\n-----END RSA PRIVATE KEY-----\n")
+    function = start_function({**function_config(fresh_emulator), **env})
+    reply = function.invoke({"input": "Hi"}, gateway=True, url="/chat")
+
+    error = json.loads(reply.body)["error"]
+    assert (reply.status, error["type"]) == (502, "upstream_auth_failed")
+    assert "resource principal credentials" in error["message"]
+    assert str(directory) not in error["message"], "no internal paths in error messages"
+    assert len(fresh_emulator.requests) == 0
+
+    mint_resource_principal(directory, rotate_key=True)  # the platform fixes the files: no restart needed
+    assert function.invoke({"input": "Hi"}).status == 200
+
+
+def test_no_resource_principal_environment_is_a_clear_502(start_function, fresh_emulator):
+    function = start_function(function_config(fresh_emulator), with_principal=False)
+    reply = function.invoke({"input": "Hi"})
+
+    error = json.loads(reply.body)["error"]
+    assert (reply.socket_status, error["status"], error["type"]) == (502, 502, "upstream_auth_failed")
