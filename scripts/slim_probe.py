@@ -58,6 +58,11 @@ def exercise() -> dict[str, Any]:
         done["embed_text"] = "ok"
     except Exception as exc:  # report, do not fail: the probe's caller decides
         done["embed_text"] = type(exc).__name__
+    if settings.auth_mode == "api_key":  # what the SDK does for a client built from a config file
+        import oci
+
+        oci.signer.Signer.from_config(oci.config.from_file(settings.oci_config_file, settings.oci_config_profile))
+        done["api_key_signer"] = "ok"
     signer = app.service.client.base_client.signer
     if hasattr(signer, "refresh_security_token"):
         signer.refresh_security_token()

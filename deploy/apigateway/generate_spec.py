@@ -79,8 +79,13 @@ def _check(options: SpecOptions) -> None:
         raise SpecError(f"--rate-key must be one of {', '.join(RATE_KEYS)}")
     if options.log_level not in LOG_LEVELS:
         raise SpecError(f"--log-level must be one of {', '.join(LOG_LEVELS)}")
-    values = (options.jwks_uri, options.authorizer_function_id, *options.issuers, *options.audiences,
-              *options.cors_origins)
+    values = (
+        options.jwks_uri,
+        options.authorizer_function_id,
+        *options.issuers,
+        *options.audiences,
+        *options.cors_origins,
+    )
     if any("${" in v or "%{" in v for v in values):
         raise SpecError("values must not contain '${' or '%{': Terraform's templatefile() would expand them")
     if "*" in options.cors_origins:

@@ -118,8 +118,11 @@ def validate(spec: object) -> list[str]:
     try:
         model = client.deserialize_response_data(text.encode(), "ApiSpecification")
     except (KeyError, ValueError, TypeError) as exc:
-        return [*problems, f"$: the SDK cannot deserialize it ({type(exc).__name__}: {exc}); "
-                "a missing discriminator such as backend.type raises KeyError"]
+        return [
+            *problems,
+            f"$: the SDK cannot deserialize it ({type(exc).__name__}: {exc}); "
+            "a missing discriminator such as backend.type raises KeyError",
+        ]
     back = client.sanitize_for_serialization(model)
     problems.extend(_diff(spec, back, "$"))
     problems.extend(p for p in _walk_models(model, "$") if p not in problems)

@@ -6,14 +6,22 @@ import copy
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import generate_spec as gen
 import pytest
 import validate_spec as val
-from conftest import APIGATEWAY_DIR, REPO
+
+REPO = Path(__file__).resolve().parents[2]
+APIGATEWAY_DIR = REPO / "deploy" / "apigateway"
 
 VARIANTS = sorted(gen.EXAMPLE_OPTIONS)
-CONTRACT_ROUTES = {("POST", "/chat"), ("POST", "/v1/chat/completions"), ("POST", "/v1/embeddings"), ("GET", "/v1/models")}
+CONTRACT_ROUTES = {
+    ("POST", "/chat"),
+    ("POST", "/v1/chat/completions"),
+    ("POST", "/v1/embeddings"),
+    ("GET", "/v1/models"),
+}
 
 
 def _spec(name: str) -> dict:
@@ -111,13 +119,31 @@ def test_generator_refuses_bad_options(options, message):
 def test_cli_prints_valid_json_and_reports_errors_on_stderr():
     script = str(APIGATEWAY_DIR / "generate_spec.py")
     ok = subprocess.run(
-        [sys.executable, script, "--function-id", "ocid1.fnfunc.oc1..x", "--auth", "jwt", "--jwks-uri",
-         "https://idcs.example/jwk", "--issuer", "i", "--audience", "a", "--cors-origin", "https://a.example"],
-        capture_output=True, text=True, check=True, cwd=REPO,
+        [
+            sys.executable,
+            script,
+            "--function-id",
+            "ocid1.fnfunc.oc1..x",
+            "--auth",
+            "jwt",
+            "--jwks-uri",
+            "https://idcs.example/jwk",
+            "--issuer",
+            "i",
+            "--audience",
+            "a",
+            "--cors-origin",
+            "https://a.example",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
     )
     assert val.validate(json.loads(ok.stdout)) == []
-    bad = subprocess.run([sys.executable, script, "--auth", "authorizer", "--function-id", "x"],
-                         capture_output=True, text=True, cwd=REPO)
+    bad = subprocess.run(
+        [sys.executable, script, "--auth", "authorizer", "--function-id", "x"], capture_output=True, text=True, cwd=REPO
+    )
     assert bad.returncode == 2 and "--authorizer-function-id" in bad.stderr and bad.stdout == ""
 
 
@@ -156,19 +182,39 @@ def _mutated(mutate) -> list[str]:
         (lambda s: s["requestPolicies"]["authentication"]["publicKeys"].pop("uri"), "uri: required"),
         (lambda s: s["requestPolicies"]["rateLimiting"].pop("rateKey"), "rateKey: required"),
         (lambda s: s["requestPolicies"]["authentication"].pop("tokenAuthScheme"), "tokenAuthScheme"),
-        (lambda s: s["routes"][0]["backend"].update(function_id=s["routes"][0]["backend"].pop("functionId")),
-         "function_id: unknown key"),
-        (lambda s: s["requestPolicies"].update(rate_limiting=s["requestPolicies"].pop("rateLimiting")),
-         "rate_limiting: unknown key"),
+        (
+            lambda s: s["routes"][0]["backend"].update(function_id=s["routes"][0]["backend"].pop("functionId")),
+            "function_id: unknown key",
+        ),
+        (
+            lambda s: s["requestPolicies"].update(rate_limiting=s["requestPolicies"].pop("rateLimiting")),
+            "rate_limiting: unknown key",
+        ),
         (lambda s: s["routes"][0]["backend"].pop("type"), "cannot deserialize"),
         (lambda s: s["requestPolicies"]["rateLimiting"].update(rateInRequestsPerSecond="ten"), "cannot deserialize"),
         (lambda s: s.update(routes=[]), "at least one route"),
         (lambda s: s["routes"].extend([s["routes"][0]] * 50), "the gateway allows 50"),
     ],
-    ids=["unknown-top-key", "http-only-timeout", "bad-rate-key", "bad-method", "bad-backend-type",
-         "no-backend", "no-path", "no-function-id", "jwt-no-issuers", "jwks-no-uri", "rate-no-key",
-         "bearer-no-scheme", "snake-case-leaf", "snake-case-policy", "no-discriminator", "bad-number",
-         "no-routes", "too-many-routes"],
+    ids=[
+        "unknown-top-key",
+        "http-only-timeout",
+        "bad-rate-key",
+        "bad-method",
+        "bad-backend-type",
+        "no-backend",
+        "no-path",
+        "no-function-id",
+        "jwt-no-issuers",
+        "jwks-no-uri",
+        "rate-no-key",
+        "bearer-no-scheme",
+        "snake-case-leaf",
+        "snake-case-policy",
+        "no-discriminator",
+        "bad-number",
+        "no-routes",
+        "too-many-routes",
+    ],
 )
 def test_validator_catches(mutate, expected):
     problems = _mutated(mutate)

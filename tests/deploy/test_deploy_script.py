@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+
+REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT = REPO / "deploy" / "scripts" / "deploy.sh"
 
@@ -82,9 +83,15 @@ def test_fresh_tenancy_creates_everything(tmp_path):
     result = _run(tmp_path, existing=False)
     assert result.returncode == 0, result.stderr
     dry = result.stderr
-    for create in ("fn create context", "oci fn application create", "fn deploy --app genai-fn-app --no-bump",
-                   "oci iam dynamic-group create", "oci iam policy create", "oci api-gateway gateway create",
-                   "oci api-gateway deployment create"):
+    for create in (
+        "fn create context",
+        "oci fn application create",
+        "fn deploy --app genai-fn-app --no-bump",
+        "oci iam dynamic-group create",
+        "oci iam policy create",
+        "oci api-gateway gateway create",
+        "oci api-gateway deployment create",
+    ):
         assert f"DRY_RUN: {create}" in dry, create
     assert "--endpoint-type PRIVATE" in dry
     assert "generative-ai-text-embedding" in dry

@@ -18,7 +18,9 @@ from pathlib import Path
 import generate_spec as gen
 import hcl2
 import pytest
-from conftest import REPO, TERRAFORM_DIR
+
+REPO = Path(__file__).resolve().parents[2]
+TERRAFORM_DIR = REPO / "deploy" / "terraform"
 
 TF_FILES = sorted(TERRAFORM_DIR.glob("*.tf"))
 MEMORY_SIZES = {128, 256, 512, 1024, 2048, 3072}
@@ -73,8 +75,16 @@ def _strip_comments(text: str) -> str:
 
 
 def test_every_tf_file_parses():
-    assert {p.name for p in TF_FILES} >= {"versions.tf", "variables.tf", "network.tf", "iam.tf", "functions.tf",
-                                         "apigateway.tf", "logging.tf", "outputs.tf"}
+    assert {p.name for p in TF_FILES} >= {
+        "versions.tf",
+        "variables.tf",
+        "network.tf",
+        "iam.tf",
+        "functions.tf",
+        "apigateway.tf",
+        "logging.tf",
+        "outputs.tf",
+    }
     assert all(_parsed()[p.name] for p in TF_FILES)
 
 
@@ -97,9 +107,13 @@ def test_locals_defined_before_use():
 def test_outputs():
     outputs = {name: body for block in _blocks("output") for name, body in block.items()}
     assert {"gateway_endpoint", "curl_chat", "curl_openai", "fn_invoke", "function_id"} <= set(outputs)
-    assert "oci_apigateway_gateway.this.hostname" in outputs["gateway_endpoint"]["value"] or \
-        "local.gateway_url" in outputs["gateway_endpoint"]["value"]
-    assert "/chat" in outputs["curl_chat"]["value"] and "Content-Type: application/json" in outputs["curl_chat"]["value"]
+    assert (
+        "oci_apigateway_gateway.this.hostname" in outputs["gateway_endpoint"]["value"]
+        or "local.gateway_url" in outputs["gateway_endpoint"]["value"]
+    )
+    assert (
+        "/chat" in outputs["curl_chat"]["value"] and "Content-Type: application/json" in outputs["curl_chat"]["value"]
+    )
     assert "https://${oci_apigateway_gateway.this.hostname}${var.path_prefix}" in _locals()["gateway_url"]
 
 
@@ -134,7 +148,7 @@ def test_function_config_uses_contract_names_and_drops_empty_values():
     keys = set(re.findall(r"^\s*([A-Z][A-Z0-9_]+)\s*=", _text(), re.M))
     assert {"MODEL_ID", "COMPARTMENT_OCID", "SERVICE_ENDPOINT"} <= keys
     assert keys <= _contract_variables(), keys - _contract_variables()
-    assert "if v != \"\"" in _locals()["function_config"]
+    assert 'if v != ""' in _locals()["function_config"]
     assert "var.extra_function_config" in config
 
 
@@ -342,7 +356,9 @@ def test_checkov_has_no_unjustified_findings():
         pytest.skip("checkov is not installed (about 290 MB, so not in CI); see deploy/terraform/SECURITY-CHECKS.md")
     result = subprocess.run(
         [binary, "-d", str(TERRAFORM_DIR), "--framework", "terraform", "--skip-download", "--compact", "-o", "json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     report = json.loads(result.stdout)
     failed = [f"{c['check_id']} {c['resource']}" for c in report["results"]["failed_checks"]]
