@@ -13,9 +13,9 @@ from types import ModuleType
 from typing import Any
 
 from . import oci_models, validate
-from .chat import ChatReply, ChatRequest
+from .chat import ChatReply, ChatRequest, EmbeddingReply, EmbeddingRequest
 from .config import Settings
-from .contracts import simple
+from .contracts import openai, simple
 from .envelope import Invocation, Reply, from_fdk, to_fdk
 from .errors import ConfigError, MethodNotAllowed, ProxyError, RouteNotFound
 from .logs import RequestLog, RequestRecord
@@ -35,8 +35,14 @@ class Route:
 
 
 class App:
-    def __init__(self, settings: Settings | None, *, config_error: ConfigError | None = None,
-                 service: GenAIService | None = None, request_log: RequestLog | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None,
+        *,
+        config_error: ConfigError | None = None,
+        service: GenAIService | None = None,
+        request_log: RequestLog | None = None,
+    ) -> None:
         self.settings = settings
         self.config_error = config_error
         self.service = service or (GenAIService(settings) if settings else None)
@@ -58,8 +64,13 @@ class App:
     def handle(self, invocation: Invocation) -> Reply:
         started = time.perf_counter()
         route = resolve_route(invocation)
-        record = RequestRecord(call_id=invocation.call_id, route=route.name, method=invocation.method,
-                               via_gateway=invocation.via_gateway, cold_start=not self._served)
+        record = RequestRecord(
+            call_id=invocation.call_id,
+            route=route.name,
+            method=invocation.method,
+            via_gateway=invocation.via_gateway,
+            cold_start=not self._served,
+        )
         self._served = True
         try:
             if self.config_error:
@@ -90,8 +101,11 @@ class App:
         record.model, record.api_format = request.model, request.api_format
         details = oci_models.to_chat_details(request, self.settings)
         result = self.service.chat(details, invocation.deadline)
-        record.attempts, record.upstream_ms, record.opc_request_id = \
-            result.attempts, result.upstream_ms, result.opc_request_id
+        record.attempts, record.upstream_ms, record.opc_request_id = (
+            result.attempts,
+            result.upstream_ms,
+            result.opc_request_id,
+        )
         reply = oci_models.to_reply(result.data, result.opc_request_id, request)
         record.prompt_tokens = reply.usage.prompt_tokens
         record.completion_tokens = reply.usage.completion_tokens
@@ -100,27 +114,78 @@ class App:
             record.content = {"messages": [[m.role, m.content] for m in request.messages], "reply": reply.text}
         return reply
 
+    def embed(self, request: EmbeddingRequest, invocation: Invocation, record: RequestRecord) -> EmbeddingReply:
+        record.model = request.model
+        details = oci_models.to_embed_details(request, self.settings)
+        result = self.service.embed_text(details, invocation.deadline)
+        record.attempts, record.upstream_ms, record.opc_request_id = (
+            result.attempts,
+            result.upstream_ms,
+            result.opc_request_id,
+        )
+        reply = oci_models.to_embedding_reply(result.data, result.opc_request_id, request.model)
+        record.prompt_tokens, record.total_tokens = reply.usage.prompt_tokens, reply.usage.total_tokens
+        return reply
+
 
 def simple_chat(app: App, invocation: Invocation, record: RequestRecord) -> Reply:
     body = validate.decode_object(invocation.body, app.settings)
+    return _simple_chat(app, body, invocation, record)
+
+
+def _simple_chat(app: App, body: dict[str, Any], invocation: Invocation, record: RequestRecord) -> Reply:
     request = simple.parse_request(body, app.settings)
     return simple.render_reply(app.chat(request, invocation, record), invocation)
 
 
-SIMPLE_CHAT = Route("chat", "/chat", {"POST": simple_chat}, simple)
-PLAIN_INVOKE = Route("invoke", "", {"POST": simple_chat}, simple)
-ROUTES: tuple[Route, ...] = (SIMPLE_CHAT,)
-"""Matched against the end of the request path, so any API Gateway deployment prefix works."""
-NOT_FOUND = Route("not_found", "", {}, simple)
+def openai_chat(app: App, invocation: Invocation, record: RequestRecord) -> Reply:
+    body = validate.decode_object(invocation.body, app.settings)
+    return _openai_chat(app, body, invocation, record)
+
+
+def _openai_chat(app: App, body: dict[str, Any], invocation: Invocation, record: RequestRecord) -> Reply:
+    call = openai.parse_chat(body, app.settings)
+    return openai.render_chat(app.chat(call.request, invocation, record), call, invocation)
+
+
+def openai_models(app: App, invocation: Invocation, record: RequestRecord) -> Reply:
+    return openai.render_models(app.settings)
+
+
+def openai_embeddings(app: App, invocation: Invocation, record: RequestRecord) -> Reply:
+    body = validate.decode_object(invocation.body, app.settings)
+    request, encoding = openai.parse_embeddings(body, app.settings)
+    return openai.render_embeddings(app.embed(request, invocation, record), encoding)
+
+
+def plain_invoke(app: App, invocation: Invocation, record: RequestRecord) -> Reply:
+    """`fn invoke` has no path: a body with `messages` (and no `input`) is an OpenAI chat completion."""
+    body = validate.decode_object(invocation.body, app.settings)
+    if "messages" in body and "input" not in body:
+        record.route = "invoke.chat.completions"
+        try:
+            return _openai_chat(app, body, invocation, record)
+        except ProxyError as error:
+            return openai.render_error(error, invocation)  # the caller speaks OpenAI: answer in its shape
+    return _simple_chat(app, body, invocation, record)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("chat.completions", "/chat/completions", {"POST": openai_chat}, openai),
+    Route("models", "/models", {"GET": openai_models}, openai),
+    Route("embeddings", "/embeddings", {"POST": openai_embeddings}, openai),
+    Route("chat", "/chat", {"POST": simple_chat}, simple),
+)
+"""Matched against the end of the request path, so any API Gateway prefix (and OpenAI base URLs with or without
+/v1) works."""
+PLAIN_INVOKE = Route("invoke", "", {"POST": plain_invoke}, simple)
 
 
 def resolve_route(invocation: Invocation) -> Route:
-    if not invocation.via_gateway:
-        return PLAIN_INVOKE
     path = invocation.path.rstrip("/")
-    if not path:
+    if not invocation.via_gateway or not path:
         return PLAIN_INVOKE
     for route in ROUTES:
         if path.endswith(route.suffix):
             return route
-    return NOT_FOUND
+    return Route("not_found", "", {}, openai if "/v1/" in f"{path}/" else simple)

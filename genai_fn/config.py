@@ -55,10 +55,14 @@ class Settings:
         compartment = env.required("COMPARTMENT_OCID", "the compartment billed for inference")
         if not compartment.startswith(("ocid1.compartment.", "ocid1.tenancy.")):
             raise ConfigError("COMPARTMENT_OCID must be a compartment OCID (ocid1.compartment.…)")
-        endpoint = env.required("SERVICE_ENDPOINT", "e.g. https://inference.generativeai.us-chicago-1.oci.oraclecloud.com")
+        endpoint = env.required(
+            "SERVICE_ENDPOINT", "e.g. https://inference.generativeai.us-chicago-1.oci.oraclecloud.com"
+        )
         parts = urlsplit(endpoint)
         if parts.scheme not in ("https", "http") or not parts.hostname or parts.path not in ("", "/"):
-            raise ConfigError("SERVICE_ENDPOINT must be a URL like https://inference.generativeai.<region>.oci.oraclecloud.com")
+            raise ConfigError(
+                "SERVICE_ENDPOINT must be a URL like https://inference.generativeai.<region>.oci.oraclecloud.com"
+            )
         allowed = env.csv("ALLOWED_MODELS") or (model_id,)
         if model_id not in allowed:
             allowed = (model_id, *allowed)
@@ -67,7 +71,9 @@ class Settings:
         if dedicated is not None and not dedicated.startswith("ocid1.generativeaiendpoint."):
             raise ConfigError("DEDICATED_ENDPOINT_ID must be an endpoint OCID (ocid1.generativeaiendpoint.…)")
         if api_format is None and any(_is_ocid(m) for m in allowed):
-            raise ConfigError("API_FORMAT is required (COHERE or GENERIC) when MODEL_ID or ALLOWED_MODELS holds a model OCID")
+            raise ConfigError(
+                "API_FORMAT is required (COHERE or GENERIC) when MODEL_ID or ALLOWED_MODELS holds a model OCID"
+            )
         max_tokens_limit = env.number("MAX_TOKENS_LIMIT", int, ON_DEMAND_OUTPUT_CAP, low=1, high=128_000)
         settings = cls(
             model_id=model_id,

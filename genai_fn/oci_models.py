@@ -62,8 +62,9 @@ def _common_params(request: ChatRequest) -> dict[str, Any]:
 
 def _cohere_request(request: ChatRequest) -> m.CohereChatRequest:
     if request.tools or any(msg.role == "tool" or msg.tool_calls for msg in request.messages):
-        raise InvalidRequest("tools and tool messages are supported for Generic (non-Cohere) models only",
-                             param="tools")
+        raise InvalidRequest(
+            "tools and tool messages are supported for Generic (non-Cohere) models only", param="tools"
+        )
     system = [msg.content for msg in request.messages if msg.role == "system"]
     turns = [msg for msg in request.messages if msg.role != "system"]
     if not turns or turns[-1].role != "user":
@@ -98,8 +99,7 @@ def _generic_request(request: ChatRequest) -> m.GenericChatRequest:
         extra["response_format"] = m.JsonObjectResponseFormat()
     if request.tools:
         extra["tools"] = [
-            m.FunctionDefinition(name=t.name, description=t.description, parameters=t.parameters)
-            for t in request.tools
+            m.FunctionDefinition(name=t.name, description=t.description, parameters=t.parameters) for t in request.tools
         ]
     if request.tool_choice:
         extra["tool_choice"] = _tool_choice(request.tool_choice)
@@ -199,8 +199,9 @@ def to_embed_details(request: EmbeddingRequest, settings: Settings) -> m.EmbedTe
 def to_embedding_reply(result: Any, opc_request_id: str | None, requested_model: str) -> EmbeddingReply:
     vectors = getattr(result, "embeddings", None)
     if not isinstance(vectors, list) or not all(isinstance(v, list) for v in vectors):
-        raise UpstreamFailed("the service returned an embedding reply the function cannot read",
-                             opc_request_id=opc_request_id)
+        raise UpstreamFailed(
+            "the service returned an embedding reply the function cannot read", opc_request_id=opc_request_id
+        )
     return EmbeddingReply(
         model=getattr(result, "model_id", None) or requested_model,
         vectors=tuple(vectors),

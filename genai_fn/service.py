@@ -40,8 +40,10 @@ BACKOFF_BASE_SECONDS = 0.25
 BACKOFF_MAX_SECONDS = 4.0
 DEFAULT_RETRY_AFTER_SECONDS = 2
 
-AUTH_HINT = ("check the function's dynamic group and the policy 'allow dynamic-group <group> to use "
-             "generative-ai-family in compartment <compartment>', and that MODEL_ID and COMPARTMENT_OCID are right")
+AUTH_HINT = (
+    "check the function's dynamic group and the policy 'allow dynamic-group <group> to use "
+    "generative-ai-family in compartment <compartment>', and that MODEL_ID and COMPARTMENT_OCID are right"
+)
 
 
 @dataclass(frozen=True)
@@ -64,16 +66,20 @@ class RetryableFailure(BaseRetryChecker):
 
 def _cause(exception: BaseException | None) -> BaseException | None:
     """The SDK wraps requests' exceptions in its own RequestException; look through it."""
-    if isinstance(exception, oci.exceptions.RequestException) and exception.args \
-            and isinstance(exception.args[0], BaseException):
+    if (
+        isinstance(exception, oci.exceptions.RequestException)
+        and exception.args
+        and isinstance(exception.args[0], BaseException)
+    ):
         return exception.args[0]
     return exception
 
 
 def _is_connection_failure(exception: BaseException | None) -> bool:
     cause = _cause(exception)
-    return isinstance(cause, http_errors.ConnectionError | oci.exceptions.ConnectTimeout) \
-        and not isinstance(cause, http_errors.ReadTimeout)
+    return isinstance(cause, http_errors.ConnectionError | oci.exceptions.ConnectTimeout) and not isinstance(
+        cause, http_errors.ReadTimeout
+    )
 
 
 class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):
@@ -101,16 +107,19 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):
                 raise UpstreamTimeout("the invocation deadline was reached while retrying")
             if left <= 0:
                 raise UpstreamTimeout("the invocation deadline leaves no time to call the service")
-            self._base_client.timeout = (min(self._settings.connect_timeout, left),
-                                         min(self._settings.read_timeout, left))
+            self._base_client.timeout = (
+                min(self._settings.connect_timeout, left),
+                min(self._settings.read_timeout, left),
+            )
             self.attempts += 1
             return func_ref(*a, **kw)
 
         return super().make_retrying_call(attempt, *args, **kwargs)
 
     def do_sleep(self, attempt: int, exception: Exception) -> None:
-        delay = min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1) + random.uniform(0, BACKOFF_BASE_SECONDS),
-                    BACKOFF_MAX_SECONDS)
+        delay = min(
+            BACKOFF_BASE_SECONDS * 2 ** (attempt - 1) + random.uniform(0, BACKOFF_BASE_SECONDS), BACKOFF_MAX_SECONDS
+        )
         if isinstance(exception, oci.exceptions.ServiceError) and exception.status == 429:
             delay = max(delay, min(_retry_after(exception), BACKOFF_MAX_SECONDS))
         if self.remaining() - delay < MIN_ATTEMPT_SECONDS:
@@ -143,7 +152,8 @@ class GenAIService:
             except Exception as exc:  # any failure to load credentials: the SDK raises many kinds
                 raise UpstreamAuthFailed(
                     f"could not load {self._settings.auth_mode.replace('_', ' ')} credentials "
-                    f"({type(exc).__name__}); see docs/troubleshooting.md") from exc
+                    f"({type(exc).__name__}); see docs/troubleshooting.md"
+                ) from exc
             self._client = GenerativeAiInferenceClient(
                 config,
                 signer=signer,
@@ -191,7 +201,8 @@ def _refresh_expiring_token(signer: Any) -> None:
     except Exception as exc:  # unreadable or invalid token / key files: the platform's credentials are broken
         raise UpstreamAuthFailed(
             f"the resource principal token expired and could not be reloaded ({type(exc).__name__}); "
-            "the function's credentials are broken: redeploy or check the function's logs") from exc
+            "the function's credentials are broken: redeploy or check the function's logs"
+        ) from exc
 
 
 def _retry_after(error: oci.exceptions.ServiceError) -> int:
@@ -204,15 +215,20 @@ def translate_service_error(exc: BaseException) -> ProxyError:
     if isinstance(exc, oci.exceptions.ServiceError):
         rid = exc.request_id
         if exc.status == 429:
-            return UpstreamThrottled("the Generative AI service is throttling requests; retry later",
-                                     retry_after=_retry_after(exc), opc_request_id=rid)
+            return UpstreamThrottled(
+                "the Generative AI service is throttling requests; retry later",
+                retry_after=_retry_after(exc),
+                opc_request_id=rid,
+            )
         if exc.status in (401, 403, 404):
             return UpstreamAuthFailed(
                 f"the Generative AI service refused the function ({exc.status} {exc.code}): {AUTH_HINT}",
-                opc_request_id=rid)
+                opc_request_id=rid,
+            )
         if exc.status in (400, 409, 413, 422):
-            return UpstreamRejected(f"the Generative AI service rejected the request: {exc.message}",
-                                    opc_request_id=rid)
+            return UpstreamRejected(
+                f"the Generative AI service rejected the request: {exc.message}", opc_request_id=rid
+            )
         if exc.status == 504:
             return UpstreamTimeout("the Generative AI service timed out", opc_request_id=rid)
         return UpstreamFailed(f"the Generative AI service failed ({exc.status} {exc.code})", opc_request_id=rid)

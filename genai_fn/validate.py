@@ -18,10 +18,20 @@ MAX_STOP_SEQUENCES = 5
 INT64 = 2**63 - 1
 
 RANGES: dict[str, dict[str, tuple[float, float]]] = {
-    "COHERE": {"temperature": (0, 2), "top_p": (0, 1), "top_k": (0, 500),
-               "frequency_penalty": (0, 1), "presence_penalty": (0, 1)},
-    "GENERIC": {"temperature": (0, 2), "top_p": (0, 1), "top_k": (-1, 500),
-                "frequency_penalty": (-2, 2), "presence_penalty": (-2, 2)},
+    "COHERE": {
+        "temperature": (0, 2),
+        "top_p": (0, 1),
+        "top_k": (0, 500),
+        "frequency_penalty": (0, 1),
+        "presence_penalty": (0, 1),
+    },
+    "GENERIC": {
+        "temperature": (0, 2),
+        "top_p": (0, 1),
+        "top_k": (-1, 500),
+        "frequency_penalty": (-2, 2),
+        "presence_penalty": (-2, 2),
+    },
 }
 """Ranges we forward per API format; outside them the service answers with an opaque 400, so we answer first."""
 
@@ -113,8 +123,14 @@ def resolve_model(requested: Any, settings: Settings, field: str = "model") -> t
     return model, settings.api_format_for(model)
 
 
-def params(body: Mapping[str, Any], settings: Settings, api_format: str, *,
-           max_tokens_fields: tuple[str, ...] = ("max_tokens",), with_top_k: bool = True) -> Params:
+def params(
+    body: Mapping[str, Any],
+    settings: Settings,
+    api_format: str,
+    *,
+    max_tokens_fields: tuple[str, ...] = ("max_tokens",),
+    with_top_k: bool = True,
+) -> Params:
     """Generation parameters from the body, range-checked for the API format; max_tokens always resolved."""
     ranges = RANGES[api_format]
     max_tokens = settings.default_max_tokens

@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 import threading
-from pathlib import Path
 
 from .fdk_process import REPO_ROOT, FdkProcess
 from .gateway import LocalGateway
@@ -49,11 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     gateway = LocalGateway([p.socket_path for p in processes], port=args.port).start()
     print(f"Function logs: {LOCAL_DIR}/function-*.log")
     print(f"Gateway: {gateway.url}  (Ctrl-C to stop). Try:\n")
-    print(f"  curl -s {gateway.url}/genai/chat -d '{{\"input\": \"What is the capital of France?\"}}'")
-    print(f"  curl -s {gateway.url}/genai/chat -H 'Accept: application/json' "
-          "-d '{\"input\": \"Hi\", \"model\": \"meta.llama-3.3-70b-instruct\"}'")
-    print(f"  curl -s {gateway.url}/genai/v1/chat/completions -H 'Content-Type: application/json' "
-          "-d '{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}'")
+    print(f'  curl -s {gateway.url}/genai/chat -d \'{{"input": "What is the capital of France?"}}\'')
+    print(
+        f"  curl -s {gateway.url}/genai/chat -H 'Accept: application/json' "
+        '-d \'{"input": "Hi", "model": "meta.llama-3.3-70b-instruct"}\''
+    )
+    print(
+        f"  curl -s {gateway.url}/genai/v1/chat/completions -H 'Content-Type: application/json' "
+        '-d \'{"messages": [{"role": "user", "content": "Hi"}]}\''
+    )
     sys.stdout.flush()
 
     stop = threading.Event()

@@ -52,10 +52,19 @@ class FnClient:
         self.timeout = timeout
         self._conn: _UnixConnection | None = None
 
-    def invoke(self, body: bytes | str = b"", *, gateway: bool = False, method: str = "POST", url: str = "/chat",
-               headers: Mapping[str, str] | None = None, deadline_seconds: float = 30.0,
-               call_id: str | None = None, content_type: str = "application/json",
-               fn_headers: Mapping[str, str] | None = None) -> FnResponse:
+    def invoke(
+        self,
+        body: bytes | str = b"",
+        *,
+        gateway: bool = False,
+        method: str = "POST",
+        url: str = "/chat",
+        headers: Mapping[str, str] | None = None,
+        deadline_seconds: float = 30.0,
+        call_id: str | None = None,
+        content_type: str = "application/json",
+        fn_headers: Mapping[str, str] | None = None,
+    ) -> FnResponse:
         data = body.encode() if isinstance(body, str) else body
         wire = {
             "Fn-Call-Id": call_id or uuid.uuid4().hex,
@@ -74,7 +83,7 @@ class FnClient:
         raw = {name.lower(): value for name, value in response.getheaders()}
         payload = response.read()
         status = int(raw.get("fn-http-status", response.status)) if gateway else response.status
-        client = {k[len(FN_HEADER_PREFIX):]: v for k, v in raw.items() if k.startswith(FN_HEADER_PREFIX)}
+        client = {k[len(FN_HEADER_PREFIX) :]: v for k, v in raw.items() if k.startswith(FN_HEADER_PREFIX)}
         if "content-type" in raw:
             client["content-type"] = raw["content-type"]
         return FnResponse(response.status, status, client if gateway else raw, raw, payload)

@@ -25,9 +25,17 @@ def fdk_command(func_file: Path, entrypoint: str = "handler") -> list[str]:
 class FdkProcess:
     """One function container: a real fdk process serving func.py on a unix socket."""
 
-    def __init__(self, env: Mapping[str, str], *, func_dir: Path = REPO_ROOT, func_file: str = "func.py",
-                 pythonpath: str | None = None, stderr_path: Path | None = None,
-                 inherit_env: bool = True, command: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        *,
+        func_dir: Path = REPO_ROOT,
+        func_file: str = "func.py",
+        pythonpath: str | None = None,
+        stderr_path: Path | None = None,
+        inherit_env: bool = True,
+        command: list[str] | None = None,
+    ) -> None:
         self.func_dir = func_dir
         self.workdir = Path(tempfile.mkdtemp(prefix="fn-"))  # short: unix socket paths are limited to 107 bytes
         self.socket_path = self.workdir / "fn.sock"
@@ -51,8 +59,9 @@ class FdkProcess:
     def start(self, timeout: float = 30.0) -> FdkProcess:
         self._stderr = open(self.stderr_path, "ab")  # noqa: SIM115 - closed in stop()
         self.started_at = time.perf_counter()
-        self.process = subprocess.Popen(self.command, cwd=self.func_dir, env=self.env,
-                                        stdout=self._stderr, stderr=self._stderr)
+        self.process = subprocess.Popen(
+            self.command, cwd=self.func_dir, env=self.env, stdout=self._stderr, stderr=self._stderr
+        )
         deadline = time.monotonic() + timeout
         while not self.socket_path.exists():  # fdk symlinks the socket into place once it listens
             if self.process.poll() is not None:

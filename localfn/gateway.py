@@ -18,8 +18,9 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "conten
 
 
 class LocalGateway:
-    def __init__(self, sockets: Sequence[Path], *, host: str = "127.0.0.1", port: int = 8080,
-                 deadline_seconds: float = 120.0) -> None:
+    def __init__(
+        self, sockets: Sequence[Path], *, host: str = "127.0.0.1", port: int = 8080, deadline_seconds: float = 120.0
+    ) -> None:
         self._clients: queue.Queue[FnClient] = queue.Queue()
         for path in sockets:
             self._clients.put(FnClient(path))
@@ -40,8 +41,15 @@ class LocalGateway:
                 content_type = headers.pop("Content-Type", headers.pop("content-type", "application/octet-stream"))
                 client = gateway._clients.get()
                 try:
-                    reply = client.invoke(body, gateway=True, method=self.command, url=self.path, headers=headers,
-                                          content_type=content_type, deadline_seconds=gateway.deadline_seconds)
+                    reply = client.invoke(
+                        body,
+                        gateway=True,
+                        method=self.command,
+                        url=self.path,
+                        headers=headers,
+                        content_type=content_type,
+                        deadline_seconds=gateway.deadline_seconds,
+                    )
                 except OSError:
                     client.close()
                     self.send_error(502, "function unreachable")

@@ -11,6 +11,7 @@ import pytest
 from emulator import Emulator, mint_resource_principal
 from localfn.client import FnClient
 from localfn.fdk_process import FdkProcess
+from localfn.gateway import LocalGateway
 
 COHERE_MODEL = "cohere.command-a-03-2025"
 LLAMA_MODEL = "meta.llama-3.3-70b-instruct"
@@ -108,3 +109,11 @@ def upstream(emulator: Emulator, fn: RunningFunction) -> Iterator[Emulator]:
     fn.new_log()
     yield emulator
     emulator.reset()
+
+
+@pytest.fixture(scope="session")
+def gateway(fn: RunningFunction) -> Iterator[LocalGateway]:
+    """A local API Gateway in front of the session's function, on a free port."""
+    running = LocalGateway([fn.process.socket_path], port=0).start()
+    yield running
+    running.stop()

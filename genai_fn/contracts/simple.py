@@ -14,8 +14,22 @@ from ..config import Settings
 from ..envelope import Invocation, Reply
 from ..errors import InvalidRequest, ProxyError
 
-FIELDS = frozenset({"input", "system", "history", "model", "max_tokens", "temperature", "top_p", "top_k",
-                    "frequency_penalty", "presence_penalty", "seed", "stop"})
+FIELDS = frozenset(
+    {
+        "input",
+        "system",
+        "history",
+        "model",
+        "max_tokens",
+        "temperature",
+        "top_p",
+        "top_k",
+        "frequency_penalty",
+        "presence_penalty",
+        "seed",
+        "stop",
+    }
+)
 HISTORY_ROLES = ("user", "assistant")
 JSON = "application/json"
 

@@ -6,6 +6,7 @@ import copy
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import generate_spec as gen
@@ -29,26 +30,26 @@ def _spec(name: str) -> dict:
 
 
 @pytest.mark.parametrize("path", sorted(gen.example_files()), ids=lambda p: p.name)
-def test_committed_examples_match_the_generator(path):
+def test_committed_examples_match_the_generator(path) -> None:
     assert path.exists(), f"run: python deploy/apigateway/generate_spec.py --write-examples ({path} missing)"
     assert path.read_text(encoding="utf-8") == gen.example_files()[path], (
         f"{path.name} drifted from generate_spec.py; run it with --write-examples"
     )
 
 
-def test_every_variant_has_a_committed_example():
+def test_every_variant_has_a_committed_example() -> None:
     committed = {p.stem for p in (APIGATEWAY_DIR / "examples").glob("*.json")}
     assert committed == set(VARIANTS)
     assert set(gen.AUTH_MODES) <= committed
 
 
 @pytest.mark.parametrize("name", VARIANTS)
-def test_example_round_trips_through_sdk_models(name):
+def test_example_round_trips_through_sdk_models(name) -> None:
     assert val.validate(_spec(name)) == []
 
 
 @pytest.mark.parametrize("name", VARIANTS)
-def test_routes_cover_every_contract_with_explicit_methods(name):
+def test_routes_cover_every_contract_with_explicit_methods(name) -> None:
     spec = _spec(name)
     routes = {(m, r["path"]) for r in spec["routes"] for m in r["methods"]}
     assert routes == CONTRACT_ROUTES
@@ -58,7 +59,7 @@ def test_routes_cover_every_contract_with_explicit_methods(name):
 
 
 @pytest.mark.parametrize("name", VARIANTS)
-def test_safe_defaults(name):
+def test_safe_defaults(name) -> None:
     spec = _spec(name)
     assert spec["requestPolicies"]["rateLimiting"] == {"rateInRequestsPerSecond": 10, "rateKey": "CLIENT_IP"}
     assert spec["loggingPolicies"] == {"executionLog": {"logLevel": "WARN"}}
@@ -72,7 +73,7 @@ def test_safe_defaults(name):
             assert body is None
 
 
-def test_auth_variants_use_the_documented_policy_types():
+def test_auth_variants_use_the_documented_policy_types() -> None:
     assert "authentication" not in _spec("none")["requestPolicies"]
     jwt = _spec("jwt")["requestPolicies"]["authentication"]
     assert jwt["type"] == "JWT_AUTHENTICATION" and jwt["publicKeys"]["type"] == "REMOTE_JWKS"
@@ -85,13 +86,13 @@ def test_auth_variants_use_the_documented_policy_types():
     assert plans["usagePlans"] == {"tokenLocations": ["request.headers[X-Api-Key]"]} and "authentication" not in plans
 
 
-def test_rate_limit_zero_turns_it_off_and_still_validates():
+def test_rate_limit_zero_turns_it_off_and_still_validates() -> None:
     spec = gen.build_spec(gen.SpecOptions(function_id=gen.EXAMPLE_FUNCTION_ID, rate_limit=0))
     assert "requestPolicies" not in spec
     assert val.validate(spec) == []
 
 
-def test_no_body_validation_and_info_logs_still_validate():
+def test_no_body_validation_and_info_logs_still_validate() -> None:
     opts = gen.SpecOptions(function_id=gen.EXAMPLE_FUNCTION_ID, body_validation=False, log_level="INFO")
     spec = gen.build_spec(opts)
     assert all("requestPolicies" not in r for r in spec["routes"])
@@ -111,12 +112,12 @@ def test_no_body_validation_and_info_logs_still_validate():
         ({"cors_origins": ("https://${x}",)}, "templatefile"),
     ],
 )
-def test_generator_refuses_bad_options(options, message):
+def test_generator_refuses_bad_options(options, message) -> None:
     with pytest.raises(gen.SpecError, match=message.replace("*", r"\*")):
         gen.build_spec(gen.SpecOptions(**{"function_id": gen.EXAMPLE_FUNCTION_ID, **options}))
 
 
-def test_cli_prints_valid_json_and_reports_errors_on_stderr():
+def test_cli_prints_valid_json_and_reports_errors_on_stderr() -> None:
     script = str(APIGATEWAY_DIR / "generate_spec.py")
     ok = subprocess.run(
         [
@@ -147,7 +148,7 @@ def test_cli_prints_valid_json_and_reports_errors_on_stderr():
     assert bad.returncode == 2 and "--authorizer-function-id" in bad.stderr and bad.stdout == ""
 
 
-def test_validator_cli_exit_codes(tmp_path):
+def test_validator_cli_exit_codes(tmp_path) -> None:
     good = tmp_path / "good.json"
     good.write_text(json.dumps(_spec("none")))
     broken = copy.deepcopy(_spec("none"))
@@ -161,7 +162,7 @@ def test_validator_cli_exit_codes(tmp_path):
 # ---- the validator itself must catch what the SDK silently accepts
 
 
-def _mutated(mutate) -> list[str]:
+def _mutated(mutate: Callable[[dict], object]) -> list[str]:
     spec = copy.deepcopy(_spec("jwt"))
     mutate(spec)
     return val.validate(spec)
@@ -216,6 +217,6 @@ def _mutated(mutate) -> list[str]:
         "too-many-routes",
     ],
 )
-def test_validator_catches(mutate, expected):
+def test_validator_catches(mutate, expected) -> None:
     problems = _mutated(mutate)
     assert any(expected in p for p in problems), problems

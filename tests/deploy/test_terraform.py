@@ -26,7 +26,7 @@ TF_FILES = sorted(TERRAFORM_DIR.glob("*.tf"))
 MEMORY_SIZES = {128, 256, 512, 1024, 2048, 3072}
 
 
-def _unquote(value):
+def _unquote(value: object) -> object:
     """python-hcl2 v8 keeps quotes of literals and labels, and adds __is_block__/__comments__; drop them."""
     if isinstance(value, str):
         return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
@@ -74,7 +74,7 @@ def _strip_comments(text: str) -> str:
 # ---------------------------------------------------------------- parsing and variables
 
 
-def test_every_tf_file_parses():
+def test_every_tf_file_parses() -> None:
     assert {p.name for p in TF_FILES} >= {
         "versions.tf",
         "variables.tf",
@@ -88,7 +88,7 @@ def test_every_tf_file_parses():
     assert all(_parsed()[p.name] for p in TF_FILES)
 
 
-def test_variables_declared_and_used():
+def test_variables_declared_and_used() -> None:
     declared = {name for block in _blocks("variable") for name in block}
     used = set(re.findall(r"\bvar\.([a-z_][a-z0-9_]*)", _strip_comments(_text(exclude="variables.tf"))))
     assert used - declared == set(), "used but not declared"
@@ -98,13 +98,13 @@ def test_variables_declared_and_used():
             assert body.get("description"), f"variable {name} has no description"
 
 
-def test_locals_defined_before_use():
+def test_locals_defined_before_use() -> None:
     defined = set(_locals())
     used = set(re.findall(r"\blocal\.([a-z_][a-z0-9_]*)", _strip_comments(_text())))
     assert used <= defined, used - defined
 
 
-def test_outputs():
+def test_outputs() -> None:
     outputs = {name: body for block in _blocks("output") for name, body in block.items()}
     assert {"gateway_endpoint", "curl_chat", "curl_openai", "fn_invoke", "function_id"} <= set(outputs)
     assert (
@@ -124,7 +124,7 @@ def _variable(name: str) -> dict:
     return next(block[name] for block in _blocks("variable") if name in block)
 
 
-def test_function_memory_and_timeout():
+def test_function_memory_and_timeout() -> None:
     assert _variable("function_memory_mb")["default"] in MEMORY_SIZES
     assert _variable("function_memory_mb")["default"] == 128
     assert _variable("function_timeout_seconds")["default"] == 120
@@ -143,7 +143,7 @@ def _contract_variables() -> set[str]:
     pytest.fail("neither docs/configuration.md nor docs/contract-draft.md lists the function's variables")
 
 
-def test_function_config_uses_contract_names_and_drops_empty_values():
+def test_function_config_uses_contract_names_and_drops_empty_values() -> None:
     config = _locals()["function_config_all"]
     keys = set(re.findall(r"^\s*([A-Z][A-Z0-9_]+)\s*=", _text(), re.M))
     assert {"MODEL_ID", "COMPARTMENT_OCID", "SERVICE_ENDPOINT"} <= keys
@@ -152,7 +152,7 @@ def test_function_config_uses_contract_names_and_drops_empty_values():
     assert "var.extra_function_config" in config
 
 
-def test_gateway_is_private_and_deployment_uses_the_generated_spec():
+def test_gateway_is_private_and_deployment_uses_the_generated_spec() -> None:
     gw = _resource("oci_apigateway_gateway", "this")
     assert gw["endpoint_type"] == "PRIVATE"
     assert "network_security_group_ids" in gw
@@ -166,7 +166,7 @@ def test_gateway_is_private_and_deployment_uses_the_generated_spec():
     )
 
 
-def test_service_gateway_route_for_function_subnet():
+def test_service_gateway_route_for_function_subnet() -> None:
     rt = _resource("oci_core_route_table", "functions")
     rule = rt["route_rules"][0]
     assert rule["destination_type"] == "SERVICE_CIDR_BLOCK"
@@ -177,7 +177,7 @@ def test_service_gateway_route_for_function_subnet():
     assert "var.service_gateway_id" in _locals()["service_gateway_id"]
 
 
-def test_no_open_ingress():
+def test_no_open_ingress() -> None:
     assert "0.0.0.0/0" not in _strip_comments(_text(exclude="variables.tf"))
     rule = _resource("oci_core_network_security_group_security_rule", "gateway_ingress_clients")
     assert rule["source"] == "${each.value}" and "var.client_cidrs" in rule["for_each"]
@@ -200,7 +200,7 @@ CHAT_STATEMENT = "allow dynamic-group X to use generative-ai-chat in compartment
 EMBED_STATEMENT = "allow dynamic-group X to use generative-ai-text-embedding in compartment id X"
 
 
-def test_iam_statements_are_least_privilege():
+def test_iam_statements_are_least_privilege() -> None:
     loc = _locals()
     assert [_norm(s) for s in loc["gateway_statements"]] == [GATEWAY_STATEMENT]
     function_statements = _norm(loc["function_statements"])
@@ -213,7 +213,7 @@ def test_iam_statements_are_least_privilege():
     assert _resource("oci_identity_dynamic_group", "functions")["compartment_id"] == "${var.tenancy_ocid}"
 
 
-def test_script_and_docs_use_the_same_statements():
+def test_script_and_docs_use_the_same_statements() -> None:
     script = (REPO / "deploy" / "scripts" / "deploy.sh").read_text(encoding="utf-8")
     docs = (REPO / "docs" / "iam.md").read_text(encoding="utf-8")
     for text in (script, docs):
@@ -229,7 +229,7 @@ class _Missing(Exception):
     """A reference into the JSON that does not exist (what try() catches)."""
 
 
-def _eval(expr: str, env: dict):
+def _eval(expr: str, env: dict) -> object:
     """Evaluate the few HCL expression forms used in the specification block."""
     expr = expr.strip()
     if expr.startswith("${") and expr.endswith("}"):
@@ -313,13 +313,13 @@ def _template_for(options: gen.SpecOptions) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(gen.EXAMPLE_OPTIONS))
-def test_terraform_sends_exactly_the_json_spec(name):
+def test_terraform_sends_exactly_the_json_spec(name) -> None:
     template = _template_for(gen.EXAMPLE_OPTIONS[name])
     expected = json.loads(template.replace(gen.TERRAFORM_FUNCTION_ID, "ocid1.fnfunc.oc1..terraform"))
     assert terraform_view(template) == expected
 
 
-def test_terraform_routes_equal_the_default_spec_routes():
+def test_terraform_routes_equal_the_default_spec_routes() -> None:
     text = (TERRAFORM_DIR / "spec.default.json.tftpl").read_text(encoding="utf-8")
     tf_routes = [(r["path"], r["methods"], r["backend"]["type"]) for r in terraform_view(text)["routes"]]
     json_routes = [(r["path"], r["methods"], r["backend"]["type"]) for r in json.loads(text)["routes"]]
@@ -330,13 +330,13 @@ def test_terraform_routes_equal_the_default_spec_routes():
     assert routes["for_each"] == "${local.api_spec.routes}"
 
 
-def test_evaluator_would_notice_a_dropped_key():
+def test_evaluator_would_notice_a_dropped_key() -> None:
     spec = json.loads(_template_for(gen.EXAMPLE_OPTIONS["jwt"]))
     spec["requestPolicies"]["authentication"]["verifyClaims"] = [{"key": "scope", "values": ["genai"]}]
     assert terraform_view(json.dumps(spec)) != spec
 
 
-def test_usage_plan_resources_follow_the_spec():
+def test_usage_plan_resources_follow_the_spec() -> None:
     assert "usagePlans" in _locals()["uses_usage_plans"]
     assert _resource("oci_apigateway_usage_plan", "this")["count"] == "${local.uses_usage_plans ? 1 : 0}"
     assert _variable("usage_plan_clients")["sensitive"] is True
@@ -350,7 +350,7 @@ def _checkov() -> str | None:
     return next((c for c in candidates if c and Path(c).exists()), None)
 
 
-def test_checkov_has_no_unjustified_findings():
+def test_checkov_has_no_unjustified_findings() -> None:
     binary = _checkov()
     if binary is None:
         pytest.skip("checkov is not installed (about 290 MB, so not in CI); see deploy/terraform/SECURITY-CHECKS.md")

@@ -54,8 +54,12 @@ def test_expired_token_is_reloaded_without_a_restart(start_function, fresh_emula
 
 
 def test_sdk_reloads_credentials_and_retries_once_after_a_401(fn, upstream):
-    upstream.fail_next(status=401, code="NotAuthenticated", message="The required information to complete "
-                       "authentication was not provided.", times=1)
+    upstream.fail_next(
+        status=401,
+        code="NotAuthenticated",
+        message="The required information to complete authentication was not provided.",
+        times=1,
+    )
     reply = fn.invoke({"input": "Hi"})
 
     assert reply.status == 200

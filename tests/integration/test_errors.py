@@ -63,8 +63,12 @@ def test_body_over_the_limit_is_413(fn, upstream, gateway):
 
 UPSTREAM_ERRORS = [
     # (fault, status, type, extra header)
-    ({"status": 400, "code": "InvalidParameter", "message": "maxTokens too large for model"}, 400,
-     "upstream_bad_request", None),
+    (
+        {"status": 400, "code": "InvalidParameter", "message": "maxTokens too large for model"},
+        400,
+        "upstream_bad_request",
+        None,
+    ),
     ({"status": 401, "code": "NotAuthenticated", "message": "x", "times": 2}, 502, "upstream_auth_failed", None),
     ({"status": 403, "code": "NotAllowed", "message": "x"}, 502, "upstream_auth_failed", None),
     ({"status": 404, "code": "NotAuthorizedOrNotFound", "message": "x"}, 502, "upstream_auth_failed", None),
@@ -96,10 +100,16 @@ def test_upstream_errors(fn, upstream, fault, status, kind, header, gateway):
     assert fn.invoke({"input": "Hi"}).status == 200, "the next request is served"
 
 
-@pytest.mark.parametrize(("kind", "attempts"), [
-    ("malformed", 1), ("empty", 1), ("wrong_format", 1), ("truncated", 1),
-    ("html", 3),  # a load balancer's HTML 502 page is a 5xx, so it is retried like one
-])
+@pytest.mark.parametrize(
+    ("kind", "attempts"),
+    [
+        ("malformed", 1),
+        ("empty", 1),
+        ("wrong_format", 1),
+        ("truncated", 1),
+        ("html", 3),  # a load balancer's HTML 502 page is a 5xx, so it is retried like one
+    ],
+)
 def test_unreadable_upstream_replies_are_502(fn, upstream, kind, attempts):
     upstream.inject(kind, times=attempts)
     reply = fn.invoke({"input": "Hi"}, gateway=True, url="/genai/chat")
@@ -132,10 +142,13 @@ def test_a_transient_failure_is_retried_and_succeeds(fn, upstream):
     assert fn.request_logs()[-1]["attempts"] == 3
 
 
-@pytest.mark.parametrize(("method", "url", "status", "kind"), [
-    ("GET", "/genai/chat", 405, "method_not_allowed"),
-    ("POST", "/genai/unknown", 404, "not_found"),
-])
+@pytest.mark.parametrize(
+    ("method", "url", "status", "kind"),
+    [
+        ("GET", "/genai/chat", 405, "method_not_allowed"),
+        ("POST", "/genai/unknown", 404, "not_found"),
+    ],
+)
 def test_routing_errors(fn, upstream, method, url, status, kind):
     reply = fn.invoke({"input": "Hi"}, gateway=True, method=method, url=url)
 

@@ -61,8 +61,13 @@ def test_history_and_system_prompt_reach_the_model(fn, upstream, model, api_form
 
 
 def test_gateway_headers_cannot_override_the_deadline_or_call_id(fn, upstream):
-    reply = fn.invoke({"input": "Hi"}, gateway=True, url="/genai/chat", call_id="real-call",
-                      headers={"Accept": "application/json", "Fn-Call-Id": "spoofed", "Fn-Deadline": "2000-01-01T00:00:00Z"})
+    reply = fn.invoke(
+        {"input": "Hi"},
+        gateway=True,
+        url="/genai/chat",
+        call_id="real-call",
+        headers={"Accept": "application/json", "Fn-Call-Id": "spoofed", "Fn-Deadline": "2000-01-01T00:00:00Z"},
+    )
 
     assert reply.status == 200
     assert json.loads(reply.body)["request_id"] == "real-call"

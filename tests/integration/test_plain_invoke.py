@@ -23,8 +23,9 @@ def test_seed_request_answers_plain_text(fn, upstream):
 
 
 def test_json_reply_with_accept_header(fn, upstream):
-    reply = fn.invoke({"input": "Hello there", "model": LLAMA_MODEL}, headers={"Accept": "application/json"},
-                      call_id="call-123")
+    reply = fn.invoke(
+        {"input": "Hello there", "model": LLAMA_MODEL}, headers={"Accept": "application/json"}, call_id="call-123"
+    )
 
     body = json.loads(reply.body)
     assert reply.status == 200

@@ -1,0 +1,359 @@
+"""The OpenAI-compatible contract: chat completions (plain and `stream: true`), model list and embeddings.
+
+Requests map to the same internal model as the simple contract; replies and errors use OpenAI's shapes so the
+official SDKs raise their usual exception classes. Every accepted, ignored and refused field is listed in
+docs/openai.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .. import validate
+from ..chat import ChatReply, ChatRequest, EmbeddingReply, EmbeddingRequest, Message, Tool, ToolCall
+from ..config import Settings
+from ..envelope import Invocation, Reply
+from ..errors import InvalidRequest, ModelNotAllowed, ProxyError, RouteNotFound
+
+JSON = "application/json"
+SSE = "text/event-stream; charset=utf-8"
+CHAT_FIELDS = frozenset(
+    {
+        "model",
+        "messages",
+        "max_tokens",
+        "max_completion_tokens",
+        "temperature",
+        "top_p",
+        "frequency_penalty",
+        "presence_penalty",
+        "seed",
+        "stop",
+        "n",
+        "stream",
+        "stream_options",
+        "response_format",
+        "tools",
+        "tool_choice",
+        "logprobs",
+    }
+)
+IGNORED_CHAT_FIELDS = frozenset({"user", "store", "metadata", "service_tier", "parallel_tool_calls"})
+"""Accepted for compatibility and not forwarded: they change nothing about the answer (docs/openai.md)."""
+EMBEDDING_FIELDS = frozenset({"input", "model", "encoding_format", "dimensions", "user"})
+MAX_EMBEDDING_INPUTS = 96
+"""The service embeds at most 96 texts per call."""
+ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
+"""OpenAI roles to internal roles; `developer` is OpenAI's newer name for system instructions."""
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    404: "invalid_request_error",
+    405: "invalid_request_error",
+    413: "invalid_request_error",
+    429: "rate_limit_error",
+}
+"""OpenAI's error `type` per status; anything else (5xx) is `server_error`."""
+
+
+@dataclass(frozen=True)
+class ChatCall:
+    request: ChatRequest
+    stream: bool
+    include_usage: bool
+
+
+def parse_chat(body: dict[str, Any], settings: Settings) -> ChatCall:
+    _reject_unknown(body, CHAT_FIELDS | IGNORED_CHAT_FIELDS)
+    model, api_format = validate.resolve_model(body.get("model"), settings)
+    if body.get("n") not in (None, 1):
+        raise InvalidRequest("n must be 1: the service returns one choice per request", param="n")
+    if body.get("logprobs"):
+        raise InvalidRequest("logprobs are not supported", param="logprobs")
+    stream = _flag(body, "stream")
+    options = body.get("stream_options")
+    if options is not None and (not isinstance(options, dict) or set(options) - {"include_usage"}):
+        raise InvalidRequest("stream_options may only hold include_usage", param="stream_options")
+    tools = _tools(body.get("tools"))
+    return ChatCall(
+        request=ChatRequest(
+            model=model,
+            api_format=api_format,
+            messages=_messages(body.get("messages")),
+            params=validate.params(
+                body, settings, api_format, max_tokens_fields=("max_tokens", "max_completion_tokens"), with_top_k=False
+            ),
+            tools=tools,
+            tool_choice=_tool_choice(body.get("tool_choice"), tools),
+            json_mode=_json_mode(body.get("response_format")),
+        ),
+        stream=stream,
+        include_usage=bool(options and _flag(options, "include_usage", "stream_options.include_usage")),
+    )
+
+
+def _reject_unknown(body: dict[str, Any], known: frozenset[str]) -> None:
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise InvalidRequest(f"Unrecognized request argument supplied: {unknown[0]}", param=unknown[0])
+
+
+def _flag(body: dict[str, Any], name: str, field: str | None = None) -> bool:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise InvalidRequest(f"{field or name} must be true or false", param=field or name)
+    return bool(value)
+
+
+def _messages(value: Any) -> tuple[Message, ...]:
+    if not isinstance(value, list) or not value:
+        raise InvalidRequest("messages must be a non-empty list", param="messages")
+    return tuple(_message(item, f"messages[{index}]") for index, item in enumerate(value))
+
+
+def _message(item: Any, where: str) -> Message:
+    if not isinstance(item, dict):
+        raise InvalidRequest(f"{where} must be an object", param=where)
+    role = ROLES.get(item.get("role"))  # type: ignore[arg-type]
+    if role is None:
+        raise InvalidRequest(f"{where}.role must be one of {', '.join(ROLES)}", param=f"{where}.role")
+    calls = _tool_calls(item.get("tool_calls"), where) if role == "assistant" else ()
+    content = _content(item.get("content"), f"{where}.content", optional=bool(calls))
+    tool_call_id = None
+    if role == "tool":
+        tool_call_id = validate.text(item.get("tool_call_id"), f"{where}.tool_call_id")
+    return Message(role, content, calls, tool_call_id)
+
+
+def _content(value: Any, where: str, *, optional: bool) -> str:
+    """A string, or a list of text parts (joined); images and audio are refused, not dropped."""
+    if value is None and optional:
+        return ""
+    if isinstance(value, list):
+        texts = []
+        for index, part in enumerate(value):
+            if not isinstance(part, dict) or part.get("type") != "text":
+                raise InvalidRequest(
+                    f"{where}[{index}] must be a text part: only text content is supported", param=f"{where}[{index}]"
+                )
+            texts.append(validate.text(part.get("text"), f"{where}[{index}].text", allow_empty=True))
+        value = "".join(texts)
+    return validate.text(value, where)
+
+
+def _tool_calls(value: Any, where: str) -> tuple[ToolCall, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InvalidRequest(f"{where}.tool_calls must be a list", param=f"{where}.tool_calls")
+    calls = []
+    for index, call in enumerate(value):
+        path = f"{where}.tool_calls[{index}]"
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict) or call.get("type", "function") != "function":
+            raise InvalidRequest(f"{path} must be a function call", param=path)
+        calls.append(
+            ToolCall(
+                validate.text(call.get("id"), f"{path}.id"),
+                validate.text(function.get("name"), f"{path}.function.name"),
+                validate.text(function.get("arguments"), f"{path}.function.arguments", allow_empty=True),
+            )
+        )
+    return tuple(calls)
+
+
+def _tools(value: Any) -> tuple[Tool, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InvalidRequest("tools must be a list", param="tools")
+    tools = []
+    for index, tool in enumerate(value):
+        where = f"tools[{index}]"
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(function, dict) or tool.get("type") != "function":
+            raise InvalidRequest(f'{where} must be {{"type": "function", "function": {{...}}}}', param=where)
+        parameters = function.get("parameters")
+        if parameters is not None and not isinstance(parameters, dict):
+            raise InvalidRequest(f"{where}.function.parameters must be a JSON Schema object", param=where)
+        description = function.get("description")
+        tools.append(
+            Tool(
+                validate.text(function.get("name"), f"{where}.function.name"),
+                validate.text(description, f"{where}.function.description") if description else None,
+                parameters,
+            )
+        )
+    return tuple(tools)
+
+
+def _tool_choice(value: Any, tools: tuple[Tool, ...]) -> str | None:
+    if value is None:
+        return None
+    if value in ("auto", "none", "required"):
+        return value
+    function = value.get("function") if isinstance(value, dict) and value.get("type") == "function" else None
+    name = function.get("name") if isinstance(function, dict) else None
+    if name not in {tool.name for tool in tools}:
+        raise InvalidRequest(
+            "tool_choice must be auto, none, required or one of the tools by name", param="tool_choice"
+        )
+    return name
+
+
+def _json_mode(value: Any) -> bool:
+    kind = value.get("type") if isinstance(value, dict) else None
+    if value is None or kind == "text":
+        return False
+    if kind == "json_object":
+        return True
+    raise InvalidRequest('response_format must be {"type": "text"} or {"type": "json_object"}', param="response_format")
+
+
+def render_chat(reply: ChatReply, call: ChatCall, invocation: Invocation) -> Reply:
+    completion_id = _completion_id(invocation)
+    created = int(time.time())
+    if call.stream:
+        events = _chunks(reply, call, completion_id, created)
+        body = "".join(f"data: {_dumps(event)}\n\n" for event in events) + "data: [DONE]\n\n"
+        return Reply(200, body.encode("utf-8"), SSE, {"Cache-Control": "no-cache"})
+    message: dict[str, Any] = {"role": "assistant", "content": reply.text or None, "refusal": None}
+    if reply.tool_calls:
+        message["tool_calls"] = [_tool_call_json(c) for c in reply.tool_calls]
+    body = {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": created,
+        "model": call.request.model,
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": _finish(reply)}],
+        "usage": _usage(reply),
+        "system_fingerprint": None,
+    }
+    return Reply(200, _dumps(body).encode("utf-8"), JSON)
+
+
+def _chunks(reply: ChatReply, call: ChatCall, completion_id: str, created: int) -> Iterator[dict[str, Any]]:
+    """The whole reply as chat.completion.chunk events: role, content, tool calls, finish, then usage."""
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": call.request.model,
+            "system_fingerprint": None,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
+
+    yield chunk({"role": "assistant", "content": ""})
+    if reply.text:
+        yield chunk({"content": reply.text})
+    if reply.tool_calls:
+        yield chunk({"tool_calls": [{"index": i, **_tool_call_json(c)} for i, c in enumerate(reply.tool_calls)]})
+    yield chunk({}, _finish(reply))
+    if call.include_usage:
+        yield {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": call.request.model,
+            "system_fingerprint": None,
+            "choices": [],
+            "usage": _usage(reply),
+        }
+
+
+def _finish(reply: ChatReply) -> str:
+    return "tool_calls" if reply.tool_calls else reply.finish_reason if reply.finish_reason != "error" else "stop"
+
+
+def _tool_call_json(call: ToolCall) -> dict[str, Any]:
+    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+
+
+def _usage(reply: ChatReply | EmbeddingReply) -> dict[str, int]:
+    usage = {"prompt_tokens": reply.usage.prompt_tokens, "total_tokens": reply.usage.total_tokens}
+    if isinstance(reply, ChatReply):
+        usage["completion_tokens"] = reply.usage.completion_tokens
+    return usage
+
+
+def _completion_id(invocation: Invocation) -> str:
+    return f"chatcmpl-{invocation.call_id or uuid.uuid4().hex}"
+
+
+def render_models(settings: Settings) -> Reply:
+    """The allow-listed chat models, then the embedding models, in OpenAI's list format."""
+    models = dict.fromkeys((*settings.allowed_models, *settings.embedding_models))
+    data = [{"id": model, "object": "model", "created": 0, "owned_by": _owner(model)} for model in models]
+    return Reply(200, _dumps({"object": "list", "data": data}).encode("utf-8"), JSON)
+
+
+def _owner(model: str) -> str:
+    return "oci" if model.startswith("ocid1.") else model.split(".", 1)[0]
+
+
+def parse_embeddings(body: dict[str, Any], settings: Settings) -> tuple[EmbeddingRequest, str]:
+    """The request and its encoding_format (float or base64: the openai SDKs ask for base64 by default)."""
+    if not settings.embedding_models:
+        raise RouteNotFound("embeddings are not enabled on this function: EMBEDDING_MODELS is not configured")
+    _reject_unknown(body, EMBEDDING_FIELDS)
+    model = body.get("model")
+    if model is None:
+        model = settings.embedding_models[0]
+    elif validate.text(model, "model") not in settings.embedding_models:
+        raise ModelNotAllowed(
+            f"model is not allowed here; allowed: {', '.join(settings.embedding_models)}", param="model"
+        )
+    if body.get("dimensions") is not None:
+        raise InvalidRequest("dimensions is not supported: the model's own dimension is used", param="dimensions")
+    encoding = body.get("encoding_format") or "float"
+    if encoding not in ("float", "base64"):
+        raise InvalidRequest("encoding_format must be float or base64", param="encoding_format")
+    raw = body.get("input")
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not items:
+        raise InvalidRequest("input must be a string or a non-empty list of strings", param="input")
+    if len(items) > MAX_EMBEDDING_INPUTS:
+        raise InvalidRequest(f"input accepts at most {MAX_EMBEDDING_INPUTS} texts per request", param="input")
+    if not all(isinstance(item, str) for item in items):
+        raise InvalidRequest("input must hold strings: token arrays are not supported", param="input")
+    texts = tuple(validate.text(item, f"input[{i}]") for i, item in enumerate(items))
+    return EmbeddingRequest(model=model, inputs=texts), encoding
+
+
+def render_embeddings(reply: EmbeddingReply, encoding: str) -> Reply:
+    data = [
+        {"object": "embedding", "index": index, "embedding": _encode(vector, encoding)}
+        for index, vector in enumerate(reply.vectors)
+    ]
+    body = {"object": "list", "data": data, "model": reply.model, "usage": _usage(reply)}
+    return Reply(200, _dumps(body).encode("utf-8"), JSON)
+
+
+def _encode(vector: list[float], encoding: str) -> list[float] | str:
+    if encoding == "float":
+        return vector
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
+
+
+def render_error(error: ProxyError, invocation: Invocation) -> Reply:
+    """OpenAI's error shape; `status` is added so a plain `fn invoke` caller can see it too."""
+    detail = {
+        "message": error.message,
+        "type": ERROR_TYPES.get(error.status, "server_error" if error.status >= 500 else "invalid_request_error"),
+        "param": error.param,
+        "code": error.code,
+        "status": error.status,
+    }
+    return Reply(error.status, _dumps({"error": detail}).encode("utf-8"), JSON, error.headers())
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,111 @@
+"""The error tree, walked as httpx walks its exception hierarchy: statuses, unique codes, extra headers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from genai_fn import errors
+from genai_fn.errors import (
+    InvalidRequest,
+    MethodNotAllowed,
+    ProxyError,
+    RequestError,
+    UpstreamError,
+    UpstreamFailed,
+    UpstreamThrottled,
+)
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+CONTRACT = next((path for path in (DOCS / "api.md", DOCS / "contract-draft.md") if path.exists()), DOCS / "api.md")
+"""The error-code table; docs/contract-draft.md until it is folded into docs/api.md."""
+
+
+def subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(subclasses(sub))
+    return found
+
+
+TREE = [ProxyError, *subclasses(ProxyError)]
+LEAVES = [cls for cls in TREE if not cls.__subclasses__()]
+SHARED_DEFAULTS = {RequestError: InvalidRequest, UpstreamError: UpstreamFailed}
+"""Two bases carry the code of their default leaf on purpose: a bare RequestError is answered as an invalid request,
+a bare UpstreamError as an upstream failure. They are never raised by the function itself."""
+
+
+def test_tree_is_the_documented_one() -> None:
+    names = {cls.__name__ for cls in TREE}
+    assert names >= {"ProxyError", "ConfigError", "RequestError", "InvalidJSON", "InvalidRequest", "ModelNotAllowed",
+                     "RouteNotFound", "MethodNotAllowed", "PayloadTooLarge", "UpstreamError", "UpstreamRejected",
+                     "UpstreamAuthFailed", "UpstreamThrottled", "UpstreamFailed", "UpstreamTimeout"}
+    assert all(cls.__module__ == errors.__name__ for cls in TREE)
+
+
+@pytest.mark.parametrize("cls", TREE, ids=lambda cls: cls.__name__)
+def test_every_class_has_an_error_status_and_a_snake_case_code(cls: type[ProxyError]) -> None:
+    assert 400 <= cls.status <= 599
+    assert re.fullmatch(r"[a-z]+(_[a-z]+)*", cls.code)
+
+
+@pytest.mark.parametrize("cls", subclasses(RequestError), ids=lambda cls: cls.__name__)
+def test_request_errors_are_the_callers_to_fix(cls: type[ProxyError]) -> None:
+    assert 400 <= cls.status < 500
+
+
+def test_leaf_codes_are_unique() -> None:
+    codes = [cls.code for cls in LEAVES]
+    assert len(codes) == len(set(codes)), codes
+
+
+def test_only_the_documented_bases_share_a_code_and_status_with_their_default_leaf() -> None:
+    shared = {cls: leaf for cls in TREE if cls not in LEAVES for leaf in LEAVES
+              if leaf.code == cls.code and leaf is not cls}
+    assert shared == SHARED_DEFAULTS
+    assert all(base.status == leaf.status for base, leaf in shared.items())
+
+
+def test_every_leaf_code_is_in_the_contract_table() -> None:
+    table = CONTRACT.read_text(encoding="utf-8")
+    for cls in LEAVES:
+        assert re.search(rf"^\| {cls.code} \| {cls.status} \|", table, re.MULTILINE), cls.__name__
+
+
+def test_base_error_carries_message_param_and_request_id() -> None:
+    error = InvalidRequest("messages[2].role must be user", param="messages[2].role", opc_request_id="opc-1")
+    assert (str(error), error.message, error.param, error.opc_request_id) == (
+        "messages[2].role must be user", "messages[2].role must be user", "messages[2].role", "opc-1")
+    assert (error.attempts, error.upstream_ms) == (0, None)
+    assert error.headers() == {}
+
+
+@pytest.mark.parametrize(("retry_after", "header"), [(1, "1"), (30, "30"), (0, "0")])
+def test_throttled_sends_retry_after(retry_after: int, header: str) -> None:
+    error = UpstreamThrottled("slow down", retry_after=retry_after, opc_request_id="opc-2")
+    assert error.headers() == {"Retry-After": header}
+    assert (error.status, error.code, error.opc_request_id) == (429, "rate_limited", "opc-2")
+
+
+def test_throttled_defaults_to_one_second() -> None:
+    assert UpstreamThrottled("slow down").headers() == {"Retry-After": "1"}
+
+
+@pytest.mark.parametrize(("allowed", "headers"), [
+    (("POST",), {"Allow": "POST"}),
+    (("GET", "POST"), {"Allow": "GET, POST"}),
+    ((), {}),
+])
+def test_method_not_allowed_sends_allow(allowed: tuple[str, ...], headers: dict[str, str]) -> None:
+    error = MethodNotAllowed("wrong method", allowed=allowed)
+    assert error.headers() == headers
+    assert (error.status, error.code) == (405, "method_not_allowed")
+
+
+@pytest.mark.parametrize("cls", [cls for cls in TREE if cls not in (UpstreamThrottled, MethodNotAllowed)],
+                         ids=lambda cls: cls.__name__)
+def test_other_errors_send_no_extra_headers(cls: type[ProxyError]) -> None:
+    assert cls("x").headers() == {}
