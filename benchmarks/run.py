@@ -52,15 +52,23 @@ def dependency_trees() -> tuple[Path, Path]:
     return trees[0], trees[1]
 
 
-def direct_call(emulator: Emulator, rp_env: dict[str, str]) -> Any:
+def trust_bundle(emulator: Emulator, roots: Path, dest: Path) -> Path:
+    """certifi's public roots plus the emulator's CA: the same bundle a real service would be checked against,
+    so a client that rebuilds its TLS context per call pays for loading the whole bundle, as in production."""
+    assert emulator.ca_bundle is not None
+    dest.write_bytes(roots.read_bytes() + emulator.ca_bundle.read_bytes())
+    return dest
+
+
+def direct_call(emulator: Emulator, rp_env: dict[str, str], ca_bundle: str | None) -> Any:
     """The floor: one reused SDK client in this process making the same chat call."""
     os.environ.update(rp_env)
-    if emulator.ca_bundle:  # as the functions get it: requests reads it per request (the SDK's session trusts env)
-        os.environ["REQUESTS_CA_BUNDLE"] = str(emulator.ca_bundle)
     import oci
     from oci.generative_ai_inference import GenerativeAiInferenceClient
     from oci.generative_ai_inference import models as m
 
+    if ca_bundle:  # as the functions get it: requests reads it per request (the SDK's session trusts env)
+        os.environ["REQUESTS_CA_BUNDLE"] = ca_bundle
     client = GenerativeAiInferenceClient({}, signer=oci.auth.signers.get_resource_principals_signer(),
                                          service_endpoint=emulator.url, retry_strategy=oci.retry.NoneRetryStrategy())
     details = m.ChatDetails(compartment_id=COMPARTMENT, serving_mode=m.OnDemandServingMode(model_id=COHERE_MODEL),
@@ -79,7 +87,8 @@ def scenario(name: str, emulator: Emulator, functions: list[measure.FunctionUnde
     emulator.set_latency(latency)
     runners = [measure.start(fut) for fut in functions]
     try:
-        warm = measure.interleaved(runners, direct_call(emulator, rp_env), PROMPT, invocations,
+        direct = direct_call(emulator, rp_env, functions[0].env.get("REQUESTS_CA_BUNDLE"))
+        warm = measure.interleaved(runners, direct, PROMPT, invocations,
                                    warmup=3 if latency else 10)
         peak = {r.fut.name: r.process.rss_kib() for r in runners}
     finally:
@@ -112,11 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         rp_env = mint_resource_principal(work / "creds")
         project_dir = stage_function(work / "project")
         with Emulator(work / "creds") as plain, Emulator(work / "creds", tls=True) as tls:
+            bundle = trust_bundle(tls, slim / "certifi" / "cacert.pem", work / "trust.pem")
+
             def functions(emulator: Emulator) -> list[measure.FunctionUnderTest]:
                 env = {**rp_env, "MODEL_ID": COHERE_MODEL, "COMPARTMENT_OCID": COMPARTMENT,
                        "SERVICE_ENDPOINT": emulator.url}
-                if emulator.ca_bundle:
-                    env["REQUESTS_CA_BUNDLE"] = str(emulator.ca_bundle)
+                if emulator.tls:
+                    env["REQUESTS_CA_BUNDLE"] = str(bundle)
                 return [measure.FunctionUnderTest("project", project_dir, slim, env),
                         measure.FunctionUnderTest("blog", BASELINE_DIR, full, env)]
 

@@ -85,7 +85,7 @@ class Settings:
             api_format=api_format,
             default_max_tokens=env.number("DEFAULT_MAX_TOKENS", int, 600, low=1, high=max_tokens_limit),
             max_tokens_limit=max_tokens_limit,
-            default_temperature=env.number("DEFAULT_TEMPERATURE", float, None, low=0.0, high=5.0),
+            default_temperature=env.number("DEFAULT_TEMPERATURE", float, None, low=0.0, high=2.0),
             default_top_p=env.number("DEFAULT_TOP_P", float, None, low=0.0, high=1.0),
             connect_timeout=env.number("CONNECT_TIMEOUT_SECONDS", float, 10.0, low=0.1, high=300.0),
             read_timeout=env.number("READ_TIMEOUT_SECONDS", float, 60.0, low=0.1, high=300.0),

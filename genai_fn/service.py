@@ -131,7 +131,15 @@ def make_signer(settings: Settings) -> tuple[dict[str, Any], Any]:
     """(config, signer) for the client, per AUTH_MODE; resource principal unless told otherwise."""
     if settings.auth_mode == "api_key":
         config = oci.config.from_file(settings.oci_config_file, settings.oci_config_profile)
-        return config, None
+        signer = oci.signer.Signer(
+            tenancy=config["tenancy"],
+            user=config["user"],
+            fingerprint=config["fingerprint"],
+            private_key_file_location=config.get("key_file"),
+            pass_phrase=oci.config.get_config_value_or_default(config, "pass_phrase"),
+            private_key_content=config.get("key_content"),
+        )
+        return config, signer
     if settings.auth_mode == "instance_principal":
         return {}, oci.auth.signers.InstancePrincipalsSecurityTokenSigner()
     return {}, oci.auth.signers.get_resource_principals_signer()

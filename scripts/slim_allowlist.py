@@ -172,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     if drift:
         print(f"slim-allowlist.json has drifted; rerun `derive --write`:\n{json.dumps(drift, indent=2)}")
         return 1
-    print(f"slim-allowlist.json matches: {len(derived['keep'])} top-level entries, oci/{{{','.join(derived['keep_oci'])}}}")
+    subpackages = ",".join(derived["keep_oci"])
+    print(f"slim-allowlist.json matches: {len(derived['keep'])} top-level entries, oci/{{{subpackages}}}")
     return 0
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator import mint_resource_principal
+from emulator import mint_api_key_config, mint_resource_principal
 from tests.conftest import function_config
 
 
@@ -99,3 +99,15 @@ def test_no_resource_principal_environment_is_a_clear_502(start_function, fresh_
 
     error = json.loads(reply.body)["error"]
     assert (reply.socket_status, error["status"], error["type"]) == (502, 502, "upstream_auth_failed")
+
+
+def test_api_key_mode_for_laptops_and_cloud_shell(start_function, fresh_emulator, credentials_dir):
+    config_file = mint_api_key_config(credentials_dir)
+    function = start_function(
+        function_config(fresh_emulator, AUTH_MODE="api_key", OCI_CONFIG_FILE=str(config_file)),
+        with_principal=False,
+    )
+    reply = function.invoke({"input": "Hi"})
+
+    assert reply.status == 200, reply.body
+    assert fresh_emulator.requests[-1].principal.startswith("ocid1.user.")

@@ -1,0 +1,44 @@
+"""Sizes for the hardening suite: `HARDENING_SCALE=ci` (default, < 3 min on 2 cores) or `full` (the documented run).
+
+Hypothesis profiles: `HYPOTHESIS_PROFILE=hardening-ci` (derandomized, reproducible) or `hardening-full`;
+neither writes an example database into the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, settings
+
+
+@dataclass(frozen=True)
+class Scale:
+    handler_examples: int
+    fdk_examples: int
+    invocations: int
+    concurrency: int
+    containers: int
+    prompt_kb: int
+    expiry_seconds: float
+
+
+SCALES = {
+    "ci": Scale(handler_examples=150, fdk_examples=40, invocations=600, concurrency=4, containers=2, prompt_kb=4,
+                expiry_seconds=5.0),
+    "full": Scale(handler_examples=2000, fdk_examples=400, invocations=5000, concurrency=8, containers=4,
+                  prompt_kb=100, expiry_seconds=20.0),
+}
+SCALE_NAME = os.environ.get("HARDENING_SCALE", "ci")
+SCALE = SCALES[SCALE_NAME]
+
+# Examples reach a real emulator over HTTP: wall time per example varies, so no per-example deadline.
+_COMMON = {"deadline": None, "database": None, "print_blob": True}
+settings.register_profile("hardening-ci", derandomize=True, **_COMMON)
+settings.register_profile("hardening-full", derandomize=False, **_COMMON)
+PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", f"hardening-{SCALE_NAME}"))
+
+
+def fuzz(max_examples: int) -> settings:
+    """The profile with a size; inner @given functions close over fixtures, so no fixture health check applies."""
+    return settings(PROFILE, max_examples=max_examples, suppress_health_check=[HealthCheck.too_slow])
