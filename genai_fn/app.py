@@ -19,7 +19,7 @@ from .contracts import openai, simple
 from .envelope import Invocation, Reply, from_fdk, to_fdk
 from .errors import ConfigError, MethodNotAllowed, ProxyError, RouteNotFound
 from .logs import RequestLog, RequestRecord
-from .service import GenAIService
+from .service import GenAIService, UpstreamResult
 
 log = logging.getLogger("genai_fn")
 
@@ -83,14 +83,12 @@ class App:
                 raise MethodNotAllowed(f"{invocation.path} accepts {', '.join(allowed)}", allowed=allowed)
             reply = handler(self, invocation, record)
         except ProxyError as error:
-            reply = route.contract.render_error(error, invocation)
-            record.code, record.attempts = error.code, error.attempts or record.attempts
-            record.upstream_ms = error.upstream_ms
-            record.opc_request_id = error.opc_request_id or record.opc_request_id
+            reply = error_reply(error, route.contract, invocation, record)
         except Exception as exc:  # a bug: answer a fixed message, never fdk's 502 with the exception text
             log.error("internal error in %s: %s", route.name, type(exc).__name__)
-            reply = route.contract.render_error(ProxyError("internal error; see the function's logs"), invocation)
-            record.code = "internal_error"
+            reply = error_reply(
+                ProxyError("internal error; see the function's logs"), route.contract, invocation, record
+            )
         record.status = reply.status
         record.latency_ms = (time.perf_counter() - started) * 1000
         self.request_log.write(record)
@@ -101,11 +99,7 @@ class App:
         record.model, record.api_format = request.model, request.api_format
         details = oci_models.to_chat_details(request, self.settings)
         result = self.service.chat(details, invocation.deadline)
-        record.attempts, record.upstream_ms, record.opc_request_id = (
-            result.attempts,
-            result.upstream_ms,
-            result.opc_request_id,
-        )
+        _record_upstream(record, result)
         reply = oci_models.to_reply(result.data, result.opc_request_id, request)
         record.prompt_tokens = reply.usage.prompt_tokens
         record.completion_tokens = reply.usage.completion_tokens
@@ -118,14 +112,27 @@ class App:
         record.model = request.model
         details = oci_models.to_embed_details(request, self.settings)
         result = self.service.embed_text(details, invocation.deadline)
-        record.attempts, record.upstream_ms, record.opc_request_id = (
-            result.attempts,
-            result.upstream_ms,
-            result.opc_request_id,
-        )
+        _record_upstream(record, result)
         reply = oci_models.to_embedding_reply(result.data, result.opc_request_id, request.model)
         record.prompt_tokens, record.total_tokens = reply.usage.prompt_tokens, reply.usage.total_tokens
         return reply
+
+
+def _record_upstream(record: RequestRecord, result: UpstreamResult) -> None:
+    record.attempts, record.upstream_ms, record.opc_request_id = (
+        result.attempts,
+        result.upstream_ms,
+        result.opc_request_id,
+    )
+
+
+def error_reply(error: ProxyError, contract: ModuleType, invocation: Invocation, record: RequestRecord) -> Reply:
+    """Render an error in the caller's contract and note what the request log needs of it."""
+    record.code = error.code
+    record.attempts = error.attempts or record.attempts
+    record.upstream_ms = error.upstream_ms if error.upstream_ms is not None else record.upstream_ms
+    record.opc_request_id = error.opc_request_id or record.opc_request_id
+    return contract.render_error(error, invocation)
 
 
 def simple_chat(app: App, invocation: Invocation, record: RequestRecord) -> Reply:
@@ -165,8 +172,8 @@ def plain_invoke(app: App, invocation: Invocation, record: RequestRecord) -> Rep
         record.route = "invoke.chat.completions"
         try:
             return _openai_chat(app, body, invocation, record)
-        except ProxyError as error:
-            return openai.render_error(error, invocation)  # the caller speaks OpenAI: answer in its shape
+        except ProxyError as error:  # the caller speaks OpenAI: answer in its shape
+            return error_reply(error, openai, invocation, record)
     return _simple_chat(app, body, invocation, record)
 
 

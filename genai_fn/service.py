@@ -86,7 +86,8 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):
     """The SDK's retry loop with jittered exponential backoff, bounded by attempts and by the invocation deadline.
 
     Before each attempt the client's read timeout is cut to the time left, and a backoff that would leave less
-    than MIN_ATTEMPT_SECONDS before the deadline is not slept: the last failure is raised instead.
+    than MIN_ATTEMPT_SECONDS before the deadline is not slept: the last failure is raised instead. Setting the
+    shared client's timeout is safe because fdk runs a synchronous handler one invocation at a time.
     """
 
     def __init__(self, client: GenerativeAiInferenceClient, settings: Settings, deadline: float) -> None:
