@@ -59,7 +59,13 @@ class Settings:
             "SERVICE_ENDPOINT", "e.g. https://inference.generativeai.us-chicago-1.oci.oraclecloud.com"
         )
         parts = urlsplit(endpoint)
-        if parts.scheme not in ("https", "http") or not parts.hostname or parts.path not in ("", "/"):
+        if (
+            parts.scheme not in ("https", "http")
+            or not parts.hostname
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+        ):
             raise ConfigError(
                 "SERVICE_ENDPOINT must be a URL like https://inference.generativeai.<region>.oci.oraclecloud.com"
             )

@@ -19,6 +19,7 @@ from oci._vendor.requests import exceptions as http_errors
 from oci.generative_ai_inference import GenerativeAiInferenceClient
 from oci.retry.retry import ExponentialBackoffRetryStrategyBase
 from oci.retry.retry_checkers import BaseRetryChecker, LimitBasedRetryChecker, RetryCheckerContainer
+from urllib3.exceptions import ReadTimeoutError
 
 from .config import Settings
 from .errors import (
@@ -75,10 +76,22 @@ def _cause(exception: BaseException | None) -> BaseException | None:
     return exception
 
 
+def _is_read_timeout(exception: BaseException | None) -> bool:
+    """A read timeout, including one hit while the SDK reads a streamed body (it surfaces as a ConnectionError)."""
+    cause = _cause(exception)
+    if isinstance(cause, http_errors.ReadTimeout):
+        return True
+    return (
+        isinstance(cause, http_errors.ConnectionError)
+        and bool(cause.args)
+        and isinstance(cause.args[0], ReadTimeoutError)
+    )
+
+
 def _is_connection_failure(exception: BaseException | None) -> bool:
     cause = _cause(exception)
-    return isinstance(cause, http_errors.ConnectionError | oci.exceptions.ConnectTimeout) and not isinstance(
-        cause, http_errors.ReadTimeout
+    return isinstance(cause, http_errors.ConnectionError | oci.exceptions.ConnectTimeout) and not _is_read_timeout(
+        exception
     )
 
 
@@ -242,7 +255,7 @@ def translate_service_error(exc: BaseException) -> ProxyError:
             return UpstreamTimeout("the Generative AI service timed out", opc_request_id=rid)
         return UpstreamFailed(f"the Generative AI service failed ({exc.status} {exc.code})", opc_request_id=rid)
     cause = _cause(exc)
-    if isinstance(cause, http_errors.ReadTimeout):
+    if _is_read_timeout(exc):
         return UpstreamTimeout("the Generative AI service did not answer in time")
     if _is_connection_failure(exc):
         return UpstreamFailed("could not connect to the Generative AI service")

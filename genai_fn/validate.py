@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from .config import Settings
 from .errors import InvalidJSON, InvalidRequest, ModelNotAllowed, PayloadTooLarge
 
 MAX_STOP_SEQUENCES = 5
+MAX_ECHOED_NAME = 64
 INT64 = 2**63 - 1
 
 RANGES: dict[str, dict[str, tuple[float, float]]] = {
@@ -43,13 +45,40 @@ def decode_object(body: bytes, settings: Settings) -> dict[str, Any]:
     if not body.strip():
         raise InvalidJSON("request body is empty; send a JSON object")
     try:
-        value = json.loads(body, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
-    except (ValueError, RecursionError) as exc:
-        reason = str(exc) if isinstance(exc, _StrictJSONError) else "request body is not valid JSON"
+        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        reason = str(exc) if isinstance(exc, _StrictJSONError) else "request body is not valid UTF-8 JSON"
         raise InvalidJSON(reason) from None
     if not isinstance(value, dict):
         raise InvalidJSON("request body must be a JSON object")
+    if _LONE_SURROGATE_ESCAPE.search(body) and not _valid_unicode(value):
+        raise InvalidJSON("request body holds a \\u escape that is not valid Unicode (a lone surrogate)")
     return value
+
+
+_LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+"""Only a \\uD800-\\uDFFF escape can put a lone surrogate into decoded text; look deeper only then."""
+
+
+def _valid_unicode(value: Any) -> bool:
+    """Every string in the decoded value (keys included) is encodable: nothing we echo or forward can fail."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_valid_unicode(k) and _valid_unicode(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_valid_unicode(item) for item in value)
+    return True
+
+
+def unknown_field(body: dict[str, Any], known: frozenset[str]) -> str | None:
+    """The first field the contract does not know, shortened for echoing back in an error."""
+    unknown = sorted(set(body) - known)
+    return unknown[0][:MAX_ECHOED_NAME] if unknown else None
 
 
 class _StrictJSONError(ValueError):

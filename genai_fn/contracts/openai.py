@@ -99,9 +99,9 @@ def parse_chat(body: dict[str, Any], settings: Settings) -> ChatCall:
 
 
 def _reject_unknown(body: dict[str, Any], known: frozenset[str]) -> None:
-    unknown = sorted(set(body) - known)
-    if unknown:
-        raise InvalidRequest(f"Unrecognized request argument supplied: {unknown[0]}", param=unknown[0])
+    unknown = validate.unknown_field(body, known)
+    if unknown is not None:
+        raise InvalidRequest(f"Unrecognized request argument supplied: {unknown}", param=unknown)
 
 
 def _flag(body: dict[str, Any], name: str, field: str | None = None) -> bool:

@@ -35,9 +35,9 @@ JSON = "application/json"
 
 
 def parse_request(body: dict[str, Any], settings: Settings) -> ChatRequest:
-    unknown = sorted(set(body) - FIELDS)
-    if unknown:
-        raise InvalidRequest(f"unknown field {unknown[0]!r}; accepted: {', '.join(sorted(FIELDS))}", param=unknown[0])
+    unknown = validate.unknown_field(body, FIELDS)
+    if unknown is not None:
+        raise InvalidRequest(f"unknown field {unknown!r}; accepted: {', '.join(sorted(FIELDS))}", param=unknown)
     if "input" not in body:
         raise InvalidRequest("input is required: the user's message as a string", param="input")
     model, api_format = validate.resolve_model(body.get("model"), settings)

@@ -18,7 +18,7 @@ CALLER_ERRORS = [
     (b'{"input": ""}', 400, "invalid_request", "input"),
     (b'{"input": "   "}', 400, "invalid_request", "input"),
     (b'{"input": 5}', 400, "invalid_request", "input"),
-    (b'{"input": "\\ud800"}', 400, "invalid_request", "input"),
+    (b'{"input": "\\ud800"}', 400, "invalid_json", None),
     (b'{"input": "x", "temperature": "hot"}', 400, "invalid_request", "temperature"),
     (b'{"input": "x", "temperature": 9}', 400, "invalid_request", "temperature"),
     (b'{"input": "x", "top_p": 1.5}', 400, "invalid_request", "top_p"),

@@ -37,10 +37,8 @@ BAD_JSON = [
     ("number", b"42"),
     ("null", b"null"),
     ("single quotes", b"{'input': 'hi'}"),
-    pytest.param("utf-16", '{"input":"hi"}'.encode("utf-16-le"), id="utf-16", marks=pytest.mark.xfail(
-        strict=True, reason="bug: json.loads(bytes) auto-detects UTF-16/32; the docstring promises UTF-8 only")),
-    pytest.param("utf-32", '{"input":"hi"}'.encode("utf-32-be"), id="utf-32", marks=pytest.mark.xfail(
-        strict=True, reason="bug: json.loads(bytes) auto-detects UTF-16/32; the docstring promises UTF-8 only")),
+    pytest.param("utf-16", '{"input":"hi"}'.encode("utf-16-le"), id="utf-16"),
+    pytest.param("utf-32", '{"input":"hi"}'.encode("utf-32-be"), id="utf-32"),
 ]
 
 
@@ -52,14 +50,17 @@ def test_decode_object_rejects(case: str, body: bytes, settings: Settings) -> No
     assert "\ufffd" not in caught.value.message and "9999" not in caught.value.message
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    (b'{"t": NaN}', "NaN is not valid JSON"),
-    (b'{"t": -Infinity}', "-Infinity is not valid JSON"),
-    (b'{"a": 1, "a": 1}', "request body has a duplicate key"),
-    (b"[1]", "request body must be a JSON object"),
-    (b"", "request body is empty; send a JSON object"),
-    (b"{", "request body is not valid JSON"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"t": NaN}', "NaN is not valid JSON"),
+        (b'{"t": -Infinity}', "-Infinity is not valid JSON"),
+        (b'{"a": 1, "a": 1}', "request body has a duplicate key"),
+        (b"[1]", "request body must be a JSON object"),
+        (b"", "request body is empty; send a JSON object"),
+        (b"{", "request body is not valid UTF-8 JSON"),
+    ],
+)
 def test_decode_object_says_why(body: bytes, reason: str, settings: Settings) -> None:
     with pytest.raises(InvalidJSON, match=f"^{reason}$"):
         validate.decode_object(body, settings)
@@ -68,7 +69,12 @@ def test_decode_object_says_why(body: bytes, reason: str, settings: Settings) ->
 def test_decode_object_accepts_a_strict_object(settings: Settings) -> None:
     body = '{"input": "héllo ✓", "n": 1.5, "big": 12345678901234567890, "x": null, "l": [true]}'.encode()
     assert validate.decode_object(body, settings) == {
-        "input": "héllo ✓", "n": 1.5, "big": 12345678901234567890, "x": None, "l": [True]}
+        "input": "héllo ✓",
+        "n": 1.5,
+        "big": 12345678901234567890,
+        "x": None,
+        "l": [True],
+    }
 
 
 def test_decode_object_body_limit_is_inclusive() -> None:
@@ -88,17 +94,20 @@ def test_decode_object_checks_size_before_parsing() -> None:
 # --- text ---------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    (None, "must be a string"),
-    (5, "must be a string"),
-    (True, "must be a string"),
-    (["hi"], "must be a string"),
-    ({"text": "hi"}, "must be a string"),
-    ("", "must not be empty"),
-    ("  \n\t", "must not be empty"),
-    ("\ud800", "is not valid Unicode text"),
-    ("ok \udfff then", "is not valid Unicode text"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (None, "must be a string"),
+        (5, "must be a string"),
+        (True, "must be a string"),
+        (["hi"], "must be a string"),
+        ({"text": "hi"}, "must be a string"),
+        ("", "must not be empty"),
+        ("  \n\t", "must not be empty"),
+        ("\ud800", "is not valid Unicode text"),
+        ("ok \udfff then", "is not valid Unicode text"),
+    ],
+)
 def test_text_rejects(value: Any, message: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
         validate.text(value, "messages[1].content")
@@ -120,21 +129,24 @@ def test_text_allow_empty() -> None:
 # --- integer / number ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    (True, "must be an integer"),
-    (False, "must be an integer"),
-    (1.5, "must be an integer"),
-    ("10", "must be an integer"),
-    (None, "must be an integer"),
-    ([10], "must be an integer"),
-    (float("nan"), "must be an integer"),
-    (float("inf"), "must be an integer"),
-    (0, "must be between 1 and 100"),
-    (101, "must be between 1 and 100"),
-    (101.0, "must be between 1 and 100"),
-    (10**30, "must be between 1 and 100"),
-    (1e300, "must be between 1 and 100"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (True, "must be an integer"),
+        (False, "must be an integer"),
+        (1.5, "must be an integer"),
+        ("10", "must be an integer"),
+        (None, "must be an integer"),
+        ([10], "must be an integer"),
+        (float("nan"), "must be an integer"),
+        (float("inf"), "must be an integer"),
+        (0, "must be between 1 and 100"),
+        (101, "must be between 1 and 100"),
+        (101.0, "must be between 1 and 100"),
+        (10**30, "must be between 1 and 100"),
+        (1e300, "must be between 1 and 100"),
+    ],
+)
 def test_integer_rejects(value: Any, message: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
         validate.integer(value, "max_tokens", 1, 100)
@@ -147,17 +159,20 @@ def test_integer_accepts(value: Any, expected: int) -> None:
     assert result == expected and type(result) is int
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    (True, "must be a number"),
-    ("0.5", "must be a number"),
-    (None, "must be a number"),
-    (float("nan"), "must be a number"),
-    (float("inf"), "must be a number"),
-    (float("-inf"), "must be a number"),
-    (-0.01, "must be between 0 and 2"),
-    (2.0001, "must be between 0 and 2"),
-    (3, "must be between 0 and 2"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (True, "must be a number"),
+        ("0.5", "must be a number"),
+        (None, "must be a number"),
+        (float("nan"), "must be a number"),
+        (float("inf"), "must be a number"),
+        (float("-inf"), "must be a number"),
+        (-0.01, "must be between 0 and 2"),
+        (2.0001, "must be between 0 and 2"),
+        (3, "must be between 0 and 2"),
+    ],
+)
 def test_number_rejects(value: Any, message: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
         validate.number(value, "temperature", 0, 2)
@@ -178,33 +193,39 @@ def test_range_message_formats_fractional_bounds() -> None:
 # --- stop_sequences -----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [
-    "",
-    [""],
-    ["ok", ""],
-    [1],
-    ["ok", None],
-    [["nested"]],
-    5,
-    True,
-    {"a": "b"},
-    ["a", "b", "c", "d", "e", "f"],
-    ["\ud800"],
-    "\udc00",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        [""],
+        ["ok", ""],
+        [1],
+        ["ok", None],
+        [["nested"]],
+        5,
+        True,
+        {"a": "b"},
+        ["a", "b", "c", "d", "e", "f"],
+        ["\ud800"],
+        "\udc00",
+    ],
+)
 def test_stop_sequences_reject(value: Any) -> None:
     with pytest.raises(InvalidRequest) as caught:
         validate.stop_sequences(value)
     assert caught.value.param == "stop"
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("END", ("END",)),
-    (["a", "b"], ("a", "b")),
-    ([" "], (" ",)),
-    (["1", "2", "3", "4", "5"], ("1", "2", "3", "4", "5")),
-    ([], ()),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("END", ("END",)),
+        (["a", "b"], ("a", "b")),
+        ([" "], (" ",)),
+        (["1", "2", "3", "4", "5"], ("1", "2", "3", "4", "5")),
+        ([], ()),
+    ],
+)
 def test_stop_sequences_accept(value: Any, expected: tuple[str, ...]) -> None:
     assert validate.stop_sequences(value) == expected
 
@@ -218,22 +239,28 @@ def test_stop_sequences_name_the_field() -> None:
 # --- resolve_model ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("requested", "expected"), [
-    (None, (COHERE_MODEL, "COHERE")),
-    (COHERE_MODEL, (COHERE_MODEL, "COHERE")),
-    (LLAMA_MODEL, (LLAMA_MODEL, "GENERIC")),
-])
+@pytest.mark.parametrize(
+    ("requested", "expected"),
+    [
+        (None, (COHERE_MODEL, "COHERE")),
+        (COHERE_MODEL, (COHERE_MODEL, "COHERE")),
+        (LLAMA_MODEL, (LLAMA_MODEL, "GENERIC")),
+    ],
+)
 def test_resolve_model_allowed(requested: str | None, expected: tuple[str, str], settings: Settings) -> None:
     assert validate.resolve_model(requested, settings) == expected
 
 
-@pytest.mark.parametrize("requested", [
-    "cohere.command-r-plus",
-    COHERE_MODEL.upper(),
-    f" {COHERE_MODEL}",
-    COHERE_MODEL + "\n",
-    "ocid1.generativeaimodel.oc1..sneaky",
-])
+@pytest.mark.parametrize(
+    "requested",
+    [
+        "cohere.command-r-plus",
+        COHERE_MODEL.upper(),
+        f" {COHERE_MODEL}",
+        COHERE_MODEL + "\n",
+        "ocid1.generativeaimodel.oc1..sneaky",
+    ],
+)
 def test_resolve_model_not_allowed(requested: str, settings: Settings) -> None:
     with pytest.raises(ModelNotAllowed) as caught:
         validate.resolve_model(requested, settings)
@@ -265,7 +292,8 @@ def test_params_configured_defaults_apply() -> None:
     settings = make_settings(DEFAULT_MAX_TOKENS="50", DEFAULT_TEMPERATURE="0.3", DEFAULT_TOP_P="0.8")
     assert validate.params({}, settings, "GENERIC") == Params(max_tokens=50, temperature=0.3, top_p=0.8)
     assert validate.params({"temperature": 1, "top_p": 0.1}, settings, "GENERIC") == Params(
-        max_tokens=50, temperature=1.0, top_p=0.1)
+        max_tokens=50, temperature=1.0, top_p=0.1
+    )
 
 
 def test_params_explicit_null_means_default() -> None:
@@ -275,11 +303,26 @@ def test_params_explicit_null_means_default() -> None:
 
 
 def test_params_all_fields(settings: Settings) -> None:
-    body = {"max_tokens": 100.0, "temperature": 0.5, "top_p": 0.9, "top_k": 40, "frequency_penalty": 0.5,
-            "presence_penalty": 0.25, "seed": -(2**63), "stop": "END"}
+    body = {
+        "max_tokens": 100.0,
+        "temperature": 0.5,
+        "top_p": 0.9,
+        "top_k": 40,
+        "frequency_penalty": 0.5,
+        "presence_penalty": 0.25,
+        "seed": -(2**63),
+        "stop": "END",
+    }
     assert validate.params(body, settings, "COHERE") == Params(
-        max_tokens=100, temperature=0.5, top_p=0.9, top_k=40, frequency_penalty=0.5, presence_penalty=0.25,
-        seed=-(2**63), stop=("END",))
+        max_tokens=100,
+        temperature=0.5,
+        top_p=0.9,
+        top_k=40,
+        frequency_penalty=0.5,
+        presence_penalty=0.25,
+        seed=-(2**63),
+        stop=("END",),
+    )
 
 
 @pytest.mark.parametrize(("value", "ok"), [(1, True), (4000, True), (0, False), (4001, False)])
@@ -339,8 +382,9 @@ PER_FORMAT = [
 
 @pytest.mark.parametrize("api_format", ["COHERE", "GENERIC"])
 @pytest.mark.parametrize(("field", "value", "cohere", "generic"), PER_FORMAT)
-def test_params_ranges_per_format(field: str, value: Any, cohere: bool, generic: bool, api_format: str,
-                                  settings: Settings) -> None:
+def test_params_ranges_per_format(
+    field: str, value: Any, cohere: bool, generic: bool, api_format: str, settings: Settings
+) -> None:
     accepted = cohere if api_format == "COHERE" else generic
     if accepted:
         assert getattr(validate.params({field: value}, settings, api_format), field) == value
@@ -350,8 +394,9 @@ def test_params_ranges_per_format(field: str, value: Any, cohere: bool, generic:
         assert caught.value.param == field
 
 
-@pytest.mark.parametrize("field", ["max_tokens", "temperature", "top_p", "top_k", "frequency_penalty",
-                                   "presence_penalty", "seed"])
+@pytest.mark.parametrize(
+    "field", ["max_tokens", "temperature", "top_p", "top_k", "frequency_penalty", "presence_penalty", "seed"]
+)
 def test_params_reject_booleans(field: str, settings: Settings) -> None:
     with pytest.raises(InvalidRequest) as caught:
         validate.params({field: True}, settings, "GENERIC")

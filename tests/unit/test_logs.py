@@ -1,0 +1,126 @@
+"""RequestLog: exactly one JSON line per record, no None fields, content only when set."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+
+import pytest
+
+from genai_fn.logs import NOISY_LOGGERS, RequestLog, RequestRecord, quiet_libraries
+
+
+def write(record: RequestRecord) -> tuple[str, dict]:
+    stream = io.StringIO()
+    RequestLog(stream=stream).write(record)
+    text = stream.getvalue()
+    return text, json.loads(text)
+
+
+def minimal() -> RequestRecord:
+    return RequestRecord(call_id="call-1", route="chat", method="POST", via_gateway=False, cold_start=True)
+
+
+def test_minimal_record_is_one_line_with_exact_fields() -> None:
+    text, line = write(minimal())
+    assert text.endswith("\n") and text.count("\n") == 1
+    ts = line.pop("ts")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", ts)
+    assert line == {
+        "level": "INFO",
+        "event": "request",
+        "call_id": "call-1",
+        "route": "chat",
+        "method": "POST",
+        "via_gateway": False,
+        "cold_start": True,
+        "status": 0,
+        "attempts": 0,
+        "latency_ms": 0.0,
+    }
+
+
+def test_full_record() -> None:
+    record = RequestRecord(
+        call_id="c",
+        route="openai_chat",
+        method="POST",
+        via_gateway=True,
+        cold_start=False,
+        model="meta.llama-3.3-70b-instruct",
+        api_format="GENERIC",
+        status=200,
+        opc_request_id="opc-1",
+        attempts=2,
+        latency_ms=812.345,
+        upstream_ms=790.06,
+        prompt_tokens=41,
+        completion_tokens=128,
+        total_tokens=169,
+    )
+    _, line = write(record)
+    del line["ts"]
+    assert line == {
+        "level": "INFO",
+        "event": "request",
+        "call_id": "c",
+        "route": "openai_chat",
+        "method": "POST",
+        "via_gateway": True,
+        "cold_start": False,
+        "model": "meta.llama-3.3-70b-instruct",
+        "api_format": "GENERIC",
+        "status": 200,
+        "opc_request_id": "opc-1",
+        "attempts": 2,
+        "latency_ms": 812.3,
+        "upstream_ms": 790.1,
+        "prompt_tokens": 41,
+        "completion_tokens": 128,
+        "total_tokens": 169,
+    }
+
+
+def test_no_none_fields() -> None:
+    _, line = write(minimal())
+    assert None not in line.values()
+    assert not {"model", "code", "opc_request_id", "upstream_ms", "prompt_tokens", "content"} & set(line)
+
+
+@pytest.mark.parametrize(
+    ("status", "level"),
+    [(200, "INFO"), (400, "INFO"), (429, "INFO"), (499, "INFO"), (500, "ERROR"), (502, "ERROR"), (504, "ERROR")],
+)
+def test_level_follows_status(status: int, level: str) -> None:
+    record = minimal()
+    record.status, record.code = status, "x"
+    assert write(record)[1]["level"] == level
+
+
+def test_content_only_when_set() -> None:
+    record = minimal()
+    assert "content" not in write(record)[1]
+    record.content = {"messages": [["user", "Grüße"]], "reply": "Hallo 😀"}
+    text, line = write(record)
+    assert line["content"] == {"messages": [["user", "Grüße"]], "reply": "Hallo 😀"}
+    assert "Grüße" in text  # not \u-escaped
+
+
+def test_writes_to_stderr_without_a_stream(capsys: pytest.CaptureFixture[str]) -> None:
+    RequestLog().write(minimal())
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert json.loads(captured.err)["call_id"] == "call-1"
+
+
+def test_quiet_libraries() -> None:
+    previous = {name: logging.getLogger(name).level for name in NOISY_LOGGERS}
+    try:
+        quiet_libraries()
+        assert all(logging.getLogger(name).level == logging.WARNING for name in NOISY_LOGGERS)
+        assert "oci" in NOISY_LOGGERS and "fdk" in NOISY_LOGGERS
+    finally:
+        for name, level in previous.items():
+            logging.getLogger(name).setLevel(level)

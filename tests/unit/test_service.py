@@ -1,0 +1,418 @@
+"""translate_service_error, the retry decision, the deadline-bounded retry loop and the token refresh."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import oci
+import pytest
+from oci._vendor.requests import exceptions as http_errors
+from oci._vendor.requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import ReadTimeoutError
+
+from genai_fn import service
+from genai_fn.errors import (
+    ProxyError,
+    UpstreamAuthFailed,
+    UpstreamFailed,
+    UpstreamRejected,
+    UpstreamThrottled,
+    UpstreamTimeout,
+)
+from genai_fn.service import (
+    BACKOFF_MAX_SECONDS,
+    MIN_ATTEMPT_SECONDS,
+    RESPONSE_MARGIN_SECONDS,
+    DeadlineRetryStrategy,
+    GenAIService,
+    RetryableFailure,
+    translate_service_error,
+)
+
+from .conftest import make_settings
+
+
+def service_error(
+    status: int, code: str = "Code", message: str = "service says no", **headers: str
+) -> oci.exceptions.ServiceError:
+    """As BaseClient.raise_service_error builds it: the response's case-insensitive headers."""
+    return oci.exceptions.ServiceError(
+        status, code, CaseInsensitiveDict({"opc-request-id": "opc-1", **headers}), message
+    )
+
+
+def wrapped(cause: Exception) -> oci.exceptions.RequestException:
+    """As BaseClient.request wraps requests' exceptions (other than ConnectTimeout)."""
+    cause.args = (*cause.args, "Request Endpoint: POST https://inference.example.com/20231130/actions/chat")
+    return oci.exceptions.RequestException(cause)
+
+
+def connection_error() -> oci.exceptions.RequestException:
+    return wrapped(http_errors.ConnectionError("Failed to establish a new connection: [Errno 111] refused"))
+
+
+def read_timeout() -> oci.exceptions.RequestException:
+    return wrapped(http_errors.ReadTimeout("Read timed out. (read timeout=60)"))
+
+
+def connect_timeout() -> oci.exceptions.ConnectTimeout:
+    """BaseClient.request raises its own ConnectTimeout around requests' one."""
+    return oci.exceptions.ConnectTimeout(http_errors.ConnectTimeout("Connection to host timed out"))
+
+
+def body_read_timeout() -> http_errors.ConnectionError:
+    """chat() is sent with stream=True (accept: text/event-stream), so BaseClient reads response.content outside its
+    try block; a read timeout there surfaces as requests' ConnectionError(ReadTimeoutError), unwrapped."""
+    return http_errors.ConnectionError(ReadTimeoutError(None, "/20231130/actions/chat", "Read timed out."))
+
+
+# --- translate_service_error --------------------------------------------------------------------------------------
+
+TRANSLATIONS: list[Any] = [
+    # exception, class, status, code, opc_request_id
+    (service_error(400, "InvalidParameter"), UpstreamRejected, 400, "upstream_bad_request", "opc-1"),
+    (service_error(401, "NotAuthenticated"), UpstreamAuthFailed, 502, "upstream_auth_failed", "opc-1"),
+    (service_error(403, "NotAllowed"), UpstreamAuthFailed, 502, "upstream_auth_failed", "opc-1"),
+    (service_error(404, "NotAuthorizedOrNotFound"), UpstreamAuthFailed, 502, "upstream_auth_failed", "opc-1"),
+    (service_error(409, "Conflict"), UpstreamRejected, 400, "upstream_bad_request", "opc-1"),
+    (service_error(413, "RequestEntityTooLarge"), UpstreamRejected, 400, "upstream_bad_request", "opc-1"),
+    (service_error(422, "Unprocessable"), UpstreamRejected, 400, "upstream_bad_request", "opc-1"),
+    (service_error(429, "TooManyRequests"), UpstreamThrottled, 429, "rate_limited", "opc-1"),
+    (service_error(500, "InternalServerError"), UpstreamFailed, 502, "upstream_error", "opc-1"),
+    (service_error(501, "MethodNotImplemented"), UpstreamFailed, 502, "upstream_error", "opc-1"),
+    (service_error(503, "ServiceUnavailable"), UpstreamFailed, 502, "upstream_error", "opc-1"),
+    (service_error(504, "GatewayTimeout"), UpstreamTimeout, 504, "upstream_timeout", "opc-1"),
+    (connection_error(), UpstreamFailed, 502, "upstream_error", None),
+    (http_errors.ConnectionError("refused"), UpstreamFailed, 502, "upstream_error", None),
+    (read_timeout(), UpstreamTimeout, 504, "upstream_timeout", None),
+    (connect_timeout(), UpstreamFailed, 502, "upstream_error", None),
+    (wrapped(http_errors.ChunkedEncodingError("connection broken")), UpstreamFailed, 502, "upstream_error", None),
+    (TypeError("'NoneType' object is not subscriptable"), UpstreamFailed, 502, "upstream_error", None),
+    (oci.exceptions.InvalidPrivateKey("bad key"), UpstreamAuthFailed, 502, "upstream_auth_failed", None),
+    (oci.exceptions.ConfigFileNotFound("no config"), UpstreamAuthFailed, 502, "upstream_auth_failed", None),
+    pytest.param(body_read_timeout(), UpstreamTimeout, 504, "upstream_timeout", None, id="body-read-timeout"),
+]
+
+
+@pytest.mark.parametrize(
+    ("exc", "cls", "status", "code", "opc_request_id"),
+    TRANSLATIONS,
+    ids=lambda value: getattr(value, "__name__", None) if isinstance(value, type) else None,
+)
+def test_translate_service_error(
+    exc: BaseException, cls: type[ProxyError], status: int, code: str, opc_request_id: str | None
+) -> None:
+    error = translate_service_error(exc)
+    assert type(error) is cls
+    assert (error.status, error.code, error.opc_request_id) == (status, code, opc_request_id)
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        connection_error(),
+        read_timeout(),
+        connect_timeout(),
+        TypeError("secret-ish"),
+        service_error(500, "InternalServerError", message="stack trace at host-17"),
+    ],
+)
+def test_transport_details_are_not_passed_on(exc: BaseException) -> None:
+    message = translate_service_error(exc).message
+    assert "inference.example.com" not in message and "host-17" not in message and "secret-ish" not in message
+
+
+def test_rejection_passes_on_the_services_message() -> None:
+    error = translate_service_error(service_error(400, "InvalidParameter", message="maxTokens must be <= 4000"))
+    assert error.message.endswith(": maxTokens must be <= 4000")
+
+
+def test_auth_failure_names_the_status_and_the_fix() -> None:
+    message = translate_service_error(service_error(404, "NotAuthorizedOrNotFound")).message
+    assert "404 NotAuthorizedOrNotFound" in message and "generative-ai-family" in message
+
+
+@pytest.mark.parametrize(
+    ("headers", "retry_after"),
+    [
+        ({}, 2),
+        ({"retry-after": "7"}, 7),
+        ({"Retry-After": "30"}, 30),
+        ({"Retry-After": "0"}, 0),
+        ({"Retry-After": "1.5"}, 2),
+        ({"Retry-After": "-3"}, 2),
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 2),
+    ],
+)
+def test_throttled_retry_after(headers: dict[str, str], retry_after: int) -> None:
+    error = translate_service_error(service_error(429, "TooManyRequests", **headers))
+    assert isinstance(error, UpstreamThrottled)
+    assert error.headers() == {"Retry-After": str(retry_after)}
+
+
+# --- RetryableFailure ---------------------------------------------------------------------------------------------
+
+RETRY = [
+    (service_error(400), False),
+    (service_error(401), False),
+    (service_error(404), False),
+    (service_error(409), False),
+    (service_error(429), True),
+    (service_error(500), True),
+    (service_error(501), False),
+    (service_error(502), True),
+    (service_error(503), True),
+    (service_error(504), True),
+    (connection_error(), True),
+    (http_errors.ConnectionError("refused"), True),
+    (connect_timeout(), True),
+    (read_timeout(), False),
+    (http_errors.ReadTimeout("raw"), False),
+    (wrapped(http_errors.ChunkedEncodingError("broken")), False),
+    (UpstreamTimeout("deadline"), False),
+    (TypeError("bug"), False),
+    (None, False),
+    pytest.param(body_read_timeout(), False, id="body-read-timeout"),
+]
+
+
+@pytest.mark.parametrize(("exc", "retry"), RETRY)
+def test_retryable_failure(exc: BaseException | None, retry: bool) -> None:
+    assert RetryableFailure().should_retry(exception=exc) is retry
+
+
+# --- DeadlineRetryStrategy ----------------------------------------------------------------------------------------
+
+
+class FlakyCall:
+    """Fails with the given exceptions in turn, then answers; records the client timeout of every attempt."""
+
+    def __init__(self, client: SimpleNamespace, *failures: BaseException) -> None:
+        self.client = client
+        self.failures = list(failures)
+        self.timeouts: list[tuple[float, float]] = []
+
+    def __call__(self, details: Any, **kwargs: Any) -> str:
+        self.timeouts.append(self.client.base_client.timeout)
+        if self.failures:
+            raise self.failures.pop(0)
+        return f"answer to {details}"
+
+
+def fake_client() -> SimpleNamespace:
+    return SimpleNamespace(base_client=SimpleNamespace(timeout=(10.0, 60.0), signer=None))
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    recorded: list[float] = []
+    monkeypatch.setattr(service.time, "sleep", recorded.append)
+    return recorded
+
+
+def far() -> float:
+    return time.monotonic() + 600
+
+
+@pytest.mark.parametrize("failures", [0, 1, 2])
+def test_retries_until_success(failures: int, sleeps: list[float]) -> None:
+    client = fake_client()
+    call = FlakyCall(client, *[service_error(503)] * failures)
+    strategy = DeadlineRetryStrategy(client, make_settings(MAX_ATTEMPTS="3"), far())
+    assert strategy.make_retrying_call(call, "q") == "answer to q"
+    assert strategy.attempts == failures + 1 == len(call.timeouts)
+    assert len(sleeps) == failures
+    for attempt, delay in enumerate(sleeps, start=1):
+        assert 0.25 * 2 ** (attempt - 1) <= delay <= 0.25 * 2 ** (attempt - 1) + 0.25
+
+
+@pytest.mark.parametrize("max_attempts", [1, 3, 8])
+def test_stops_after_max_attempts(max_attempts: int, sleeps: list[float]) -> None:
+    client = fake_client()
+    errors = [service_error(500, f"E{i}") for i in range(10)]
+    call = FlakyCall(client, *errors)
+    strategy = DeadlineRetryStrategy(client, make_settings(MAX_ATTEMPTS=str(max_attempts)), far())
+    with pytest.raises(oci.exceptions.ServiceError) as caught:
+        strategy.make_retrying_call(call, "q")
+    assert caught.value is errors[max_attempts - 1]
+    assert strategy.attempts == max_attempts and len(sleeps) == max_attempts - 1
+    assert all(delay <= BACKOFF_MAX_SECONDS for delay in sleeps)
+
+
+@pytest.mark.parametrize("failure", [service_error(400), service_error(404), read_timeout(), TypeError("bug")])
+def test_does_not_retry_what_is_not_retryable(failure: BaseException, sleeps: list[float]) -> None:
+    client = fake_client()
+    strategy = DeadlineRetryStrategy(client, make_settings(), far())
+    with pytest.raises(type(failure)):
+        strategy.make_retrying_call(FlakyCall(client, failure), "q")
+    assert (strategy.attempts, sleeps) == (1, [])
+
+
+@pytest.mark.parametrize(("retry_after", "low", "high"), [("3", 3, BACKOFF_MAX_SECONDS), ("60", 4, 4)])
+def test_throttling_waits_for_retry_after_up_to_the_cap(
+    retry_after: str, low: float, high: float, sleeps: list[float]
+) -> None:
+    client = fake_client()
+    call = FlakyCall(client, service_error(429, "TooManyRequests", **{"Retry-After": retry_after}))
+    strategy = DeadlineRetryStrategy(client, make_settings(), far())
+    assert strategy.make_retrying_call(call, "q") == "answer to q"
+    assert len(sleeps) == 1 and low <= sleeps[0] <= high
+
+
+def test_no_sleep_when_the_deadline_is_near(sleeps: list[float]) -> None:
+    client = fake_client()
+    failure = service_error(503)
+    deadline = time.monotonic() + RESPONSE_MARGIN_SECONDS + MIN_ATTEMPT_SECONDS + 0.2
+    strategy = DeadlineRetryStrategy(client, make_settings(MAX_ATTEMPTS="8"), deadline)
+    with pytest.raises(oci.exceptions.ServiceError) as caught:
+        strategy.make_retrying_call(FlakyCall(client, failure), "q")
+    assert caught.value is failure
+    assert (strategy.attempts, sleeps) == (1, [])
+
+
+def test_no_attempt_once_the_deadline_has_passed(sleeps: list[float]) -> None:
+    client = fake_client()
+    call = FlakyCall(client)
+    strategy = DeadlineRetryStrategy(client, make_settings(), time.monotonic() + RESPONSE_MARGIN_SECONDS - 0.1)
+    with pytest.raises(UpstreamTimeout):
+        strategy.make_retrying_call(call, "q")
+    assert (strategy.attempts, call.timeouts, sleeps) == (0, [], [])
+
+
+def test_timeouts_untouched_when_time_is_plentiful() -> None:
+    client = fake_client()
+    call = FlakyCall(client)
+    DeadlineRetryStrategy(
+        client, make_settings(CONNECT_TIMEOUT_SECONDS="3", READ_TIMEOUT_SECONDS="45"), far()
+    ).make_retrying_call(call, "q")
+    assert call.timeouts == [(3.0, 45.0)]
+
+
+def test_read_timeout_is_cut_to_the_time_left() -> None:
+    client = fake_client()
+    call = FlakyCall(client)
+    deadline = time.monotonic() + RESPONSE_MARGIN_SECONDS + 5
+    DeadlineRetryStrategy(client, make_settings(CONNECT_TIMEOUT_SECONDS="2"), deadline).make_retrying_call(call, "q")
+    ((connect, read),) = call.timeouts
+    assert connect == 2.0
+    assert 4.5 < read <= 5.0
+
+
+def test_time_spent_failing_shrinks_later_attempts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a fake clock: each failure takes 3 s; the second attempt gets what is left, a third is not started."""
+    clock = [1000.0]
+    monkeypatch.setattr(service.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(service.time, "sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
+    client = fake_client()
+
+    def slow_failure(details: Any) -> None:
+        timeouts.append(client.base_client.timeout)
+        clock[0] += 3
+        raise service_error(503)
+
+    timeouts: list[tuple[float, float]] = []
+    strategy = DeadlineRetryStrategy(client, make_settings(MAX_ATTEMPTS="8"), 1000.0 + RESPONSE_MARGIN_SECONDS + 7)
+    with pytest.raises(oci.exceptions.ServiceError):
+        strategy.make_retrying_call(slow_failure, "q")
+    assert strategy.attempts == 2
+    assert timeouts[0] == (7.0, 7.0)
+    assert 3.5 <= timeouts[1][0] == timeouts[1][1] <= 3.75
+
+
+# --- GenAIService._call with a stand-in client --------------------------------------------------------------------
+
+
+class StandInClient:
+    """Drives the retry strategy as the SDK's chat() does; fails with the given exceptions first."""
+
+    def __init__(self, *failures: BaseException) -> None:
+        self.base_client = SimpleNamespace(timeout=(10.0, 60.0), signer=object())
+        self.failures = list(failures)
+
+    def chat(self, details: Any, *, retry_strategy: DeadlineRetryStrategy) -> SimpleNamespace:
+        def send() -> SimpleNamespace:
+            if self.failures:
+                raise self.failures.pop(0)
+            return SimpleNamespace(data={"echo": details}, request_id="opc-ok")
+
+        return retry_strategy.make_retrying_call(send)
+
+
+def stand_in_service(client: StandInClient, **env: str) -> GenAIService:
+    genai = GenAIService(make_settings(**env))
+    genai._client = client  # type: ignore[assignment]
+    return genai
+
+
+def test_call_returns_data_request_id_and_attempts(sleeps: list[float]) -> None:
+    result = stand_in_service(StandInClient(connection_error())).chat("d", far())
+    assert (result.data, result.opc_request_id, result.attempts) == ({"echo": "d"}, "opc-ok", 2)
+    assert result.upstream_ms >= 0
+
+
+def test_call_translates_and_counts(sleeps: list[float]) -> None:
+    failures = [service_error(503), service_error(429, "TooManyRequests", **{"retry-after": "1"})]
+    with pytest.raises(UpstreamThrottled) as caught:
+        stand_in_service(StandInClient(*failures), MAX_ATTEMPTS="2").chat("d", far())
+    assert caught.value.attempts == 2 and caught.value.upstream_ms is not None
+    assert caught.value.__cause__ is failures[1]
+
+
+def test_call_passes_deadline_errors_through(sleeps: list[float]) -> None:
+    with pytest.raises(UpstreamTimeout) as caught:
+        stand_in_service(StandInClient()).chat("d", time.monotonic())
+    assert caught.value.attempts == 0 and caught.value.__cause__ is None
+
+
+# --- _refresh_expiring_token --------------------------------------------------------------------------------------
+
+
+class Token:
+    def __init__(self, valid: bool) -> None:
+        self.valid = valid
+
+    def valid_with_jitter(self) -> bool:
+        return self.valid
+
+
+class Signer:
+    def __init__(self, token: Token | None, refresh: Callable[[], None] | None = None) -> None:
+        self.security_token = token
+        self.refreshed = 0
+        self._refresh = refresh
+
+    def refresh_security_token(self) -> None:
+        self.refreshed += 1
+        if self._refresh:
+            self._refresh()
+
+
+@pytest.mark.parametrize(
+    ("signer", "refreshes"),
+    [
+        (Signer(Token(valid=True)), 0),
+        (Signer(Token(valid=False)), 1),
+        (Signer(None), 0),
+    ],
+)
+def test_refresh_only_an_expiring_token(signer: Signer, refreshes: int) -> None:
+    service._refresh_expiring_token(signer)
+    assert signer.refreshed == refreshes
+
+
+@pytest.mark.parametrize("signer", [None, object(), SimpleNamespace(security_token=Token(valid=False))])
+def test_signers_without_tokens_are_left_alone(signer: Any) -> None:
+    service._refresh_expiring_token(signer)
+
+
+def test_failed_refresh_is_an_auth_failure() -> None:
+    def broken() -> None:
+        raise FileNotFoundError("/.oci-credentials/rpst")
+
+    with pytest.raises(UpstreamAuthFailed) as caught:
+        service._refresh_expiring_token(Signer(Token(valid=False), refresh=broken))
+    assert "FileNotFoundError" in caught.value.message and "/.oci-credentials" not in caught.value.message
+    assert isinstance(caught.value.__cause__, FileNotFoundError)
