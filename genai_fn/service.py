@@ -165,6 +165,7 @@ class GenAIService:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._client: GenerativeAiInferenceClient | None = None
+        self._reloaded_token: Any = None
 
     @property
     def client(self) -> GenerativeAiInferenceClient:
@@ -194,7 +195,7 @@ class GenAIService:
 
     def _call(self, operation: str, details: Any, deadline: float) -> UpstreamResult:
         client = self.client
-        _refresh_expiring_token(client.base_client.signer)
+        self._reload_expiring_token(client.base_client.signer)
         strategy = DeadlineRetryStrategy(client, self._settings, deadline)
         started = time.perf_counter()
         try:
@@ -205,19 +206,31 @@ class GenAIService:
             raise error from (None if error is exc else exc)
         return UpstreamResult(response.data, response.request_id, strategy.attempts, _ms_since(started))
 
+    def _reload_expiring_token(self, signer: Any) -> None:
+        """Reload an expiring token once; reload the same one again only after it has really expired.
+
+        A token issued with less life than the SDK's 60 s expiry jitter would otherwise be reloaded (and its key
+        parsed, ~30 ms) on every call until the platform renews it.
+        """
+        token = getattr(signer, "security_token", None)
+        if token is not None and token is self._reloaded_token and token.valid():
+            return
+        if _refresh_expiring_token(signer):
+            self._reloaded_token = signer.security_token
+
 
 def _ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _refresh_expiring_token(signer: Any) -> None:
+def _refresh_expiring_token(signer: Any) -> bool:
     """Reload a resource principal token that is about to expire, instead of spending a request on a 401.
 
-    The SDK itself only reloads the token files after a 401 (and then retries once).
+    The SDK itself only reloads the token files after a 401 (and then retries once). True when it reloaded.
     """
     token = getattr(signer, "security_token", None)
     if token is None or not hasattr(signer, "refresh_security_token") or token.valid_with_jitter():
-        return
+        return False
     try:
         signer.refresh_security_token()
     except Exception as exc:  # unreadable or invalid token / key files: the platform's credentials are broken
@@ -225,6 +238,7 @@ def _refresh_expiring_token(signer: Any) -> None:
             f"the resource principal token expired and could not be reloaded ({type(exc).__name__}); "
             "the function's credentials are broken: redeploy or check the function's logs"
         ) from exc
+    return True
 
 
 def _retry_after(error: oci.exceptions.ServiceError) -> int:

@@ -53,6 +53,16 @@ def test_expired_token_is_reloaded_without_a_restart(start_function, fresh_emula
     assert [r.status for r in fresh_emulator.requests] == [200, 200], "refreshed before sending, no 401 spent"
 
 
+def test_a_short_lived_token_is_not_reloaded_on_every_call(start_function, fresh_emulator, credentials_dir, tmp_path):
+    directory, env = own_principal(credentials_dir, tmp_path, ttl_seconds=30)  # inside the SDK's 60 s jitter
+    function = start_function({**function_config(fresh_emulator), **env})
+    assert function.invoke({"input": "reloads once"}).status == 200
+
+    (directory / "private.pem").unlink()  # a reload on every call would now fail
+    (directory / "rpst").unlink()
+    assert [function.invoke({"input": "again"}).status for _ in range(3)] == [200, 200, 200]
+
+
 def test_sdk_reloads_credentials_and_retries_once_after_a_401(fn, upstream):
     upstream.fail_next(
         status=401,
