@@ -34,8 +34,13 @@ class FunctionUnderTest:
 
     def process(self) -> FdkProcess:
         """As in the image: python -S, PYTHONPATH = function + tree, no inherited environment."""
-        return FdkProcess(self.env, func_dir=self.function_dir, pythonpath=self.pythonpath(), inherit_env=False,
-                          command=isolated_fdk_command(self.tree, self.function_dir / "func.py"))
+        return FdkProcess(
+            self.env,
+            func_dir=self.function_dir,
+            pythonpath=self.pythonpath(),
+            inherit_env=False,
+            command=isolated_fdk_command(self.tree, self.function_dir / "func.py"),
+        )
 
 
 @dataclass
@@ -72,9 +77,13 @@ def start(fut: FunctionUnderTest) -> Running:
 
 def summary(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
-    return {"n": len(ordered), "median_ms": round(statistics.median(ordered), 3),
-            "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 3),
-            "mean_ms": round(statistics.fmean(ordered), 3), "min_ms": round(ordered[0], 3)}
+    return {
+        "n": len(ordered),
+        "median_ms": round(statistics.median(ordered), 3),
+        "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 3),
+        "mean_ms": round(statistics.fmean(ordered), 3),
+        "min_ms": round(ordered[0], 3),
+    }
 
 
 def cold_starts(functions: list[FunctionUnderTest], body: bytes, repetitions: int) -> dict[str, dict[str, float]]:
@@ -98,8 +107,9 @@ def cold_starts(functions: list[FunctionUnderTest], body: bytes, repetitions: in
     return {name: summary(values) for name, values in samples.items()}
 
 
-def interleaved(runners: list[Running], direct: Callable[[], float], body: bytes, invocations: int,
-                warmup: int = 10) -> dict[str, dict[str, float]]:
+def interleaved(
+    runners: list[Running], direct: Callable[[], float], body: bytes, invocations: int, warmup: int = 10
+) -> dict[str, dict[str, float]]:
     """Alternate one call to each function and one direct SDK call per round; the order rotates every round."""
     calls: list[tuple[str, Callable[[], float]]] = [(r.fut.name, lambda r=r: r.call(body)) for r in runners]
     calls.append(("direct", direct))
@@ -116,13 +126,13 @@ def interleaved(runners: list[Running], direct: Callable[[], float], body: bytes
 
 def import_time(fut: FunctionUnderTest, repetitions: int = 5) -> dict[str, float]:
     """Fresh `python -S`, `import func` (which for the project also builds the App from the environment)."""
-    code = ("import time; t = time.perf_counter(); import func; "
-            "print(round((time.perf_counter() - t) * 1000, 2))")
+    code = "import time; t = time.perf_counter(); import func; print(round((time.perf_counter() - t) * 1000, 2))"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": fut.pythonpath(), **fut.env}
     values = []
     for _ in range(repetitions):
-        out = subprocess.run([base_python(), "-S", "-c", code], cwd=fut.function_dir, env=env, check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [base_python(), "-S", "-c", code], cwd=fut.function_dir, env=env, check=True, capture_output=True, text=True
+        ).stdout
         values.append(float(out.strip().splitlines()[-1]))
     return {"median_ms": round(statistics.median(values), 1), "min_ms": min(values)}
 
@@ -136,6 +146,12 @@ def sustained(runner: Running, invocations: int, sizes: tuple[int, ...], every: 
         latencies.append(runner.call(bodies[i % len(bodies)]))
         if i % every == 0:
             samples_kib.append(runner.rss_kib())
-    return {"invocations": invocations, "prompt_bytes": list(sizes), "rss_samples_kib": samples_kib,
-            "rss_first_kib": samples_kib[1] if len(samples_kib) > 1 else samples_kib[0],
-            "rss_last_kib": samples_kib[-1], "peak_rss_kib": runner.process.rss_kib(), "latency": summary(latencies)}
+    return {
+        "invocations": invocations,
+        "prompt_bytes": list(sizes),
+        "rss_samples_kib": samples_kib,
+        "rss_first_kib": samples_kib[1] if len(samples_kib) > 1 else samples_kib[0],
+        "rss_last_kib": samples_kib[-1],
+        "peak_rss_kib": runner.process.rss_kib(),
+        "latency": summary(latencies),
+    }

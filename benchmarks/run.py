@@ -46,8 +46,11 @@ def dependency_trees() -> tuple[Path, Path]:
         tree = CACHE_DIR / f"{name}-{key}"
         if not (tree / "bin" / "fdk").exists():
             subprocess.run(["rm", "-rf", str(tree)], check=True)
-            subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "build-deps"), str(tree), *extra],
-                           check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, str(REPO_ROOT / "scripts" / "build-deps"), str(tree), *extra],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         trees.append(tree)
     return trees[0], trees[1]
 
@@ -69,10 +72,17 @@ def direct_call(emulator: Emulator, rp_env: dict[str, str], ca_bundle: str | Non
 
     if ca_bundle:  # as the functions get it: requests reads it per request (the SDK's session trusts env)
         os.environ["REQUESTS_CA_BUNDLE"] = ca_bundle
-    client = GenerativeAiInferenceClient({}, signer=oci.auth.signers.get_resource_principals_signer(),
-                                         service_endpoint=emulator.url, retry_strategy=oci.retry.NoneRetryStrategy())
-    details = m.ChatDetails(compartment_id=COMPARTMENT, serving_mode=m.OnDemandServingMode(model_id=COHERE_MODEL),
-                            chat_request=m.CohereChatRequest(message="What is the capital of France?", max_tokens=600))
+    client = GenerativeAiInferenceClient(
+        {},
+        signer=oci.auth.signers.get_resource_principals_signer(),
+        service_endpoint=emulator.url,
+        retry_strategy=oci.retry.NoneRetryStrategy(),
+    )
+    details = m.ChatDetails(
+        compartment_id=COMPARTMENT,
+        serving_mode=m.OnDemandServingMode(model_id=COHERE_MODEL),
+        chat_request=m.CohereChatRequest(message="What is the capital of France?", max_tokens=600),
+    )
 
     def call() -> float:
         started = time.perf_counter()
@@ -82,22 +92,33 @@ def direct_call(emulator: Emulator, rp_env: dict[str, str], ca_bundle: str | Non
     return call
 
 
-def scenario(name: str, emulator: Emulator, functions: list[measure.FunctionUnderTest], rp_env: dict[str, str],
-             invocations: int, latency: float) -> dict[str, Any]:
+def scenario(
+    name: str,
+    emulator: Emulator,
+    functions: list[measure.FunctionUnderTest],
+    rp_env: dict[str, str],
+    invocations: int,
+    latency: float,
+) -> dict[str, Any]:
     emulator.set_latency(latency)
     runners = [measure.start(fut) for fut in functions]
     try:
         direct = direct_call(emulator, rp_env, functions[0].env.get("REQUESTS_CA_BUNDLE"))
-        warm = measure.interleaved(runners, direct, PROMPT, invocations,
-                                   warmup=3 if latency else 10)
+        warm = measure.interleaved(runners, direct, PROMPT, invocations, warmup=3 if latency else 10)
         peak = {r.fut.name: r.process.rss_kib() for r in runners}
     finally:
         for runner in runners:
             runner.stop()
         emulator.set_latency(0)
     print(f"  {name}: " + ", ".join(f"{k} {v['median_ms']:.1f} ms" for k, v in warm.items()), file=sys.stderr)
-    return {"name": name, "tls": emulator.tls, "latency_s": latency, "invocations": invocations, "warm": warm,
-            "peak_rss_kib": peak}
+    return {
+        "name": name,
+        "tls": emulator.tls,
+        "latency_s": latency,
+        "invocations": invocations,
+        "warm": warm,
+        "peak_rss_kib": peak,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     slim, full = dependency_trees()
     results: dict[str, Any] = {
         "command": "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": report.machine(), "python": platform.python_version(),
+        "machine": report.machine(),
+        "python": platform.python_version(),
         "dependency_bytes": {"project": tree_size(slim), "blog": tree_size(full)},
     }
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -124,26 +146,36 @@ def main(argv: list[str] | None = None) -> int:
             bundle = trust_bundle(tls, slim / "certifi" / "cacert.pem", work / "trust.pem")
 
             def functions(emulator: Emulator) -> list[measure.FunctionUnderTest]:
-                env = {**rp_env, "MODEL_ID": COHERE_MODEL, "COMPARTMENT_OCID": COMPARTMENT,
-                       "SERVICE_ENDPOINT": emulator.url}
+                env = {
+                    **rp_env,
+                    "MODEL_ID": COHERE_MODEL,
+                    "COMPARTMENT_OCID": COMPARTMENT,
+                    "SERVICE_ENDPOINT": emulator.url,
+                }
                 if emulator.tls:
                     env["REQUESTS_CA_BUNDLE"] = str(bundle)
-                return [measure.FunctionUnderTest("project", project_dir, slim, env),
-                        measure.FunctionUnderTest("blog", BASELINE_DIR, full, env)]
+                return [
+                    measure.FunctionUnderTest("project", project_dir, slim, env),
+                    measure.FunctionUnderTest("blog", BASELINE_DIR, full, env),
+                ]
 
             results["import_ms"] = {fut.name: measure.import_time(fut) for fut in functions(plain)}
             results["cold_start"] = measure.cold_starts(functions(plain), PROMPT, args.cold)
             runs = [("plain", plain, args.invocations, 0.0), ("tls", tls, args.invocations, 0.0)]
             if args.latency:
-                runs += [(f"plain+{args.latency:g}s", plain, args.latency_invocations, args.latency),
-                         (f"tls+{args.latency:g}s", tls, args.latency_invocations, args.latency)]
-            results["scenarios"] = [scenario(name, emulator, functions(emulator), rp_env, n, latency)
-                                    for name, emulator, n, latency in runs]
+                runs += [
+                    (f"plain+{args.latency:g}s", plain, args.latency_invocations, args.latency),
+                    (f"tls+{args.latency:g}s", tls, args.latency_invocations, args.latency),
+                ]
+            results["scenarios"] = [
+                scenario(name, emulator, functions(emulator), rp_env, n, latency) for name, emulator, n, latency in runs
+            ]
             if args.sustained:
                 runner = measure.start(functions(plain)[0])
                 try:
-                    results["sustained"] = measure.sustained(runner, args.sustained, SUSTAINED_SIZES,
-                                                             every=max(1, args.sustained // 12))
+                    results["sustained"] = measure.sustained(
+                        runner, args.sustained, SUSTAINED_SIZES, every=max(1, args.sustained // 12)
+                    )
                 finally:
                     runner.stop()
     results["elapsed_s"] = round(time.monotonic() - started, 1)

@@ -6,6 +6,7 @@ Built once per container (App.from_env never raises); func.handler delegates eve
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ class App:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> App:
         """Never raises: a configuration error is logged once here and answered (as a 500) on every call."""
+        environ = os.environ if environ is None else environ
+        if environ.get("FDK_DEBUG", "").lower() in ("1", "true", "t", "y", "yes"):
+            log.warning("FDK_DEBUG is on: fdk logs request headers (Authorization included); never in production")
         try:
             return cls(Settings.from_env(environ), **kwargs)
         except ConfigError as error:

@@ -7,6 +7,7 @@ URL and headers arrive as Fn-Http-*; fdk turns Response.status_code into Fn-Http
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,8 +49,25 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+JSON = "application/json"
+
+
+def json_bytes(value: Any) -> bytes:
+    """Compact UTF-8 JSON that always encodes: text that cannot (a lone surrogate) falls back to \\u escapes."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":")).encode("ascii")
+
+
+def json_reply(status: int, value: Any, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status, json_bytes(value), JSON, headers or {})
+
+
 def from_fdk(ctx: Any, data: Any) -> Invocation:
-    via_gateway = ctx.Headers().get("fn-intent") == "httprequest"
+    # fdk fills HTTPHeaders() only when the raw Fn-Intent header says httprequest; ctx.Headers() alone could be
+    # swayed by a caller's own "Fn-Intent" header, which the gateway forwards as Fn-Http-H-Fn-Intent.
+    via_gateway = bool(ctx.HTTPHeaders()) or ctx.Headers().get("fn-intent") == "httprequest"
     raw_headers = ctx.HTTPHeaders() if via_gateway else ctx.Headers()
     body = data.getvalue() if hasattr(data, "getvalue") else (data or b"")
     return Invocation(

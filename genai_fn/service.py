@@ -217,6 +217,11 @@ class GenAIService:
             return
         if _refresh_expiring_token(signer):
             self._reloaded_token = signer.security_token
+            if not signer.security_token.valid():
+                raise UpstreamAuthFailed(
+                    "the resource principal token has expired and the platform has not issued a new one; "
+                    "the function's credentials are broken: redeploy or check the function's logs"
+                )
 
 
 def _ms_since(started: float) -> float:

@@ -121,8 +121,13 @@ def integer(value: Any, field: str, low: float, high: float) -> int:
 
 
 def number(value: Any, field: str, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidRequest(f"{field} must be a number", param=field)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or isinstance(value, float)
+        and not math.isfinite(value)
+    ):
+        raise InvalidRequest(f"{field} must be a number", param=field)  # (math.isfinite overflows on huge ints)
     if not low <= value <= high:
         raise InvalidRequest(f"{field} must be between {_fmt(low)} and {_fmt(high)}", param=field)
     return float(value)

@@ -29,12 +29,20 @@ def handler(ctx: Any, data: io.BytesIO | None = None) -> response.Response:
         log.info("error parsing json payload: %s", exc)
     signer = oci.auth.signers.get_resource_principals_signer()
     client = oci.generative_ai_inference.GenerativeAiInferenceClient(
-        config={}, signer=signer, service_endpoint=os.getenv("SERVICE_ENDPOINT"),
-        retry_strategy=oci.retry.NoneRetryStrategy(), timeout=(10, 240))
-    chat_request = models.CohereChatRequest(message=prompt, max_tokens=600, temperature=1, frequency_penalty=0,
-                                            top_p=0.75, top_k=0)
-    details = models.ChatDetails(serving_mode=models.OnDemandServingMode(model_id=os.getenv("MODEL_ID")),
-                                 chat_request=chat_request, compartment_id=os.getenv("COMPARTMENT_OCID"))
+        config={},
+        signer=signer,
+        service_endpoint=os.getenv("SERVICE_ENDPOINT"),
+        retry_strategy=oci.retry.NoneRetryStrategy(),
+        timeout=(10, 240),
+    )
+    chat_request = models.CohereChatRequest(
+        message=prompt, max_tokens=600, temperature=1, frequency_penalty=0, top_p=0.75, top_k=0
+    )
+    details = models.ChatDetails(
+        serving_mode=models.OnDemandServingMode(model_id=os.getenv("MODEL_ID")),
+        chat_request=chat_request,
+        compartment_id=os.getenv("COMPARTMENT_OCID"),
+    )
     log.info("Calling")
     result = json.loads(str(client.chat(details).data))
     log.info(result)

@@ -8,7 +8,6 @@ docs/openai.md.
 from __future__ import annotations
 
 import base64
-import json
 import struct
 import time
 import uuid
@@ -19,10 +18,9 @@ from typing import Any
 from .. import validate
 from ..chat import ChatReply, ChatRequest, EmbeddingReply, EmbeddingRequest, Message, Tool, ToolCall
 from ..config import Settings
-from ..envelope import Invocation, Reply
+from ..envelope import Invocation, Reply, json_bytes, json_reply
 from ..errors import InvalidRequest, ModelNotAllowed, ProxyError, RouteNotFound
 
-JSON = "application/json"
 SSE = "text/event-stream; charset=utf-8"
 CHAT_FIELDS = frozenset(
     {
@@ -221,8 +219,8 @@ def render_chat(reply: ChatReply, call: ChatCall, invocation: Invocation) -> Rep
     created = int(time.time())
     if call.stream:
         events = _chunks(reply, call, completion_id, created)
-        body = "".join(f"data: {_dumps(event)}\n\n" for event in events) + "data: [DONE]\n\n"
-        return Reply(200, body.encode("utf-8"), SSE, {"Cache-Control": "no-cache"})
+        body = b"".join(b"data: " + json_bytes(event) + b"\n\n" for event in events) + b"data: [DONE]\n\n"
+        return Reply(200, body, SSE, {"Cache-Control": "no-cache"})
     message: dict[str, Any] = {"role": "assistant", "content": reply.text or None, "refusal": None}
     if reply.tool_calls:
         message["tool_calls"] = [_tool_call_json(c) for c in reply.tool_calls]
@@ -235,7 +233,7 @@ def render_chat(reply: ChatReply, call: ChatCall, invocation: Invocation) -> Rep
         "usage": _usage(reply),
         "system_fingerprint": None,
     }
-    return Reply(200, _dumps(body).encode("utf-8"), JSON)
+    return json_reply(200, body)
 
 
 def _chunks(reply: ChatReply, call: ChatCall, completion_id: str, created: int) -> Iterator[dict[str, Any]]:
@@ -292,7 +290,7 @@ def render_models(settings: Settings) -> Reply:
     """The allow-listed chat models, then the embedding models, in OpenAI's list format."""
     models = dict.fromkeys((*settings.allowed_models, *settings.embedding_models))
     data = [{"id": model, "object": "model", "created": 0, "owned_by": _owner(model)} for model in models]
-    return Reply(200, _dumps({"object": "list", "data": data}).encode("utf-8"), JSON)
+    return json_reply(200, {"object": "list", "data": data})
 
 
 def _owner(model: str) -> str:
@@ -334,7 +332,7 @@ def render_embeddings(reply: EmbeddingReply, encoding: str) -> Reply:
         for index, vector in enumerate(reply.vectors)
     ]
     body = {"object": "list", "data": data, "model": reply.model, "usage": _usage(reply)}
-    return Reply(200, _dumps(body).encode("utf-8"), JSON)
+    return json_reply(200, body)
 
 
 def _encode(vector: list[float], encoding: str) -> list[float] | str:
@@ -352,8 +350,4 @@ def render_error(error: ProxyError, invocation: Invocation) -> Reply:
         "code": error.code,
         "status": error.status,
     }
-    return Reply(error.status, _dumps({"error": detail}).encode("utf-8"), JSON, error.headers())
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json_reply(error.status, {"error": detail}, error.headers())

@@ -5,13 +5,12 @@ Compatible with the original blog function's request; see docs/api.md for every 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .. import validate
 from ..chat import ChatReply, ChatRequest, Message
 from ..config import Settings
-from ..envelope import Invocation, Reply
+from ..envelope import Invocation, Reply, json_reply
 from ..errors import InvalidRequest, ProxyError
 
 FIELDS = frozenset(
@@ -31,7 +30,6 @@ FIELDS = frozenset(
     }
 )
 HISTORY_ROLES = ("user", "assistant")
-JSON = "application/json"
 
 
 def parse_request(body: dict[str, Any], settings: Settings) -> ChatRequest:
@@ -73,7 +71,7 @@ def _history(value: Any) -> list[Message]:
 def render_reply(reply: ChatReply, invocation: Invocation) -> Reply:
     """Plain text by default (as the blog function answered); JSON when the caller accepts it."""
     if not invocation.wants_json():
-        return Reply(200, reply.text.encode("utf-8"), "text/plain; charset=utf-8")
+        return Reply(200, reply.text.encode("utf-8", "replace"), "text/plain; charset=utf-8")
     body = {
         "text": reply.text,
         "model": reply.model,
@@ -86,7 +84,7 @@ def render_reply(reply: ChatReply, invocation: Invocation) -> Reply:
         "opc_request_id": reply.opc_request_id,
         "request_id": invocation.call_id or None,
     }
-    return Reply(200, _dumps(body), JSON)
+    return json_reply(200, body)
 
 
 def render_error(error: ProxyError, invocation: Invocation) -> Reply:
@@ -101,8 +99,4 @@ def render_error(error: ProxyError, invocation: Invocation) -> Reply:
         detail["param"] = error.param
     if error.opc_request_id:
         detail["opc_request_id"] = error.opc_request_id
-    return Reply(error.status, _dumps({"error": detail}), JSON, error.headers())
-
-
-def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json_reply(error.status, {"error": detail}, error.headers())

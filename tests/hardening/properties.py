@@ -14,11 +14,23 @@ from emulator import Emulator
 from localfn.fdk_process import REPO_ROOT
 from tests.conftest import COHERE_MODEL, COMPARTMENT, LLAMA_MODEL
 
-ERROR_TYPES = frozenset({
-    "invalid_json", "invalid_request", "model_not_allowed", "payload_too_large", "not_found", "method_not_allowed",
-    "upstream_bad_request", "upstream_auth_failed", "rate_limited", "upstream_error", "upstream_timeout",
-    "config_error", "internal_error",
-})
+ERROR_TYPES = frozenset(
+    {
+        "invalid_json",
+        "invalid_request",
+        "model_not_allowed",
+        "payload_too_large",
+        "not_found",
+        "method_not_allowed",
+        "upstream_bad_request",
+        "upstream_auth_failed",
+        "rate_limited",
+        "upstream_error",
+        "upstream_timeout",
+        "config_error",
+        "internal_error",
+    }
+)
 CALLER_ERRORS = frozenset({"invalid_json", "invalid_request", "model_not_allowed", "payload_too_large"})
 ALLOWED_MODELS = (COHERE_MODEL, LLAMA_MODEL)
 LEAK_MARKERS = ("Traceback (most recent call last)", str(REPO_ROOT), "site-packages", "genai_fn/")
@@ -53,10 +65,17 @@ def check_answer(status: int, body: bytes, content_type: str, emulator: Emulator
 # --- strategies --------------------------------------------------------------------------------------------------
 
 any_text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=40) | st.sampled_from(
-    ["\ud800", "\udfff\x00", "a\ud83d", "\x00", "\u2028", "\U0010ffff"])
+    ["\ud800", "\udfff\x00", "a\ud83d", "\x00", "\u2028", "\U0010ffff"]
+)
 """Any code point, lone surrogates and NUL included."""
-json_scalars = (st.none() | st.booleans() | st.integers() | st.integers(min_value=10**300, max_value=10**320)
-                | st.floats(allow_nan=True, allow_infinity=True) | any_text)
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=10**300, max_value=10**320)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | any_text
+)
 json_values = st.recursive(
     json_scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(any_text, inner, max_size=4),
@@ -70,16 +89,26 @@ numbers = st.integers(-10, 5000) | st.floats(-3, 3) | st.sampled_from([1e400, -0
 
 def _turn() -> st.SearchStrategy[Any]:
     role = st.sampled_from(["user", "assistant", "system", "tool", "USER", ""]) | json_values
-    turn = st.fixed_dictionaries({"role": role, "content": plausible_text | json_values},
-                                 optional={"name": json_values})
+    turn = st.fixed_dictionaries(
+        {"role": role, "content": plausible_text | json_values}, optional={"name": json_values}
+    )
     return turn | json_values
 
 
 FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "system": plausible_text | json_values,
     "history": st.lists(_turn(), max_size=4) | json_values,
-    "model": st.sampled_from([*ALLOWED_MODELS, "openai.gpt-4o", COHERE_MODEL.upper(), COHERE_MODEL + " ",
-                              "ocid1.generativeaimodel.oc1..x", "cohere.embed-english-v3.0"]) | json_values,
+    "model": st.sampled_from(
+        [
+            *ALLOWED_MODELS,
+            "openai.gpt-4o",
+            COHERE_MODEL.upper(),
+            COHERE_MODEL + " ",
+            "ocid1.generativeaimodel.oc1..x",
+            "cohere.embed-english-v3.0",
+        ]
+    )
+    | json_values,
     "max_tokens": numbers | json_values,
     "temperature": numbers | json_values,
     "top_p": numbers | json_values,
@@ -95,7 +124,7 @@ FIELDS: dict[str, st.SearchStrategy[Any]] = {
 
 simple_requests = st.builds(
     lambda known, unknown: {**unknown, **known},
-    st.fixed_dictionaries({"input": plausible_text | json_values}, optional=dict(FIELDS)),
+    st.fixed_dictionaries({"input": words | plausible_text | json_values}, optional=dict(FIELDS)),
     st.dictionaries(any_text, json_values, max_size=1) | st.just({}),
 )
 """Simple-contract requests, sometimes with an unknown field whose name is any text."""
@@ -103,14 +132,19 @@ simple_requests = st.builds(
 
 @st.composite
 def encoded(draw: st.DrawFn, objects: st.SearchStrategy[Any]) -> bytes:
-    """Serialise as a client might: ASCII-escaped or raw UTF-8 (invalid where it holds surrogates), maybe a key twice."""
+    """Serialise as a client might: ASCII-escaped or raw UTF-8 (invalid with surrogates), maybe a key twice."""
     value = draw(objects)
     ascii_only = draw(st.booleans())
     duplicate = isinstance(value, dict) and bool(value) and draw(st.integers(0, 9)) == 7  # rare, not minimal
     if duplicate:
         items = [*value.items(), next(iter(value.items()))]
-        text = "{" + ",".join(f"{json.dumps(k, ensure_ascii=ascii_only)}:{json.dumps(v, ensure_ascii=ascii_only)}"
-                              for k, v in items) + "}"
+        text = (
+            "{"
+            + ",".join(
+                f"{json.dumps(k, ensure_ascii=ascii_only)}:{json.dumps(v, ensure_ascii=ascii_only)}" for k, v in items
+            )
+            + "}"
+        )
     else:
         text = json.dumps(value, ensure_ascii=ascii_only)
     return text.encode("utf-8", "surrogatepass")

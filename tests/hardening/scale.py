@@ -24,10 +24,24 @@ class Scale:
 
 
 SCALES = {
-    "ci": Scale(handler_examples=150, fdk_examples=40, invocations=600, concurrency=4, containers=2, prompt_kb=4,
-                expiry_seconds=5.0),
-    "full": Scale(handler_examples=2000, fdk_examples=400, invocations=5000, concurrency=8, containers=4,
-                  prompt_kb=100, expiry_seconds=20.0),
+    "ci": Scale(
+        handler_examples=150,
+        fdk_examples=40,
+        invocations=2000,
+        concurrency=4,
+        containers=2,
+        prompt_kb=8,
+        expiry_seconds=5.0,
+    ),
+    "full": Scale(
+        handler_examples=2000,
+        fdk_examples=400,
+        invocations=5000,
+        concurrency=8,
+        containers=4,
+        prompt_kb=100,
+        expiry_seconds=20.0,
+    ),
 }
 SCALE_NAME = os.environ.get("HARDENING_SCALE", "ci")
 SCALE = SCALES[SCALE_NAME]

@@ -17,16 +17,40 @@ from emulator import Emulator
 from genai_fn.envelope import Invocation, Reply
 
 from .conftest import InProcess
-from .properties import bodies, check_answer, encoded, simple_requests
+from .properties import (
+    ALLOWED_MODELS,
+    ERROR_TYPES,
+    FIELDS,
+    any_text,
+    bodies,
+    check_answer,
+    encoded,
+    json_values,
+    simple_requests,
+    words,
+)
 from .scale import SCALE, fuzz
 
 ACCEPTS = st.sampled_from(["", "application/json", "text/plain", "*/*", "APPLICATION/JSON; q=0.9", "\x00"])
 
 
-def invoke(inproc: InProcess, body: bytes, *, accept: str = "application/json", via_gateway: bool = True,
-           path: str = "/genai/chat") -> Reply:
-    invocation = Invocation(method="POST", path=path if via_gateway else "", headers={"accept": accept},
-                            body=body, call_id="fuzz", deadline=time.monotonic() + 20, via_gateway=via_gateway)
+def invoke(
+    inproc: InProcess,
+    body: bytes,
+    *,
+    accept: str = "application/json",
+    via_gateway: bool = True,
+    path: str = "/genai/chat",
+) -> Reply:
+    invocation = Invocation(
+        method="POST",
+        path=path if via_gateway else "",
+        headers={"accept": accept},
+        body=body,
+        call_id="fuzz",
+        deadline=time.monotonic() + 20,
+        via_gateway=via_gateway,
+    )
     return inproc.app.handle(invocation)
 
 
@@ -70,6 +94,28 @@ def test_structured_requests_reach_the_service_valid(inproc: InProcess, emulator
     assert_still_serves(inproc, emulator)
 
 
+NUMERIC_FIELDS = ("max_tokens", "temperature", "top_p", "top_k", "frequency_penalty", "presence_penalty", "seed")
+any_number = (
+    st.integers()
+    | st.integers(min_value=2**1024)
+    | st.integers(max_value=-(2**1024))
+    | st.floats(allow_nan=False)
+    | st.decimals(allow_nan=False, allow_infinity=False).map(str)
+)
+
+
+def test_numeric_fields(inproc: InProcess, emulator: Emulator) -> None:
+    """Every numeric knob with any number, including integers too large for a float and numeric strings."""
+
+    @fuzz(SCALE.handler_examples)
+    @given(name=st.sampled_from(NUMERIC_FIELDS), value=any_number, model=st.sampled_from(ALLOWED_MODELS))
+    def run(name: str, value: object, model: str) -> None:
+        answer(inproc, emulator, json.dumps({"input": "n", "model": model, name: value}).encode())
+
+    run()
+    assert_still_serves(inproc, emulator)
+
+
 def _nested(depth: int) -> bytes:
     return b'{"input": "x", "history": ' + b"[" * depth + b"]" * depth + b"}"
 
@@ -109,8 +155,9 @@ def test_edge_bodies(inproc: InProcess, emulator: Emulator, body: bytes) -> None
 
 
 @pytest.mark.parametrize(("size_delta", "status"), [(0, 200), (1, 413)], ids=["at-limit", "one-over"])
-def test_body_at_and_over_the_configured_limit(inproc: InProcess, emulator: Emulator, size_delta: int,
-                                               status: int) -> None:
+def test_body_at_and_over_the_configured_limit(
+    inproc: InProcess, emulator: Emulator, size_delta: int, status: int
+) -> None:
     """MAX_BODY_BYTES is exact: a body of that size is served, one byte more is a 413 before any upstream call."""
     limit = inproc.app.settings.max_body_bytes
     frame = b'{"input": "", "max_tokens": 5}'
@@ -123,8 +170,9 @@ def test_body_at_and_over_the_configured_limit(inproc: InProcess, emulator: Emul
 
 
 @pytest.mark.parametrize(("max_tokens", "status"), [(1000, 200), (1001, 400), (10**6, 400)])
-def test_max_tokens_above_the_configured_cap(inproc: InProcess, emulator: Emulator, max_tokens: int,
-                                             status: int) -> None:
+def test_max_tokens_above_the_configured_cap(
+    inproc: InProcess, emulator: Emulator, max_tokens: int, status: int
+) -> None:
     """MAX_TOKENS_LIMIT=1000 here: the cap is inclusive and the error names the field and the limit."""
     reply = answer(inproc, emulator, json.dumps({"input": "x", "max_tokens": max_tokens}).encode())
 
@@ -135,3 +183,50 @@ def test_max_tokens_above_the_configured_cap(inproc: InProcess, emulator: Emulat
         assert len(emulator.requests) == 0
     else:
         assert emulator.requests[0].json["chatRequest"]["maxTokens"] == 1000
+
+
+openai_messages = st.lists(
+    st.fixed_dictionaries(
+        {
+            "role": st.sampled_from(["system", "developer", "user", "assistant", "tool", "bot"]) | json_values,
+            "content": words | json_values,
+        }
+    )
+    | json_values,
+    max_size=4,
+)
+openai_requests = st.builds(
+    lambda known, unknown: {**unknown, **known},
+    st.fixed_dictionaries(
+        {"messages": openai_messages | json_values},
+        optional={
+            **FIELDS,
+            "stream": json_values | st.booleans(),
+            "n": json_values,
+            "response_format": json_values,
+            "tools": json_values,
+            "tool_choice": json_values,
+            "max_completion_tokens": json_values,
+        },
+    ),
+    st.dictionaries(any_text, json_values, max_size=1) | st.just({}),
+)
+
+
+def test_openai_chat_completions(inproc: InProcess, emulator: Emulator) -> None:
+    """The OpenAI contract: 2xx or 4xx with OpenAI's error shape, and only valid requests reach the service."""
+
+    @fuzz(SCALE.handler_examples)
+    @given(body=encoded(openai_requests) | bodies)
+    def run(body: bytes) -> None:
+        emulator.reset()
+        reply = invoke(inproc, body, path="/genai/v1/chat/completions")
+        assert 200 <= reply.status < 300 or 400 <= reply.status < 500, (reply.status, reply.body[:300])
+        assert all(r.status == 200 for r in emulator.requests), "forwarded something the service rejected"
+        if reply.status >= 400:
+            error = json.loads(reply.body)["error"]
+            assert error["status"] == reply.status and error["code"] in ERROR_TYPES, error
+            assert error["code"] != "upstream_bad_request", "the function forwarded a request the service refused"
+
+    run()
+    assert_still_serves(inproc, emulator)

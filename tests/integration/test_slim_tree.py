@@ -29,8 +29,9 @@ def slim_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if os.environ.get("SLIM_TREE"):
         return Path(os.environ["SLIM_TREE"]).resolve()
     tree = tmp_path_factory.mktemp("slim") / "python"
-    subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "build-deps"), str(tree)], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "build-deps"), str(tree)], check=True, stdout=subprocess.DEVNULL
+    )
     return tree
 
 
@@ -40,14 +41,18 @@ def function_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def start_slim(tree: Path, function_dir: Path, env: dict[str, str]) -> tuple[FdkProcess, FnClient]:
-    process = FdkProcess(env, func_dir=function_dir, pythonpath=f"{function_dir}:{tree}", inherit_env=False,
-                         command=isolated_fdk_command(tree, function_dir / slim_allowlist.PROBE.name)).start()
+    process = FdkProcess(
+        env,
+        func_dir=function_dir,
+        pythonpath=f"{function_dir}:{tree}",
+        inherit_env=False,
+        command=isolated_fdk_command(tree, function_dir / slim_allowlist.PROBE.name),
+    ).start()
     return process, FnClient(process.socket_path)
 
 
 @pytest.fixture(scope="module")
-def slim_fn(slim_tree: Path, function_dir: Path, emulator: Emulator, rp_env: dict[str, str]) \
-        -> Iterator[FnClient]:
+def slim_fn(slim_tree: Path, function_dir: Path, emulator: Emulator, rp_env: dict[str, str]) -> Iterator[FnClient]:
     process, client = start_slim(slim_tree, function_dir, {**rp_env, **function_config(emulator)})
     yield client
     client.close()
@@ -57,8 +62,12 @@ def slim_fn(slim_tree: Path, function_dir: Path, emulator: Emulator, rp_env: dic
 def test_serves_cohere_and_llama(slim_fn: FnClient, emulator: Emulator) -> None:
     emulator.reset()
     cohere = slim_fn.invoke(json.dumps({"input": "What is the capital of France?"}))
-    llama = slim_fn.invoke(json.dumps({"input": "Hello", "model": LLAMA_MODEL}), gateway=True, url="/chat",
-                           headers={"Accept": "application/json"})
+    llama = slim_fn.invoke(
+        json.dumps({"input": "Hello", "model": LLAMA_MODEL}),
+        gateway=True,
+        url="/chat",
+        headers={"Accept": "application/json"},
+    )
 
     assert cohere.status == 200, cohere.body
     assert cohere.body.decode() == "Emulated reply to: What is the capital of France?"
@@ -76,15 +85,19 @@ def test_process_sees_only_the_tree_and_the_function(slim_fn: FnClient, slim_tre
     assert report["no_site"] is True
     assert report["foreign_importable"] == []  # pytest, Cython, emulator... are installed here but unreachable
     stdlib = Path(sys.base_prefix).resolve()
-    outside = [f"{name}: {path}" for name, path in report["modules"].items()
-               if not Path(path).resolve().is_relative_to(slim_tree)
-               and not Path(path).resolve().is_relative_to(function_dir.resolve())
-               and (not Path(path).resolve().is_relative_to(stdlib) or "site-packages" in Path(path).parts)]
+    outside = [
+        f"{name}: {path}"
+        for name, path in report["modules"].items()
+        if not Path(path).resolve().is_relative_to(slim_tree)
+        and not Path(path).resolve().is_relative_to(function_dir.resolve())
+        and (not Path(path).resolve().is_relative_to(stdlib) or "site-packages" in Path(path).parts)
+    ]
     assert outside == []
 
 
-def test_every_path_works_and_every_kept_entry_is_used(slim_tree: Path, function_dir: Path, emulator: Emulator,
-                                                       rp_env: dict[str, str], credentials_dir: Path) -> None:
+def test_every_path_works_and_every_kept_entry_is_used(
+    slim_tree: Path, function_dir: Path, emulator: Emulator, rp_env: dict[str, str], credentials_dir: Path
+) -> None:
     """The allow-list derivation's own drive (429, 401, embed, refresh...), over HTTP and TLS, on the slim tree:
     it must pass, and re-deriving from what loaded must give the checked-in list (nothing kept that is unused)."""
     modules: dict[str, str] = {}

@@ -105,7 +105,8 @@ def test_gateway_method(method: str | None, expected: str) -> None:
 
 @pytest.mark.parametrize("intent", ["cloudevent", "HTTPREQUEST", ""])
 def test_other_intents_are_plain_invokes(intent: str) -> None:
-    invocation = from_fdk(FakeContext({"fn-intent": intent}, http_headers={"accept": "x"}, url="/chat"), b"")
+    # fdk fills HTTPHeaders() only for the httprequest intent
+    invocation = from_fdk(FakeContext({"fn-intent": intent}, http_headers={}, url="/chat"), b"")
     assert (invocation.via_gateway, invocation.path, invocation.method) == (False, "", "POST")
 
 

@@ -19,8 +19,8 @@ from genai_fn.errors import (
 )
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-CONTRACT = next((path for path in (DOCS / "api.md", DOCS / "contract-draft.md") if path.exists()), DOCS / "api.md")
-"""The error-code table; docs/contract-draft.md until it is folded into docs/api.md."""
+CONTRACT = DOCS / "api.md"
+"""Holds the error-code table that must match the error tree."""
 
 
 def subclasses(cls: type) -> list[type]:
