@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import fdk.log  # noqa: F401 - imported for its side effect (root logger at DEBUG), undone below
 import pytest
 
 from emulator import Emulator, mint_resource_principal
 from localfn.client import FnClient
 from localfn.fdk_process import FdkProcess
 from localfn.gateway import LocalGateway
+
+# fdk sets the root logger to DEBUG when imported (tests import it in-process); keep pytest's output readable.
+logging.getLogger().setLevel(logging.WARNING)
 
 COHERE_MODEL = "cohere.command-a-03-2025"
 LLAMA_MODEL = "meta.llama-3.3-70b-instruct"
@@ -87,6 +92,7 @@ def start_function(rp_env: dict[str, str]) -> Iterator[Callable[..., RunningFunc
 
     def start(config: dict[str, str], *, with_principal: bool = True, **kwargs) -> RunningFunction:
         env = {**rp_env, **config} if with_principal else config
+        kwargs.setdefault("inherit_env", False)  # as in Fn: the container's environment is its config, nothing else
         function = RunningFunction(FdkProcess(env, **kwargs).start())
         running.append(function)
         return function
