@@ -19,5 +19,6 @@ COPY --from=build /python /python
 WORKDIR /function
 COPY func.py ./
 COPY genai_fn ./genai_fn
-RUN python3 -m compileall -q --invalidation-mode unchecked-hash /function
+RUN python3 -m compileall -q --invalidation-mode unchecked-hash /function \
+    && chmod -R o+rX /function /python
 ENTRYPOINT ["/python/bin/fdk", "/function/func.py", "handler"]

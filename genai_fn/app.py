@@ -95,7 +95,10 @@ class App:
             )
         record.status = reply.status
         record.latency_ms = (time.perf_counter() - started) * 1000
-        self.request_log.write(record)
+        try:
+            self.request_log.write(record)
+        except Exception:  # noqa: S110 - a broken log stream must not turn an answer into fdk's 502
+            pass
         return reply
 
     def chat(self, request: ChatRequest, invocation: Invocation, record: RequestRecord) -> ChatReply:

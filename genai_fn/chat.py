@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ROLES = ("system", "user", "assistant", "tool")
-
 
 @dataclass(frozen=True)
 class ToolCall:
@@ -26,6 +24,16 @@ class Tool:
     name: str
     description: str | None = None
     parameters: dict | None = None
+
+
+@dataclass(frozen=True)
+class JsonSchema:
+    """A JSON Schema the reply must follow (OpenAI's response_format json_schema)."""
+
+    name: str
+    schema: dict
+    description: str | None = None
+    strict: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,8 @@ class ChatRequest:
     tools: tuple[Tool, ...] = ()
     tool_choice: str | None = None
     json_mode: bool = False
+    json_schema: JsonSchema | None = None
+    parallel_tool_calls: bool | None = None
 
 
 @dataclass(frozen=True)

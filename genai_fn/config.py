@@ -19,6 +19,8 @@ AUTH_MODES = ("resource_principal", "instance_principal", "api_key")
 API_FORMATS = ("COHERE", "GENERIC")
 PLATFORM_BODY_LIMIT = 6 * 1024 * 1024
 """OCI Functions (and API Gateway towards a function) refuse bodies over 6 MB."""
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+"""Plain http is accepted only here: a local emulator or tunnel, never a network hop."""
 ON_DEMAND_OUTPUT_CAP = 4000
 """The service caps one on-demand response at 4,000 tokens."""
 
@@ -69,13 +71,18 @@ class Settings:
             raise ConfigError(
                 "SERVICE_ENDPOINT must be a URL like https://inference.generativeai.<region>.oci.oraclecloud.com"
             )
-        allowed = env.csv("ALLOWED_MODELS") or (model_id,)
-        if model_id not in allowed:
-            allowed = (model_id, *allowed)
+        if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+            raise ConfigError("SERVICE_ENDPOINT must use https: signed requests never travel in clear text")
+        allowed = (model_id, *(model for model in env.csv("ALLOWED_MODELS") if model != model_id))
         api_format = env.choice("API_FORMAT", API_FORMATS)
         dedicated = env.optional("DEDICATED_ENDPOINT_ID")
         if dedicated is not None and not dedicated.startswith("ocid1.generativeaiendpoint."):
             raise ConfigError("DEDICATED_ENDPOINT_ID must be an endpoint OCID (ocid1.generativeaiendpoint.…)")
+        if dedicated is not None and (api_format is None or len(allowed) > 1):
+            raise ConfigError(
+                "DEDICATED_ENDPOINT_ID serves one model: set API_FORMAT (COHERE or GENERIC) to its format "
+                "and leave ALLOWED_MODELS empty"
+            )
         if api_format is None and any(_is_ocid(m) for m in allowed):
             raise ConfigError(
                 "API_FORMAT is required (COHERE or GENERIC) when MODEL_ID or ALLOWED_MODELS holds a model OCID"

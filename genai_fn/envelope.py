@@ -2,7 +2,7 @@
 
 fdk-python puts everything on InvokeContext. Through API Gateway (Fn-Intent: httprequest) the client's method,
 URL and headers arrive as Fn-Http-*; fdk turns Response.status_code into Fn-Http-Status there. On a plain
-`fn invoke` there is no method or URL and Fn passes only 200, 502 and 504, so error bodies carry the status too.
+`fn invoke` there is no method or URL and no HTTP status reaches the caller, so error bodies carry the status too.
 """
 
 from __future__ import annotations
@@ -103,6 +103,17 @@ def _monotonic_deadline(deadline: str | None) -> float:
     return time.monotonic() + remaining
 
 
+CONTAINER_STATUS = 200
+"""What the container answers Fn on the socket, always: Fn's agent drops the body and headers of a 502 or 504 from
+the container and answers with its own generic error (fnproject/fn api/agent/agent.go, hotSlot.writeResp)."""
+
+
 def to_fdk(ctx: Any, reply: Reply) -> response.Response:
+    """fdk's Response with the reply's status as Fn-Http-Status (through a gateway), then a container status of 200.
+
+    Through API Gateway the caller sees reply.status; on a plain `fn invoke` it sees 200 and the status in the body.
+    """
     headers = {"Content-Type": reply.content_type, **reply.headers}
-    return response.Response(ctx, response_data=reply.body, headers=headers, status_code=reply.status)
+    fdk_response = response.Response(ctx, response_data=reply.body, headers=headers, status_code=reply.status)
+    fdk_response.status_code = CONTAINER_STATUS  # fdk already wrote reply.status into Fn-Http-Status above
+    return fdk_response

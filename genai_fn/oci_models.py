@@ -6,7 +6,6 @@ GenericChatRequest (messages with text content). The compartment and serving mod
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from oci.generative_ai_inference import models as m
@@ -20,14 +19,18 @@ FINISH_REASONS = {
     "MAX_TOKENS": "length",
     "ERROR_TOXIC": "content_filter",
     "ERROR_LIMIT": "length",
-    "ERROR": "error",
     "USER_CANCEL": "stop",
     "stop": "stop",
     "length": "length",
     "tool_calls": "tool_calls",
     "content_filter": "content_filter",
 }
-"""Cohere's and the Generic family's finish reasons, in OpenAI's vocabulary (stop, length, tool_calls, ...)."""
+"""Cohere's and the Generic family's finish reasons, in OpenAI's vocabulary (stop, length, tool_calls, ...).
+Cohere's ERROR is an upstream failure, not a finish; a value not listed here is passed on (lower-cased), not guessed."""
+
+
+def _finish_reason(raw: str | None) -> str:
+    return FINISH_REASONS.get(raw, raw.lower()) if raw else "stop"
 
 
 def serving_mode(settings: Settings, model: str) -> m.ServingMode:
@@ -61,7 +64,7 @@ def _common_params(request: ChatRequest) -> dict[str, Any]:
 
 
 def _cohere_request(request: ChatRequest) -> m.CohereChatRequest:
-    if request.tools or any(msg.role == "tool" or msg.tool_calls for msg in request.messages):
+    if request.tools or request.tool_choice or any(msg.role == "tool" or msg.tool_calls for msg in request.messages):
         raise InvalidRequest(
             "tools and tool messages are supported for Generic (non-Cohere) models only", param="tools"
         )
@@ -73,7 +76,9 @@ def _cohere_request(request: ChatRequest) -> m.CohereChatRequest:
     extra: dict[str, Any] = {}
     if request.params.stop:
         extra["stop_sequences"] = list(request.params.stop)
-    if request.json_mode:
+    if request.json_schema:
+        extra["response_format"] = m.CohereResponseJsonFormat(schema=request.json_schema.schema)
+    elif request.json_mode:
         extra["response_format"] = m.CohereResponseJsonFormat()
     return m.CohereChatRequest(
         message=turns[-1].content,
@@ -95,8 +100,17 @@ def _generic_request(request: ChatRequest) -> m.GenericChatRequest:
     extra: dict[str, Any] = {}
     if request.params.stop:
         extra["stop"] = list(request.params.stop)
-    if request.json_mode:
+    if request.json_schema:
+        schema = request.json_schema
+        extra["response_format"] = m.JsonSchemaResponseFormat(
+            json_schema=m.ResponseJsonSchema(
+                name=schema.name, description=schema.description, schema=schema.schema, is_strict=schema.strict
+            )
+        )
+    elif request.json_mode:
         extra["response_format"] = m.JsonObjectResponseFormat()
+    if request.parallel_tool_calls is not None:
+        extra["is_parallel_tool_calls"] = request.parallel_tool_calls
     if request.tools:
         extra["tools"] = [
             m.FunctionDefinition(name=t.name, description=t.description, parameters=t.parameters) for t in request.tools
@@ -144,16 +158,16 @@ def to_reply(result: Any, opc_request_id: str | None, request: ChatRequest) -> C
 
 
 def _cohere_reply(response: m.CohereChatResponse, model: str, opc_request_id: str | None) -> ChatReply:
+    if response.finish_reason == "ERROR":
+        raise UpstreamFailed(
+            "the model stopped with an error before finishing its reply", opc_request_id=opc_request_id
+        )
     return ChatReply(
         text=response.text,
         model=model,
-        finish_reason=FINISH_REASONS.get(response.finish_reason or "", "stop"),
+        finish_reason=_finish_reason(response.finish_reason),
         usage=_usage(response.usage),
         opc_request_id=opc_request_id,
-        tool_calls=tuple(
-            ToolCall(id=f"call_{i}", name=c.name, arguments=_json_text(c.parameters))
-            for i, c in enumerate(response.tool_calls or ())
-        ),
     )
 
 
@@ -164,7 +178,7 @@ def _generic_reply(response: m.GenericChatResponse, model: str, opc_request_id: 
     return ChatReply(
         text="".join(part.text for part in parts if isinstance(part, m.TextContent) and part.text),
         model=model,
-        finish_reason=FINISH_REASONS.get(choice.finish_reason or "", "stop"),
+        finish_reason=_finish_reason(choice.finish_reason),
         usage=_usage(response.usage or choice.usage),
         opc_request_id=opc_request_id,
         tool_calls=tuple(
@@ -173,10 +187,6 @@ def _generic_reply(response: m.GenericChatResponse, model: str, opc_request_id: 
             if isinstance(c, m.FunctionCall)
         ),
     )
-
-
-def _json_text(value: Any) -> str:
-    return json.dumps(value if value is not None else {})
 
 
 def _usage(usage: m.Usage | None) -> Usage:

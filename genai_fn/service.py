@@ -188,18 +188,18 @@ class GenAIService:
         return self._client
 
     def chat(self, details: Any, deadline: float) -> UpstreamResult:
-        return self._call("chat", details, deadline)
+        return self._call(self.client.chat, details, deadline)
 
     def embed_text(self, details: Any, deadline: float) -> UpstreamResult:
-        return self._call("embed_text", details, deadline)
+        return self._call(self.client.embed_text, details, deadline)
 
-    def _call(self, operation: str, details: Any, deadline: float) -> UpstreamResult:
+    def _call(self, operation: Callable[..., Any], details: Any, deadline: float) -> UpstreamResult:
         client = self.client
         self._reload_expiring_token(client.base_client.signer)
         strategy = DeadlineRetryStrategy(client, self._settings, deadline)
         started = time.perf_counter()
         try:
-            response = getattr(client, operation)(details, retry_strategy=strategy)
+            response = operation(details, retry_strategy=strategy)
         except Exception as exc:
             error = exc if isinstance(exc, ProxyError) else translate_service_error(exc)
             error.attempts, error.upstream_ms = strategy.attempts, _ms_since(started)

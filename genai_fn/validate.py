@@ -147,13 +147,19 @@ def stop_sequences(value: Any, field: str = "stop") -> tuple[str, ...]:
     return tuple(text(item, field, allow_empty=True) for item in items)
 
 
-def resolve_model(requested: Any, settings: Settings, field: str = "model") -> tuple[str, str]:
-    """The model to use and its API format; only models in ALLOWED_MODELS may be chosen."""
+def allowed_model(requested: Any, allowed: tuple[str, ...]) -> str:
+    """The requested model if the allow-list holds it; absent means the list's first (the default)."""
     if requested is None:
-        return settings.model_id, settings.api_format_for(settings.model_id)
-    model = text(requested, field)
-    if model not in settings.allowed_models:
-        raise ModelNotAllowed(f"model is not allowed here; allowed: {', '.join(settings.allowed_models)}", param=field)
+        return allowed[0]
+    model = text(requested, "model")
+    if model not in allowed:
+        raise ModelNotAllowed(f"model is not allowed here; allowed: {', '.join(allowed)}", param="model")
+    return model
+
+
+def resolve_model(requested: Any, settings: Settings) -> tuple[str, str]:
+    """The chat model to use (from ALLOWED_MODELS, MODEL_ID by default) and its API format."""
+    model = allowed_model(requested, settings.allowed_models)
     return model, settings.api_format_for(model)
 
 
@@ -163,7 +169,6 @@ def params(
     api_format: str,
     *,
     max_tokens_fields: tuple[str, ...] = ("max_tokens",),
-    with_top_k: bool = True,
 ) -> Params:
     """Generation parameters from the body, range-checked for the API format; max_tokens always resolved."""
     ranges = RANGES[api_format]
@@ -175,7 +180,7 @@ def params(
     for name in ("temperature", "top_p", "frequency_penalty", "presence_penalty"):
         if body.get(name) is not None:
             values[name] = number(body[name], name, *ranges[name])
-    if with_top_k and body.get("top_k") is not None:
+    if body.get("top_k") is not None:
         values["top_k"] = integer(body["top_k"], "top_k", *ranges["top_k"])
     if body.get("seed") is not None:
         values["seed"] = integer(body["seed"], "seed", -INT64 - 1, INT64)

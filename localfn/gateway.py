@@ -14,6 +14,8 @@ from pathlib import Path
 
 from .client import FnClient
 
+AGENT_ERRORS = {502: (502, "function failed"), 504: (504, "function timed out")}
+"""Fn's agent answers a container's 502/504 with its own error, without the container's body or headers."""
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "host"})
 
 
@@ -56,6 +58,9 @@ class LocalGateway:
                     return
                 finally:
                     gateway._clients.put(client)
+                if reply.socket_status in AGENT_ERRORS:  # as Fn's agent does: the container's body is dropped
+                    self.send_error(*AGENT_ERRORS[reply.socket_status])
+                    return
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     if name not in HOP_BY_HOP:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import validate
-from ..chat import ChatReply, ChatRequest, EmbeddingReply, EmbeddingRequest, Message, Tool, ToolCall
+from ..chat import ChatReply, ChatRequest, EmbeddingReply, EmbeddingRequest, JsonSchema, Message, Tool, ToolCall
 from ..config import Settings
 from ..envelope import Invocation, Reply, json_bytes, json_reply
-from ..errors import InvalidRequest, ModelNotAllowed, ProxyError, RouteNotFound
+from ..errors import InvalidRequest, ProxyError, RouteNotFound
 
 SSE = "text/event-stream; charset=utf-8"
 CHAT_FIELDS = frozenset(
@@ -40,10 +40,11 @@ CHAT_FIELDS = frozenset(
         "response_format",
         "tools",
         "tool_choice",
+        "parallel_tool_calls",
         "logprobs",
     }
 )
-IGNORED_CHAT_FIELDS = frozenset({"user", "store", "metadata", "service_tier", "parallel_tool_calls"})
+IGNORED_CHAT_FIELDS = frozenset({"user", "store", "metadata", "service_tier"})
 """Accepted for compatibility and not forwarded: they change nothing about the answer (docs/openai.md)."""
 EMBEDDING_FIELDS = frozenset({"input", "model", "encoding_format", "dimensions", "user"})
 MAX_EMBEDDING_INPUTS = 96
@@ -70,7 +71,7 @@ class ChatCall:
 def parse_chat(body: dict[str, Any], settings: Settings) -> ChatCall:
     _reject_unknown(body, CHAT_FIELDS | IGNORED_CHAT_FIELDS)
     model, api_format = validate.resolve_model(body.get("model"), settings)
-    if body.get("n") not in (None, 1):
+    if body.get("n") is not None and (type(body["n"]) is not int or body["n"] != 1):
         raise InvalidRequest("n must be 1: the service returns one choice per request", param="n")
     if body.get("logprobs"):
         raise InvalidRequest("logprobs are not supported", param="logprobs")
@@ -85,11 +86,13 @@ def parse_chat(body: dict[str, Any], settings: Settings) -> ChatCall:
             api_format=api_format,
             messages=_messages(body.get("messages")),
             params=validate.params(
-                body, settings, api_format, max_tokens_fields=("max_tokens", "max_completion_tokens"), with_top_k=False
+                body, settings, api_format, max_tokens_fields=("max_tokens", "max_completion_tokens")
             ),
             tools=tools,
             tool_choice=_tool_choice(body.get("tool_choice"), tools),
             json_mode=_json_mode(body.get("response_format")),
+            json_schema=_json_schema(body.get("response_format")),
+            parallel_tool_calls=_parallel_tool_calls(body, tools),
         ),
         stream=stream,
         include_usage=bool(options and _flag(options, "include_usage", "stream_options.include_usage")),
@@ -118,11 +121,12 @@ def _messages(value: Any) -> tuple[Message, ...]:
 def _message(item: Any, where: str) -> Message:
     if not isinstance(item, dict):
         raise InvalidRequest(f"{where} must be an object", param=where)
-    role = ROLES.get(item.get("role"))  # type: ignore[arg-type]
+    raw_role = item.get("role")
+    role = ROLES.get(raw_role) if isinstance(raw_role, str) else None
     if role is None:
         raise InvalidRequest(f"{where}.role must be one of {', '.join(ROLES)}", param=f"{where}.role")
     calls = _tool_calls(item.get("tool_calls"), where) if role == "assistant" else ()
-    content = _content(item.get("content"), f"{where}.content", optional=bool(calls))
+    content = _content(item.get("content"), f"{where}.content", optional=role == "assistant")
     tool_call_id = None
     if role == "tool":
         tool_call_id = validate.text(item.get("tool_call_id"), f"{where}.tool_call_id")
@@ -130,7 +134,10 @@ def _message(item: Any, where: str) -> Message:
 
 
 def _content(value: Any, where: str, *, optional: bool) -> str:
-    """A string, or a list of text parts (joined); images and audio are refused, not dropped."""
+    """A string, or a list of text parts (joined); images and audio are refused, not dropped.
+
+    `optional`: an assistant turn may be empty or null (e.g. alongside tool_calls), as OpenAI accepts.
+    """
     if value is None and optional:
         return ""
     if isinstance(value, list):
@@ -142,7 +149,7 @@ def _content(value: Any, where: str, *, optional: bool) -> str:
                 )
             texts.append(validate.text(part.get("text"), f"{where}[{index}].text", allow_empty=True))
         value = "".join(texts)
-    return validate.text(value, where)
+    return validate.text(value, where, allow_empty=optional)
 
 
 def _tool_calls(value: Any, where: str) -> tuple[ToolCall, ...]:
@@ -194,6 +201,8 @@ def _tools(value: Any) -> tuple[Tool, ...]:
 def _tool_choice(value: Any, tools: tuple[Tool, ...]) -> str | None:
     if value is None:
         return None
+    if not tools:
+        raise InvalidRequest("tool_choice needs tools", param="tool_choice")
     if value in ("auto", "none", "required"):
         return value
     function = value.get("function") if isinstance(value, dict) and value.get("type") == "function" else None
@@ -206,12 +215,41 @@ def _tool_choice(value: Any, tools: tuple[Tool, ...]) -> str | None:
 
 
 def _json_mode(value: Any) -> bool:
+    """True for json_object and json_schema; text (or nothing) is the default."""
     kind = value.get("type") if isinstance(value, dict) else None
     if value is None or kind == "text":
         return False
-    if kind == "json_object":
+    if kind in ("json_object", "json_schema"):
         return True
-    raise InvalidRequest('response_format must be {"type": "text"} or {"type": "json_object"}', param="response_format")
+    raise InvalidRequest("response_format type must be text, json_object or json_schema", param="response_format")
+
+
+def _json_schema(value: Any) -> JsonSchema | None:
+    if not isinstance(value, dict) or value.get("type") != "json_schema":
+        return None
+    spec = value.get("json_schema")
+    if not isinstance(spec, dict) or not isinstance(spec.get("schema"), dict):
+        raise InvalidRequest("response_format.json_schema needs a name and a schema object", param="response_format")
+    strict = spec.get("strict")
+    if strict is not None and not isinstance(strict, bool):
+        raise InvalidRequest("response_format.json_schema.strict must be true or false", param="response_format")
+    description = spec.get("description")
+    return JsonSchema(
+        name=validate.text(spec.get("name"), "response_format.json_schema.name"),
+        schema=spec["schema"],
+        description=validate.text(description, "response_format.json_schema.description") if description else None,
+        strict=strict,
+    )
+
+
+def _parallel_tool_calls(body: dict[str, Any], tools: tuple[Tool, ...]) -> bool | None:
+    """Forwarded with tools (Generic isParallelToolCalls); without tools it changes nothing."""
+    value = body.get("parallel_tool_calls")
+    if value is None or not tools:
+        return None
+    if not isinstance(value, bool):
+        raise InvalidRequest("parallel_tool_calls must be true or false", param="parallel_tool_calls")
+    return value
 
 
 def render_chat(reply: ChatReply, call: ChatCall, invocation: Invocation) -> Reply:
@@ -239,36 +277,32 @@ def render_chat(reply: ChatReply, call: ChatCall, invocation: Invocation) -> Rep
 def _chunks(reply: ChatReply, call: ChatCall, completion_id: str, created: int) -> Iterator[dict[str, Any]]:
     """The whole reply as chat.completion.chunk events: role, content, tool calls, finish, then usage."""
 
-    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    def chunk(choices: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
         return {
             "id": completion_id,
             "object": "chat.completion.chunk",
             "created": created,
             "model": call.request.model,
             "system_fingerprint": None,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+            "choices": choices,
+            **extra,
         }
 
-    yield chunk({"role": "assistant", "content": ""})
+    def delta(content: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return chunk([{"index": 0, "delta": content, "logprobs": None, "finish_reason": finish}])
+
+    yield delta({"role": "assistant", "content": ""})
     if reply.text:
-        yield chunk({"content": reply.text})
+        yield delta({"content": reply.text})
     if reply.tool_calls:
-        yield chunk({"tool_calls": [{"index": i, **_tool_call_json(c)} for i, c in enumerate(reply.tool_calls)]})
-    yield chunk({}, _finish(reply))
+        yield delta({"tool_calls": [{"index": i, **_tool_call_json(c)} for i, c in enumerate(reply.tool_calls)]})
+    yield delta({}, _finish(reply))
     if call.include_usage:
-        yield {
-            "id": completion_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": call.request.model,
-            "system_fingerprint": None,
-            "choices": [],
-            "usage": _usage(reply),
-        }
+        yield chunk([], usage=_usage(reply))
 
 
 def _finish(reply: ChatReply) -> str:
-    return "tool_calls" if reply.tool_calls else reply.finish_reason if reply.finish_reason != "error" else "stop"
+    return "tool_calls" if reply.tool_calls else reply.finish_reason
 
 
 def _tool_call_json(call: ToolCall) -> dict[str, Any]:
@@ -302,13 +336,7 @@ def parse_embeddings(body: dict[str, Any], settings: Settings) -> tuple[Embeddin
     if not settings.embedding_models:
         raise RouteNotFound("embeddings are not enabled on this function: EMBEDDING_MODELS is not configured")
     _reject_unknown(body, EMBEDDING_FIELDS)
-    model = body.get("model")
-    if model is None:
-        model = settings.embedding_models[0]
-    elif validate.text(model, "model") not in settings.embedding_models:
-        raise ModelNotAllowed(
-            f"model is not allowed here; allowed: {', '.join(settings.embedding_models)}", param="model"
-        )
+    model = validate.allowed_model(body.get("model"), settings.embedding_models)
     if body.get("dimensions") is not None:
         raise InvalidRequest("dimensions is not supported: the model's own dimension is used", param="dimensions")
     encoding = body.get("encoding_format") or "float"

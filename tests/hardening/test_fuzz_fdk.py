@@ -31,7 +31,7 @@ def test_any_body_and_headers_through_fdk(fn: RunningFunction, emulator: Emulato
         emulator.reset()
         reply = fn.invoke(body, gateway=gateway, url=url, headers={"Accept": accept, "X-Anything": extra})
 
-        assert reply.socket_status in (200, 502, 504), reply.socket_status
+        assert reply.socket_status == 200, reply.socket_status
         content_type = reply.headers.get("content-type", "")
         status = reply.status if gateway else _status_from_body(reply.body, content_type)
         check_answer(status, reply.body, content_type, emulator)

@@ -42,11 +42,11 @@ def test_a_slow_service_past_the_deadline_is_504(fn, upstream):
     assert len(upstream.requests) <= 1, "a read timeout is not retried: the model may already be generating"
 
 
-def test_plain_invoke_carries_504_on_the_socket(fn, upstream):
+def test_plain_invoke_carries_504_in_the_body(fn, upstream):
     upstream.inject("delay", delay=6)
     reply = fn.invoke({"input": "Hi"}, deadline_seconds=1.5)
 
-    assert reply.socket_status == 504
+    assert reply.socket_status == 200, "Fn's agent would drop the body of a container 504"
     assert json.loads(reply.body)["error"]["status"] == 504
 
 

@@ -160,6 +160,20 @@ def test_json_mode(client, upstream):
     assert upstream.requests[-1].json["chatRequest"]["responseFormat"] == {"type": "JSON_OBJECT"}
 
 
+@pytest.mark.parametrize("model", [COHERE_MODEL, LLAMA_MODEL])
+def test_structured_output_with_a_json_schema(client, upstream, model):
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+    client.chat.completions.create(
+        model=model,
+        messages=[{"role": "user", "content": "Capital of France as JSON"}],
+        response_format={"type": "json_schema", "json_schema": {"name": "city", "schema": schema, "strict": True}},
+    )
+    sent = upstream.requests[-1].json["chatRequest"]["responseFormat"]
+    assert sent["schema" if model == COHERE_MODEL else "jsonSchema"] == (
+        schema if model == COHERE_MODEL else {"name": "city", "schema": schema, "isStrict": True}
+    )
+
+
 def test_models_list(client):
     models = client.models.list()
 
@@ -226,6 +240,7 @@ def test_upstream_errors_raise_the_sdk_exception(client, upstream, status, code,
     upstream.fail_next(status=status, code=code, times=3, headers={"retry-after": "1"})
     with pytest.raises(error) as raised:
         client.chat.completions.create(model=LLAMA_MODEL, messages=[{"role": "user", "content": "x"}])
+    assert raised.value.code in ("rate_limited", "upstream_bad_request", "upstream_auth_failed", "upstream_error")
     if status == 429:
         assert raised.value.response.headers["retry-after"] == "1"
 

@@ -50,7 +50,6 @@ def test_every_variable_is_read() -> None:
     settings = from_env(
         ALLOWED_MODELS=LLAMA_MODEL,
         EMBEDDING_MODELS=" cohere.embed-english-v3.0 , cohere.embed-multilingual-v3.0 ",
-        DEDICATED_ENDPOINT_ID=ENDPOINT_OCID,
         API_FORMAT="generic",
         DEFAULT_MAX_TOKENS="100",
         MAX_TOKENS_LIMIT="200",
@@ -69,7 +68,6 @@ def test_every_variable_is_read() -> None:
     assert settings.service_endpoint == ENDPOINT
     assert settings.allowed_models == (COHERE_MODEL, LLAMA_MODEL)
     assert settings.embedding_models == ("cohere.embed-english-v3.0", "cohere.embed-multilingual-v3.0")
-    assert settings.dedicated_endpoint_id == ENDPOINT_OCID
     assert settings.api_format == "GENERIC"
     assert (settings.default_max_tokens, settings.max_tokens_limit) == (100, 200)
     assert (settings.default_temperature, settings.default_top_p) == (0.5, 0.9)
@@ -186,8 +184,8 @@ def test_log_content_flag(value: str, expected: bool) -> None:
         (None, (COHERE_MODEL,)),
         ("", (COHERE_MODEL,)),
         (LLAMA_MODEL, (COHERE_MODEL, LLAMA_MODEL)),
-        (f"{LLAMA_MODEL},{COHERE_MODEL}", (LLAMA_MODEL, COHERE_MODEL)),
-        (f" {LLAMA_MODEL} ,, {LLAMA_MODEL},{COHERE_MODEL} ,", (LLAMA_MODEL, COHERE_MODEL)),
+        (f"{LLAMA_MODEL},{COHERE_MODEL}", (COHERE_MODEL, LLAMA_MODEL)),  # MODEL_ID first: it is the default
+        (f" {LLAMA_MODEL} ,, {LLAMA_MODEL},{COHERE_MODEL} ,", (COHERE_MODEL, LLAMA_MODEL)),
         (f"{COHERE_MODEL},{COHERE_MODEL}", (COHERE_MODEL,)),
     ],
 )
@@ -226,8 +224,33 @@ def test_api_format_is_required_when_a_model_is_an_ocid(overrides: dict[str, str
         ({"API_FORMAT": "COHERE", "ALLOWED_MODELS": MODEL_OCID}, MODEL_OCID, "COHERE"),
         ({"API_FORMAT": "GENERIC", "DEDICATED_ENDPOINT_ID": ENDPOINT_OCID}, COHERE_MODEL, "GENERIC"),
         ({"API_FORMAT": "COHERE", "DEDICATED_ENDPOINT_ID": ENDPOINT_OCID}, LLAMA_MODEL, "COHERE"),
-        ({"DEDICATED_ENDPOINT_ID": ENDPOINT_OCID}, LLAMA_MODEL, "GENERIC"),
     ],
 )
 def test_api_format_for(settings_env: dict[str, str], model: str, expected: str) -> None:
     assert from_env(**settings_env).api_format_for(model) == expected
+
+
+def test_dedicated_endpoint_needs_api_format_and_serves_only_model_id() -> None:
+    settings = from_env(DEDICATED_ENDPOINT_ID=ENDPOINT_OCID, API_FORMAT="COHERE")
+    assert (settings.dedicated_endpoint_id, settings.allowed_models) == (ENDPOINT_OCID, (COHERE_MODEL,))
+    for extra in ({}, {"API_FORMAT": "COHERE", "ALLOWED_MODELS": LLAMA_MODEL}):
+        with pytest.raises(ConfigError, match="^DEDICATED_ENDPOINT_ID"):
+            from_env(DEDICATED_ENDPOINT_ID=ENDPOINT_OCID, **extra)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "ok"),
+    [
+        ("http://127.0.0.1:8999", True),
+        ("http://localhost:8999", True),
+        ("http://[::1]:8999", True),
+        ("http://inference.generativeai.us-chicago-1.oci.oraclecloud.com", False),
+        ("http://10.0.0.5:8080", False),
+    ],
+)
+def test_plain_http_only_to_loopback(endpoint: str, ok: bool) -> None:
+    if ok:
+        assert from_env(SERVICE_ENDPOINT=endpoint).service_endpoint == endpoint
+    else:
+        with pytest.raises(ConfigError, match="^SERVICE_ENDPOINT must use https"):
+            from_env(SERVICE_ENDPOINT=endpoint)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from genai_fn.chat import ChatReply, EmbeddingReply, Message, ToolCall, Usage
+from genai_fn.chat import ChatReply, EmbeddingReply, JsonSchema, Message, ToolCall, Usage
 from genai_fn.config import Settings
 from genai_fn.contracts import openai
 from genai_fn.envelope import Invocation
@@ -90,6 +90,10 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     ({"messages": []}, "messages"),
     ({"messages": "Hi"}, "messages"),
     ({"messages": [{"role": "robot", "content": "x"}]}, "messages[0].role"),
+    ({"messages": [{"role": ["user"], "content": "x"}]}, "messages[0].role"),
+    ({"n": True}, "n"),
+    ({"tool_choice": "auto"}, "tool_choice"),
+    ({"response_format": {"type": "json_schema", "json_schema": {"name": "x"}}}, "response_format"),
     ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]}, "messages[0].content[0]"),
     ({"messages": [{"role": "user", "content": None}]}, "messages[0].content"),
     ({"messages": [{"role": "tool", "content": "x"}]}, "messages[0].tool_call_id"),
@@ -113,6 +117,24 @@ def test_invalid_chat_requests_name_the_parameter(settings: Settings, fields: di
     with pytest.raises(InvalidRequest) as caught:
         openai.parse_chat({"messages": [USER], **fields}, settings)
     assert caught.value.param == param
+
+
+def test_json_schema_parallel_tool_calls_and_empty_assistant_turns(settings: Settings) -> None:
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    tools = [{"type": "function", "function": {"name": "weather"}}]
+    call = chat(
+        settings,
+        model=LLAMA_MODEL,
+        messages=[USER, {"role": "assistant", "content": ""}, USER],
+        response_format={"type": "json_schema", "json_schema": {"name": "city", "schema": schema, "strict": True}},
+        tools=tools,
+        parallel_tool_calls=False,
+    )
+    assert call.request.json_mode is True
+    assert call.request.json_schema == JsonSchema(name="city", schema=schema, strict=True)
+    assert call.request.parallel_tool_calls is False
+    assert call.request.messages[1] == Message("assistant", "")
+    assert chat(settings, parallel_tool_calls=True).request.parallel_tool_calls is None, "no tools: nothing to say"
 
 
 def test_generic_penalty_range_is_wider(settings: Settings) -> None:

@@ -220,12 +220,13 @@ def test_wants_json(accept: str, wants: bool) -> None:
     assert invocation.header("missing") == ""
 
 
-def test_to_fdk_sets_status_content_type_and_extra_headers() -> None:
+@pytest.mark.parametrize("status", [429, 502, 504])
+def test_to_fdk_puts_the_status_in_fn_http_status_and_answers_fn_200(status: int) -> None:
     ctx = real_context({"fn-intent": "httprequest"})
-    response = to_fdk(ctx, Reply(429, b'{"error":{}}', "application/json", {"Retry-After": "3"}))
-    assert response.status() == 429
+    response = to_fdk(ctx, Reply(status, b'{"error":{}}', "application/json", {"Retry-After": "3"}))
+    assert response.status() == 200, "Fn's agent drops the body of a container 502/504"
     assert response.body() == b'{"error":{}}'
     headers = ctx.GetResponseHeaders()
     assert headers["content-type"] == "application/json"  # fdk passes Content-Type through unprefixed
     assert headers["fn-http-h-retry-after"] == "3"
-    assert headers["fn-http-status"] == "429"
+    assert headers["fn-http-status"] == str(status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from oci.generative_ai_inference import models as m
 from oci.generative_ai_inference.models import generative_ai_inference_type_mapping
 
 from genai_fn import oci_models
-from genai_fn.chat import ChatReply, ChatRequest, Message, Params, Tool, ToolCall, Usage
+from genai_fn.chat import ChatReply, ChatRequest, JsonSchema, Message, Params, Tool, ToolCall, Usage
 from genai_fn.config import Settings
 from genai_fn.errors import InvalidRequest, UpstreamFailed
 
@@ -253,7 +254,7 @@ def test_compartment_and_serving_mode_come_from_settings_only() -> None:
 
 
 def test_dedicated_endpoint_replaces_on_demand() -> None:
-    settings = make_settings(DEDICATED_ENDPOINT_ID=ENDPOINT_OCID)
+    settings = make_settings(DEDICATED_ENDPOINT_ID=ENDPOINT_OCID, API_FORMAT="COHERE", ALLOWED_MODELS=None)
     details = oci_models.to_chat_details(request("COHERE"), settings)
     assert isinstance(details.serving_mode, m.DedicatedServingMode)
     assert wire(details)["servingMode"] == {"servingType": "DEDICATED", "endpointId": ENDPOINT_OCID}
@@ -321,7 +322,7 @@ def test_cohere_reply_from_the_wire() -> None:
     )
     reply = oci_models.to_reply(result, None, request("COHERE"))
     assert (reply.text, reply.finish_reason, reply.usage) == ("Hi", "length", Usage(1, 2, 3))
-    assert reply.tool_calls == (ToolCall("call_0", "weather", '{"city": "Paris"}'),)
+    assert reply.tool_calls == ()  # tools are refused for Cohere before any call; none are read back
 
 
 def test_generic_reply() -> None:
@@ -384,13 +385,17 @@ def test_reply_model_falls_back_to_the_requested_one() -> None:
         ("MAX_TOKENS", "length"),
         ("ERROR_TOXIC", "content_filter"),
         ("ERROR_LIMIT", "length"),
-        ("ERROR", "error"),
         ("USER_CANCEL", "stop"),
         (None, "stop"),
     ],
 )
 def test_cohere_finish_reasons(reason: str | None, expected: str) -> None:
     assert oci_models.to_reply(cohere_result(finish_reason=reason), None, request("COHERE")).finish_reason == expected
+
+
+def test_cohere_error_finish_is_an_upstream_failure() -> None:
+    with pytest.raises(UpstreamFailed, match="stopped with an error"):
+        oci_models.to_reply(cohere_result(finish_reason="ERROR"), "opc-1", request("COHERE"))
 
 
 @pytest.mark.parametrize(
@@ -400,7 +405,7 @@ def test_cohere_finish_reasons(reason: str | None, expected: str) -> None:
         ("length", "length"),
         ("tool_calls", "tool_calls"),
         ("content_filter", "content_filter"),
-        ("something_new", "stop"),
+        ("something_new", "something_new"),  # passed on, not guessed
         (None, "stop"),
     ],
 )
@@ -410,7 +415,7 @@ def test_generic_finish_reasons(reason: str | None, expected: str) -> None:
 
 
 def test_finish_reasons_only_use_openai_vocabulary() -> None:
-    assert set(oci_models.FINISH_REASONS.values()) <= {"stop", "length", "tool_calls", "content_filter", "error"}
+    assert set(oci_models.FINISH_REASONS.values()) <= {"stop", "length", "tool_calls", "content_filter"}
 
 
 UNREADABLE = [
@@ -431,3 +436,16 @@ def test_unreadable_reply_is_an_upstream_failure(case: str, make: Any, api_forma
     with pytest.raises(UpstreamFailed) as caught:
         oci_models.to_reply(make(), "opc-x", request(api_format))
     assert (caught.value.status, caught.value.code, caught.value.opc_request_id) == (502, "upstream_error", "opc-x")
+
+
+def test_json_schema_maps_to_each_family() -> None:
+    schema = JsonSchema(name="city", schema={"type": "object"}, strict=True)
+    settings = make_settings()
+    cohere = wire(oci_models.to_chat_details(replace(request("COHERE"), json_mode=True, json_schema=schema), settings))
+    assert cohere["chatRequest"]["responseFormat"] == {"type": "JSON_OBJECT", "schema": {"type": "object"}}
+    generic_request = replace(request("GENERIC", model=LLAMA_MODEL), json_mode=True, json_schema=schema)
+    generic = wire(oci_models.to_chat_details(generic_request, settings))
+    assert generic["chatRequest"]["responseFormat"] == {
+        "type": "JSON_SCHEMA",
+        "jsonSchema": {"name": "city", "schema": {"type": "object"}, "isStrict": True},
+    }

@@ -272,8 +272,8 @@ def test_resolve_model_not_allowed(requested: str, settings: Settings) -> None:
 @pytest.mark.parametrize("requested", ["", "  ", 7, ["cohere"], {"id": COHERE_MODEL}])
 def test_resolve_model_wrong_type(requested: Any, settings: Settings) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        validate.resolve_model(requested, settings, field="body.model")
-    assert caught.value.param == "body.model"
+        validate.resolve_model(requested, settings)
+    assert caught.value.param == "model"
 
 
 def test_resolve_model_ocid_takes_api_format_from_settings() -> None:
@@ -347,10 +347,6 @@ def test_params_max_tokens_aliases_last_one_wins(settings: Settings) -> None:
     with pytest.raises(InvalidRequest) as caught:
         validate.params({"max_completion_tokens": 0}, settings, "GENERIC", max_tokens_fields=fields)
     assert caught.value.param == "max_completion_tokens"
-
-
-def test_params_without_top_k_ignores_it(settings: Settings) -> None:
-    assert validate.params({"top_k": 10**9}, settings, "GENERIC", with_top_k=False).top_k is None
 
 
 PER_FORMAT = [
