@@ -40,6 +40,9 @@ MIN_ATTEMPT_SECONDS = 1.0
 BACKOFF_BASE_SECONDS = 0.25
 BACKOFF_MAX_SECONDS = 4.0
 DEFAULT_RETRY_AFTER_SECONDS = 2
+EXPIRY_MARGIN_SECONDS = 1
+"""A token this close to its expiry (in whole seconds, as JWTs count) is treated as expired: never send one that the
+service may already refuse."""
 
 AUTH_HINT = (
     "check the function's dynamic group and the policy 'allow dynamic-group <group> to use "
@@ -213,11 +216,11 @@ class GenAIService:
         parsed, ~30 ms) on every call until the platform renews it.
         """
         token = getattr(signer, "security_token", None)
-        if token is not None and token is self._reloaded_token and token.valid():
+        if token is not None and token is self._reloaded_token and token.valid_with_jitter(EXPIRY_MARGIN_SECONDS):
             return
         if _refresh_expiring_token(signer):
             self._reloaded_token = signer.security_token
-            if not signer.security_token.valid():
+            if not signer.security_token.valid_with_jitter(EXPIRY_MARGIN_SECONDS):
                 raise UpstreamAuthFailed(
                     "the resource principal token has expired and the platform has not issued a new one; "
                     "the function's credentials are broken: redeploy or check the function's logs"
