@@ -48,9 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     gateway = LocalGateway([p.socket_path for p in processes], port=args.port).start()
     print(f"Function logs: {LOCAL_DIR}/function-*.log")
     print(f"Gateway: {gateway.url}  (Ctrl-C to stop). Try:\n")
-    print(f'  curl -s {gateway.url}/genai/chat -d \'{{"input": "What is the capital of France?"}}\'')
     print(
-        f"  curl -s {gateway.url}/genai/chat -H 'Accept: application/json' "
+        f"  curl -s {gateway.url}/genai/chat -H 'Content-Type: application/json' "
+        '-d \'{"input": "What is the capital of France?"}\''
+    )
+    print(
+        f"  curl -s {gateway.url}/genai/chat -H 'Content-Type: application/json' -H 'Accept: application/json' "
         '-d \'{"input": "Hi", "model": "meta.llama-3.3-70b-instruct"}\''
     )
     print(
