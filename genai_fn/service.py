@@ -7,7 +7,6 @@ bounded by the invocation's deadline.
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 from collections.abc import Callable
@@ -31,8 +30,6 @@ from .errors import (
     UpstreamTimeout,
 )
 
-log = logging.getLogger("genai_fn")
-
 RESPONSE_MARGIN_SECONDS = 0.5
 """Time kept back from the deadline to write the answer."""
 MIN_ATTEMPT_SECONDS = 1.0
@@ -45,8 +42,9 @@ EXPIRY_MARGIN_SECONDS = 1
 service may already refuse."""
 
 AUTH_HINT = (
-    "check the function's dynamic group and the policy 'allow dynamic-group <group> to use "
-    "generative-ai-family in compartment <compartment>', and that MODEL_ID and COMPARTMENT_OCID are right"
+    "check the function's dynamic group and the policy 'allow dynamic-group <group> to use generative-ai-chat "
+    "in compartment <compartment>' (generative-ai-text-embedding for embeddings), and that the model is offered "
+    "in this region and COMPARTMENT_OCID is right (docs/iam.md)"
 )
 
 

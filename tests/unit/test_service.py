@@ -132,7 +132,7 @@ def test_rejection_passes_on_the_services_message() -> None:
 
 def test_auth_failure_names_the_status_and_the_fix() -> None:
     message = translate_service_error(service_error(404, "NotAuthorizedOrNotFound")).message
-    assert "404 NotAuthorizedOrNotFound" in message and "generative-ai-family" in message
+    assert "404 NotAuthorizedOrNotFound" in message and "generative-ai-chat" in message
 
 
 @pytest.mark.parametrize(
