@@ -5,6 +5,7 @@ Built once per container (App.from_env never raises); func.handler delegates eve
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -95,10 +96,8 @@ class App:
             )
         record.status = reply.status
         record.latency_ms = (time.perf_counter() - started) * 1000
-        try:
+        with contextlib.suppress(Exception):  # a broken log stream must not turn the answer into fdk's 502
             self.request_log.write(record)
-        except Exception:  # noqa: S110 - a broken log stream must not turn an answer into fdk's 502
-            pass
         return reply
 
     def chat(self, request: ChatRequest, invocation: Invocation, record: RequestRecord) -> ChatReply:

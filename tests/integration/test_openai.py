@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 
 import openai
 import pytest
@@ -33,8 +34,6 @@ def test_chat_completion(client, upstream, model, api_format):
 
 def test_default_model_when_none_is_named(gateway, upstream):
     body = {"messages": [{"role": "user", "content": "Hi"}]}
-    import urllib.request
-
     request = urllib.request.Request(
         f"{gateway.url}/genai/v1/chat/completions",
         data=json.dumps(body).encode(),
