@@ -14,28 +14,11 @@ from typing import Any
 from .chat import Params
 from .config import Settings
 from .errors import InvalidJSON, InvalidRequest, ModelNotAllowed, PayloadTooLarge
+from .families import PARAMETER_RANGES
 
 MAX_STOP_SEQUENCES = 5
 MAX_ECHOED_NAME = 64
 INT64 = 2**63 - 1
-
-RANGES: dict[str, dict[str, tuple[float, float]]] = {
-    "COHERE": {
-        "temperature": (0, 2),
-        "top_p": (0, 1),
-        "top_k": (0, 500),
-        "frequency_penalty": (0, 1),
-        "presence_penalty": (0, 1),
-    },
-    "GENERIC": {
-        "temperature": (0, 2),
-        "top_p": (0, 1),
-        "top_k": (-1, 500),
-        "frequency_penalty": (-2, 2),
-        "presence_penalty": (-2, 2),
-    },
-}
-"""Ranges we forward per API format; outside them the service answers with an opaque 400, so we answer first."""
 
 
 def decode_object(body: bytes, settings: Settings) -> dict[str, Any]:
@@ -171,7 +154,7 @@ def params(
     max_tokens_fields: tuple[str, ...] = ("max_tokens",),
 ) -> Params:
     """Generation parameters from the body, range-checked for the API format; max_tokens always resolved."""
-    ranges = RANGES[api_format]
+    ranges = PARAMETER_RANGES[api_format]
     max_tokens = settings.default_max_tokens
     for name in max_tokens_fields:
         if body.get(name) is not None:

@@ -135,7 +135,7 @@ INVALID = [
     ("DEFAULT_TEMPERATURE", "3"),
     ("DEFAULT_TEMPERATURE", "nan"),
     ("DEFAULT_TEMPERATURE", "warm"),
-    ("DEFAULT_TEMPERATURE", "2.01"),  # validate.RANGES: 0..2 for both API formats
+    ("DEFAULT_TEMPERATURE", "2.01"),  # families.PARAMETER_RANGES: 0..2 for both API formats
     ("DEFAULT_TOP_P", "1.01"),
     ("DEFAULT_TOP_P", "-0.5"),
     ("DEFAULT_TOP_P", "inf"),
