@@ -3,7 +3,8 @@
 
 This is the single source of the spec: the OCI CLI (`--specification file://spec.json`), the deploy
 script and the Terraform stack all consume its output, so no one hand-edits function OCIDs into JSON.
-Standard library only, so it runs in Cloud Shell or CI without the `oci` package.
+Standard library plus the function's own route table (`genai_fn/router.py`), so it runs in Cloud Shell or CI
+without installing anything: the gateway's routes are the function's routes, never a second hand-kept list.
 
     python deploy/apigateway/generate_spec.py --function-id ocid1.fnfunc... --auth none > spec.json
     python deploy/apigateway/generate_spec.py --terraform-template --auth jwt --jwks-uri ... \
@@ -13,22 +14,38 @@ Standard library only, so it runs in Cloud Shell or CI without the `oci` package
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
 AUTH_MODES = ("none", "jwt", "authorizer", "usage-plan")
 """none: private network only; jwt: identity-domain JWKS; authorizer: API key checked by a function;
 usage-plan: API key = a subscriber's client token, with per-client quotas."""
 
-ROUTES: tuple[tuple[str, str], ...] = (
-    ("POST", "/chat"),
-    ("POST", "/v1/chat/completions"),
-    ("POST", "/v1/embeddings"),
-    ("GET", "/v1/models"),
-)
+
+def _function_routes() -> tuple[tuple[str, str], ...]:
+    """(method, path) of every route in the function's own table, in its order.
+
+    `genai_fn` is importable when the repository is pip-installed; from a bare checkout (Cloud Shell) the
+    repository root is put on the path for this one import. The function's package needs `oci` importable."""
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.append(str(REPO_ROOT))
+    try:
+        router = importlib.import_module("genai_fn.router")
+    except ImportError as exc:
+        raise SystemExit(
+            f"generate_spec: cannot import the function's route table genai_fn.router ({exc}); run it with a "
+            "Python that has the project's dependencies (e.g. .venv/bin/python, or pip install oci)"
+        ) from exc
+    return tuple((route.method, route.path) for route in router.ROUTES)
+
+
+ROUTES: tuple[tuple[str, str], ...] = _function_routes()
 """(method, path) pairs the function serves; the deployment's path prefix (e.g. /genai) comes before them."""
 
 TERRAFORM_FUNCTION_ID = "${function_id}"
@@ -195,7 +212,7 @@ EXAMPLE_OPTIONS: dict[str, SpecOptions] = {
 """The committed files under examples/; a test regenerates them so they never drift."""
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
-TERRAFORM_TEMPLATE = Path(__file__).resolve().parents[1] / "terraform" / "spec.default.json.tftpl"
+TERRAFORM_TEMPLATE = REPO_ROOT / "deploy" / "terraform" / "spec.default.json.tftpl"
 
 
 def example_files() -> dict[Path, str]:

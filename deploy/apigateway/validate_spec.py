@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -84,48 +85,107 @@ def _walk_models(value: object, where: str) -> Iterator[str]:
         yield from _walk_models(item, f"{where}.{wire}")
 
 
+CONTEXT_REF = re.compile(r"^(request\.(?:headers|query|path|auth|subdomain))\[([^\[\]${}]+)\]$")
+"""`request.<table>[<name>]`: the context tables of API Gateway's "Adding Context Variables to Policies"."""
+BARE_CONTEXT = frozenset({"request.host"})
+CONTEXT_FIELDS = ("parameters", "tokenLocations")
+"""Keys whose values are context-variable references without ${...} (authorizer parameters, usage-plan tokens)."""
+
+
+def _obj(value: object) -> dict[str, object]:
+    """A JSON object or an empty one: a wrong type is reported by the SDK round trip, never crashes a rule."""
+    return value if isinstance(value, dict) else {}
+
+
+def _context_problems(value: object, where: str) -> Iterator[str]:
+    """Check `request.headers[X-Api-Key]`-style references and `${...}` interpolations anywhere below value."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in CONTEXT_FIELDS:
+                refs = item.values() if isinstance(item, dict) else item if isinstance(item, list) else [item]
+                for ref in refs:
+                    if not (isinstance(ref, str) and (CONTEXT_REF.match(ref) or ref in BARE_CONTEXT)):
+                        yield f"{where}.{key}: {ref!r} is not a context variable like request.headers[X-Api-Key]"
+            yield from _context_problems(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _context_problems(item, f"{where}[{i}]")
+    elif isinstance(value, str) and "${" in value:
+        for inner, close in re.findall(r"\$\{([^}]*)(\}?)", value):
+            if not close or not (CONTEXT_REF.match(inner) or inner in BARE_CONTEXT):
+                yield f"{where}: {value!r} has a malformed context variable (expected ${{request.headers[name]}})"
+                break
+
+
 def _rules(spec: dict[str, object]) -> Iterator[str]:
-    """Constraints the SDK docstrings state in prose rather than as [Required]."""
+    """Constraints the SDK docstrings state in prose rather than as [Required]; wrong types are skipped here."""
     routes = spec.get("routes") or []
     if not isinstance(routes, list) or not routes:
         yield "$.routes: a deployment needs at least one route"
         return
     if len(routes) > MAX_ROUTES:
         yield f"$.routes: {len(routes)} routes, the gateway allows {MAX_ROUTES}"
-    auth = (spec.get("requestPolicies") or {}).get("authentication") or {}
+    auth = _obj(_obj(spec.get("requestPolicies")).get("authentication"))
     if auth.get("type") in ("JWT_AUTHENTICATION", "TOKEN_AUTHENTICATION"):
         if not (auth.get("tokenHeader") or auth.get("tokenQueryParam")):
             yield "$.requestPolicies.authentication: needs tokenHeader or tokenQueryParam"
         if auth.get("tokenHeader") and not auth.get("tokenAuthScheme"):
             yield "$.requestPolicies.authentication.tokenAuthScheme: required with tokenHeader"
-    for i, route in enumerate(routes):
-        authz = ((route.get("requestPolicies") or {}).get("authorization") or {}).get("type")
+    seen: dict[tuple[str, str], int] = {}
+    for i, raw in enumerate(routes):
+        route = _obj(raw)
+        if not isinstance(raw, dict):
+            yield f"$.routes[{i}]: a route must be a JSON object"
+            continue
+        path = route.get("path")
+        if isinstance(path, str) and not path.startswith("/"):
+            yield f"$.routes[{i}].path: {path!r} must start with '/'"
+        methods = route.get("methods") or ["ANY"]
+        for method in methods if isinstance(methods, list) else []:
+            key = (str(method), str(path))
+            if key in seen:
+                yield f"$.routes[{i}]: duplicate route {method} {path} (also $.routes[{seen[key]}])"
+            seen.setdefault(key, i)
+        authz = _obj(_obj(route.get("requestPolicies")).get("authorization")).get("type")
         if authz == "ANONYMOUS" and not auth.get("isAnonymousAccessAllowed"):
             yield f"$.routes[{i}]: ANONYMOUS needs isAnonymousAccessAllowed on the authentication policy"
         if authz and not auth:
             yield f"$.routes[{i}]: authorization {authz} without a deployment authentication policy"
+    yield from _context_problems(spec, "$")
+
+
+def _round_trip(spec: dict[str, object]) -> list[str]:
+    """Deserialize into the SDK models and serialize back; every SDK complaint becomes a finding."""
+    client = _serializer()
+    text = json.dumps(spec)
+    try:
+        model = client.deserialize_response_data(text.encode(), "ApiSpecification")
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        return [
+            f"$: the SDK cannot deserialize it ({type(exc).__name__}: {exc}); "
+            "a missing discriminator such as backend.type raises KeyError"
+        ]
+    try:
+        back = client.sanitize_for_serialization(model)
+    except (ValueError, TypeError, AttributeError) as exc:
+        # e.g. "responseCode": 401 where the model declares str: the SDK refuses to serialize it.
+        return [f"$: wrong JSON type ({exc})"]
+    problems = list(_diff(spec, back, "$"))
+    problems.extend(p for p in _walk_models(model, "$") if p not in problems)
+    return problems
 
 
 def validate(spec: object) -> list[str]:
-    """Return the problems found; an empty list means the spec round-trips losslessly and is complete."""
+    """Return the problems found; an empty list means the spec round-trips losslessly and is complete.
+
+    Never raises on any JSON value: a malformed spec is a list of findings, not a traceback."""
     if not isinstance(spec, dict):
         return ["$: the specification must be a JSON object"]
-    text = json.dumps(spec)
     problems: list[str] = []
-    if len(text.encode()) > MAX_SPEC_BYTES:
-        problems.append(f"$: {len(text)} bytes, the gateway allows {MAX_SPEC_BYTES}")
-    client = _serializer()
-    try:
-        model = client.deserialize_response_data(text.encode(), "ApiSpecification")
-    except (KeyError, ValueError, TypeError) as exc:
-        return [
-            *problems,
-            f"$: the SDK cannot deserialize it ({type(exc).__name__}: {exc}); "
-            "a missing discriminator such as backend.type raises KeyError",
-        ]
-    back = client.sanitize_for_serialization(model)
-    problems.extend(_diff(spec, back, "$"))
-    problems.extend(p for p in _walk_models(model, "$") if p not in problems)
+    size = len(json.dumps(spec).encode())
+    if size > MAX_SPEC_BYTES:
+        problems.append(f"$: {size} bytes, the gateway allows {MAX_SPEC_BYTES}")
+    problems.extend(_round_trip(spec))
     problems.extend(_rules(spec))
     return list(dict.fromkeys(problems))
 
@@ -138,7 +198,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     failed = False
     for name in paths:
-        problems = validate(json.loads(Path(name).read_text(encoding="utf-8")))
+        try:
+            spec = json.loads(Path(name).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"{name}: cannot read JSON ({exc})", file=sys.stderr)
+            failed = True
+            continue
+        problems = validate(spec)
         for problem in problems:
             print(f"{name}: {problem}", file=sys.stderr)
         failed = failed or bool(problems)

@@ -1,16 +1,21 @@
 # The deployment specification is NOT written here by hand. It is the JSON emitted by
 # deploy/apigateway/generate_spec.py --terraform-template (default: spec.default.json.tftpl, generated and
-# checked by tests/deploy), rendered with the function OCID this stack creates, then mapped key by key into
-# the provider's snake_case blocks below. Every key the generator can emit has a mapping here; the test
+# checked by tests/deploy), mapped key by key into the provider's snake_case blocks below.
+#
+# Plan-time knowability: the template is rendered with a fixed placeholder instead of the function OCID, so
+# every count and for_each below depends on variables and files only (the OCID is unknown until the function
+# exists, and an unknown count fails the first apply). The placeholder is swapped for the real OCID only in
+# the backend's function_id attribute. Every key the generator can emit has a mapping here; the test
 # tests/deploy/test_terraform.py fails if one is missing or if the routes Terraform would send differ
 # from the JSON spec's routes.
 
 locals {
-  api_spec_template = var.api_spec_template != "" ? var.api_spec_template : "${path.module}/spec.default.json.tftpl"
-  api_spec          = jsondecode(templatefile(local.api_spec_template, { function_id = oci_functions_function.this.id }))
-  api_policies      = try(local.api_spec.requestPolicies, {})
-  uses_usage_plans  = try(local.api_spec.requestPolicies.usagePlans, null) != null
-  api_key_header    = "X-Api-Key"
+  api_spec_template       = var.api_spec_template != "" ? var.api_spec_template : "${path.module}/spec.default.json.tftpl"
+  function_id_placeholder = "ocid1.fnfunc.oc1..terraform-placeholder"
+  api_spec                = jsondecode(templatefile(local.api_spec_template, { function_id = local.function_id_placeholder }))
+  api_policies            = try(local.api_spec.requestPolicies, {})
+  uses_usage_plans        = try(local.api_spec.requestPolicies.usagePlans, null) != null
+  api_key_header          = "X-Api-Key"
 }
 
 resource "oci_apigateway_gateway" "this" {
@@ -27,8 +32,9 @@ resource "oci_apigateway_deployment" "this" {
   display_name   = "${var.name_prefix}-deployment"
   path_prefix    = var.path_prefix
 
-  # The gateway checks its functions-family permission when the deployment is created.
-  depends_on = [oci_identity_policy.gateway_to_functions]
+  # The gateway checks its functions-family permission when the deployment is created: wait for the policy
+  # to propagate (time_sleep in iam.tf), not only for it to exist.
+  depends_on = [oci_identity_policy.gateway_to_functions, time_sleep.iam_propagation]
 
   specification {
     dynamic "logging_policies" {
@@ -81,17 +87,17 @@ resource "oci_apigateway_deployment" "this" {
       dynamic "authentication" {
         for_each = try([local.api_policies.authentication], [])
         content {
-          type                         = authentication.value.type
-          function_id                  = try(authentication.value.functionId, null)
-          parameters                   = try(authentication.value.parameters, null)
-          cache_key                    = try(authentication.value.cacheKey, null)
-          token_header                 = try(authentication.value.tokenHeader, null)
-          token_query_param            = try(authentication.value.tokenQueryParam, null)
-          token_auth_scheme            = try(authentication.value.tokenAuthScheme, null)
-          issuers                      = try(authentication.value.issuers, null)
-          audiences                    = try(authentication.value.audiences, null)
-          max_clock_skew_in_seconds    = try(authentication.value.maxClockSkewInSeconds, null)
-          is_anonymous_access_allowed  = try(authentication.value.isAnonymousAccessAllowed, null)
+          type                        = authentication.value.type
+          function_id                 = try(authentication.value.functionId, null)
+          parameters                  = try(authentication.value.parameters, null)
+          cache_key                   = try(authentication.value.cacheKey, null)
+          token_header                = try(authentication.value.tokenHeader, null)
+          token_query_param           = try(authentication.value.tokenQueryParam, null)
+          token_auth_scheme           = try(authentication.value.tokenAuthScheme, null)
+          issuers                     = try(authentication.value.issuers, null)
+          audiences                   = try(authentication.value.audiences, null)
+          max_clock_skew_in_seconds   = try(authentication.value.maxClockSkewInSeconds, null)
+          is_anonymous_access_allowed = try(authentication.value.isAnonymousAccessAllowed, null)
 
           dynamic "public_keys" {
             for_each = try([authentication.value.publicKeys], [])
@@ -123,7 +129,7 @@ resource "oci_apigateway_deployment" "this" {
 
         backend {
           type        = routes.value.backend.type
-          function_id = routes.value.backend.functionId
+          function_id = replace(routes.value.backend.functionId, local.function_id_placeholder, oci_functions_function.this.id)
         }
 
         dynamic "request_policies" {

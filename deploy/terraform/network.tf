@@ -1,5 +1,10 @@
 # The function runs in a private subnet with no internet route: it reaches OCI Generative AI (and the
-# gateway reaches the Functions service) through a service gateway to the Oracle Services Network.
+# gateway reaches the Functions service) through a service gateway to the Oracle Services Network. A private
+# gateway invokes the function through the Functions service endpoint, so the GATEWAY's subnet needs the
+# service-gateway route too: the route table below is attached to both subnets.
+#
+# The VCN is always an existing one here, and an existing VCN usually has a service gateway already:
+# create_service_gateway defaults to false and service_gateway_id names the existing one.
 
 data "oci_core_services" "osn" {
   filter {
@@ -26,9 +31,9 @@ resource "oci_core_service_gateway" "this" {
   }
 }
 
-# Replaces the function subnet's route table: keep other routes via var.additional_route_rules.
+# Replaces the subnets' route tables: keep other routes via var.additional_route_rules.
 resource "oci_core_route_table" "functions" {
-  count          = var.attach_function_route_table ? 1 : 0
+  count          = var.attach_function_route_table || var.attach_gateway_route_table ? 1 : 0
   compartment_id = local.network_compartment
   vcn_id         = var.vcn_id
   display_name   = "${var.name_prefix}-fn-rt"
@@ -49,11 +54,26 @@ resource "oci_core_route_table" "functions" {
       network_entity_id = route_rules.value.network_entity_id
     }
   }
+
+  lifecycle {
+    precondition {
+      condition     = var.create_service_gateway || var.service_gateway_id != ""
+      error_message = "Set service_gateway_id to the VCN's existing service gateway (oci network service-gateway list --compartment-id <c> --vcn-id <vcn>), or create_service_gateway = true if the VCN has none."
+    }
+  }
 }
 
 resource "oci_core_route_table_attachment" "functions" {
   count          = var.attach_function_route_table ? 1 : 0
   subnet_id      = var.function_subnet_id
+  route_table_id = oci_core_route_table.functions[0].id
+}
+
+# The private gateway reaches the Functions service through the same service gateway. Skipped when both
+# components share one subnet (the attachment above already covers it).
+resource "oci_core_route_table_attachment" "gateway" {
+  count          = var.attach_gateway_route_table && var.gateway_subnet_id != var.function_subnet_id ? 1 : 0
+  subnet_id      = var.gateway_subnet_id
   route_table_id = oci_core_route_table.functions[0].id
 }
 

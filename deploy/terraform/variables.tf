@@ -9,6 +9,12 @@ variable "region" {
   type        = string
 }
 
+variable "home_region" {
+  description = "The tenancy's home region, where IAM is written (e.g. us-ashburn-1). Empty = read it from the tenancy's region subscriptions at plan time. Set it when the deployer may not list region subscriptions."
+  type        = string
+  default     = ""
+}
+
 variable "compartment_ocid" {
   description = "Compartment for the functions application, the gateway and the logs."
   type        = string
@@ -27,9 +33,9 @@ variable "policy_compartment_ocid" {
 }
 
 variable "name_prefix" {
-  description = "Prefix for display names, the dynamic group and the policies."
+  description = "Prefix for display names, the dynamic group and the policies. The function is named name_prefix (func.yaml's name, genai) and the application name_prefix-app (genai-app)."
   type        = string
-  default     = "genai-fn"
+  default     = "genai"
 }
 
 # ---------------------------------------------------------------- network (existing VCN and subnets)
@@ -49,28 +55,39 @@ variable "gateway_subnet_id" {
 }
 
 variable "client_cidrs" {
-  description = "CIDRs allowed to reach the private gateway on 443 (VCN, peered VCNs, on-premises ranges)."
+  description = "CIDRs allowed to reach the private gateway on 443 (VCN, peered VCNs, on-premises ranges). IPv4 prefixes shorter than /8 and IPv6 prefixes shorter than /7 are refused."
   type        = list(string)
+  # A per-prefix floor rather than a sum of coverage: it refuses 0.0.0.0/0, ::/0 and every union that adds
+  # up to "everything" (0.0.0.0/1 + 128.0.0.0/1 needs prefixes shorter than /8; with /8s alone it would take
+  # all 256 of them), while the largest private ranges (10.0.0.0/8, fc00::/7) stay accepted.
   validation {
-    condition     = length(var.client_cidrs) > 0 && !contains(var.client_cidrs, "0.0.0.0/0")
-    error_message = "Name the client ranges; 0.0.0.0/0 is refused for a private gateway."
+    condition = length(var.client_cidrs) > 0 && alltrue([
+      for c in var.client_cidrs : can(cidrhost(c, 0)) && try(tonumber(split("/", c)[1]) >= (length(regexall(":", c)) > 0 ? 7 : 8), false)
+    ])
+    error_message = "Name the client ranges as valid CIDRs of at most /8 (IPv4) or /7 (IPv6) each: 0.0.0.0/0, ::/0 and unions covering everything are refused for a private gateway."
   }
 }
 
 variable "create_service_gateway" {
-  description = "Create a service gateway to All <region> Services in the Oracle Services Network; false = use service_gateway_id."
+  description = "Create a service gateway to All <region> Services in the Oracle Services Network. Default false: an existing VCN usually has one already; name it in service_gateway_id."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "service_gateway_id" {
-  description = "Existing service gateway (only when create_service_gateway = false)."
+  description = "The VCN's existing service gateway (required when create_service_gateway = false and a route table is attached)."
   type        = string
   default     = ""
 }
 
 variable "attach_function_route_table" {
   description = "Create a route table (service gateway rule + additional_route_rules) and attach it to the function subnet. This REPLACES the subnet's current route table."
+  type        = bool
+  default     = true
+}
+
+variable "attach_gateway_route_table" {
+  description = "Attach the same route table to the gateway subnet when it differs from the function subnet: a private gateway reaches Functions through the service gateway. This REPLACES that subnet's current route table."
   type        = bool
   default     = true
 }
@@ -88,7 +105,7 @@ variable "additional_route_rules" {
 
 # ---------------------------------------------------------------- function
 variable "function_image" {
-  description = "Full image path pushed by `fn deploy`/`docker push`, e.g. <region-key>.ocir.io/<namespace>/genai-fn/oci-genai-fn:0.1.0."
+  description = "Full image path pushed by `fn deploy`/`fn push`: <registry>/<func.yaml name>:<func.yaml version>, e.g. ord.ocir.io/<namespace>/genai-fn/genai:0.1.0."
   type        = string
 }
 
@@ -171,6 +188,26 @@ variable "manage_iam" {
   default     = true
 }
 
+variable "iam_propagation_seconds" {
+  description = "How long the deployment waits after the IAM policies are created (IAM changes take time to propagate)."
+  type        = number
+  default     = 60
+  validation {
+    condition     = var.iam_propagation_seconds >= 0 && var.iam_propagation_seconds <= 600
+    error_message = "iam_propagation_seconds must be between 0 and 600."
+  }
+}
+
+variable "gateway_policy_scope" {
+  description = "gateway: only the gateway this stack creates may invoke functions in the compartment (request.principal.id); compartment: any API gateway in the compartment."
+  type        = string
+  default     = "gateway"
+  validation {
+    condition     = contains(["gateway", "compartment"], var.gateway_policy_scope)
+    error_message = "gateway_policy_scope must be gateway or compartment."
+  }
+}
+
 variable "dynamic_group_scope" {
   description = "function: match only this function's OCID; compartment: every function in compartment_ocid."
   type        = string
@@ -222,7 +259,11 @@ variable "usage_plan_monthly_quota" {
 
 # ---------------------------------------------------------------- logging
 variable "log_retention_days" {
-  description = "Retention of the gateway access/execution logs and the function invoke logs (30, 60, 90, ...)."
+  description = "Retention of the gateway access/execution logs and the function invoke logs: 30, 60, 90, 120, 150 or 180 (OCI Logging's 30-day steps)."
   type        = number
   default     = 30
+  validation {
+    condition     = contains([30, 60, 90, 120, 150, 180], var.log_retention_days)
+    error_message = "log_retention_days must be 30, 60, 90, 120, 150 or 180: OCI Logging keeps logs in 30-day steps up to 180."
+  }
 }

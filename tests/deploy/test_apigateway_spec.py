@@ -220,3 +220,129 @@ def _mutated(mutate: Callable[[dict], object]) -> list[str]:
 def test_validator_catches(mutate, expected) -> None:
     problems = _mutated(mutate)
     assert any(expected in p for p in problems), problems
+
+
+# ---- issue 11: the gateway's routes are the function's routes; the validator never crashes
+
+
+def test_generated_routes_equal_the_function_route_table() -> None:
+    from genai_fn.router import ROUTES
+
+    expected = {(r.method, r.path) for r in ROUTES}
+    for name in VARIANTS:
+        spec = _spec(name)
+        assert {(m, r["path"]) for r in spec["routes"] for m in r["methods"]} == expected
+        assert len(spec["routes"]) == len(ROUTES)
+
+
+MALFORMED: list[tuple[Callable[[dict], object], str]] = [
+    (
+        lambda s: s["requestPolicies"]["authentication"]["validationFailurePolicy"].update(responseCode=401),
+        "wrong JSON type",
+    ),
+    (lambda s: s["routes"][0].update(path=5), "wrong JSON type"),
+    (lambda s: s["routes"][0].update(methods="POST"), "$.routes[0].methods"),
+    (lambda s: s["routes"].__setitem__(0, "x"), "$.routes[0]"),
+    (lambda s: s.update(routes={"a": 1}), "$.routes"),
+    (lambda s: s.update(requestPolicies=[]), "$.requestPolicies"),
+    (lambda s: s["requestPolicies"].update(authentication="x"), "cannot deserialize"),
+    (lambda s: s["routes"][0].update(requestPolicies="x"), "$.routes[0].requestPolicies"),
+    (lambda s: s["routes"][0].update(path="chat"), "must start with '/'"),
+    (lambda s: s["routes"].append(copy.deepcopy(s["routes"][0])), "duplicate route POST"),
+    (
+        lambda s: s["requestPolicies"]["authentication"]["parameters"].update(apiKey="request.headers[x"),
+        "not a context variable",
+    ),
+    (
+        lambda s: s["requestPolicies"]["authentication"]["parameters"].update(apiKey="headers[X-Api-Key]"),
+        "not a context variable",
+    ),
+    (
+        lambda s: s["requestPolicies"]["authentication"]["validationFailurePolicy"].update(
+            responseMessage="bad key ${request.headers[x}"
+        ),
+        "malformed context variable",
+    ),
+    (lambda s: s["routes"][0]["backend"].update(functionId=None), "functionId"),
+    (lambda s: s["routes"][0].update(backend=[]), "cannot deserialize"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "expected"), MALFORMED, ids=[str(i) for i in range(len(MALFORMED))])
+def test_validator_never_crashes_on_a_malformed_spec(mutate, expected) -> None:
+    spec = copy.deepcopy(_spec("authorizer"))
+    mutate(spec)
+    problems = val.validate(spec)
+    assert any(expected in p for p in problems), problems
+
+
+def test_validator_accepts_well_formed_context_variables() -> None:
+    spec = copy.deepcopy(_spec("authorizer"))
+    spec["requestPolicies"]["authentication"]["validationFailurePolicy"]["responseMessage"] = (
+        "no key for ${request.headers[Host]}"
+    )
+    assert val.validate(spec) == []
+    assert val.validate(_spec("usage-plan")) == []
+
+
+def test_validator_cli_reports_unreadable_json(tmp_path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert val.main([str(bad)]) == 1
+
+
+def test_documented_authorizer_reads_the_user_defined_envelope() -> None:
+    """Row 9: a multi-argument authorizer receives {"type": "USER_DEFINED", "data": {...}}."""
+    import hmac
+    import io
+    import os
+    import re
+    import textwrap
+    import types
+
+    docs = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(\s*def handler\(ctx, data=None\):.*?)```", docs, re.S)
+    assert code, "docs/deploy.md must show the authorizer handler"
+    sent: list[dict] = []
+
+    class Response:
+        def __init__(self, ctx, response_data, headers):
+            sent.append(json.loads(response_data))
+
+    namespace = {"json": json, "os": os, "hmac": hmac, "response": types.SimpleNamespace(Response=Response)}
+    exec(textwrap.dedent(code.group(1)), namespace)  # noqa: S102 - the documented example, run as written
+    os.environ["API_KEY"] = "s3cret"
+    try:
+        for body, active in [
+            ({"type": "USER_DEFINED", "data": {"apiKey": "s3cret"}}, True),
+            ({"type": "USER_DEFINED", "data": {"apiKey": "wrong"}}, False),
+            ({"apiKey": "s3cret"}, False),
+            ({"type": "USER_DEFINED", "data": {}}, False),
+        ]:
+            namespace["handler"](None, io.BytesIO(json.dumps(body).encode()))
+            assert sent[-1] == {"active": active}, body
+    finally:
+        del os.environ["API_KEY"]
+
+
+def test_generator_follows_the_route_table_not_a_copy(monkeypatch) -> None:
+    """A route added to the function appears in the gateway spec with no edit to the generator."""
+    import importlib.util
+    from dataclasses import dataclass
+
+    import genai_fn.router as router
+
+    @dataclass(frozen=True)
+    class Extra:
+        name: str
+        method: str
+        path: str
+
+    monkeypatch.setattr(router, "ROUTES", (*router.ROUTES, Extra("extra", "GET", "/v1/extra")))
+    spec = importlib.util.spec_from_file_location("generate_spec_fresh", APIGATEWAY_DIR / "generate_spec.py")
+    fresh = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "generate_spec_fresh", fresh)  # dataclasses look their module up there
+    spec.loader.exec_module(fresh)
+    assert ("GET", "/v1/extra") in fresh.ROUTES
+    built = fresh.build_spec(fresh.SpecOptions(function_id=gen.EXAMPLE_FUNCTION_ID))
+    assert any(r["path"] == "/v1/extra" and r["methods"] == ["GET"] for r in built["routes"])
