@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,7 +13,16 @@ from urllib.parse import urlsplit
 from emulator.errors import ApiError, not_found
 from emulator.faults import Fault, FaultPlan
 from emulator.keystore import KeyStore
-from emulator.responses import LOAD_BALANCER_502, Completion, chat_events, chat_result, complete, embed_result
+from emulator.responses import (
+    LOAD_BALANCER_502,
+    Completion,
+    chat_events,
+    chat_result,
+    complete,
+    echoed_history,
+    embed_result,
+    huge_completion,
+)
 from emulator.signature import Principal, SignatureError, verify_request
 from emulator.validation import Catalog, validate_chat, validate_embed
 
@@ -21,12 +31,15 @@ ROUTES = {f"{BASE_PATH}/actions/chat": "chat", f"{BASE_PATH}/actions/embedText":
 """API path -> operation; both are POST-only."""
 JSON = "application/json"
 OTHER_FORMAT = {"COHERE": "GENERIC", "GENERIC": "COHERE"}
+TRANSPORT_FAULTS = frozenset({"drop", "reset", "truncated", "closed_mid_body", "trickle", "stalled"})
+"""Faults the server carries out on the socket around an otherwise correct reply."""
 MALFORMED_BODY = b'{"modelId": "cohere.command-a-03-2025", "chatResponse": {"apiFormat": "COHERE", "text": "Hel'
 
 
 @dataclass
 class Outcome:
-    """What to do on the socket. `action` is "send", "drop", "reset" or "truncated"."""
+    """What to do on the socket: `action` is "send" or one of TRANSPORT_FAULTS; `delay` comes before anything is
+    sent, `interval` paces a trickle, `stall` is how long a stalled reply waits before closing."""
 
     status: int
     body: bytes = b""
@@ -34,6 +47,8 @@ class Outcome:
     headers: dict[str, str] = field(default_factory=dict)
     action: str = "send"
     delay: float = 0.0
+    interval: float = 0.0
+    stall: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -81,7 +96,8 @@ class RecordedRequests:
         with self._lock:
             return len(self._items)
 
-    def __iter__(self):  # noqa: ANN204 - iterator over a snapshot
+    def __iter__(self) -> Iterator[RecordedRequest]:
+        """Iterate over a snapshot, so appends during iteration are safe."""
         return iter(self.snapshot())
 
     def __repr__(self) -> str:
@@ -154,11 +170,21 @@ class Api:
         return outcome
 
     def _serve(self, operation: str, body: bytes, fault: Fault | None) -> Outcome:
+        outcome = self._answer(operation, body, fault)
+        if fault is not None:
+            outcome.delay = fault.params.get("delay", 0.0)
+            outcome.interval = fault.params.get("interval", 0.0)
+            outcome.stall = fault.params.get("stall", 0.0)
+            if fault.kind in TRANSPORT_FAULTS:
+                outcome.action = fault.kind
+        return outcome
+
+    def _answer(self, operation: str, body: bytes, fault: Fault | None) -> Outcome:
         kind = fault.kind if fault else None
         if fault and kind == "error":
             return error_outcome(fault.status, fault.code, fault.message, fault.headers)
         if kind in ("drop", "reset"):
-            return Outcome(0, action=kind)
+            return Outcome(0)
         if kind == "html":
             return Outcome(502, LOAD_BALANCER_502.encode(), "text/html")
         if kind == "malformed":
@@ -170,24 +196,29 @@ class Api:
         except ValueError as exc:
             raise ApiError(400, "CannotParseRequest", "Unable to parse the request body as JSON.") from exc
         if operation == "chat":
-            outcome = self._chat(details, wrong_format=kind == "wrong_format")
-        else:
-            outcome = self._embed(details, wrong_format=kind == "wrong_format")
-        if kind == "truncated":
-            outcome.action = "truncated"
-        if kind == "delay" and fault:
-            outcome.delay = fault.delay
-        return outcome
+            return self._chat(details, fault)
+        if kind in ("huge_reply", "huge_history"):
+            raise ApiError(400, "InvalidParameter", f"Emulator fault {kind} applies to chat requests only.")
+        return self._embed(details, wrong_format=kind == "wrong_format")
 
-    def _chat(self, details: Any, *, wrong_format: bool) -> Outcome:
+    def _chat(self, details: Any, fault: Fault | None) -> Outcome:
         target, request = validate_chat(details, self.catalog)
-        completion = complete(request)
+        kind = fault.kind if fault else None
         api_format = request["apiFormat"]
-        if wrong_format:
+        if fault and kind == "huge_reply":
+            completion = huge_completion(request, fault.params["megabytes"])
+        else:
+            completion = complete(request)
+        if kind == "wrong_format":
             return _json_outcome(chat_result(target.model_id, OTHER_FORMAT[api_format], request, completion))
         if request.get("isStream"):
             return _sse_outcome(chat_events(api_format, request, completion))
-        return _json_outcome(chat_result(target.model_id, api_format, request, completion))
+        result = chat_result(target.model_id, api_format, request, completion)
+        if fault and kind == "huge_history":
+            if api_format != "COHERE":
+                raise ApiError(400, "InvalidParameter", "Emulator fault huge_history applies to apiFormat COHERE.")
+            result["chatResponse"]["chatHistory"] = echoed_history(int(fault.params["entries"]))
+        return _json_outcome(result)
 
     def _embed(self, details: Any, *, wrong_format: bool) -> Outcome:
         target, details, dimension = validate_embed(details, self.catalog)

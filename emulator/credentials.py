@@ -5,7 +5,6 @@ Only the emulator trusts these; files are written atomically so a running signer
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -14,8 +13,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 ISSUER_KEY = "issuer.pem"
 SESSION_KEY = "private.pem"
@@ -30,15 +31,7 @@ DEFAULT_COMPARTMENT = "ocid1.compartment.oc1..emulator"
 DEFAULT_USER = "ocid1.user.oc1..emulator"
 DEFAULT_REGION = "us-chicago-1"
 FUNCTION_OCID = "ocid1.fnfunc.oc1..emulator"
-
-
-def b64url(data: bytes) -> str:
-    """JWT base64url: no padding."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+ISSUER_KID = "emulator-issuer"
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
@@ -71,31 +64,25 @@ def _load_or_create_key(path: Path, *, rotate: bool = False) -> rsa.RSAPrivateKe
 
 
 def public_jwk(key: rsa.RSAPublicKey) -> dict[str, str]:
-    """The session public key as OCI embeds it in an RPST's `jwk` claim."""
-    numbers = key.public_numbers()
-    n = numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")
-    e = numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")
-    kid = "emulator-" + hashlib.sha256(n).hexdigest()[:16]
-    return {"kty": "RSA", "n": b64url(n), "e": b64url(e), "kid": kid, "alg": "RS256", "use": "sig"}
+    """The session public key as OCI embeds it in an RPST's `jwk` claim (RFC 7517 form, written by PyJWT)."""
+    jwk = dict(RSAAlgorithm.to_jwk(key, as_dict=True))
+    kid = "emulator-" + hashlib.sha256(jwk["n"].encode("ascii")).hexdigest()[:16]
+    return {**jwk, "kid": kid, "alg": "RS256", "use": "sig"}
 
 
 def jwk_to_public_key(jwk: dict[str, Any]) -> rsa.RSAPublicKey:
-    if jwk.get("kty") != "RSA":
-        raise ValueError("jwk is not an RSA key")
-    n = int.from_bytes(b64url_decode(jwk["n"]), "big")
-    e = int.from_bytes(b64url_decode(jwk["e"]), "big")
-    return rsa.RSAPublicNumbers(e, n).public_key()
+    try:
+        key = RSAAlgorithm.from_jwk(jwk)
+    except jwt.InvalidKeyError as exc:
+        raise ValueError(f"jwk is not an RSA key: {exc}") from exc
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("jwk is not an RSA public key")
+    return key
 
 
-def encode_jwt(claims: dict[str, Any], key: rsa.RSAPrivateKey, kid: str = "emulator-issuer") -> str:
-    header = {"alg": "RS256", "typ": "JWT", "kid": kid}
-    signing_input = (
-        b64url(json.dumps(header, separators=(",", ":")).encode())
-        + "."
-        + b64url(json.dumps(claims, separators=(",", ":")).encode())
-    )
-    signature = key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
-    return signing_input + "." + b64url(signature)
+def encode_jwt(claims: dict[str, Any], key: rsa.RSAPrivateKey, kid: str = ISSUER_KID) -> str:
+    """An RS256 JWT, as OCI identity signs an RPST."""
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
 
 def fingerprint(key: rsa.RSAPublicKey) -> str:

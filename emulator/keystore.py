@@ -8,16 +8,15 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from emulator.credentials import API_KEYS_INDEX, ISSUER_KEY, b64url_decode, jwk_to_public_key
+from emulator.credentials import API_KEYS_INDEX, ISSUER_KEY, jwk_to_public_key
 from emulator.signature import Principal, SignatureError
 
 TOKEN_PREFIX = "ST$"
@@ -61,25 +60,16 @@ def _api_keys(data: bytes) -> dict[str, rsa.RSAPublicKey]:
     return keys
 
 
-def decode_token(token: str, issuer: rsa.RSAPublicKey, now: float) -> dict[str, Any]:
-    """Verify an RS256 RPST against the issuer key and its expiry; return the claims."""
+def decode_token(token: str, issuer: rsa.RSAPublicKey) -> dict[str, Any]:
+    """Verify an RS256 RPST against the issuer key and its expiry (PyJWT); return the claims."""
     try:
-        header_b64, claims_b64, sig_b64 = token.split(".")
-        header = json.loads(b64url_decode(header_b64))
-        claims = json.loads(b64url_decode(claims_b64))
-        signature = b64url_decode(sig_b64)
-    except ValueError as exc:
-        raise SignatureError("security token is not a JWT") from exc
-    if not isinstance(header, dict) or header.get("alg") != "RS256" or not isinstance(claims, dict):
-        raise SignatureError("security token is not an RS256 JWT")
-    try:
-        issuer.verify(signature, f"{header_b64}.{claims_b64}".encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature as exc:
+        return jwt.decode(token, issuer, algorithms=["RS256"], options={"require": ["exp"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise SignatureError("token expired") from exc
+    except jwt.InvalidSignatureError as exc:
         raise SignatureError("security token was not issued by this emulator") from exc
-    exp = claims.get("exp")
-    if not isinstance(exp, int | float) or exp <= now:
-        raise SignatureError("token expired")
-    return claims
+    except jwt.InvalidTokenError as exc:
+        raise SignatureError(f"security token is not a valid RS256 JWT ({type(exc).__name__})") from exc
 
 
 class KeyStore:
@@ -103,7 +93,7 @@ class KeyStore:
         issuer = self._issuer.get()
         if issuer is None:
             raise SignatureError("no token issuer configured")
-        claims = decode_token(key_id[len(TOKEN_PREFIX) :], issuer, time.time())
+        claims = decode_token(key_id[len(TOKEN_PREFIX) :], issuer)
         try:
             public_key = jwk_to_public_key(claims["jwk"])
         except (KeyError, TypeError, ValueError) as exc:

@@ -81,6 +81,19 @@ def complete(request: dict[str, Any]) -> Completion:
     return Completion(" ".join(words), prompt_tokens, len(words), truncated)
 
 
+def huge_completion(request: dict[str, Any], megabytes: float) -> Completion:
+    """A reply whose text is `megabytes` MB (10**6 bytes) of 1 KB words, so a streamed reply stays few events."""
+    size = int(megabytes * 1_000_000)
+    word = "x" * 1023 + " "
+    text = (word * (size // len(word) + 1))[:size]
+    return Completion(text, complete(request).prompt_tokens, size // len(word) + 1, False)
+
+
+def echoed_history(entries: int) -> list[dict[str, str]]:
+    """`entries` alternating USER / CHATBOT turns, as Cohere V1 echoes a long `chatHistory` in its reply."""
+    return [{"role": "USER" if i % 2 == 0 else "CHATBOT", "message": f"turn {i}"} for i in range(entries)]
+
+
 def _tool_call(completion: Completion) -> dict[str, Any]:
     call_id = "call_" + hashlib.sha256(completion.text.encode() + str(completion.tool_name).encode()).hexdigest()[:24]
     return {

@@ -11,6 +11,7 @@ import ssl
 import struct
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from emulator.validation import Catalog
 
 logger = logging.getLogger("emulator")
 CONTROL_PREFIX = "/_emulator/"
+STOP_TIMEOUT_SECONDS = 5.0
+"""How long `stop()` waits for connection threads; they wake at once, so this only bounds a wedged one."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -74,26 +77,43 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(self.server.emulator.api.handle(self.command, self.path, headers, body))
 
     def _send(self, outcome: Outcome) -> None:
-        if outcome.delay > 0:
-            time.sleep(outcome.delay)
+        stopping = self.server.stopping
+        if outcome.delay > 0 and stopping.wait(outcome.delay):
+            self.close_connection = True  # the emulator is stopping: answer nothing
+            return
         if outcome.action == "drop":
             self.close_connection = True
             return
         if outcome.action == "reset":
             self._reset()
             return
+        body = outcome.body
         self.send_response(outcome.status)
         for name, value in outcome.headers.items():
-            self.send_header(name, value)
+            self.send_header(name, _latin1(value))
         if outcome.content_type:
             self.send_header("Content-Type", outcome.content_type)
         extra = 64 if outcome.action == "truncated" else 0
-        self.send_header("Content-Length", str(len(outcome.body) + extra))
-        if outcome.action == "truncated":
+        self.send_header("Content-Length", str(len(body) + extra))
+        if outcome.action != "send":
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
-        self.wfile.write(outcome.body)
+        if outcome.action == "stalled":
+            stopping.wait(outcome.stall)
+        elif outcome.action == "trickle":
+            self._trickle(body, outcome.interval)
+        elif outcome.action == "closed_mid_body":
+            self.wfile.write(body[: len(body) // 2])
+        else:
+            self.wfile.write(body)
+
+    def _trickle(self, body: bytes, interval: float) -> None:
+        """One byte per `interval`; stops early (leaving the body short) when the emulator stops."""
+        for i in range(len(body)):
+            self.wfile.write(body[i : i + 1])
+            if self.server.stopping.wait(interval):
+                return
 
     def _reset(self) -> None:
         """SO_LINGER 0 then close: the kernel answers with RST instead of FIN."""
@@ -102,6 +122,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.rfile.close()
         self.wfile.close()
         self.connection.close()
+
+
+def _latin1(value: str) -> str:
+    """http.server writes header values as Latin-1; anything else goes out as its UTF-8 bytes, as a sloppy server
+    would send them (a client reads them back as Latin-1)."""
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8").decode("latin-1")
+    return value
 
 
 def _close_quietly(sock: socket.socket) -> None:
@@ -118,26 +148,36 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], emulator: Emulator, ssl_context: ssl.SSLContext | None) -> None:
         self.emulator = emulator
         self.ssl_context = ssl_context
-        self._connections: set[socket.socket] = set()
+        self.stopping = threading.Event()
+        self._connections: dict[socket.socket, threading.Thread] = {}
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
 
     def track(self, sock: socket.socket) -> None:
         with self._connections_lock:
-            self._connections.add(sock)
+            self._connections[sock] = threading.current_thread()
 
     def untrack(self, sock: socket.socket) -> None:
         with self._connections_lock:
-            self._connections.discard(sock)
+            self._connections.pop(sock, None)
 
-    def close_connections(self) -> None:
+    def handler_threads(self) -> list[threading.Thread]:
         with self._connections_lock:
-            connections = list(self._connections)
+            return list(self._connections.values())
+
+    def close_connections(self, timeout: float) -> None:
+        """Wake every handler (its socket shut down, its waits ended) and wait up to `timeout` s for them to end."""
+        self.stopping.set()
+        with self._connections_lock:
+            connections = dict(self._connections)
         for sock in connections:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        deadline = time.monotonic() + timeout
+        for thread in connections.values():
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         logger.debug("connection from %s ended with an error", client_address, exc_info=True)
@@ -197,10 +237,12 @@ class Emulator:
             self.stop()
 
     def stop(self) -> None:
+        """Stop listening, end every connection (a stalled or trickling reply included) and wait for its thread."""
         if self._server is None:
             return
+        self._server.stopping.set()
         self._server.shutdown()
-        self._server.close_connections()
+        self._server.close_connections(STOP_TIMEOUT_SECONDS)
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(5)
@@ -227,9 +269,14 @@ class Emulator:
         """The next `times` chat/embed requests get this error (after the signature check)."""
         self._faults.add(Fault("error", times, status=status, code=code, message=message, headers=dict(headers or {})))
 
-    def inject(self, kind: str, times: int = 1, delay: float = 0.0) -> None:
-        """Queue a transport-level fault; see `faults.FAULT_KINDS`."""
-        self._faults.add(Fault(kind, times, delay=delay))
+    def inject(self, kind: str, times: int = 1, **params: float) -> None:
+        """Queue a fault for the next `times` chat/embed requests; kinds and parameters in `faults.FAULT_PARAMS`
+        (e.g. `inject("trickle", interval=0.05)`, `inject("huge_reply", megabytes=2)`); all take `delay`."""
+        self._faults.add(Fault.injected(kind, times, params))
+
+    def handler_threads(self) -> list[threading.Thread]:
+        """Threads serving a connection right now (for tests that check `stop()` leaves none behind)."""
+        return self._server.handler_threads() if self._server else []
 
     def set_latency(self, seconds: float) -> None:
         """Delay every API answer, to stand in for upstream model latency."""
@@ -246,7 +293,12 @@ class Emulator:
         if method == "GET" and action == "requests":
             data = [r.to_json() for r in self.requests.snapshot()]
             return Outcome(200, json.dumps(data).encode())
-        handlers = {"fail_next": self.fail_next, "inject": self.inject, "latency": self._latency, "reset": self.reset}
+        handlers: dict[str, Callable[..., None]] = {
+            "fail_next": self.fail_next,
+            "inject": self.inject,
+            "latency": self._latency,
+            "reset": self.reset,
+        }
         if action not in handlers and action != "requests":
             return error_outcome(404, "NotAuthorizedOrNotFound", f"No control endpoint {path}.")
         if method != "POST" or action == "requests":

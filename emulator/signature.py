@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 MAX_CLOCK_SKEW_SECONDS = 300
+"""docs.oracle.com/iaas/Content/API/Concepts/signingrequests.htm: "If the client's clock is skewed more than
+5 minutes, a 401 (NotAuthenticated) HTTP status code is returned." """
 GENERIC_HEADERS = ("date", "(request-target)", "host")
 BODY_HEADERS = ("content-length", "content-type", "x-content-sha256")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

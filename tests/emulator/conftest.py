@@ -43,14 +43,16 @@ def rp_env(creds: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return env
 
 
-def make_client(url: str, signer: object, config: dict | None = None) -> GenerativeAiInferenceClient:
+def make_client(
+    url: str, signer: object, config: dict | None = None, timeout: tuple[float, float] = (2, 5)
+) -> GenerativeAiInferenceClient:
     return GenerativeAiInferenceClient(
         config=config or {},
         signer=signer,
         service_endpoint=url,
         retry_strategy=oci.retry.NoneRetryStrategy(),
         circuit_breaker_strategy=oci.circuit_breaker.NoCircuitBreakerStrategy(),
-        timeout=(2, 5),
+        timeout=timeout,
     )
 
 

@@ -30,7 +30,7 @@ def _without(body: dict, key: str) -> dict:
         ("cohere.command-a-03-2025", {"maxTokens": 4001}, "maxTokens: must be between 1 and 4000"),
         ("cohere.command-a-03-2025", {"maxTokens": 0}, "maxTokens"),
         ("cohere.command-a-03-2025", {"maxTokens": 10.5}, "maxTokens: must be an integer"),
-        ("cohere.command-a-03-2025", {"temperature": 5.1}, "temperature: must be between 0 and 5"),
+        ("cohere.command-a-03-2025", {"temperature": 2.1}, "temperature: must be between 0 and 2"),
         ("cohere.command-a-03-2025", {"temperature": "hot"}, "temperature: must be a number"),
         ("cohere.command-a-03-2025", {"topP": 1.5}, "topP"),
         ("cohere.command-a-03-2025", {"topK": 501}, "topK"),
@@ -120,7 +120,8 @@ def _embed(model: str = "cohere.embed-english-v3.0", **fields: object) -> dict:
     [
         (_embed(inputs=[]), 400, "between 1 and 96"),
         (_embed(inputs=["x"] * 97), 400, "between 1 and 96"),
-        (_embed(inputs="x"), 400, "array of strings"),
+        (_embed(inputs="x"), 400, "inputs: must be an array"),
+        (_embed(inputs=["x", 5]), 400, "inputs[1]: must be a string"),
         (_embed(truncate="MIDDLE"), 400, "truncate"),
         (_embed(colour="red"), 400, "Unknown parameter"),
         (_embed("cohere.command-a-03-2025"), 400, "does not support text embedding"),
