@@ -7,7 +7,9 @@ Runs the real fdk on an unpruned install (python -S, PYTHONPATH = the function +
 it through the emulator: chat for both model families, a 429 retry, a 401 (the SDK reloads the resource principal
 and retries), embed, a token refresh and error translation — with a resource principal over HTTP, then with an API
 key over TLS. Every module file loaded from the tree is recorded; whole top-level packages and whole `oci`
-subpackages are kept, never single files, so a lazily imported sibling module is not lost.
+subpackages are kept, never single files, so a lazily imported sibling module is not lost. A compiled extension at
+the top level is kept by a machine-independent pattern (`_cffi_backend.cpython-*-*-linux-gnu.so`): the list is
+derived on x86_64 and must keep the same modules on an ARM shape.
 Dev-only (needs the emulator and its `cryptography`); scripts/build-deps reads only the JSON.
 """
 
@@ -23,15 +25,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scripts.slim_tree import ALLOWLIST_FILE, REPO_ROOT, isolated_fdk_command, stage_function  # noqa: E402
+from localfn.config import LLAMA_MODEL, emulated_config
+from scripts.slim_tree import ALLOWLIST_FILE, REPO_ROOT, isolated_fdk_command, portable_name, stage_function
 
 PROBE = REPO_ROOT / "scripts" / "slim_probe.py"
-COHERE_MODEL = "cohere.command-a-03-2025"
-LLAMA_MODEL = "meta.llama-3.3-70b-instruct"
-EMBED_MODEL = "cohere.embed-english-v3.0"
-COMPARTMENT = "ocid1.compartment.oc1..slimprobe"
 ALWAYS_KEEP_OCI = ("auth",)
 """Kept whole even where a run cannot reach all of it: instance-principal signing needs the metadata service."""
 OPTIONAL_EXCLUDED = {
@@ -39,16 +36,6 @@ OPTIONAL_EXCLUDED = {
     "asn1crypto": "imported only by pkcs11",
 }
 """Loaded, but only by an import the SDK guards: dropping them saves 8 MB and their import time."""
-
-
-def function_config(endpoint: str) -> dict[str, str]:
-    return {
-        "MODEL_ID": COHERE_MODEL,
-        "ALLOWED_MODELS": f"{COHERE_MODEL},{LLAMA_MODEL}",
-        "EMBEDDING_MODELS": EMBED_MODEL,
-        "COMPARTMENT_OCID": COMPARTMENT,
-        "SERVICE_ENDPOINT": endpoint,
-    }
 
 
 @contextmanager
@@ -118,7 +105,7 @@ def loaded_modules(tree: Path) -> dict[str, str]:
         api_key_env = {"AUTH_MODE": "api_key", "OCI_CONFIG_FILE": str(mint_api_key_config(creds))}
         for tls, auth_env in ((False, rp_env), (True, rp_env), (False, api_key_env)):
             with Emulator(creds, tls=tls) as emulator:
-                env = {**auth_env, **function_config(emulator.url)}
+                env = {**auth_env, **emulated_config(emulator.url)}
                 if emulator.ca_bundle:
                     env["REQUESTS_CA_BUNDLE"] = str(emulator.ca_bundle)
                 with probe_function(tree, work, env) as client:
@@ -139,7 +126,7 @@ def allowlist_from(modules: dict[str, str], tree: Path) -> dict[str, Any]:
             parts = path.relative_to(tree).parts
             if parts[0] in OPTIONAL_EXCLUDED or parts[0] == "bin":  # bin/fdk: slim_tree.KEPT_SCRIPTS
                 continue
-            keep.add(parts[0])
+            keep.add(portable_name(parts[0]))  # the same extension module on x86_64 and aarch64
             if parts[0] == "oci" and len(parts) > 2:
                 keep_oci.add(parts[1])
         elif "site-packages" in path.parts or not path.is_relative_to(Path(sys.base_prefix).resolve()):

@@ -44,16 +44,16 @@ def report() -> dict[str, Any]:
 
 def exercise() -> dict[str, Any]:
     """Paths the SDK loads lazily and the chat route does not reach: embed, token refresh, error translation."""
-    from genai_fn import oci_models, service
+    from genai_fn import oci_models, upstream
     from genai_fn.chat import EmbeddingRequest
 
     done: dict[str, str] = {}
-    app = func.app
-    settings = app.settings
+    configured = func.app.state
+    settings = configured.settings
     embed_model = settings.embedding_models[0] if settings.embedding_models else settings.model_id
     details = oci_models.to_embed_details(EmbeddingRequest(model=embed_model, inputs=("probe",)), settings)
     try:
-        result = app.service.embed_text(details, deadline=_far_deadline())
+        result = configured.upstream.embed_text(details, deadline=_far_deadline())
         oci_models.to_embedding_reply(result.data, result.opc_request_id, embed_model)
         done["embed_text"] = "ok"
     except Exception as exc:  # report, do not fail: the probe's caller decides
@@ -63,12 +63,12 @@ def exercise() -> dict[str, Any]:
 
         oci.signer.Signer.from_config(oci.config.from_file(settings.oci_config_file, settings.oci_config_profile))
         done["api_key_signer"] = "ok"
-    signer = app.service.client.base_client.signer
+    signer = configured.upstream.client.base_client.signer
     if hasattr(signer, "refresh_security_token"):
         signer.refresh_security_token()
         done["refresh_security_token"] = "ok"
     for exc in (_service_error(429), _service_error(401), _service_error(500), ConnectionError("probe")):
-        done[f"translate_{type(exc).__name__}"] = type(service.translate_service_error(exc)).__name__
+        done[f"translate_{type(exc).__name__}"] = type(upstream.translate_service_error(exc)).__name__
     return done
 
 

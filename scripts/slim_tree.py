@@ -1,14 +1,17 @@
 """Prune a `pip install --target` tree to what the function can load, and run fdk on that tree alone.
 
-Standard library only: scripts/build-deps imports it on a clean build machine (Python 3 and pip, nothing else).
+Standard library only: scripts/build-deps imports it on a clean build machine (Python 3 and pip, nothing else),
+once per architecture when Fn builds a multi-architecture image (shape GENERIC_X86_ARM).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 SCRIPTS_DIR = Path(__file__).resolve().parent
@@ -18,12 +21,22 @@ FUNCTION_FILES = ("func.py", "genai_fn")
 """What the image's /function holds (the rest of the repository is in .dockerignore)."""
 KEPT_SCRIPTS = ("fdk",)
 """Console scripts kept in TARGET/bin: the image's entrypoint is /python/bin/fdk."""
+MACHINE_TAG = re.compile(r"\.cpython-\d+-[a-z0-9_]+-linux-gnu\.so$")
+"""The interpreter/machine part of a compiled extension's name (`.cpython-311-x86_64-linux-gnu.so`)."""
+PORTABLE_TAG = ".cpython-*-*-linux-gnu.so"
+"""What an allow-list entry says instead, so the list keeps the same module on x86_64 and aarch64."""
+
+
+def portable_name(name: str) -> str:
+    """`_cffi_backend.cpython-311-x86_64-linux-gnu.so` -> `_cffi_backend.cpython-*-*-linux-gnu.so`; others as is."""
+    return MACHINE_TAG.sub(PORTABLE_TAG, name)
 
 
 @dataclass(frozen=True)
 class Allowlist:
-    """Top-level entries of the tree the function loads, and the `oci` subpackages among them (the SDK's service
-    packages are 95 % of the install). Derived by scripts/slim_allowlist.py; see its docstring."""
+    """Top-level entries of the tree the function loads (names or, for compiled extensions, machine-independent
+    patterns), and the `oci` subpackages among them (the SDK's service packages are 95 % of the install).
+    Derived by scripts/slim_allowlist.py; see its docstring."""
 
     keep: frozenset[str]
     keep_oci: frozenset[str]
@@ -31,7 +44,14 @@ class Allowlist:
     @classmethod
     def load(cls, path: Path = ALLOWLIST_FILE) -> Allowlist:
         data = json.loads(path.read_text())
+        tied = [name for name in data["keep"] if portable_name(name) != name]
+        if tied:  # an ARM shape would lose the file and fail at `import oci`
+            raise ValueError(f"{path.name} names machine-specific files {tied}; use {PORTABLE_TAG!r} patterns")
         return cls(frozenset(data["keep"]), frozenset(data["keep_oci"]))
+
+    def keeps(self, name: str) -> bool:
+        """Whether the top-level entry `name` is on the list (exactly or through a pattern)."""
+        return name in self.keep or any(fnmatchcase(name, pattern) for pattern in self.keep)
 
 
 def prune(tree: Path, allowlist: Allowlist) -> list[str]:
@@ -45,7 +65,7 @@ def prune(tree: Path, allowlist: Allowlist) -> list[str]:
             for script in entry.iterdir():
                 if script.name not in KEPT_SCRIPTS:
                     _remove(script)
-        elif name.endswith(".dist-info") and name in kept_dists or name in allowlist.keep:
+        elif name.endswith(".dist-info") and name in kept_dists or allowlist.keeps(name):
             continue
         else:
             removed.append(name)
@@ -65,7 +85,7 @@ def _dist_is_kept(info: Path, allowlist: Allowlist) -> bool:
         return False
     for line in record.read_text().splitlines():
         top = line.split(",", 1)[0].split("/", 1)[0]
-        if top in allowlist.keep:
+        if allowlist.keeps(top):
             return True
     return False
 

@@ -1,16 +1,20 @@
 """The pruned dependency tree alone serves requests: the real fdk, PYTHONPATH = the function + the tree, nothing else.
 
-Builds the tree once per session with scripts/build-deps (or uses $SLIM_TREE, so CI builds it once). The function
-runs under python -S (no site-packages at all) through scripts/slim_probe.py, which serves func.handler unchanged
-and reports what the process loaded, so the test proves both that requests work and where every module came from.
+The tree is the image's /python, made by performing the Dockerfile's steps (tests/deploy/dockerfile.py: the same
+scripts/build-deps; its result is cached by its inputs). The function runs under python -S (no site-packages at
+all) through scripts/slim_probe.py, which serves func.handler unchanged and reports what the process loaded, so the
+test proves both that requests work and where every module came from. The same allow-list must also keep every
+compiled extension on aarch64 (ARM shapes): proven on a tree of aarch64 wheels, pruned by the same script.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,18 +24,66 @@ from emulator import Emulator
 from localfn.client import FnClient
 from localfn.fdk_process import FdkProcess
 from scripts import slim_allowlist
-from scripts.slim_tree import KEPT_SCRIPTS, REPO_ROOT, Allowlist, isolated_fdk_command, stage_function
-from tests.conftest import COHERE_MODEL, LLAMA_MODEL, function_config
+from scripts.slim_tree import (
+    ALLOWLIST_FILE,
+    KEPT_SCRIPTS,
+    REPO_ROOT,
+    Allowlist,
+    isolated_fdk_command,
+    portable_name,
+    stage_function,
+)
+from tests.conftest import function_config
+from tests.constants import COHERE_MODEL, LLAMA_MODEL
+
+AARCH64 = "manylinux2014_aarch64"
+"""The wheels an ARM shape (GENERIC_ARM, or the ARM half of GENERIC_X86_ARM) installs; the Fn CLI builds for it with
+`--platform linux/arm64`."""
+WHEEL_CACHE = Path(tempfile.gettempdir()) / "oci-genai-fn-wheels"
+"""Downloaded aarch64 wheels (one directory per requirements.txt: the registry is asked once per machine) and the
+trees built from them."""
 
 
 @pytest.fixture(scope="session")
 def slim_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if os.environ.get("SLIM_TREE"):
-        return Path(os.environ["SLIM_TREE"]).resolve()
-    tree = tmp_path_factory.mktemp("slim") / "python"
-    subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "build-deps"), str(tree)], check=True, stdout=subprocess.DEVNULL
-    )
+    """The image's /python (x86_64 here)."""
+    from tests.deploy import dockerfile
+
+    stages = dockerfile.build(work=tmp_path_factory.mktemp("image"))
+    return list(stages.values())[-1].host("/python")
+
+
+def aarch64_wheels() -> Path:
+    requirements = REPO_ROOT / "requirements.txt"
+    major, minor = sys.version_info[:2]  # the interpreter build-deps installs for (scripts/build-deps)
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:12]
+    wheels = WHEEL_CACHE / f"{AARCH64}-cp{major}{minor}-{digest}"
+    if not wheels.is_dir():
+        partial = wheels.with_suffix(".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        platform = ["--platform", AARCH64, "--implementation", "cp", f"--python-version={major}.{minor}"]
+        platform.append(f"--abi=cp{major}{minor}")
+        download = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", *platform]
+        subprocess.run([*download, "--dest", str(partial), "-r", str(requirements)], check=True)
+        partial.rename(wheels)
+    return wheels
+
+
+@pytest.fixture(scope="session")
+def aarch64_tree() -> Path:
+    """scripts/build-deps on aarch64 wheels (installed, never run: this machine cannot load them), pruned as ever;
+    cached by everything the step reads."""
+    scripts = REPO_ROOT / "scripts"
+    inputs = (REPO_ROOT / "requirements.txt", ALLOWLIST_FILE, scripts / "build-deps", scripts / "slim_tree.py")
+    key = hashlib.sha256(b"".join(path.read_bytes() for path in inputs)).hexdigest()[:12]
+    tree = WHEEL_CACHE / f"tree-{AARCH64}-{key}"
+    if not tree.is_dir():
+        partial = WHEEL_CACHE / f"{tree.name}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        build_deps = [sys.executable, str(scripts / "build-deps"), str(partial), "--no-compile"]
+        foreign = ["--platform", AARCH64, "--find-links", str(aarch64_wheels())]
+        subprocess.run([*build_deps, *foreign], check=True, stdout=subprocess.DEVNULL)
+        partial.rename(tree)
     return tree
 
 
@@ -121,9 +173,52 @@ def test_every_path_works_and_every_kept_entry_is_used(
 def test_tree_holds_only_the_allowlist_and_bytecode(slim_tree: Path) -> None:
     allowlist = Allowlist.load()
     entries = {entry.name for entry in slim_tree.iterdir()}
-    unexpected = {name for name in entries - allowlist.keep - {"bin", "__pycache__"} if not name.endswith(".dist-info")}
+    ours = {"bin", "__pycache__"}
+    unexpected = {name for name in entries - ours if not allowlist.keeps(name) and not name.endswith(".dist-info")}
 
     assert unexpected == set()
     assert {script.name for script in (slim_tree / "bin").iterdir()} == set(KEPT_SCRIPTS)
     assert {sub.name for sub in (slim_tree / "oci").iterdir() if sub.is_dir()} - {"__pycache__"} == allowlist.keep_oci
     assert (slim_tree / "oci" / "generative_ai_inference" / "__pycache__").is_dir()
+
+
+def extensions(tree: Path) -> set[str]:
+    """Every compiled extension module under `tree`, by its machine-independent path."""
+    return {portable_name(path.relative_to(tree).as_posix()) for path in tree.rglob("*.so")}
+
+
+def test_allowlist_names_no_machine() -> None:
+    keep = json.loads(ALLOWLIST_FILE.read_text())["keep"]
+    tied = [name for name in keep if portable_name(name) != name]
+
+    assert tied == []
+    assert not [name for name in keep if "x86_64" in name or "aarch64" in name]
+
+
+def test_aarch64_tree_keeps_every_extension_the_x86_64_tree_keeps(slim_tree: Path, aarch64_tree: Path) -> None:
+    """Derived on x86_64, the list must keep the same modules from aarch64 wheels: `import oci` on an ARM shape
+    needs `_cffi_backend.cpython-311-aarch64-linux-gnu.so`, which an x86_64 file name would have pruned."""
+    x86_64, aarch64 = extensions(slim_tree), extensions(aarch64_tree)
+    top = {portable_name(entry.name) for entry in slim_tree.iterdir()} - {"__pycache__"}
+
+    assert any(path.name.endswith("-aarch64-linux-gnu.so") for path in aarch64_tree.rglob("*.so"))  # really ARM
+    assert x86_64 - aarch64 == set()
+    assert aarch64 - x86_64 == set()  # nothing kept on ARM only: the list was derived from what x86_64 loads
+    assert "_cffi_backend.cpython-*-*-linux-gnu.so" in aarch64
+    assert "cryptography/hazmat/bindings/_rust.abi3.so" in aarch64
+    assert {portable_name(entry.name) for entry in aarch64_tree.iterdir()} == top
+
+
+@pytest.mark.parametrize("which", ["x86_64", "aarch64"])
+def test_kept_distributions_keep_their_bundled_libraries(which: str, slim_tree: Path, aarch64_tree: Path) -> None:
+    """manylinux wheels may bundle shared libraries in a top-level `<dist>.libs` directory, and which ones can differ
+    per machine; an extension whose library was pruned fails to load on that machine only."""
+    tree = slim_tree if which == "x86_64" else aarch64_tree
+    missing = set()
+    for record in tree.glob("*.dist-info/RECORD"):
+        for line in record.read_text().splitlines():
+            top = line.split(",", 1)[0].split("/", 1)[0]
+            if top.endswith(".libs") and not (tree / top).is_dir():
+                missing.add(f"{record.parent.name}: {top}")
+
+    assert missing == set()
