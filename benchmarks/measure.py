@@ -5,6 +5,7 @@ Everything is timed on the client side of the unix socket (as Fn's agent sees it
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import statistics
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from localfn.client import FnClient
-from localfn.fdk_process import FdkProcess
+from localfn.fdk_process import FdkProcess, memory_kib
 from scripts.slim_tree import base_python, isolated_fdk_command
 
 
@@ -60,10 +61,7 @@ class Running:
 
     def rss_kib(self) -> int:
         """Current resident memory (VmRSS); FdkProcess.rss_kib() is the peak (VmHWM)."""
-        for line in Path(f"/proc/{self.process.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return 0
+        return memory_kib(self.process.pid)
 
     def stop(self) -> None:
         self.client.close()
@@ -111,7 +109,7 @@ def interleaved(
     runners: list[Running], direct: Callable[[], float], body: bytes, invocations: int, warmup: int = 10
 ) -> dict[str, dict[str, float]]:
     """Alternate one call to each function and one direct SDK call per round; the order rotates every round."""
-    calls: list[tuple[str, Callable[[], float]]] = [(r.fut.name, lambda r=r: r.call(body)) for r in runners]
+    calls: list[tuple[str, Callable[[], float]]] = [(r.fut.name, functools.partial(r.call, body)) for r in runners]
     calls.append(("direct", direct))
     for _ in range(warmup):
         for _, call in calls:

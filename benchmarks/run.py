@@ -23,17 +23,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks import measure, report  # noqa: E402
-from emulator import Emulator, mint_resource_principal  # noqa: E402
-from scripts.slim_tree import ALLOWLIST_FILE, REPO_ROOT, stage_function, tree_size  # noqa: E402
+from benchmarks import measure, report
+from emulator import Emulator, mint_resource_principal
+from localfn.config import COHERE_MODEL, COMPARTMENT, emulated_config
+from scripts.slim_tree import ALLOWLIST_FILE, REPO_ROOT, stage_function, tree_size
 
 BASELINE_DIR = REPO_ROOT / "benchmarks" / "baseline"
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 CACHE_DIR = Path(tempfile.gettempdir()) / "oci-genai-fn-bench"
-COHERE_MODEL = "cohere.command-a-03-2025"
-COMPARTMENT = "ocid1.compartment.oc1..benchmark"
 PROMPT = b'{"input": "What is the capital of France?"}'
 SUSTAINED_SIZES = (16, 1_000, 10_000, 100_000)
 
@@ -146,12 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             bundle = trust_bundle(tls, slim / "certifi" / "cacert.pem", work / "trust.pem")
 
             def functions(emulator: Emulator) -> list[measure.FunctionUnderTest]:
-                env = {
-                    **rp_env,
-                    "MODEL_ID": COHERE_MODEL,
-                    "COMPARTMENT_OCID": COMPARTMENT,
-                    "SERVICE_ENDPOINT": emulator.url,
-                }
+                # The minimal config (one model): what the blog-style baseline reads too.
+                env = {**rp_env, **emulated_config(emulator.url, ALLOWED_MODELS=None, EMBEDDING_MODELS=None)}
                 if emulator.tls:
                     env["REQUESTS_CA_BUNDLE"] = str(bundle)
                 return [

@@ -15,7 +15,6 @@ import http.client
 import json
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -24,17 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from emulator import Emulator, mint_resource_principal
+from localfn.config import LLAMA_MODEL, emulated_config
+from localfn.fdk_process import FdkProcess, memory_kib
+from localfn.gateway import LocalGateway
 
-from emulator import Emulator, mint_resource_principal  # noqa: E402
-from localfn.fdk_process import FdkProcess  # noqa: E402
-from localfn.gateway import LocalGateway  # noqa: E402
-
-CONFIG = {
-    "MODEL_ID": "cohere.command-a-03-2025",
-    "ALLOWED_MODELS": "cohere.command-a-03-2025,meta.llama-3.3-70b-instruct",
-    "COMPARTMENT_OCID": "ocid1.compartment.oc1..soak",
-}
 WARMUP_FRACTION = 0.2
 TCP_ESTABLISHED = "01"
 
@@ -79,11 +72,7 @@ class SoakResult:
 
 def sample(pid: int) -> Sample:
     """VmRSS, open descriptors and ESTABLISHED TCP sockets of one process, from /proc."""
-    rss = next(
-        int(line.split()[1])
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-        if line.startswith("VmRSS:")
-    )
+    rss = memory_kib(pid)
     links = []
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
@@ -109,7 +98,7 @@ def _request(index: int, prompt_kb: int) -> tuple[bytes, dict[str, str], int, by
     body: dict[str, object] = {"input": prompt, "max_tokens": 50}
     headers = {"Content-Type": "application/json"}
     if index % 3 == 1:
-        body["model"] = "meta.llama-3.3-70b-instruct"
+        body["model"] = LLAMA_MODEL
         headers["Accept"] = "application/json"
     return json.dumps(body).encode(), headers, 200, marker.encode()
 
@@ -119,7 +108,7 @@ def run_soak(invocations: int, concurrency: int, containers: int, prompt_kb: int
     work = Path(tempfile.mkdtemp(prefix="soak-"))
     env = mint_resource_principal(work / "credentials")
     with Emulator(work / "credentials") as emulator:
-        processes = [FdkProcess({**env, **CONFIG, "SERVICE_ENDPOINT": emulator.url}).start() for _ in range(containers)]
+        processes = [FdkProcess({**env, **emulated_config(emulator.url)}).start() for _ in range(containers)]
         gateway = LocalGateway([p.socket_path for p in processes], port=0).start()
         try:
             _drive(result, gateway, processes, emulator)
@@ -131,7 +120,7 @@ def run_soak(invocations: int, concurrency: int, containers: int, prompt_kb: int
 
 
 def _drive(result: SoakResult, gateway: LocalGateway, processes: list[FdkProcess], emulator: Emulator) -> None:
-    host, port = gateway.server.server_address[:2]
+    host, port = gateway.address
     local = threading.local()
     connections: list[http.client.HTTPConnection] = []
     lock = threading.Lock()
@@ -167,13 +156,13 @@ def _drive(result: SoakResult, gateway: LocalGateway, processes: list[FdkProcess
     started = time.perf_counter()
     with ThreadPoolExecutor(result.concurrency) as pool:
         list(pool.map(one, range(warm_at)))
-        result.warm = [sample(p.process.pid) for p in processes]
+        result.warm = [sample(p.pid) for p in processes]
         emulator.requests.clear()  # the emulator records every request; keep its memory out of the picture
         list(pool.map(one, range(warm_at, result.invocations)))
     result.seconds = time.perf_counter() - started
     for conn in connections:
         conn.close()
-    result.end = [sample(p.process.pid) for p in processes]
+    result.end = [sample(p.pid) for p in processes]
     result.statuses = dict(statuses)
     ordered = sorted(latencies)
     result.p50_ms = statistics.median(ordered)

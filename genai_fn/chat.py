@@ -6,6 +6,7 @@ Independent of wire format (simple or OpenAI contract) and of model family (Cohe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Tool:
 
     name: str
     description: str | None = None
-    parameters: dict | None = None
+    parameters: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class JsonSchema:
     """A JSON Schema the reply must follow (OpenAI's response_format json_schema)."""
 
     name: str
-    schema: dict
+    schema: dict[str, Any]
     description: str | None = None
     strict: bool | None = None
 

@@ -12,11 +12,11 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .families import API_FORMATS
 
 T = TypeVar("T")
 
 AUTH_MODES = ("resource_principal", "instance_principal", "api_key")
-API_FORMATS = ("COHERE", "GENERIC")
 PLATFORM_BODY_LIMIT = 6 * 1024 * 1024
 """OCI Functions (and API Gateway towards a function) refuse bodies over 6 MB."""
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -80,12 +80,13 @@ class Settings:
             raise ConfigError("DEDICATED_ENDPOINT_ID must be an endpoint OCID (ocid1.generativeaiendpoint.…)")
         if dedicated is not None and (api_format is None or len(allowed) > 1):
             raise ConfigError(
-                "DEDICATED_ENDPOINT_ID serves one model: set API_FORMAT (COHERE or GENERIC) to its format "
+                f"DEDICATED_ENDPOINT_ID serves one model: set API_FORMAT ({' or '.join(API_FORMATS)}) to its format "
                 "and leave ALLOWED_MODELS empty"
             )
         if api_format is None and any(_is_ocid(m) for m in allowed):
             raise ConfigError(
-                "API_FORMAT is required (COHERE or GENERIC) when MODEL_ID or ALLOWED_MODELS holds a model OCID"
+                f"API_FORMAT is required ({' or '.join(API_FORMATS)}) when MODEL_ID or ALLOWED_MODELS holds a "
+                "model OCID"
             )
         max_tokens_limit = env.number("MAX_TOKENS_LIMIT", int, ON_DEMAND_OUTPUT_CAP, low=1, high=128_000)
         settings = cls(
@@ -110,12 +111,6 @@ class Settings:
             log_content=env.flag("LOG_CONTENT"),
         )
         return settings
-
-    def api_format_for(self, model: str) -> str:
-        """COHERE for cohere.* models, GENERIC for every other family; API_FORMAT decides for OCIDs and endpoints."""
-        if self.api_format and (self.dedicated_endpoint_id or _is_ocid(model)):
-            return self.api_format
-        return "COHERE" if model.startswith("cohere.") else "GENERIC"
 
 
 def _is_ocid(value: str) -> bool:

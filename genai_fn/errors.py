@@ -16,7 +16,8 @@
         ├── UpstreamFailed           502 upstream_error        5xx, malformed reply, connection failure
         └── UpstreamTimeout          504 upstream_timeout      read timeout or the invocation deadline
 
-Contracts render these (contracts/*.py); only service.translate_service_error reads SDK exceptions.
+Contracts render these (contracts/*.py); only upstream.translate_service_error reads SDK exceptions.
+What the request log needs (attempts, upstream time) is in logs.current_record(), never on the error.
 """
 
 from __future__ import annotations
@@ -27,9 +28,6 @@ class ProxyError(Exception):
 
     status: int = 500
     code: str = "internal_error"
-    attempts: int = 0
-    """Upstream attempts made before this error (for the request log)."""
-    upstream_ms: float | None = None
 
     def __init__(self, message: str, *, param: str | None = None, opc_request_id: str | None = None) -> None:
         super().__init__(message)

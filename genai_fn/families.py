@@ -1,10 +1,19 @@
-"""Model families: which API format a model speaks and which parameter ranges it accepts.
+"""Model families: which API format a model speaks, which parameters it takes and in what range, what it can carry.
 
-One table per fact, read by the request validation (genai_fn) and by the emulator (emulator/validation.py),
-so "the emulator accepted it" and "the function forwards it" cannot drift apart.
+One record per family, read by request validation at parse time (genai_fn.validate), by the translation to the
+SDK's models (genai_fn.oci_models, one translator per family) and by the emulator (emulator/validation.py), so
+"the emulator accepted it" and "the function forwards it" cannot drift apart. Adding a family is one FAMILIES entry
+here, its PARAMETER_RANGES row, and its translator in oci_models (a unit test checks the three agree).
+No oci import: the emulator and the contracts read this without loading the SDK.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # config imports API_FORMATS from here
+    from .config import Settings
 
 PARAMETER_RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "COHERE": {
@@ -26,3 +35,35 @@ PARAMETER_RANGES: dict[str, dict[str, tuple[float, float]]] = {
 CohereChatRequest / GenericChatRequest (top_k 0 or 1..500 for Cohere, -1 = all for Generic; top_p 0..1; Cohere
 penalties 0..1, Generic -2..2); temperature 0..2 is our documented choice (docs/api.md), the narrowest range that
 every family accepts. Outside them the service answers an opaque 400, so the function answers first."""
+
+INTEGER_PARAMETERS = frozenset({"top_k"})
+"""Ranged parameters that take whole numbers; the others are real numbers."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """What one API format accepts. Checked at parse time, so the translation never has to refuse anything."""
+
+    api_format: str
+    ranges: dict[str, tuple[float, float]]
+    """Every sampling parameter the family has, with its inclusive range (max_tokens, seed and stop are common)."""
+    tools: bool
+    """Takes tool definitions, tool choice, assistant tool calls and tool results."""
+    ends_with_user: bool
+    """The last non-system message must be the user's (Cohere sends it as `message`, the rest as history)."""
+    content_parts: frozenset[str] = frozenset({"text"})
+    """OpenAI content-part types the family can carry; any other part is refused, never dropped."""
+
+
+FAMILIES: dict[str, Family] = {
+    "COHERE": Family("COHERE", PARAMETER_RANGES["COHERE"], tools=False, ends_with_user=True),
+    "GENERIC": Family("GENERIC", PARAMETER_RANGES["GENERIC"], tools=True, ends_with_user=False),
+}
+API_FORMATS = tuple(FAMILIES)
+
+
+def family_for(model: str, settings: Settings) -> Family:
+    """COHERE for cohere.* models, GENERIC for every other family; API_FORMAT decides for OCIDs and endpoints."""
+    if settings.api_format and (settings.dedicated_endpoint_id or model.startswith("ocid1.")):
+        return FAMILIES[settings.api_format]
+    return FAMILIES["COHERE" if model.startswith("cohere.") else "GENERIC"]

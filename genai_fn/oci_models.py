@@ -1,18 +1,21 @@
-"""Translate the internal chat model to and from the OCI SDK's own models. No HTTP, no I/O.
+"""Translate the internal chat model to and from the OCI SDK's own models. No HTTP, no I/O, no validation.
 
-Cohere models take a CohereChatRequest (message, chat history, preamble); every other family a
-GenericChatRequest (messages with text content). The compartment and serving mode come only from Settings.
+One request builder per model family (TRANSLATORS, keyed like families.FAMILIES): Cohere models take a
+CohereChatRequest (message, chat history, preamble); Generic ones a GenericChatRequest (messages with text
+content). The request was checked against its family's rules at parse time (validate.family_rules), so nothing
+here refuses it. The compartment and serving mode come only from Settings.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from oci.generative_ai_inference import models as m
 
 from .chat import ChatReply, ChatRequest, EmbeddingReply, EmbeddingRequest, Message, ToolCall, Usage
 from .config import Settings
-from .errors import InvalidRequest, UpstreamFailed
+from .errors import UpstreamFailed
 
 FINISH_REASONS = {
     "COMPLETE": "stop",
@@ -41,11 +44,10 @@ def serving_mode(settings: Settings, model: str) -> m.ServingMode:
 
 
 def to_chat_details(request: ChatRequest, settings: Settings) -> m.ChatDetails:
-    build = _cohere_request if request.api_format == "COHERE" else _generic_request
     return m.ChatDetails(
         compartment_id=settings.compartment_ocid,
         serving_mode=serving_mode(settings, request.model),
-        chat_request=build(request),
+        chat_request=TRANSLATORS[request.api_format](request),
     )
 
 
@@ -64,14 +66,8 @@ def _common_params(request: ChatRequest) -> dict[str, Any]:
 
 
 def _cohere_request(request: ChatRequest) -> m.CohereChatRequest:
-    if request.tools or request.tool_choice or any(msg.role == "tool" or msg.tool_calls for msg in request.messages):
-        raise InvalidRequest(
-            "tools and tool messages are supported for Generic (non-Cohere) models only", param="tools"
-        )
     system = [msg.content for msg in request.messages if msg.role == "system"]
-    turns = [msg for msg in request.messages if msg.role != "system"]
-    if not turns or turns[-1].role != "user":
-        raise InvalidRequest("the last message must come from the user", param="messages")
+    turns = [msg for msg in request.messages if msg.role != "system"]  # the last is the user's (family_rules)
     history = [_cohere_turn(msg) for msg in turns[:-1]]
     extra: dict[str, Any] = {}
     if request.params.stop:
@@ -143,6 +139,13 @@ def _generic_message(message: Message) -> m.Message:
         return m.ToolMessage(content=content, tool_call_id=message.tool_call_id)
     calls = [m.FunctionCall(id=c.id, name=c.name, arguments=c.arguments) for c in message.tool_calls]
     return m.AssistantMessage(content=content, tool_calls=calls or None)
+
+
+TRANSLATORS: dict[str, Callable[[ChatRequest], m.BaseChatRequest]] = {
+    "COHERE": _cohere_request,
+    "GENERIC": _generic_request,
+}
+"""The SDK request per API format; tests/unit/test_families.py checks it covers families.FAMILIES."""
 
 
 def to_reply(result: Any, opc_request_id: str | None, request: ChatRequest) -> ChatReply:

@@ -1,4 +1,7 @@
-"""Field validation shared by the contracts: JSON decoding, types, ranges and the model allow-list.
+"""Field validation shared by the contracts: JSON decoding, types, the model allow-list and the family's rules.
+
+Everything a model family refuses is refused here, at parse time (ranges and capabilities from families.py), so
+the translation to the SDK's models never has to.
 
 Every failure is an InvalidRequest naming the field; values are never echoed back (they may be secrets).
 """
@@ -11,10 +14,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .chat import Params
+from .chat import ChatRequest, Params
 from .config import Settings
 from .errors import InvalidJSON, InvalidRequest, ModelNotAllowed, PayloadTooLarge
-from .families import PARAMETER_RANGES
+from .families import FAMILIES, INTEGER_PARAMETERS, family_for
 
 MAX_STOP_SEQUENCES = 5
 MAX_ECHOED_NAME = 64
@@ -143,7 +146,7 @@ def allowed_model(requested: Any, allowed: tuple[str, ...]) -> str:
 def resolve_model(requested: Any, settings: Settings) -> tuple[str, str]:
     """The chat model to use (from ALLOWED_MODELS, MODEL_ID by default) and its API format."""
     model = allowed_model(requested, settings.allowed_models)
-    return model, settings.api_format_for(model)
+    return model, family_for(model, settings).api_format
 
 
 def params(
@@ -154,17 +157,15 @@ def params(
     max_tokens_fields: tuple[str, ...] = ("max_tokens",),
 ) -> Params:
     """Generation parameters from the body, range-checked for the API format; max_tokens always resolved."""
-    ranges = PARAMETER_RANGES[api_format]
     max_tokens = settings.default_max_tokens
     for name in max_tokens_fields:
         if body.get(name) is not None:
             max_tokens = integer(body[name], name, 1, settings.max_tokens_limit)
     values: dict[str, Any] = {}
-    for name in ("temperature", "top_p", "frequency_penalty", "presence_penalty"):
+    for name, (low, high) in FAMILIES[api_format].ranges.items():
         if body.get(name) is not None:
-            values[name] = number(body[name], name, *ranges[name])
-    if body.get("top_k") is not None:
-        values["top_k"] = integer(body["top_k"], "top_k", *ranges["top_k"])
+            check = integer if name in INTEGER_PARAMETERS else number
+            values[name] = check(body[name], name, low, high)
     if body.get("seed") is not None:
         values["seed"] = integer(body["seed"], "seed", -INT64 - 1, INT64)
     if body.get("stop") is not None:
@@ -172,3 +173,20 @@ def params(
     values.setdefault("temperature", settings.default_temperature)
     values.setdefault("top_p", settings.default_top_p)
     return Params(max_tokens=max_tokens, **values)
+
+
+def family_rules(request: ChatRequest) -> ChatRequest:
+    """The request, if its model's family can carry it: tools where the family has them, a user turn last."""
+    family = FAMILIES[request.api_format]
+    if not family.tools and (
+        request.tools or request.tool_choice or any(msg.role == "tool" or msg.tool_calls for msg in request.messages)
+    ):
+        raise InvalidRequest(
+            f"tools and tool messages are not supported for {family.api_format} models",
+            param="tools",
+        )
+    if family.ends_with_user:
+        turns = [msg for msg in request.messages if msg.role != "system"]
+        if not turns or turns[-1].role != "user":
+            raise InvalidRequest("the last message must come from the user", param="messages")
+    return request

@@ -12,16 +12,11 @@ import signal
 import sys
 import threading
 
+from .config import LLAMA_MODEL, emulated_config
 from .fdk_process import REPO_ROOT, FdkProcess
 from .gateway import LocalGateway
 
 LOCAL_DIR = REPO_ROOT / ".local"
-EMULATED_CONFIG = {
-    "MODEL_ID": "cohere.command-a-03-2025",
-    "ALLOWED_MODELS": "cohere.command-a-03-2025,meta.llama-3.3-70b-instruct",
-    "EMBEDDING_MODELS": "cohere.embed-english-v3.0",
-    "COMPARTMENT_OCID": "ocid1.compartment.oc1..local",
-}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,9 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         from emulator import Emulator, mint_resource_principal
 
         credentials = LOCAL_DIR / "credentials"
-        env = {**mint_resource_principal(credentials), **EMULATED_CONFIG}
+        principal = mint_resource_principal(credentials)  # first: the emulator trusts the issuer key it writes
         emulator = Emulator(credentials).start()
-        env["SERVICE_ENDPOINT"] = emulator.url
+        env = {**principal, **emulated_config(emulator.url)}
         print(f"Emulator (checks OCI request signatures): {emulator.url}")
 
     LOCAL_DIR.mkdir(exist_ok=True)
@@ -54,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"  curl -s {gateway.url}/genai/chat -H 'Content-Type: application/json' -H 'Accept: application/json' "
-        '-d \'{"input": "Hi", "model": "meta.llama-3.3-70b-instruct"}\''
+        f'-d \'{{"input": "Hi", "model": "{LLAMA_MODEL}"}}\''
     )
     print(
         f"  curl -s {gateway.url}/genai/v1/chat/completions -H 'Content-Type: application/json' "

@@ -77,13 +77,15 @@ class FdkProcess:
         except FileNotFoundError:
             return ""
 
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise RuntimeError("the fdk process has not been started")
+        return self.process.pid
+
     def rss_kib(self) -> int:
         """Peak resident memory of the fdk process so far (VmHWM), in KiB."""
-        assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-        return 0
+        return memory_kib(self.pid, "VmHWM")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -102,3 +104,11 @@ class FdkProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def memory_kib(pid: int, field: str = "VmRSS") -> int:
+    """One memory figure of a process from /proc/<pid>/status (VmRSS now, VmHWM the peak), in KiB; 0 if absent."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return 0

@@ -76,8 +76,14 @@ class LocalGateway:
         self._thread: threading.Thread | None = None
 
     @property
-    def url(self) -> str:
+    def address(self) -> tuple[str, int]:
+        """(host, port) the gateway listens on: the real port when it was asked for port 0."""
         host, port = self.server.server_address[:2]
+        return str(host), int(port)
+
+    @property
+    def url(self) -> str:
+        host, port = self.address
         return f"http://{host}:{port}"
 
     def start(self) -> LocalGateway:

@@ -12,16 +12,12 @@ import pytest
 
 from emulator import Emulator, mint_resource_principal
 from localfn.client import FnClient
+from localfn.config import emulated_config
 from localfn.fdk_process import FdkProcess
 from localfn.gateway import LocalGateway
 
 # fdk sets the root logger to DEBUG when imported (tests import it in-process); keep pytest's output readable.
 logging.getLogger().setLevel(logging.WARNING)
-
-COHERE_MODEL = "cohere.command-a-03-2025"
-LLAMA_MODEL = "meta.llama-3.3-70b-instruct"
-EMBED_MODEL = "cohere.embed-english-v3.0"
-COMPARTMENT = "ocid1.compartment.oc1..testcompartment"
 
 
 @pytest.fixture(scope="session")
@@ -41,16 +37,9 @@ def emulator(credentials_dir: Path, rp_env: dict[str, str]) -> Iterator[Emulator
         yield running
 
 
-def function_config(emulator: Emulator, **overrides: str) -> dict[str, str]:
-    config = {
-        "MODEL_ID": COHERE_MODEL,
-        "ALLOWED_MODELS": f"{COHERE_MODEL},{LLAMA_MODEL}",
-        "EMBEDDING_MODELS": EMBED_MODEL,
-        "COMPARTMENT_OCID": COMPARTMENT,
-        "SERVICE_ENDPOINT": emulator.url,
-    }
-    config.update(overrides)
-    return {key: value for key, value in config.items() if value is not None}
+def function_config(emulator: Emulator, **overrides: str | None) -> dict[str, str]:
+    """The local rig's function config against this emulator (localfn.config); an override of None removes it."""
+    return emulated_config(emulator.url, **overrides)
 
 
 class RunningFunction:

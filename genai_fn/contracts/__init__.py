@@ -1,1 +1,30 @@
-"""Wire contracts: each turns its JSON into the internal chat model and renders replies and errors its own way."""
+"""Wire contracts: each turns its JSON into the internal model and renders replies and errors its own way.
+
+A route pairs one contract with one use case (router.py): the router parses with the contract, runs the use case
+and renders its result, or any error, with the same contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, TypeVar
+
+from ..config import Settings
+from ..envelope import Invocation, Reply
+from ..errors import ProxyError
+
+Q = TypeVar("Q")
+"""What parse makes of the body: the use case's input (plus anything rendering needs, e.g. OpenAI's `stream`)."""
+R_contra = TypeVar("R_contra", contravariant=True)
+"""What the use case returns and render turns into a Reply."""
+
+
+class Contract(Protocol[Q, R_contra]):
+    def parse(self, body: dict[str, Any], settings: Settings) -> Q:
+        """The validated request; raises a RequestError naming the field (a GET route gets an empty body)."""
+        ...
+
+    def render(self, result: R_contra, request: Q, invocation: Invocation) -> Reply: ...
+
+    def render_error(self, error: ProxyError, invocation: Invocation) -> Reply:
+        """Every error of the route, in the contract's shape, with the status in the body for `fn invoke`."""
+        ...

@@ -20,6 +20,7 @@ from ..chat import ChatReply, ChatRequest, EmbeddingReply, EmbeddingRequest, Jso
 from ..config import Settings
 from ..envelope import Invocation, Reply, json_bytes, json_reply
 from ..errors import InvalidRequest, ProxyError, RouteNotFound
+from ..families import FAMILIES, Family
 
 SSE = "text/event-stream; charset=utf-8"
 CHAT_FIELDS = frozenset(
@@ -62,41 +63,17 @@ ERROR_TYPES = {
 
 
 @dataclass(frozen=True)
-class ChatCall:
-    request: ChatRequest
-    stream: bool
-    include_usage: bool
+class ChatCall(ChatRequest):
+    """The chat request plus how the caller wants it delivered (the use case reads only the ChatRequest part)."""
+
+    stream: bool = False
+    include_usage: bool = False
 
 
-def parse_chat(body: dict[str, Any], settings: Settings) -> ChatCall:
-    _reject_unknown(body, CHAT_FIELDS | IGNORED_CHAT_FIELDS)
-    model, api_format = validate.resolve_model(body.get("model"), settings)
-    if body.get("n") is not None and (type(body["n"]) is not int or body["n"] != 1):
-        raise InvalidRequest("n must be 1: the service returns one choice per request", param="n")
-    if body.get("logprobs"):
-        raise InvalidRequest("logprobs are not supported", param="logprobs")
-    stream = _flag(body, "stream")
-    options = body.get("stream_options")
-    if options is not None and (not isinstance(options, dict) or set(options) - {"include_usage"}):
-        raise InvalidRequest("stream_options may only hold include_usage", param="stream_options")
-    tools = _tools(body.get("tools"))
-    return ChatCall(
-        request=ChatRequest(
-            model=model,
-            api_format=api_format,
-            messages=_messages(body.get("messages")),
-            params=validate.params(
-                body, settings, api_format, max_tokens_fields=("max_tokens", "max_completion_tokens")
-            ),
-            tools=tools,
-            tool_choice=_tool_choice(body.get("tool_choice"), tools),
-            json_mode=_json_mode(body.get("response_format")),
-            json_schema=_json_schema(body.get("response_format")),
-            parallel_tool_calls=_parallel_tool_calls(body, tools),
-        ),
-        stream=stream,
-        include_usage=bool(options and _flag(options, "include_usage", "stream_options.include_usage")),
-    )
+@dataclass(frozen=True)
+class EmbeddingCall(EmbeddingRequest):
+    encoding: str = "float"
+    """encoding_format, float or base64: the openai SDKs ask for base64 by default."""
 
 
 def _reject_unknown(body: dict[str, Any], known: frozenset[str]) -> None:
@@ -112,13 +89,13 @@ def _flag(body: dict[str, Any], name: str, field: str | None = None) -> bool:
     return bool(value)
 
 
-def _messages(value: Any) -> tuple[Message, ...]:
+def _messages(value: Any, family: Family) -> tuple[Message, ...]:
     if not isinstance(value, list) or not value:
         raise InvalidRequest("messages must be a non-empty list", param="messages")
-    return tuple(_message(item, f"messages[{index}]") for index, item in enumerate(value))
+    return tuple(_message(item, f"messages[{index}]", family) for index, item in enumerate(value))
 
 
-def _message(item: Any, where: str) -> Message:
+def _message(item: Any, where: str, family: Family) -> Message:
     if not isinstance(item, dict):
         raise InvalidRequest(f"{where} must be an object", param=where)
     raw_role = item.get("role")
@@ -126,15 +103,15 @@ def _message(item: Any, where: str) -> Message:
     if role is None:
         raise InvalidRequest(f"{where}.role must be one of {', '.join(ROLES)}", param=f"{where}.role")
     calls = _tool_calls(item.get("tool_calls"), where) if role == "assistant" else ()
-    content = _content(item.get("content"), f"{where}.content", optional=role == "assistant")
+    content = _content(item.get("content"), f"{where}.content", family, optional=role == "assistant")
     tool_call_id = None
     if role == "tool":
         tool_call_id = validate.text(item.get("tool_call_id"), f"{where}.tool_call_id")
     return Message(role, content, calls, tool_call_id)
 
 
-def _content(value: Any, where: str, *, optional: bool) -> str:
-    """A string, or a list of text parts (joined); images and audio are refused, not dropped.
+def _content(value: Any, where: str, family: Family, *, optional: bool) -> str:
+    """A string, or a list of the parts the family carries (text, joined); others are refused, not dropped.
 
     `optional`: an assistant turn may be empty or null (e.g. alongside tool_calls), as OpenAI accepts.
     """
@@ -143,7 +120,7 @@ def _content(value: Any, where: str, *, optional: bool) -> str:
     if isinstance(value, list):
         texts = []
         for index, part in enumerate(value):
-            if not isinstance(part, dict) or part.get("type") != "text":
+            if not isinstance(part, dict) or part.get("type") not in family.content_parts:
                 raise InvalidRequest(
                     f"{where}[{index}] must be a text part: only text content is supported", param=f"{where}[{index}]"
                 )
@@ -204,14 +181,14 @@ def _tool_choice(value: Any, tools: tuple[Tool, ...]) -> str | None:
     if not tools:
         raise InvalidRequest("tool_choice needs tools", param="tool_choice")
     if value in ("auto", "none", "required"):
-        return value
+        return str(value)
     function = value.get("function") if isinstance(value, dict) and value.get("type") == "function" else None
     name = function.get("name") if isinstance(function, dict) else None
     if name not in {tool.name for tool in tools}:
         raise InvalidRequest(
             "tool_choice must be auto, none, required or one of the tools by name", param="tool_choice"
         )
-    return name
+    return str(name)
 
 
 def _json_mode(value: Any) -> bool:
@@ -252,28 +229,6 @@ def _parallel_tool_calls(body: dict[str, Any], tools: tuple[Tool, ...]) -> bool 
     return value
 
 
-def render_chat(reply: ChatReply, call: ChatCall, invocation: Invocation) -> Reply:
-    completion_id = _completion_id(invocation)
-    created = int(time.time())
-    if call.stream:
-        events = _chunks(reply, call, completion_id, created)
-        body = b"".join(b"data: " + json_bytes(event) + b"\n\n" for event in events) + b"data: [DONE]\n\n"
-        return Reply(200, body, SSE, {"Cache-Control": "no-cache"})
-    message: dict[str, Any] = {"role": "assistant", "content": reply.text or None, "refusal": None}
-    if reply.tool_calls:
-        message["tool_calls"] = [_tool_call_json(c) for c in reply.tool_calls]
-    body = {
-        "id": completion_id,
-        "object": "chat.completion",
-        "created": created,
-        "model": call.request.model,
-        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": _finish(reply)}],
-        "usage": _usage(reply),
-        "system_fingerprint": None,
-    }
-    return json_reply(200, body)
-
-
 def _chunks(reply: ChatReply, call: ChatCall, completion_id: str, created: int) -> Iterator[dict[str, Any]]:
     """The whole reply as chat.completion.chunk events: role, content, tool calls, finish, then usage."""
 
@@ -282,7 +237,7 @@ def _chunks(reply: ChatReply, call: ChatCall, completion_id: str, created: int) 
             "id": completion_id,
             "object": "chat.completion.chunk",
             "created": created,
-            "model": call.request.model,
+            "model": call.model,
             "system_fingerprint": None,
             "choices": choices,
             **extra,
@@ -320,47 +275,8 @@ def _completion_id(invocation: Invocation) -> str:
     return f"chatcmpl-{invocation.call_id or uuid.uuid4().hex}"
 
 
-def render_models(settings: Settings) -> Reply:
-    """The allow-listed chat models, then the embedding models, in OpenAI's list format."""
-    models = dict.fromkeys((*settings.allowed_models, *settings.embedding_models))
-    data = [{"id": model, "object": "model", "created": 0, "owned_by": _owner(model)} for model in models]
-    return json_reply(200, {"object": "list", "data": data})
-
-
 def _owner(model: str) -> str:
     return "oci" if model.startswith("ocid1.") else model.split(".", 1)[0]
-
-
-def parse_embeddings(body: dict[str, Any], settings: Settings) -> tuple[EmbeddingRequest, str]:
-    """The request and its encoding_format (float or base64: the openai SDKs ask for base64 by default)."""
-    if not settings.embedding_models:
-        raise RouteNotFound("embeddings are not enabled on this function: EMBEDDING_MODELS is not configured")
-    _reject_unknown(body, EMBEDDING_FIELDS)
-    model = validate.allowed_model(body.get("model"), settings.embedding_models)
-    if body.get("dimensions") is not None:
-        raise InvalidRequest("dimensions is not supported: the model's own dimension is used", param="dimensions")
-    encoding = body.get("encoding_format") or "float"
-    if encoding not in ("float", "base64"):
-        raise InvalidRequest("encoding_format must be float or base64", param="encoding_format")
-    raw = body.get("input")
-    items = [raw] if isinstance(raw, str) else raw
-    if not isinstance(items, list) or not items:
-        raise InvalidRequest("input must be a string or a non-empty list of strings", param="input")
-    if len(items) > MAX_EMBEDDING_INPUTS:
-        raise InvalidRequest(f"input accepts at most {MAX_EMBEDDING_INPUTS} texts per request", param="input")
-    if not all(isinstance(item, str) for item in items):
-        raise InvalidRequest("input must hold strings: token arrays are not supported", param="input")
-    texts = tuple(validate.text(item, f"input[{i}]") for i, item in enumerate(items))
-    return EmbeddingRequest(model=model, inputs=texts), encoding
-
-
-def render_embeddings(reply: EmbeddingReply, encoding: str) -> Reply:
-    data = [
-        {"object": "embedding", "index": index, "embedding": _encode(vector, encoding)}
-        for index, vector in enumerate(reply.vectors)
-    ]
-    body = {"object": "list", "data": data, "model": reply.model, "usage": _usage(reply)}
-    return json_reply(200, body)
 
 
 def _encode(vector: list[float], encoding: str) -> list[float] | str:
@@ -369,13 +285,119 @@ def _encode(vector: list[float], encoding: str) -> list[float] | str:
     return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
 
 
-def render_error(error: ProxyError, invocation: Invocation) -> Reply:
-    """OpenAI's error shape; `status` is added so a plain `fn invoke` caller can see it too."""
-    detail = {
-        "message": error.message,
-        "type": ERROR_TYPES.get(error.status, "server_error" if error.status >= 500 else "invalid_request_error"),
-        "param": error.param,
-        "code": error.code,
-        "status": error.status,
-    }
-    return json_reply(error.status, {"error": detail}, error.headers())
+class _OpenAIErrors:
+    def render_error(self, error: ProxyError, invocation: Invocation) -> Reply:
+        """OpenAI's error shape; `status` is added so a plain `fn invoke` caller can see it too."""
+        detail = {
+            "message": error.message,
+            "type": ERROR_TYPES.get(error.status, "server_error" if error.status >= 500 else "invalid_request_error"),
+            "param": error.param,
+            "code": error.code,
+            "status": error.status,
+        }
+        return json_reply(error.status, {"error": detail}, error.headers())
+
+
+class ChatCompletions(_OpenAIErrors):
+    """/v1/chat/completions, and a plain `fn invoke` whose body has `messages` (and no `input`)."""
+
+    def parse(self, body: dict[str, Any], settings: Settings) -> ChatCall:
+        _reject_unknown(body, CHAT_FIELDS | IGNORED_CHAT_FIELDS)
+        model, api_format = validate.resolve_model(body.get("model"), settings)
+        if body.get("n") is not None and (type(body["n"]) is not int or body["n"] != 1):
+            raise InvalidRequest("n must be 1: the service returns one choice per request", param="n")
+        if body.get("logprobs"):
+            raise InvalidRequest("logprobs are not supported", param="logprobs")
+        stream = _flag(body, "stream")
+        options = body.get("stream_options")
+        if options is not None and (not isinstance(options, dict) or set(options) - {"include_usage"}):
+            raise InvalidRequest("stream_options may only hold include_usage", param="stream_options")
+        tools = _tools(body.get("tools"))
+        call = ChatCall(
+            model=model,
+            api_format=api_format,
+            messages=_messages(body.get("messages"), FAMILIES[api_format]),
+            params=validate.params(
+                body, settings, api_format, max_tokens_fields=("max_tokens", "max_completion_tokens")
+            ),
+            tools=tools,
+            tool_choice=_tool_choice(body.get("tool_choice"), tools),
+            json_mode=_json_mode(body.get("response_format")),
+            json_schema=_json_schema(body.get("response_format")),
+            parallel_tool_calls=_parallel_tool_calls(body, tools),
+            stream=stream,
+            include_usage=bool(options and _flag(options, "include_usage", "stream_options.include_usage")),
+        )
+        validate.family_rules(call)
+        return call
+
+    def render(self, reply: ChatReply, call: ChatCall, invocation: Invocation) -> Reply:
+        completion_id = _completion_id(invocation)
+        created = int(time.time())
+        if call.stream:
+            events = _chunks(reply, call, completion_id, created)
+            stream = b"".join(b"data: " + json_bytes(event) + b"\n\n" for event in events) + b"data: [DONE]\n\n"
+            return Reply(200, stream, SSE, {"Cache-Control": "no-cache"})
+        message: dict[str, Any] = {"role": "assistant", "content": reply.text or None, "refusal": None}
+        if reply.tool_calls:
+            message["tool_calls"] = [_tool_call_json(c) for c in reply.tool_calls]
+        body = {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": created,
+            "model": call.model,
+            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": _finish(reply)}],
+            "usage": _usage(reply),
+            "system_fingerprint": None,
+        }
+        return json_reply(200, body)
+
+
+class Models(_OpenAIErrors):
+    """/v1/models."""
+
+    def parse(self, body: dict[str, Any], settings: Settings) -> None:
+        return None
+
+    def render(self, models: tuple[str, ...], request: None, invocation: Invocation) -> Reply:
+        """The model ids the use case lists, in OpenAI's list format."""
+        data = [{"id": model, "object": "model", "created": 0, "owned_by": _owner(model)} for model in models]
+        return json_reply(200, {"object": "list", "data": data})
+
+
+class Embeddings(_OpenAIErrors):
+    """/v1/embeddings."""
+
+    def parse(self, body: dict[str, Any], settings: Settings) -> EmbeddingCall:
+        if not settings.embedding_models:
+            raise RouteNotFound("embeddings are not enabled on this function: EMBEDDING_MODELS is not configured")
+        _reject_unknown(body, EMBEDDING_FIELDS)
+        model = validate.allowed_model(body.get("model"), settings.embedding_models)
+        if body.get("dimensions") is not None:
+            raise InvalidRequest("dimensions is not supported: the model's own dimension is used", param="dimensions")
+        encoding = body.get("encoding_format") or "float"
+        if encoding not in ("float", "base64"):
+            raise InvalidRequest("encoding_format must be float or base64", param="encoding_format")
+        raw = body.get("input")
+        items = [raw] if isinstance(raw, str) else raw
+        if not isinstance(items, list) or not items:
+            raise InvalidRequest("input must be a string or a non-empty list of strings", param="input")
+        if len(items) > MAX_EMBEDDING_INPUTS:
+            raise InvalidRequest(f"input accepts at most {MAX_EMBEDDING_INPUTS} texts per request", param="input")
+        if not all(isinstance(item, str) for item in items):
+            raise InvalidRequest("input must hold strings: token arrays are not supported", param="input")
+        texts = tuple(validate.text(item, f"input[{i}]") for i, item in enumerate(items))
+        return EmbeddingCall(model=model, inputs=texts, encoding=encoding)
+
+    def render(self, reply: EmbeddingReply, call: EmbeddingCall, invocation: Invocation) -> Reply:
+        data = [
+            {"object": "embedding", "index": index, "embedding": _encode(vector, call.encoding)}
+            for index, vector in enumerate(reply.vectors)
+        ]
+        body = {"object": "list", "data": data, "model": reply.model, "usage": _usage(reply)}
+        return json_reply(200, body)
+
+
+CHAT = ChatCompletions()
+MODELS = Models()
+EMBEDDINGS = Embeddings()

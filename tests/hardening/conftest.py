@@ -19,7 +19,8 @@ class InProcess:
 
     def __init__(self, emulator: Emulator, **config: str) -> None:
         self.log = io.StringIO()
-        self.app = App(Settings.from_env(function_config(emulator, **config)), request_log=RequestLog(self.log))
+        self.settings = Settings.from_env(function_config(emulator, **config))
+        self.app = App.configured(self.settings, request_log=RequestLog(self.log))
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from emulator import Emulator
 from localfn.fdk_process import REPO_ROOT
-from tests.conftest import COHERE_MODEL, COMPARTMENT, LLAMA_MODEL
+from tests.constants import COHERE_MODEL, COMPARTMENT, LLAMA_MODEL
 
 ERROR_TYPES = frozenset(
     {

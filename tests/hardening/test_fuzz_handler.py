@@ -1,4 +1,4 @@
-"""Fuzz App.handle in-process with a real GenAIService signing requests to the emulator.
+"""Fuzz App.handle in-process with a real Upstream signing requests to the emulator.
 
 Properties: every answer is a 2xx or a 4xx with the JSON envelope (never a 5xx or a traceback), whatever was
 forwarded upstream was accepted by the service, and the app still serves the next request.
@@ -159,7 +159,7 @@ def test_body_at_and_over_the_configured_limit(
     inproc: InProcess, emulator: Emulator, size_delta: int, status: int
 ) -> None:
     """MAX_BODY_BYTES is exact: a body of that size is served, one byte more is a 413 before any upstream call."""
-    limit = inproc.app.settings.max_body_bytes
+    limit = inproc.settings.max_body_bytes
     frame = b'{"input": "", "max_tokens": 5}'
     body = frame.replace(b'""', b'"' + b"y" * (limit - len(frame) + size_delta) + b'"')
     reply = answer(inproc, emulator, body)

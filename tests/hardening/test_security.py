@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from emulator import Emulator
-from tests.conftest import COHERE_MODEL, COMPARTMENT, RunningFunction, function_config
+from tests.conftest import RunningFunction, function_config
+from tests.constants import COHERE_MODEL, COMPARTMENT
 
 from .conftest import InProcess
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import COHERE_MODEL, LLAMA_MODEL
+from tests.constants import COHERE_MODEL, LLAMA_MODEL
 
 
 @pytest.mark.parametrize("url", ["/genai/chat", "/chat", "/genai/chat?trace=1", "/", "/genai/chat/"])

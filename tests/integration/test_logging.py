@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import COHERE_MODEL, function_config
+from tests.conftest import function_config
+from tests.constants import COHERE_MODEL
 
 SECRET_PROMPT = "PROMPT-8f3a: my account number is 12345"
 

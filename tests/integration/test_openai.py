@@ -8,7 +8,7 @@ import urllib.request
 import openai
 import pytest
 
-from tests.conftest import COHERE_MODEL, EMBED_MODEL, LLAMA_MODEL
+from tests.constants import COHERE_MODEL, EMBED_MODEL, LLAMA_MODEL
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import COHERE_MODEL, COMPARTMENT, LLAMA_MODEL
+from tests.constants import COHERE_MODEL, COMPARTMENT, LLAMA_MODEL
 
 
 def test_seed_request_answers_plain_text(fn, upstream):

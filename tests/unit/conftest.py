@@ -7,13 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from genai_fn.config import Settings
-
-COHERE_MODEL = "cohere.command-a-03-2025"
-LLAMA_MODEL = "meta.llama-3.3-70b-instruct"
-COMPARTMENT = "ocid1.compartment.oc1..unitcompartment"
-ENDPOINT = "https://inference.generativeai.us-chicago-1.oci.oraclecloud.com"
-MODEL_OCID = "ocid1.generativeaimodel.oc1.us-chicago-1.amaaaaaaexample"
-ENDPOINT_OCID = "ocid1.generativeaiendpoint.oc1.us-chicago-1.amaaaaaaexample"
+from tests.constants import COHERE_MODEL, COMPARTMENT, ENDPOINT, LLAMA_MODEL
 
 BASE_ENV = {"MODEL_ID": COHERE_MODEL, "COMPARTMENT_OCID": COMPARTMENT, "SERVICE_ENDPOINT": ENDPOINT}
 

@@ -6,8 +6,9 @@ import pytest
 
 from genai_fn.config import ON_DEMAND_OUTPUT_CAP, PLATFORM_BODY_LIMIT, Settings
 from genai_fn.errors import ConfigError
+from tests.constants import COHERE_MODEL, COMPARTMENT, ENDPOINT, ENDPOINT_OCID, LLAMA_MODEL, MODEL_OCID
 
-from .conftest import BASE_ENV, COHERE_MODEL, COMPARTMENT, ENDPOINT, ENDPOINT_OCID, LLAMA_MODEL, MODEL_OCID
+from .conftest import BASE_ENV
 
 
 def from_env(**overrides: str | None) -> Settings:
@@ -210,24 +211,6 @@ def test_api_format_is_required_when_a_model_is_an_ocid(overrides: dict[str, str
     with pytest.raises(ConfigError, match="^API_FORMAT is required"):
         from_env(**overrides)
     assert from_env(API_FORMAT="cohere", **overrides).api_format == "COHERE"
-
-
-@pytest.mark.parametrize(
-    ("settings_env", "model", "expected"),
-    [
-        ({}, COHERE_MODEL, "COHERE"),
-        ({}, LLAMA_MODEL, "GENERIC"),
-        ({}, "xai.grok-3", "GENERIC"),
-        ({"API_FORMAT": "COHERE"}, LLAMA_MODEL, "GENERIC"),  # a named model's family is known: API_FORMAT is for OCIDs
-        ({"API_FORMAT": "GENERIC"}, COHERE_MODEL, "COHERE"),
-        ({"API_FORMAT": "GENERIC", "ALLOWED_MODELS": MODEL_OCID}, MODEL_OCID, "GENERIC"),
-        ({"API_FORMAT": "COHERE", "ALLOWED_MODELS": MODEL_OCID}, MODEL_OCID, "COHERE"),
-        ({"API_FORMAT": "GENERIC", "DEDICATED_ENDPOINT_ID": ENDPOINT_OCID}, COHERE_MODEL, "GENERIC"),
-        ({"API_FORMAT": "COHERE", "DEDICATED_ENDPOINT_ID": ENDPOINT_OCID}, LLAMA_MODEL, "COHERE"),
-    ],
-)
-def test_api_format_for(settings_env: dict[str, str], model: str, expected: str) -> None:
-    assert from_env(**settings_env).api_format_for(model) == expected
 
 
 def test_dedicated_endpoint_needs_api_format_and_serves_only_model_id() -> None:

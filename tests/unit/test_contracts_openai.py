@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from genai_fn import usecases
 from genai_fn.chat import ChatReply, EmbeddingReply, JsonSchema, Message, ToolCall, Usage
 from genai_fn.config import Settings
 from genai_fn.contracts import openai
@@ -21,10 +22,13 @@ from genai_fn.errors import (
     UpstreamAuthFailed,
     UpstreamThrottled,
 )
+from genai_fn.upstream import Upstream
+from genai_fn.usecases import Configured
+from tests.constants import COHERE_MODEL, EMBED_MODEL, LLAMA_MODEL
 
-from .conftest import COHERE_MODEL, LLAMA_MODEL, make_settings
+from .conftest import make_settings
 
-EMBED = "cohere.embed-english-v3.0"
+EMBED = EMBED_MODEL
 USER = {"role": "user", "content": "Hi"}
 INVOCATION = Invocation(
     method="POST", path="/v1/chat/completions", headers={}, body=b"", call_id="c1", deadline=0.0, via_gateway=True
@@ -37,19 +41,19 @@ def settings() -> Settings:
 
 
 def chat(settings: Settings, **fields: Any) -> openai.ChatCall:
-    return openai.parse_chat({"messages": [USER], **fields}, settings)
+    return openai.CHAT.parse({"messages": [USER], **fields}, settings)
 
 
 def test_defaults(settings: Settings) -> None:
     call = chat(settings)
-    assert (call.request.model, call.request.api_format, call.stream, call.include_usage) == (
+    assert (call.model, call.api_format, call.stream, call.include_usage) == (
         COHERE_MODEL,
         "COHERE",
         False,
         False,
     )
-    assert call.request.messages == (Message("user", "Hi"),)
-    assert call.request.params.max_tokens == 600
+    assert call.messages == (Message("user", "Hi"),)
+    assert call.params.max_tokens == 600
 
 
 def test_roles_content_parts_and_tools_map_to_the_internal_model(settings: Settings) -> None:
@@ -76,13 +80,13 @@ def test_roles_content_parts_and_tools_map_to_the_internal_model(settings: Setti
         stream_options={"include_usage": True},
         user="ignored",
     )
-    assert call.request.messages == (
+    assert call.messages == (
         Message("system", "Be brief."),
         Message("user", "Weather in Paris?"),
         Message("assistant", "", (ToolCall("call_1", "weather", "{}"),)),
         Message("tool", "sunny", tool_call_id="call_1"),
     )
-    assert (call.request.tool_choice, call.request.json_mode, call.request.params.max_tokens) == ("weather", True, 77)
+    assert (call.tool_choice, call.json_mode, call.params.max_tokens) == ("weather", True, 77)
     assert (call.stream, call.include_usage) == (True, True)
 
 
@@ -115,7 +119,7 @@ INVALID: list[tuple[dict[str, Any], str]] = [
 @pytest.mark.parametrize(("fields", "param"), INVALID)
 def test_invalid_chat_requests_name_the_parameter(settings: Settings, fields: dict[str, Any], param: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        openai.parse_chat({"messages": [USER], **fields}, settings)
+        openai.CHAT.parse({"messages": [USER], **fields}, settings)
     assert caught.value.param == param
 
 
@@ -130,15 +134,24 @@ def test_json_schema_parallel_tool_calls_and_empty_assistant_turns(settings: Set
         tools=tools,
         parallel_tool_calls=False,
     )
-    assert call.request.json_mode is True
-    assert call.request.json_schema == JsonSchema(name="city", schema=schema, strict=True)
-    assert call.request.parallel_tool_calls is False
-    assert call.request.messages[1] == Message("assistant", "")
-    assert chat(settings, parallel_tool_calls=True).request.parallel_tool_calls is None, "no tools: nothing to say"
+    assert call.json_mode is True
+    assert call.json_schema == JsonSchema(name="city", schema=schema, strict=True)
+    assert call.parallel_tool_calls is False
+    assert call.messages[1] == Message("assistant", "")
+    assert chat(settings, parallel_tool_calls=True).parallel_tool_calls is None, "no tools: nothing to say"
 
 
 def test_generic_penalty_range_is_wider(settings: Settings) -> None:
-    assert chat(settings, model=LLAMA_MODEL, frequency_penalty=-1.5).request.params.frequency_penalty == -1.5
+    assert chat(settings, model=LLAMA_MODEL, frequency_penalty=-1.5).params.frequency_penalty == -1.5
+
+
+def test_family_rules_apply_at_parse_time(settings: Settings) -> None:
+    """Cohere (the default model here) has no tools: refused while parsing, before anything is translated."""
+    tools = [{"type": "function", "function": {"name": "weather"}}]
+    with pytest.raises(InvalidRequest) as caught:
+        chat(settings, tools=tools)
+    assert caught.value.param == "tools"
+    assert chat(settings, model=LLAMA_MODEL, tools=tools).tools[0].name == "weather"
 
 
 def test_model_outside_the_allow_list(settings: Settings) -> None:
@@ -152,7 +165,7 @@ def reply(**overrides: Any) -> ChatReply:
 
 
 def test_completion_object(settings: Settings) -> None:
-    rendered = openai.render_chat(reply(), chat(settings), INVOCATION)
+    rendered = openai.CHAT.render(reply(), chat(settings), INVOCATION)
     body = json.loads(rendered.body)
     assert (rendered.status, rendered.content_type) == (200, "application/json")
     assert body["id"] == "chatcmpl-c1" and body["object"] == "chat.completion" and body["model"] == COHERE_MODEL
@@ -169,7 +182,7 @@ def test_completion_object(settings: Settings) -> None:
 
 def test_tool_calls_set_the_finish_reason(settings: Settings) -> None:
     calls = (ToolCall("call_9", "weather", '{"city": "Paris"}'),)
-    body = json.loads(openai.render_chat(reply(text="", tool_calls=calls), chat(settings), INVOCATION).body)
+    body = json.loads(openai.CHAT.render(reply(text="", tool_calls=calls), chat(settings), INVOCATION).body)
     choice = body["choices"][0]
     assert choice["finish_reason"] == "tool_calls" and choice["message"]["content"] is None
     assert choice["message"]["tool_calls"] == [
@@ -180,7 +193,7 @@ def test_tool_calls_set_the_finish_reason(settings: Settings) -> None:
 @pytest.mark.parametrize("include_usage", [False, True])
 def test_stream_is_a_complete_event_stream(settings: Settings, include_usage: bool) -> None:
     call = chat(settings, stream=True, stream_options={"include_usage": include_usage})
-    rendered = openai.render_chat(reply(), call, INVOCATION)
+    rendered = openai.CHAT.render(reply(), call, INVOCATION)
     events = rendered.body.decode().split("\n\n")
     assert rendered.content_type.startswith("text/event-stream") and events[-2:] == ["data: [DONE]", ""]
     chunks = [json.loads(event.removeprefix("data: ")) for event in events[:-2]]
@@ -195,7 +208,8 @@ def test_stream_is_a_complete_event_stream(settings: Settings, include_usage: bo
 
 
 def test_models_list_chat_then_embedding_models(settings: Settings) -> None:
-    body = json.loads(openai.render_models(settings).body)
+    models = usecases.list_models(Configured(settings, Upstream(settings)), None, 0.0)
+    body = json.loads(openai.MODELS.render(models, None, INVOCATION).body)
     assert [(m["id"], m["owned_by"]) for m in body["data"]] == [
         (COHERE_MODEL, "cohere"),
         (LLAMA_MODEL, "meta"),
@@ -205,10 +219,10 @@ def test_models_list_chat_then_embedding_models(settings: Settings) -> None:
 
 
 def test_embeddings_parse(settings: Settings) -> None:
-    request, encoding = openai.parse_embeddings({"input": "one"}, settings)
-    assert (request.model, request.inputs, encoding) == (EMBED, ("one",), "float")
-    request, encoding = openai.parse_embeddings({"input": ["a", "b"], "encoding_format": "base64"}, settings)
-    assert (request.inputs, encoding) == (("a", "b"), "base64")
+    call = openai.EMBEDDINGS.parse({"input": "one"}, settings)
+    assert (call.model, call.inputs, call.encoding) == (EMBED, ("one",), "float")
+    call = openai.EMBEDDINGS.parse({"input": ["a", "b"], "encoding_format": "base64"}, settings)
+    assert (call.inputs, call.encoding) == (("a", "b"), "base64")
 
 
 @pytest.mark.parametrize(
@@ -226,18 +240,19 @@ def test_embeddings_parse(settings: Settings) -> None:
 )
 def test_invalid_embedding_requests(settings: Settings, fields: dict, error: type, param: str) -> None:
     with pytest.raises(error) as caught:
-        openai.parse_embeddings(fields, settings)
+        openai.EMBEDDINGS.parse(fields, settings)
     assert caught.value.param == param
 
 
 def test_embeddings_need_configured_models() -> None:
     with pytest.raises(RouteNotFound, match="EMBEDDING_MODELS"):
-        openai.parse_embeddings({"input": "x"}, make_settings())
+        openai.EMBEDDINGS.parse({"input": "x"}, make_settings())
 
 
 def test_base64_embeddings_are_little_endian_float32() -> None:
     vectors = ([0.5, -1.25, 3.0],)
-    body = json.loads(openai.render_embeddings(EmbeddingReply(EMBED, vectors, Usage(2, 0, 2)), "base64").body)
+    call = openai.EmbeddingCall(model=EMBED, inputs=("x",), encoding="base64")
+    body = json.loads(openai.EMBEDDINGS.render(EmbeddingReply(EMBED, vectors, Usage(2, 0, 2)), call, INVOCATION).body)
     encoded = body["data"][0]["embedding"]
     assert list(struct.unpack("<3f", base64.b64decode(encoded))) == [0.5, -1.25, 3.0]
     assert body["usage"] == {"prompt_tokens": 2, "total_tokens": 2} and body["model"] == EMBED
@@ -254,7 +269,7 @@ def test_base64_embeddings_are_little_endian_float32() -> None:
     ],
 )
 def test_errors_use_openai_shape(error: ProxyError, status: int, kind: str) -> None:
-    rendered = openai.render_error(error, INVOCATION)
+    rendered = openai.CHAT.render_error(error, INVOCATION)
     body = json.loads(rendered.body)["error"]
     assert rendered.status == status
     assert body == {"message": error.message, "type": kind, "param": error.param, "code": error.code, "status": status}

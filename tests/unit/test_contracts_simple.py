@@ -21,8 +21,9 @@ from genai_fn.errors import (
     UpstreamAuthFailed,
     UpstreamThrottled,
 )
+from tests.constants import COHERE_MODEL, LLAMA_MODEL
 
-from .conftest import COHERE_MODEL, LLAMA_MODEL, make_settings
+from .conftest import make_settings
 
 
 def invocation(accept: str | None = None, call_id: str = "call-1") -> Invocation:
@@ -32,11 +33,11 @@ def invocation(accept: str | None = None, call_id: str = "call-1") -> Invocation
     )
 
 
-# --- parse_request ------------------------------------------------------------------------------------------------
+# --- parse ------------------------------------------------------------------------------------------------------
 
 
 def test_minimal_request(settings: Settings) -> None:
-    assert simple.parse_request({"input": "Hello"}, settings) == ChatRequest(
+    assert simple.CHAT.parse({"input": "Hello"}, settings) == ChatRequest(
         model=COHERE_MODEL, api_format="COHERE", messages=(Message("user", "Hello"),), params=Params(max_tokens=600)
     )
 
@@ -56,7 +57,7 @@ def test_full_request(settings: Settings) -> None:
         "seed": 7,
         "stop": ["\n\n"],
     }
-    assert simple.parse_request(body, settings) == ChatRequest(
+    assert simple.CHAT.parse(body, settings) == ChatRequest(
         model=LLAMA_MODEL,
         api_format="GENERIC",
         messages=(
@@ -80,16 +81,16 @@ def test_full_request(settings: Settings) -> None:
 
 def test_null_optional_fields_mean_absent(settings: Settings) -> None:
     body = {"input": "Hi", "system": None, "history": None, "model": None, "max_tokens": None, "stop": None}
-    assert simple.parse_request(body, settings) == simple.parse_request({"input": "Hi"}, settings)
+    assert simple.CHAT.parse(body, settings) == simple.CHAT.parse({"input": "Hi"}, settings)
 
 
 def test_empty_history_is_no_history(settings: Settings) -> None:
-    assert simple.parse_request({"input": "Hi", "history": []}, settings).messages == (Message("user", "Hi"),)
+    assert simple.CHAT.parse({"input": "Hi", "history": []}, settings).messages == (Message("user", "Hi"),)
 
 
 def test_compartment_is_never_taken_from_the_caller(settings: Settings) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        simple.parse_request({"input": "Hi", "compartment_id": "ocid1.compartment.oc1..other"}, settings)
+        simple.CHAT.parse({"input": "Hi", "compartment_id": "ocid1.compartment.oc1..other"}, settings)
     assert caught.value.param == "compartment_id"
 
 
@@ -150,7 +151,7 @@ INVALID = [
 @pytest.mark.parametrize(("body", "param", "message"), INVALID)
 def test_invalid_requests(body: dict[str, Any], param: str, message: str, settings: Settings) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        simple.parse_request(body, settings)
+        simple.CHAT.parse(body, settings)
     assert (caught.value.status, caught.value.code, caught.value.param) == (400, "invalid_request", param)
     assert caught.value.message.startswith(message)
 
@@ -163,22 +164,22 @@ def test_field_values_are_never_echoed(settings: Settings) -> None:
         {"input": "Hi", "max_tokens": secret},
     ):
         with pytest.raises(InvalidRequest) as caught:
-            simple.parse_request(body, settings)
+            simple.CHAT.parse(body, settings)
         assert secret not in caught.value.message
 
 
 def test_model_outside_the_allow_list(settings: Settings) -> None:
     with pytest.raises(ModelNotAllowed) as caught:
-        simple.parse_request({"input": "Hi", "model": "cohere.command-r-plus"}, settings)
+        simple.CHAT.parse({"input": "Hi", "model": "cohere.command-r-plus"}, settings)
     assert caught.value.param == "model"
 
 
 def test_ranges_follow_the_chosen_model(settings: Settings) -> None:
     body = {"input": "Hi", "model": LLAMA_MODEL, "top_k": -1, "frequency_penalty": -1}
-    assert simple.parse_request(body, settings).params.top_k == -1
+    assert simple.CHAT.parse(body, settings).params.top_k == -1
 
 
-# --- render_reply -------------------------------------------------------------------------------------------------
+# --- render -----------------------------------------------------------------------------------------------------
 
 REPLY = ChatReply(
     text="Bonjour ✓",
@@ -187,11 +188,14 @@ REPLY = ChatReply(
     usage=Usage(prompt_tokens=3, completion_tokens=4, total_tokens=7),
     opc_request_id="opc-9",
 )
+REQUEST = ChatRequest(
+    model=COHERE_MODEL, api_format="COHERE", messages=(Message("user", "Bonjour"),), params=Params(600)
+)
 
 
 @pytest.mark.parametrize("accept", [None, "", "text/plain", "*/*", "text/*"])
 def test_reply_is_plain_text_by_default(accept: str | None) -> None:
-    reply = simple.render_reply(REPLY, invocation(accept))
+    reply = simple.CHAT.render(REPLY, REQUEST, invocation(accept))
     assert (reply.status, reply.body, reply.content_type, reply.headers) == (
         200,
         "Bonjour ✓".encode(),
@@ -202,7 +206,7 @@ def test_reply_is_plain_text_by_default(accept: str | None) -> None:
 
 @pytest.mark.parametrize("accept", ["application/json", "Application/JSON", "text/plain, application/json;q=0.9"])
 def test_reply_is_json_when_accepted(accept: str) -> None:
-    reply = simple.render_reply(REPLY, invocation(accept))
+    reply = simple.CHAT.render(REPLY, REQUEST, invocation(accept))
     assert (reply.status, reply.content_type) == (200, "application/json")
     assert json.loads(reply.body) == {
         "text": "Bonjour ✓",
@@ -216,7 +220,7 @@ def test_reply_is_json_when_accepted(accept: str) -> None:
 
 
 def test_json_reply_without_call_id_has_null_request_id() -> None:
-    body = json.loads(simple.render_reply(REPLY, invocation("application/json", call_id="")).body)
+    body = json.loads(simple.CHAT.render(REPLY, REQUEST, invocation("application/json", call_id="")).body)
     assert body["request_id"] is None
 
 
@@ -224,7 +228,7 @@ def test_json_reply_without_call_id_has_null_request_id() -> None:
 
 
 def test_error_envelope_minimal() -> None:
-    reply = simple.render_error(ProxyError("internal error; see the function's logs"), invocation(call_id=""))
+    reply = simple.CHAT.render_error(ProxyError("internal error; see the function's logs"), invocation(call_id=""))
     assert (reply.status, reply.content_type, reply.headers) == (500, "application/json", {})
     assert json.loads(reply.body) == {
         "error": {
@@ -237,7 +241,7 @@ def test_error_envelope_minimal() -> None:
 
 
 def test_error_envelope_with_param() -> None:
-    reply = simple.render_error(
+    reply = simple.CHAT.render_error(
         InvalidRequest("history[0].role must be user or assistant", param="history[0].role"), invocation()
     )
     assert reply.status == 400
@@ -254,7 +258,7 @@ def test_error_envelope_with_param() -> None:
 
 def test_error_envelope_with_opc_request_id_and_retry_after() -> None:
     error = UpstreamThrottled("slow down", retry_after=5, opc_request_id="opc-1")
-    reply = simple.render_error(error, invocation("application/json"))
+    reply = simple.CHAT.render_error(error, invocation("application/json"))
     assert (reply.status, reply.headers) == (429, {"Retry-After": "5"})
     assert json.loads(reply.body) == {
         "error": {
@@ -268,13 +272,13 @@ def test_error_envelope_with_opc_request_id_and_retry_after() -> None:
 
 
 def test_error_envelope_is_json_whatever_the_accept_header() -> None:
-    reply = simple.render_error(UpstreamAuthFailed("refused", opc_request_id="o"), invocation("text/plain"))
+    reply = simple.CHAT.render_error(UpstreamAuthFailed("refused", opc_request_id="o"), invocation("text/plain"))
     assert reply.content_type == "application/json"
     assert json.loads(reply.body)["error"]["type"] == "upstream_auth_failed"
 
 
 def test_method_not_allowed_carries_allow() -> None:
-    reply = simple.render_error(MethodNotAllowed("/chat accepts POST", allowed=("POST",)), invocation())
+    reply = simple.CHAT.render_error(MethodNotAllowed("/chat accepts POST", allowed=("POST",)), invocation())
     assert (reply.status, reply.headers) == (405, {"Allow": "POST"})
 
 

@@ -15,9 +15,10 @@ from oci.generative_ai_inference.models import generative_ai_inference_type_mapp
 from genai_fn import oci_models
 from genai_fn.chat import ChatReply, ChatRequest, JsonSchema, Message, Params, Tool, ToolCall, Usage
 from genai_fn.config import Settings
-from genai_fn.errors import InvalidRequest, UpstreamFailed
+from genai_fn.errors import UpstreamFailed
+from tests.constants import COHERE_MODEL, COMPARTMENT, ENDPOINT_OCID, LLAMA_MODEL, MODEL_OCID
 
-from .conftest import COHERE_MODEL, COMPARTMENT, ENDPOINT_OCID, LLAMA_MODEL, MODEL_OCID, make_settings
+from .conftest import make_settings
 
 
 def _sdk_codec() -> BaseClient:
@@ -128,43 +129,6 @@ def test_cohere_minimal_request_sends_only_what_was_set(settings: Settings) -> N
 def test_cohere_json_mode(settings: Settings) -> None:
     chat = request("COHERE", json_mode=True)
     assert wire(oci_models.to_chat_details(chat, settings))["chatRequest"]["responseFormat"] == {"type": "JSON_OBJECT"}
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "messages"),
-    [
-        ({"tools": (Tool("lookup"),)}, (Message("user", "Hi"),)),
-        (
-            {},
-            (
-                Message("user", "Hi"),
-                Message("assistant", "", tool_calls=(ToolCall("c1", "f", "{}"),)),
-                Message("tool", "42", tool_call_id="c1"),
-                Message("user", "and?"),
-            ),
-        ),
-        ({}, (Message("user", "Hi"), Message("tool", "42", tool_call_id="c1"), Message("user", "and?"))),
-    ],
-)
-def test_cohere_with_tools_is_refused(
-    kwargs: dict[str, Any], messages: tuple[Message, ...], settings: Settings
-) -> None:
-    with pytest.raises(InvalidRequest) as caught:
-        oci_models.to_chat_details(request("COHERE", *messages, **kwargs), settings)
-    assert (caught.value.status, caught.value.param) == (400, "tools")
-
-
-@pytest.mark.parametrize(
-    "messages",
-    [
-        (Message("system", "Only a system prompt"),),
-        (Message("user", "Hi"), Message("assistant", "Hello")),
-    ],
-)
-def test_cohere_needs_a_last_user_message(messages: tuple[Message, ...], settings: Settings) -> None:
-    with pytest.raises(InvalidRequest) as caught:
-        oci_models.to_chat_details(request("COHERE", *messages), settings)
-    assert caught.value.param == "messages"
 
 
 # --- to_chat_details: Generic -------------------------------------------------------------------------------------

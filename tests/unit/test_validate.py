@@ -10,8 +10,9 @@ from genai_fn import validate
 from genai_fn.chat import Params
 from genai_fn.config import Settings
 from genai_fn.errors import InvalidJSON, InvalidRequest, ModelNotAllowed, PayloadTooLarge
+from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID
 
-from .conftest import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID, make_settings
+from .conftest import make_settings
 
 # --- decode_object ------------------------------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
-"""The one place that talks to OCI Generative AI: client set-up, deadline-bounded retries, error translation.
+"""The one place that talks to OCI Generative AI: the client, deadline-bounded retries, error translation.
 
-The signer and client (with its connection pool) are built once per container and reused; the SDK's default
-retry strategy (8 attempts over up to 600 s) and its per-container circuit breaker are replaced by a policy
-bounded by the invocation's deadline.
+The client (with its connection pool) is built once per container, on first use, with the signer from
+credentials.py; the SDK's default retry strategy (8 attempts over up to 600 s) and its per-container circuit
+breaker are replaced by a policy bounded by the invocation's deadline. Attempts, time spent and the service's
+request id go into the request's log record (logs.current_record), not into the errors.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from oci.retry.retry_checkers import BaseRetryChecker, LimitBasedRetryChecker, R
 from urllib3.exceptions import ReadTimeoutError
 
 from .config import Settings
+from .credentials import ExpiringTokenReloader, load_signer
 from .errors import (
     ProxyError,
     UpstreamAuthFailed,
@@ -29,6 +31,7 @@ from .errors import (
     UpstreamThrottled,
     UpstreamTimeout,
 )
+from .logs import current_record
 
 RESPONSE_MARGIN_SECONDS = 0.5
 """Time kept back from the deadline to write the answer."""
@@ -37,9 +40,6 @@ MIN_ATTEMPT_SECONDS = 1.0
 BACKOFF_BASE_SECONDS = 0.25
 BACKOFF_MAX_SECONDS = 4.0
 DEFAULT_RETRY_AFTER_SECONDS = 2
-EXPIRY_MARGIN_SECONDS = 1
-"""A token this close to its expiry (in whole seconds, as JWTs count) is treated as expired: never send one that the
-service may already refuse."""
 
 AUTH_HINT = (
     "check the function's dynamic group and the policy 'allow dynamic-group <group> to use generative-ai-chat "
@@ -52,17 +52,16 @@ AUTH_HINT = (
 class UpstreamResult:
     data: Any
     opc_request_id: str | None
-    attempts: int
-    upstream_ms: float
 
 
-class RetryableFailure(BaseRetryChecker):
+class RetryableFailure(BaseRetryChecker):  # type: ignore[misc]  # oci ships no type information
     """Retry throttling (429), server errors (5xx but 501) and failed connections; never a read timeout or a 4xx,
     because the service may already be generating the reply."""
 
     def should_retry(self, exception: Exception | None = None, response: Any = None, **kwargs: Any) -> bool:
         if isinstance(exception, oci.exceptions.ServiceError):
-            return exception.status == 429 or (exception.status >= 500 and exception.status != 501)
+            status: int = exception.status
+            return status == 429 or (status >= 500 and status != 501)
         return _is_connection_failure(exception)
 
 
@@ -96,7 +95,7 @@ def _is_connection_failure(exception: BaseException | None) -> bool:
     )
 
 
-class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):
+class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignore[misc]  # oci is untyped
     """The SDK's retry loop with jittered exponential backoff, bounded by attempts and by the invocation deadline.
 
     Before each attempt the client's read timeout is cut to the time left, and a backoff that would leave less
@@ -142,42 +141,18 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):
         time.sleep(delay)
 
 
-def make_signer(settings: Settings) -> tuple[dict[str, Any], Any]:
-    """(config, signer) for the client, per AUTH_MODE; resource principal unless told otherwise."""
-    if settings.auth_mode == "api_key":
-        config = oci.config.from_file(settings.oci_config_file, settings.oci_config_profile)
-        signer = oci.signer.Signer(
-            tenancy=config["tenancy"],
-            user=config["user"],
-            fingerprint=config["fingerprint"],
-            private_key_file_location=config.get("key_file"),
-            pass_phrase=oci.config.get_config_value_or_default(config, "pass_phrase"),
-            private_key_content=config.get("key_content"),
-        )
-        return config, signer
-    if settings.auth_mode == "instance_principal":
-        return {}, oci.auth.signers.InstancePrincipalsSecurityTokenSigner()
-    return {}, oci.auth.signers.get_resource_principals_signer()
-
-
-class GenAIService:
+class Upstream:
     """One per container. The client is built on first use, so a broken credential is answered, not a crash."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._client: GenerativeAiInferenceClient | None = None
-        self._reloaded_token: Any = None
+        self._tokens = ExpiringTokenReloader()
 
     @property
     def client(self) -> GenerativeAiInferenceClient:
         if self._client is None:
-            try:
-                config, signer = make_signer(self._settings)
-            except Exception as exc:  # any failure to load credentials: the SDK raises many kinds
-                raise UpstreamAuthFailed(
-                    f"could not load {self._settings.auth_mode.replace('_', ' ')} credentials "
-                    f"({type(exc).__name__}); see docs/troubleshooting.md"
-                ) from exc
+            config, signer = load_signer(self._settings)
             self._client = GenerativeAiInferenceClient(
                 config,
                 signer=signer,
@@ -196,55 +171,20 @@ class GenAIService:
 
     def _call(self, operation: Callable[..., Any], details: Any, deadline: float) -> UpstreamResult:
         client = self.client
-        self._reload_expiring_token(client.base_client.signer)
+        self._tokens.before_call(client.base_client.signer)
         strategy = DeadlineRetryStrategy(client, self._settings, deadline)
+        record = current_record()
         started = time.perf_counter()
         try:
             response = operation(details, retry_strategy=strategy)
+        except ProxyError:
+            raise
         except Exception as exc:
-            error = exc if isinstance(exc, ProxyError) else translate_service_error(exc)
-            error.attempts, error.upstream_ms = strategy.attempts, _ms_since(started)
-            raise error from (None if error is exc else exc)
-        return UpstreamResult(response.data, response.request_id, strategy.attempts, _ms_since(started))
-
-    def _reload_expiring_token(self, signer: Any) -> None:
-        """Reload an expiring token once; reload the same one again only after it has really expired.
-
-        A token issued with less life than the SDK's 60 s expiry jitter would otherwise be reloaded (and its key
-        parsed, ~30 ms) on every call until the platform renews it.
-        """
-        token = getattr(signer, "security_token", None)
-        if token is not None and token is self._reloaded_token and token.valid_with_jitter(EXPIRY_MARGIN_SECONDS):
-            return
-        if _refresh_expiring_token(signer):
-            self._reloaded_token = signer.security_token
-            if not signer.security_token.valid_with_jitter(EXPIRY_MARGIN_SECONDS):
-                raise UpstreamAuthFailed(
-                    "the resource principal token has expired and the platform has not issued a new one; "
-                    "the function's credentials are broken: redeploy or check the function's logs"
-                )
-
-
-def _ms_since(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
-
-
-def _refresh_expiring_token(signer: Any) -> bool:
-    """Reload a resource principal token that is about to expire, instead of spending a request on a 401.
-
-    The SDK itself only reloads the token files after a 401 (and then retries once). True when it reloaded.
-    """
-    token = getattr(signer, "security_token", None)
-    if token is None or not hasattr(signer, "refresh_security_token") or token.valid_with_jitter():
-        return False
-    try:
-        signer.refresh_security_token()
-    except Exception as exc:  # unreadable or invalid token / key files: the platform's credentials are broken
-        raise UpstreamAuthFailed(
-            f"the resource principal token expired and could not be reloaded ({type(exc).__name__}); "
-            "the function's credentials are broken: redeploy or check the function's logs"
-        ) from exc
-    return True
+            raise translate_service_error(exc) from exc
+        finally:
+            record.attempts, record.upstream_ms = strategy.attempts, (time.perf_counter() - started) * 1000
+        record.opc_request_id = response.request_id
+        return UpstreamResult(response.data, response.request_id)
 
 
 def _retry_after(error: oci.exceptions.ServiceError) -> int:

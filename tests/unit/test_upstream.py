@@ -1,9 +1,9 @@
-"""translate_service_error, the retry decision, the deadline-bounded retry loop and the token refresh."""
+"""translate_service_error, the retry decision, the deadline-bounded retry loop, Upstream._call and the token reload."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,7 +13,7 @@ from oci._vendor.requests import exceptions as http_errors
 from oci._vendor.requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import ReadTimeoutError
 
-from genai_fn import service
+from genai_fn import credentials, upstream
 from genai_fn.errors import (
     ProxyError,
     UpstreamAuthFailed,
@@ -22,13 +22,14 @@ from genai_fn.errors import (
     UpstreamThrottled,
     UpstreamTimeout,
 )
-from genai_fn.service import (
+from genai_fn.logs import RequestRecord, recording
+from genai_fn.upstream import (
     BACKOFF_MAX_SECONDS,
     MIN_ATTEMPT_SECONDS,
     RESPONSE_MARGIN_SECONDS,
     DeadlineRetryStrategy,
-    GenAIService,
     RetryableFailure,
+    Upstream,
     translate_service_error,
 )
 
@@ -209,7 +210,7 @@ def fake_client() -> SimpleNamespace:
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     recorded: list[float] = []
-    monkeypatch.setattr(service.time, "sleep", recorded.append)
+    monkeypatch.setattr(upstream.time, "sleep", recorded.append)
     return recorded
 
 
@@ -304,8 +305,8 @@ def test_read_timeout_is_cut_to_the_time_left() -> None:
 def test_time_spent_failing_shrinks_later_attempts(monkeypatch: pytest.MonkeyPatch) -> None:
     """With a fake clock: each failure takes 3 s; the second attempt gets what is left, a third is not started."""
     clock = [1000.0]
-    monkeypatch.setattr(service.time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(service.time, "sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
+    monkeypatch.setattr(upstream.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(upstream.time, "sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
     client = fake_client()
 
     def slow_failure(details: Any) -> None:
@@ -341,53 +342,65 @@ class StandInClient:
         return retry_strategy.make_retrying_call(send)
 
 
-def stand_in_service(client: StandInClient, **env: str) -> GenAIService:
-    genai = GenAIService(make_settings(**env))
+def stand_in_upstream(client: StandInClient, **env: str) -> Upstream:
+    genai = Upstream(make_settings(**env))
     genai._client = client  # type: ignore[assignment]
     return genai
 
 
-def test_call_returns_data_request_id_and_attempts(sleeps: list[float]) -> None:
-    result = stand_in_service(StandInClient(connection_error())).chat("d", far())
-    assert (result.data, result.opc_request_id, result.attempts) == ({"echo": "d"}, "opc-ok", 2)
-    assert result.upstream_ms >= 0
+@pytest.fixture
+def record() -> Iterator[RequestRecord]:
+    """The request's log record, as App.handle opens it: what Upstream notes about the call lands here."""
+    with recording(RequestRecord(call_id="c", route="chat", method="POST", via_gateway=False, cold_start=False)) as rec:
+        yield rec
 
 
-def test_call_translates_and_counts(sleeps: list[float]) -> None:
+def test_call_returns_data_and_request_id_and_notes_attempts(sleeps: list[float], record: RequestRecord) -> None:
+    result = stand_in_upstream(StandInClient(connection_error())).chat("d", far())
+    assert (result.data, result.opc_request_id) == ({"echo": "d"}, "opc-ok")
+    assert (record.attempts, record.opc_request_id) == (2, "opc-ok")
+    assert record.upstream_ms is not None and record.upstream_ms >= 0
+
+
+def test_call_translates_and_counts(sleeps: list[float], record: RequestRecord) -> None:
     failures = [service_error(503), service_error(429, "TooManyRequests", **{"retry-after": "1"})]
     with pytest.raises(UpstreamThrottled) as caught:
-        stand_in_service(StandInClient(*failures), MAX_ATTEMPTS="2").chat("d", far())
-    assert caught.value.attempts == 2 and caught.value.upstream_ms is not None
+        stand_in_upstream(StandInClient(*failures), MAX_ATTEMPTS="2").chat("d", far())
+    assert record.attempts == 2 and record.upstream_ms is not None
     assert caught.value.__cause__ is failures[1]
 
 
-def test_call_passes_deadline_errors_through(sleeps: list[float]) -> None:
+def test_call_passes_deadline_errors_through(sleeps: list[float], record: RequestRecord) -> None:
     with pytest.raises(UpstreamTimeout) as caught:
-        stand_in_service(StandInClient()).chat("d", time.monotonic())
-    assert caught.value.attempts == 0 and caught.value.__cause__ is None
+        stand_in_upstream(StandInClient()).chat("d", time.monotonic())
+    assert record.attempts == 0 and caught.value.__cause__ is None
 
 
-# --- _refresh_expiring_token --------------------------------------------------------------------------------------
+# --- ExpiringTokenReloader ---------------------------------------------------------------------------------------
 
 
 class Token:
     def __init__(self, valid: bool) -> None:
         self.valid = valid
 
-    def valid_with_jitter(self) -> bool:
+    def valid_with_jitter(self, jitter: int = 60) -> bool:
         return self.valid
 
 
 class Signer:
-    def __init__(self, token: Token | None, refresh: Callable[[], None] | None = None) -> None:
+    """A resource principal signer: refresh_security_token() reads the token files again (here: a valid token)."""
+
+    def __init__(self, token: Token | None, refresh: Callable[[], None] | None = None, renewed: bool = True) -> None:
         self.security_token = token
         self.refreshed = 0
         self._refresh = refresh
+        self._renewed = renewed
 
     def refresh_security_token(self) -> None:
         self.refreshed += 1
         if self._refresh:
             self._refresh()
+        self.security_token = Token(valid=self._renewed)
 
 
 @pytest.mark.parametrize(
@@ -398,21 +411,47 @@ class Signer:
         (Signer(None), 0),
     ],
 )
-def test_refresh_only_an_expiring_token(signer: Signer, refreshes: int) -> None:
-    service._refresh_expiring_token(signer)
+def test_reload_only_an_expiring_token(signer: Signer, refreshes: int) -> None:
+    credentials.ExpiringTokenReloader().before_call(signer)
     assert signer.refreshed == refreshes
 
 
 @pytest.mark.parametrize("signer", [None, object(), SimpleNamespace(security_token=Token(valid=False))])
 def test_signers_without_tokens_are_left_alone(signer: Any) -> None:
-    service._refresh_expiring_token(signer)
+    credentials.ExpiringTokenReloader().before_call(signer)
 
 
-def test_failed_refresh_is_an_auth_failure() -> None:
+def test_failed_reload_is_an_auth_failure() -> None:
     def broken() -> None:
         raise FileNotFoundError("/.oci-credentials/rpst")
 
     with pytest.raises(UpstreamAuthFailed) as caught:
-        service._refresh_expiring_token(Signer(Token(valid=False), refresh=broken))
+        credentials.ExpiringTokenReloader().before_call(Signer(Token(valid=False), refresh=broken))
     assert "FileNotFoundError" in caught.value.message and "/.oci-credentials" not in caught.value.message
     assert isinstance(caught.value.__cause__, FileNotFoundError)
+
+
+def test_a_reload_that_brings_no_new_token_is_an_auth_failure() -> None:
+    signer = Signer(Token(valid=False), renewed=False)
+    with pytest.raises(UpstreamAuthFailed, match="has not issued a new one"):
+        credentials.ExpiringTokenReloader().before_call(signer)
+    assert signer.refreshed == 1
+
+
+def test_a_reloaded_token_is_not_reloaded_again_while_it_lasts() -> None:
+    """A token with less life than the SDK's 60 s jitter: reloaded once, then kept until it really expires."""
+
+    class ShortLived(Token):
+        def valid_with_jitter(self, jitter: int = 60) -> bool:
+            return jitter < 60
+
+    class ShortLivedSigner(Signer):
+        def refresh_security_token(self) -> None:
+            self.refreshed += 1
+            self.security_token = ShortLived(valid=True)
+
+    signer = ShortLivedSigner(ShortLived(valid=True))
+    reloader = credentials.ExpiringTokenReloader()
+    for _ in range(3):
+        reloader.before_call(signer)
+    assert signer.refreshed == 1

@@ -1,0 +1,12 @@
+"""Every test's shared facts in one module: the local rig's models and compartment (from localfn.config, which
+run-local and the benchmarks use too) and the OCIDs and endpoint that only the unit tests need."""
+
+from __future__ import annotations
+
+from localfn.config import COHERE_MODEL, COMPARTMENT, EMBED_MODEL, LLAMA_MODEL
+
+ENDPOINT = "https://inference.generativeai.us-chicago-1.oci.oraclecloud.com"
+MODEL_OCID = "ocid1.generativeaimodel.oc1.us-chicago-1.amaaaaaaexample"
+ENDPOINT_OCID = "ocid1.generativeaiendpoint.oc1.us-chicago-1.amaaaaaaexample"
+
+__all__ = ["COHERE_MODEL", "COMPARTMENT", "EMBED_MODEL", "ENDPOINT", "ENDPOINT_OCID", "LLAMA_MODEL", "MODEL_OCID"]
