@@ -3,8 +3,8 @@
 
 This is the single source of the spec: the OCI CLI (`--specification file://spec.json`), the deploy
 script and the Terraform stack all consume its output, so no one hand-edits function OCIDs into JSON.
-Standard library plus the function's own route table (`genai_fn/router.py`), so it runs in Cloud Shell or CI
-without installing anything: the gateway's routes are the function's routes, never a second hand-kept list.
+Standard library only, reading the function's own route table from `genai_fn/router.py`, so it runs in Cloud Shell or
+CI without installing anything: the gateway's routes are the function's routes, never a second hand-kept list.
 
     python deploy/apigateway/generate_spec.py --function-id ocid1.fnfunc... --auth none > spec.json
     python deploy/apigateway/generate_spec.py --terraform-template --auth jwt --jwks-uri ... \
@@ -14,7 +14,7 @@ without installing anything: the gateway's routes are the function's routes, nev
 from __future__ import annotations
 
 import argparse
-import importlib
+import ast
 import json
 import sys
 from collections.abc import Sequence
@@ -28,24 +28,34 @@ AUTH_MODES = ("none", "jwt", "authorizer", "usage-plan")
 usage-plan: API key = a subscriber's client token, with per-client quotas."""
 
 
-def _function_routes() -> tuple[tuple[str, str], ...]:
-    """(method, path) of every route in the function's own table, in its order.
-
-    `genai_fn` is importable when the repository is pip-installed; from a bare checkout (Cloud Shell) the
-    repository root is put on the path for this one import. The function's package needs `oci` importable."""
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.append(str(REPO_ROOT))
-    try:
-        router = importlib.import_module("genai_fn.router")
-    except ImportError as exc:
-        raise SystemExit(
-            f"generate_spec: cannot import the function's route table genai_fn.router ({exc}); run it with a "
-            "Python that has the project's dependencies (e.g. .venv/bin/python, or pip install oci)"
-        ) from exc
-    return tuple((route.method, route.path) for route in router.ROUTES)
+ROUTER_SOURCE = REPO_ROOT / "genai_fn" / "router.py"
 
 
-ROUTES: tuple[tuple[str, str], ...] = _function_routes()
+def routes_from_source(source: Path = ROUTER_SOURCE) -> tuple[tuple[str, str], ...]:
+    """(method, path) of every route in the function's own table (`ROUTES` in genai_fn/router.py), in its order.
+
+    Read from the router's source rather than imported, so the generator needs only the standard library (Cloud
+    Shell's python3 has neither fdk nor the function's packages); tests/deploy check that this read equals the
+    imported table. A table this cannot read is an error, never an empty route list."""
+    tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
+    for node in tree.body:
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        if isinstance(target, ast.Name) and target.id == "ROUTES" and isinstance(node.value, ast.Tuple):
+            routes = []
+            for call in node.value.elts:
+                args = call.args if isinstance(call, ast.Call) else []
+                if len(args) < 3 or not all(
+                    isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args[1:3]
+                ):
+                    raise SystemExit(f"generate_spec: cannot read a route in {source}:{call.lineno}")
+                routes.append((args[1].value, args[2].value))
+            return tuple(routes)
+    raise SystemExit(f"generate_spec: no ROUTES table in {source}")
+
+
+ROUTES: tuple[tuple[str, str], ...] = routes_from_source()
 """(method, path) pairs the function serves; the deployment's path prefix (e.g. /genai) comes before them."""
 
 TERRAFORM_FUNCTION_ID = "${function_id}"

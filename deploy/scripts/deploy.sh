@@ -37,8 +37,8 @@
 #   HOME_REGION      the tenancy's home region, where IAM is written (default: looked up with the CLI)
 #   IAM_WAIT_SECONDS (60)  pause after creating IAM, and between deployment attempts, for IAM to propagate
 #   DRY_RUN (0)      1 = print the mutating commands instead of running them
-#   PYTHON           interpreter for the spec generator, which imports the function's route table (needs
-#                    the project's dependencies): default ./.venv/bin/python if present, else python3
+#   PYTHON (python3) interpreter for the spec generator (standard library only; it reads the function's route
+#                    table from genai_fn/router.py, so Cloud Shell's python3 is enough)
 set -euo pipefail
 
 DEPLOY_ENV="${DEPLOY_ENV:-./deploy.env}"
@@ -54,10 +54,7 @@ fi
 
 need() { [[ -n "${!1:-}" ]] || { echo "deploy.sh: $1 is required (see the header of this script)" >&2; exit 2; }; }
 for v in OCI_REGION COMPARTMENT_OCID FUNCTION_SUBNET_OCID GATEWAY_SUBNET_OCID OCIR_REPO MODEL_ID; do need "$v"; done
-PYTHON="${PYTHON:-}"
-if [[ -z "$PYTHON" ]]; then
-  if [[ -x ./.venv/bin/python ]]; then PYTHON=./.venv/bin/python; else PYTHON=python3; fi
-fi
+PYTHON="${PYTHON:-python3}"
 for tool in oci fn "$PYTHON"; do
   command -v "$tool" >/dev/null || { echo "deploy.sh: '$tool' not found on PATH" >&2; exit 2; }
 done

@@ -325,24 +325,44 @@ def test_documented_authorizer_reads_the_user_defined_envelope() -> None:
         del os.environ["API_KEY"]
 
 
-def test_generator_follows_the_route_table_not_a_copy(monkeypatch) -> None:
-    """A route added to the function appears in the gateway spec with no edit to the generator."""
-    import importlib.util
-    from dataclasses import dataclass
+def test_generator_follows_the_route_table_not_a_copy(tmp_path) -> None:
+    """A route added to the function's table appears in the gateway spec with no edit to the generator."""
+    source = gen.ROUTER_SOURCE.read_text(encoding="utf-8")
+    grown = source.replace(
+        "ROUTES: tuple[Route[Any, Any], ...] = (",
+        'ROUTES: tuple[Route[Any, Any], ...] = (\n    Route("extra", "GET", "/v1/extra", h, c),',
+        1,
+    )
+    assert grown != source, "the ROUTES table in genai_fn/router.py changed shape; update this test"
+    (tmp_path / "router.py").write_text(grown, encoding="utf-8")
+    assert gen.routes_from_source(tmp_path / "router.py") == (("GET", "/v1/extra"), *gen.ROUTES)
 
-    import genai_fn.router as router
 
-    @dataclass(frozen=True)
-    class Extra:
-        name: str
-        method: str
-        path: str
+@pytest.mark.parametrize(
+    "table",
+    ["ROUTES = (Route('x', METHOD, '/p', h, c),)", "OTHER = ()", "ROUTES = (Route('x', 'GET'),)"],
+)
+def test_an_unreadable_route_table_is_an_error_not_an_empty_spec(tmp_path, table: str) -> None:
+    (tmp_path / "router.py").write_text(table + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="generate_spec: "):
+        gen.routes_from_source(tmp_path / "router.py")
 
-    monkeypatch.setattr(router, "ROUTES", (*router.ROUTES, Extra("extra", "GET", "/v1/extra")))
-    spec = importlib.util.spec_from_file_location("generate_spec_fresh", APIGATEWAY_DIR / "generate_spec.py")
-    fresh = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "generate_spec_fresh", fresh)  # dataclasses look their module up there
-    spec.loader.exec_module(fresh)
-    assert ("GET", "/v1/extra") in fresh.ROUTES
-    built = fresh.build_spec(fresh.SpecOptions(function_id=gen.EXAMPLE_FUNCTION_ID))
-    assert any(r["path"] == "/v1/extra" and r["methods"] == ["GET"] for r in built["routes"])
+
+def test_the_generator_runs_on_a_bare_interpreter() -> None:
+    """Cloud Shell's python3 has neither fdk nor this project installed: the generator must need nothing."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            str(APIGATEWAY_DIR / "generate_spec.py"),
+            "--function-id",
+            gen.EXAMPLE_FUNCTION_ID,
+        ],
+        capture_output=True,
+        text=True,
+        env={},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert {r["path"] for r in json.loads(result.stdout)["routes"]} == {path for _, path in gen.ROUTES}
