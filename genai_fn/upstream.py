@@ -2,7 +2,9 @@
 
 The client (with its connection pool) is built once per container, on first use, with the signer from
 credentials.py; the SDK's default retry strategy (8 attempts over up to 600 s) and its per-container circuit
-breaker are replaced by a policy bounded by the invocation's deadline. Attempts, time spent and the service's
+breaker are replaced by a policy bounded by the invocation's deadline; every attempt's reply is read within
+MAX_REPLY_BYTES and that deadline (bounded_reply.py), Retry-After is read as RFC 9110 says (retry_after.py) and the
+service's 4xx message is passed on bounded and cleaned (service_message.py). Attempts, time spent and the service's
 request id go into the request's log record (logs.current_record), not into the errors.
 """
 
@@ -21,6 +23,8 @@ from oci.retry.retry import ExponentialBackoffRetryStrategyBase
 from oci.retry.retry_checkers import BaseRetryChecker, LimitBasedRetryChecker, RetryCheckerContainer
 from urllib3.exceptions import ReadTimeoutError
 
+from . import retry_after, service_message
+from .bounded_reply import ReplyBudget, install, reply_budget
 from .config import Settings
 from .credentials import ExpiringTokenReloader, load_signer
 from .errors import (
@@ -40,6 +44,7 @@ MIN_ATTEMPT_SECONDS = 1.0
 BACKOFF_BASE_SECONDS = 0.25
 BACKOFF_MAX_SECONDS = 4.0
 DEFAULT_RETRY_AFTER_SECONDS = 2
+"""What a 429 tells the caller when the service's own Retry-After is missing or not a valid value."""
 
 AUTH_HINT = (
     "check the function's dynamic group and the policy 'allow dynamic-group <group> to use generative-ai-chat "
@@ -126,16 +131,23 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
                 min(self._settings.read_timeout, left),
             )
             self.attempts += 1
-            return func_ref(*a, **kw)
+            budget = ReplyBudget(self._settings.max_reply_bytes, self._deadline - RESPONSE_MARGIN_SECONDS)
+            with reply_budget(budget):
+                return func_ref(*a, **kw)
 
         return super().make_retrying_call(attempt, *args, **kwargs)
 
     def do_sleep(self, attempt: int, exception: Exception) -> None:
+        """Back off, or wait as long as the service's Retry-After asks; a wait past the backoff cap or the time
+        left is not slept: the failure is answered at once (a 429 with the service's Retry-After)."""
         delay = min(
             BACKOFF_BASE_SECONDS * 2 ** (attempt - 1) + random.uniform(0, BACKOFF_BASE_SECONDS), BACKOFF_MAX_SECONDS
         )
-        if isinstance(exception, oci.exceptions.ServiceError) and exception.status == 429:
-            delay = max(delay, min(_retry_after(exception), BACKOFF_MAX_SECONDS))
+        asked = _retry_after(exception) if isinstance(exception, oci.exceptions.ServiceError) else None
+        if asked is not None:
+            if asked > BACKOFF_MAX_SECONDS:
+                raise exception
+            delay = max(delay, asked)
         if self.remaining() - delay < MIN_ATTEMPT_SECONDS:
             raise exception
         time.sleep(delay)
@@ -161,6 +173,7 @@ class Upstream:
                 circuit_breaker_strategy=oci.circuit_breaker.NoCircuitBreakerStrategy(),
                 timeout=(self._settings.connect_timeout, self._settings.read_timeout),
             )
+            install(self._client.base_client.session)
         return self._client
 
     def chat(self, details: Any, deadline: float) -> UpstreamResult:
@@ -187,9 +200,10 @@ class Upstream:
         return UpstreamResult(response.data, response.request_id)
 
 
-def _retry_after(error: oci.exceptions.ServiceError) -> int:
-    value = (error.headers or {}).get("retry-after", "")
-    return int(value) if str(value).isdigit() else DEFAULT_RETRY_AFTER_SECONDS
+def _retry_after(error: oci.exceptions.ServiceError) -> int | None:
+    """The service's Retry-After in seconds (RFC 9110: ASCII digits or an HTTP-date); None if absent or invalid."""
+    value = (error.headers or {}).get("retry-after")
+    return retry_after.parse(value if isinstance(value, str) else None, time.time())
 
 
 def translate_service_error(exc: BaseException) -> ProxyError:
@@ -197,9 +211,10 @@ def translate_service_error(exc: BaseException) -> ProxyError:
     if isinstance(exc, oci.exceptions.ServiceError):
         rid = exc.request_id
         if exc.status == 429:
+            asked = _retry_after(exc)
             return UpstreamThrottled(
                 "the Generative AI service is throttling requests; retry later",
-                retry_after=_retry_after(exc),
+                retry_after=DEFAULT_RETRY_AFTER_SECONDS if asked is None else asked,
                 opc_request_id=rid,
             )
         if exc.status in (401, 403, 404):
@@ -208,8 +223,11 @@ def translate_service_error(exc: BaseException) -> ProxyError:
                 opc_request_id=rid,
             )
         if exc.status in (400, 409, 413, 422):
+            message = exc.message if isinstance(exc.message, str) else ""
+            current_record().upstream_message_chars = len(message)
             return UpstreamRejected(
-                f"the Generative AI service rejected the request: {exc.message}", opc_request_id=rid
+                f"the Generative AI service rejected the request: {service_message.sanitize(message)}",
+                opc_request_id=rid,
             )
         if exc.status == 504:
             return UpstreamTimeout("the Generative AI service timed out", opc_request_id=rid)

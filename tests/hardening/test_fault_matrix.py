@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from emulator import Emulator
+from emulator.faults import hostile_message
 from tests.conftest import RunningFunction
 
 
@@ -34,6 +35,9 @@ def _error(status: int, code: str, times: int = 10, **headers: str) -> Callable[
 
 def _fault(kind: str, times: int = 10, delay: float = 0.0) -> Callable[[Emulator], None]:
     return lambda e: e.inject(kind, times=times, delay=delay)
+
+
+_BAD, _RL = "upstream_bad_request", "rate_limited"
 
 
 ROWS = [
@@ -68,6 +72,18 @@ ROWS = [
     Row("recovers-after-drop", _fault("drop", times=2), 200, None, 3),
     Row("recovers-after-reset", _fault("reset", times=1), 200, None, 2),
     Row("recovers-after-html", _fault("html", times=1), 200, None, 2),
+    Row("trickling-reply", lambda e: e.inject("trickle", times=10, interval=0.2), 504, "upstream_timeout", 1, 4.0),
+    Row("stalled-reply", lambda e: e.inject("stalled", times=10, stall=30), 504, "upstream_timeout", 1, 4.0),
+    Row("closed-mid-body", _fault("closed_mid_body"), 502, "upstream_error", 1),
+    Row("huge-reply", _fault("huge_reply"), 502, "upstream_error", 1),
+    Row("huge-echoed-history", _fault("huge_history"), 502, "upstream_error", 1),
+    Row("hostile-400-message", lambda e: e.fail_next(400, "InvalidParameter", hostile_message()), 400, _BAD, 1),
+    Row("5mb-400-message", lambda e: e.fail_next(400, "InvalidParameter", hostile_message(5)), 400, _BAD, 1),
+    Row(
+        "retry-after-unicode-digit", _error(429, "TooManyRequests", **{"retry-after": "\u00b2"}), 429, _RL, 3, 8.0, "2"
+    ),
+    Row("retry-after-garbage", _error(429, "TooManyRequests", **{"retry-after": "soon"}), 429, _RL, 3, 8.0, "2"),
+    Row("retry-after-over-backoff-cap", _error(429, "TooManyRequests", **{"retry-after": "5"}), 429, _RL, 1, 30.0, "5"),
     Row(
         "recovers-after-500-then-drop",
         lambda e: (_error(500, "InternalServerError", times=1)(e), _fault("drop", 1)(e)),

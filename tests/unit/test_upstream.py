@@ -131,6 +131,13 @@ def test_rejection_passes_on_the_services_message() -> None:
     assert error.message.endswith(": maxTokens must be <= 4000")
 
 
+def test_rejection_passes_on_a_bounded_clean_message() -> None:
+    hostile = "bad /k.pem:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow\x1b[31m" + "A" * 5_000_000
+    error = translate_service_error(service_error(400, "InvalidParameter", message=hostile))
+    assert error.message.startswith("the Generative AI service rejected the request: bad /k.pem: [redacted]")
+    assert len(error.message) < 400 and "\x1b" not in error.message and "MIIE" not in error.message
+
+
 def test_auth_failure_names_the_status_and_the_fix() -> None:
     message = translate_service_error(service_error(404, "NotAuthorizedOrNotFound")).message
     assert "404 NotAuthorizedOrNotFound" in message and "generative-ai-chat" in message
@@ -145,7 +152,9 @@ def test_auth_failure_names_the_status_and_the_fix() -> None:
         ({"Retry-After": "0"}, 0),
         ({"Retry-After": "1.5"}, 2),
         ({"Retry-After": "-3"}, 2),
-        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 2),
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0),  # an HTTP-date in the past: retry now
+        ({"Retry-After": "\u00b2"}, 2),  # a Unicode digit is not delay-seconds (issue 10 row 5)
+        ({"Retry-After": "9" * 40}, 86_400),
     ],
 )
 def test_throttled_retry_after(headers: dict[str, str], retry_after: int) -> None:
@@ -252,7 +261,9 @@ def test_does_not_retry_what_is_not_retryable(failure: BaseException, sleeps: li
     assert (strategy.attempts, sleeps) == (1, [])
 
 
-@pytest.mark.parametrize(("retry_after", "low", "high"), [("3", 3, BACKOFF_MAX_SECONDS), ("60", 4, 4)])
+@pytest.mark.parametrize(
+    ("retry_after", "low", "high"), [("3", 3, BACKOFF_MAX_SECONDS), ("0", 0.25, 0.5), ("x", 0.25, 0.5)]
+)
 def test_throttling_waits_for_retry_after_up_to_the_cap(
     retry_after: str, low: float, high: float, sleeps: list[float]
 ) -> None:
@@ -261,6 +272,27 @@ def test_throttling_waits_for_retry_after_up_to_the_cap(
     strategy = DeadlineRetryStrategy(client, make_settings(), far())
     assert strategy.make_retrying_call(call, "q") == "answer to q"
     assert len(sleeps) == 1 and low <= sleeps[0] <= high
+
+
+@pytest.mark.parametrize("retry_after", [str(int(BACKOFF_MAX_SECONDS) + 1), "86400"])
+def test_a_retry_after_past_the_cap_is_answered_not_retried(retry_after: str, sleeps: list[float]) -> None:
+    client = fake_client()
+    failure = service_error(429, "TooManyRequests", **{"Retry-After": retry_after})
+    strategy = DeadlineRetryStrategy(client, make_settings(MAX_ATTEMPTS="8"), far())
+    with pytest.raises(oci.exceptions.ServiceError) as caught:
+        strategy.make_retrying_call(FlakyCall(client, failure), "q")
+    assert caught.value is failure and (strategy.attempts, sleeps) == (1, [])
+    assert translate_service_error(failure).headers() == {"Retry-After": retry_after}
+
+
+def test_a_retry_after_past_the_deadline_is_answered_not_retried(sleeps: list[float]) -> None:
+    client = fake_client()
+    failure = service_error(429, "TooManyRequests", **{"Retry-After": "3"})
+    deadline = time.monotonic() + RESPONSE_MARGIN_SECONDS + MIN_ATTEMPT_SECONDS + 2
+    strategy = DeadlineRetryStrategy(client, make_settings(MAX_ATTEMPTS="8"), deadline)
+    with pytest.raises(oci.exceptions.ServiceError) as caught:
+        strategy.make_retrying_call(FlakyCall(client, failure), "q")
+    assert caught.value is failure and (strategy.attempts, sleeps) == (1, [])
 
 
 def test_no_sleep_when_the_deadline_is_near(sleeps: list[float]) -> None:

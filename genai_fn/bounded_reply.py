@@ -1,0 +1,173 @@
+"""Read the service's reply within a byte budget and the invocation deadline, while it arrives.
+
+The SDK reads a reply whole (requests' `Response.content`) and then deserializes all of it into model objects, with
+only per-read socket timeouts: a huge reply costs memory several times its size, and a reply trickling one byte per
+read never times out. A response hook on the client's session (requests' public hook, run before the body is read,
+for streamed and non-streamed calls alike) refuses a Content-Length over the budget at once and swaps the urllib3
+body for a reader that counts bytes and checks a monotonic deadline before every socket read, shrinking the socket
+timeout to the time left. Over either bound it closes the connection and raises the ProxyError the caller gets; the
+retry checker and translate_service_error pass ProxyErrors through untouched, so neither is retried.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from urllib3.exceptions import ReadTimeoutError
+
+from .errors import UpstreamFailed, UpstreamTimeout
+
+READ_SIZE = 64 * 1024
+"""At most this much per socket read; each read returns what one recv() delivered, so the deadline is checked
+between the bytes of a trickle, not only after a full chunk."""
+ERROR_BODY_BYTES = 64 * 1024
+"""An error reply (status 300 and up) is read this far and cut there, not refused: its status still reaches the
+caller, and only the first few hundred characters of its message are ever shown (service_message)."""
+
+
+@dataclass(frozen=True)
+class ReplyBudget:
+    """What one attempt's reply may cost: its size in bytes, and the monotonic time by which all of it has arrived."""
+
+    max_bytes: int
+    deadline: float
+
+
+_BUDGET: ContextVar[ReplyBudget | None] = ContextVar("genai_fn_reply_budget", default=None)
+
+
+@contextlib.contextmanager
+def reply_budget(budget: ReplyBudget) -> Iterator[ReplyBudget]:
+    """Bound every reply read inside the block (one attempt) by `budget`."""
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
+
+
+def install(session: Any) -> None:
+    """Hook the bound into a requests session (the SDK client's `base_client.session`); idempotent.
+
+    The SDK replaces its session on some errors with a shallow copy, which shares this hook list."""
+    hooks = session.hooks.setdefault("response", [])
+    if bound_reply not in hooks:
+        hooks.append(bound_reply)
+
+
+def bound_reply(response: Any, **_: Any) -> Any:
+    """requests response hook: refuse an announced oversize reply, bound the reading of any other."""
+    budget = _BUDGET.get()
+    raw = response.raw
+    if budget is None or not hasattr(raw, "read1"):
+        return response
+    failed = not 200 <= (response.status_code or 0) <= 299
+    length = _content_length(response.headers.get("content-length"))
+    if not failed and length is not None and length > budget.max_bytes:
+        _abort(raw)
+        raise reply_too_large(budget)
+    response.raw = BoundedBody(raw, budget, cut_at=min(budget.max_bytes, ERROR_BODY_BYTES) if failed else None)
+    return response
+
+
+def reply_too_large(budget: ReplyBudget) -> UpstreamFailed:
+    return UpstreamFailed(
+        f"the Generative AI service's reply was too large (over MAX_REPLY_BYTES, {budget.max_bytes} bytes); "
+        "ask for fewer tokens or send less chat history"
+    )
+
+
+def reply_too_slow() -> UpstreamTimeout:
+    return UpstreamTimeout("the Generative AI service's reply did not arrive before the invocation deadline")
+
+
+class BoundedBody:
+    """A urllib3 response whose `stream()` (what requests reads the body with) keeps to a ReplyBudget.
+
+    Over the byte budget it raises, or with `cut_at` (an error reply) it ends the body there. Everything else
+    (close, release_conn, headers, ...) is the wrapped response's own."""
+
+    def __init__(self, raw: Any, budget: ReplyBudget, *, cut_at: int | None = None) -> None:
+        self._raw = raw
+        self._budget = budget
+        self._cut_at = cut_at
+        self._sock = _socket_of(raw)
+        self._read_timeout = self._sock.gettimeout() if self._sock is not None else None
+        self.bytes_read = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+    def stream(self, amt: int | None = None, decode_content: bool | None = None) -> Iterator[bytes]:
+        while True:
+            self._before_read()
+            try:
+                data: bytes = self._raw.read1(READ_SIZE, decode_content=decode_content)
+            except ReadTimeoutError:
+                if time.monotonic() >= self._budget.deadline:
+                    self._abort_with(reply_too_slow())
+                raise
+            if not data:
+                return
+            if self._cut_at is not None and self.bytes_read + len(data) >= self._cut_at:
+                yield data[: self._cut_at - self.bytes_read]
+                self.bytes_read = self._cut_at
+                _abort(self._raw)
+                return
+            self.bytes_read += len(data)
+            if self.bytes_read > self._budget.max_bytes:
+                self._abort_with(reply_too_large(self._budget))
+            yield data
+
+    def read(self, amt: int | None = None, decode_content: bool | None = None, **_: Any) -> bytes:
+        """The whole rest of the body (or `amt` bytes of it), within the budget."""
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in self.stream(decode_content=decode_content):
+            chunks.append(chunk)
+            size += len(chunk)
+            if amt is not None and size >= amt:
+                break
+        return b"".join(chunks)
+
+    def _before_read(self) -> None:
+        left = self._budget.deadline - time.monotonic()
+        if left <= 0:
+            self._abort_with(reply_too_slow())
+        if self._sock is not None:
+            timeout = left if self._read_timeout is None else min(self._read_timeout, left)
+            with contextlib.suppress(OSError):  # a socket already closed by the peer: the read reports it
+                self._sock.settimeout(timeout)
+
+    def _abort_with(self, error: Exception) -> None:
+        _abort(self._raw)
+        raise error
+
+
+def _abort(raw: Any) -> None:
+    """Close the connection (its unread rest is never read) and hand it back to the pool, which reconnects."""
+    with contextlib.suppress(Exception):
+        raw.close()
+    with contextlib.suppress(Exception):
+        raw.release_conn()
+
+
+def _content_length(value: str | None) -> int | None:
+    if value is None or not value.strip().isascii() or not value.strip().isdigit():
+        return None
+    return int(value.strip())
+
+
+def _socket_of(raw: Any) -> Any:
+    """The socket the body arrives on: the pooled connection's, or (for a `Connection: close` reply, whose
+    connection urllib3 has already let go of) the one under http.client's buffered reader."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is None:
+        buffered = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(buffered, "raw", None), "_sock", None)
+    return sock if hasattr(sock, "settimeout") else None
