@@ -49,7 +49,7 @@ class RequestRecord:
     completion_tokens: int | None = None
     total_tokens: int | None = None
     upstream_message_chars: int | None = None
-    """Only for a service 4xx: its message's full length (the caller gets it cut and cleaned; the log never the text)."""
+    """Only for a service 4xx: its message's full length (the caller gets it cut and cleaned; never the text)."""
     error_type: str | None = None
     """Only for a bug (an exception that is not a ProxyError): its class name."""
     traceback: list[str] | None = None
