@@ -62,6 +62,14 @@ def _generic_inputs(request: dict[str, Any]) -> tuple[str, list[str]]:
     return (users[-1] if users else ""), texts
 
 
+def _json_text(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return text.lstrip().startswith("{")
+
+
 def complete(request: dict[str, Any]) -> Completion:
     """Answer a validated chatRequest: echo the last user message, cut at maxTokens words."""
     if request["apiFormat"] == "COHERE":
@@ -71,8 +79,12 @@ def complete(request: dict[str, Any]) -> Completion:
     prompt_tokens = max(1, sum(_words(text) for text in inputs))
     tools = request.get("tools") or []
     tool_choice = (request.get("toolChoice") or {}).get("type")
+    answered = request["apiFormat"] == "GENERIC" and request["messages"][-1]["role"] == "TOOL"
     if request["apiFormat"] == "GENERIC" and tools and tool_choice != "NONE" and _WEATHER.search(last_user):
-        return Completion("", prompt_tokens, 8, False, tool_name=tools[0]["name"])
+        if not answered:  # after the tool's result, the model answers in text (as an agent loop needs)
+            return Completion("", prompt_tokens, 8, False, tool_name=tools[0]["name"])
+    if request.get("responseFormat") and _json_text(last_user):  # JSON asked for and given: answered as is
+        return Completion(last_user, prompt_tokens, _words(last_user), False)
     words = (REPLY_PREFIX + last_user[:MAX_ECHO_CHARS]).split()
     limit = request.get("maxTokens") or request.get("maxCompletionTokens")
     truncated = limit is not None and limit < len(words)

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from . import usecases
+from . import responses, usecases
 from .contracts import Contract, openai, simple
+from .contracts import responses as responses_contract
 from .envelope import Invocation, Reply
 from .errors import ConfigError, MethodNotAllowed, ProxyError, RequestError, RouteNotFound
 from .logs import current_record
@@ -48,6 +49,8 @@ ROUTES: tuple[Route[Any, Any], ...] = (
     Route("chat.completions", "POST", "/v1/chat/completions", usecases.chat, openai.CHAT),
     Route("models", "GET", "/v1/models", usecases.list_models, openai.MODELS),
     Route("embeddings", "POST", "/v1/embeddings", usecases.embed, openai.EMBEDDINGS),
+    Route("responses", "POST", "/v1/responses", usecases.chat, responses_contract.RESPONSES),
+    Route("responses.get", "GET", "/v1/responses/{id}", responses.retrieve, responses_contract.STORED_RESPONSES),
     Route("chat", "POST", "/chat", usecases.chat, simple.CHAT),
 )
 PLAIN_INVOKE = Route("invoke", "POST", "", usecases.chat, simple.CHAT)
@@ -68,7 +71,7 @@ def match(invocation: Invocation) -> Route[Any, Any] | Refusal:
     path = invocation.path.rstrip("/")
     if not invocation.via_gateway or not path:
         return PLAIN_INVOKE
-    on_path = [route for route in ROUTES if path.endswith(route.suffix)]
+    on_path = [route for route in ROUTES if _ends_with(path, route.suffix)]
     if not on_path:
         contract = openai.CHAT if "/v1/" in f"{path}/" else simple.CHAT
         return Refusal("not_found", contract, RouteNotFound(f"no route for {invocation.path}; see docs/api.md"))
@@ -79,6 +82,17 @@ def match(invocation: Invocation) -> Route[Any, Any] | Refusal:
     allowed = tuple(sorted(route.method for route in same_path))
     error = MethodNotAllowed(f"{invocation.path} accepts {', '.join(allowed)}", allowed=allowed)
     return Refusal(on_path[0].name, on_path[0].contract, error)
+
+
+def _ends_with(path: str, suffix: str) -> bool:
+    """The path ends with the route's suffix; a `{name}` segment of the suffix matches any one non-empty segment."""
+    if "{" not in suffix:
+        return path.endswith(suffix)
+    wanted, have = suffix.lstrip("/").split("/"), path.split("/")
+    if len(have) < len(wanted):
+        return False
+    tail = have[len(have) - len(wanted) :]
+    return all(w == h or (w.startswith("{") and w.endswith("}") and h) for w, h in zip(wanted, tail, strict=True))
 
 
 def dispatch(invocation: Invocation, state: Configured | ConfigError) -> Reply:

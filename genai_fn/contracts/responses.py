@@ -1,0 +1,426 @@
+"""The OpenAI Responses contract (`POST /v1/responses`), stateless: items in, one `response` object (or its events) out.
+
+A Responses request maps onto the same internal chat request as a chat completion (so the same use case, family
+rules and guardrails apply); the reply is rendered as OpenAI's `response` object, or, with `stream: true`, as the
+whole event sequence the SDK's stream parser expects, in one body. Anything that needs server-side state
+(`previous_response_id`, `conversation`, `store: true`, `background: true`) is refused: the caller sends the prior
+items in `input` instead. Errors reuse the OpenAI contract's renderer. Every field is listed in docs/responses.md.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import validate
+from ..chat import ChatReply, ChatRequest, JsonSchema, Message, Tool, ToolCall
+from ..config import Settings
+from ..envelope import Invocation, Reply, json_bytes, json_reply
+from ..errors import InvalidRequest
+from .openai import ROLES, SSE, _flag, _OpenAIErrors, _reject_unknown
+
+FIELDS = frozenset(
+    {
+        "model",
+        "input",
+        "instructions",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "text",
+        "reasoning",
+        "max_output_tokens",
+        "temperature",
+        "top_p",
+        "stream",
+        "stream_options",
+        "include",
+        "truncation",
+    }
+)
+IGNORED_FIELDS = frozenset({"metadata", "user", "safety_identifier", "prompt_cache_key", "service_tier"})
+"""Accepted and not forwarded: they change nothing about the answer (`metadata` and `user` are echoed back)."""
+STATEFUL_FIELDS = ("previous_response_id", "conversation", "store", "background")
+"""Fields that need state the function does not keep: refused when they ask for it (a null or false is fine)."""
+TEXT_FORMATS = ("text", "json_object", "json_schema")
+INCOMPLETE_REASONS = {"length": "max_output_tokens", "content_filter": "content_filter"}
+"""Internal finish reasons that make a response `incomplete`, with OpenAI's incomplete_details.reason."""
+
+
+@dataclass(frozen=True)
+class ResponsesCall(ChatRequest):
+    """The chat request plus what the `response` object echoes back (the use case reads only the ChatRequest)."""
+
+    stream: bool = False
+    instructions: str | None = None
+    echo: dict[str, Any] = field(default_factory=dict)
+    """Request settings the `response` object repeats: tools, tool_choice, text, metadata, user, ..."""
+
+
+def _stateless(body: dict[str, Any]) -> None:
+    for name in STATEFUL_FIELDS:
+        value = body.get(name)
+        if value is None or value is False:
+            continue
+        if name in ("store", "background") and not isinstance(value, bool):
+            raise InvalidRequest(f"{name} must be true or false", param=name)
+        raise InvalidRequest(
+            f"{name} needs server-side state, which this function does not keep (it stores no responses): "
+            "send the prior items (messages, function_call and function_call_output items) in `input` instead",
+            param=name,
+        )
+
+
+def _text(value: Any, where: str) -> str:
+    return validate.text(value, where, allow_empty=True)
+
+
+def _parts(value: Any, where: str, allowed: tuple[str, ...]) -> str:
+    """A string, or a list of text parts of the allowed types, joined; images and files are refused, not dropped."""
+    if isinstance(value, str):
+        return _text(value, where)
+    if not isinstance(value, list):
+        raise InvalidRequest(f"{where} must be a string or a list of content parts", param=where)
+    texts = []
+    for index, part in enumerate(value):
+        path = f"{where}[{index}]"
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind in ("input_image", "input_file"):
+            raise InvalidRequest(
+                f"{path}: {kind} parts are not supported yet; send text parts ({', '.join(allowed)})", param=path
+            )
+        if kind not in allowed:
+            raise InvalidRequest(f"{path} must be one of the part types {', '.join(allowed)}", param=path)
+        texts.append(_text(part.get("text"), f"{path}.text"))
+    return "".join(texts)
+
+
+def _messages(value: Any, instructions: str | None) -> tuple[Message, ...]:
+    """`input` (a string or a list of items) as internal messages; `instructions` first, as the system message."""
+    messages: list[Message] = [Message("system", instructions)] if instructions else []
+    if isinstance(value, str):
+        messages.append(Message("user", validate.text(value, "input")))
+        return tuple(messages)
+    if not isinstance(value, list) or not value:
+        raise InvalidRequest("input must be a string or a non-empty list of items", param="input")
+    for index, item in enumerate(value):
+        where = f"input[{index}]"
+        if not isinstance(item, dict):
+            raise InvalidRequest(f"{where} must be an object", param=where)
+        kind = item.get("type", "message")
+        if kind == "message":
+            messages.append(_message(item, where))
+        elif kind == "function_call":
+            call = ToolCall(
+                validate.text(item.get("call_id"), f"{where}.call_id"),
+                validate.text(item.get("name"), f"{where}.name"),
+                _text(item.get("arguments"), f"{where}.arguments"),
+            )
+            last = messages[-1] if messages else None
+            if last is not None and last.role == "assistant":  # one assistant turn: its text and all its calls
+                messages[-1] = Message("assistant", last.content, (*last.tool_calls, call))
+            else:
+                messages.append(Message("assistant", "", (call,)))
+        elif kind == "function_call_output":
+            output = _parts(item.get("output"), f"{where}.output", ("input_text", "output_text"))
+            messages.append(Message("tool", output, (), validate.text(item.get("call_id"), f"{where}.call_id")))
+        elif kind == "reasoning":
+            continue  # a prior reasoning item: context for stateful servers, nothing a stateless model can take
+        else:
+            shown = kind[: validate.MAX_ECHOED_NAME] if isinstance(kind, str) else "unknown"
+            raise InvalidRequest(
+                f"{where}: items of type {shown} are not supported; send message, function_call and "
+                "function_call_output items",
+                param=where,
+            )
+    return tuple(messages)
+
+
+def _message(item: dict[str, Any], where: str) -> Message:
+    raw_role = item.get("role")
+    role = ROLES.get(raw_role) if isinstance(raw_role, str) and raw_role != "tool" else None
+    if role is None:
+        raise InvalidRequest(f"{where}.role must be one of user, assistant, system, developer", param=f"{where}.role")
+    allowed = ("output_text",) if role == "assistant" else ("input_text",)
+    text = _parts(item.get("content"), f"{where}.content", allowed)
+    if role != "assistant" and not text.strip():
+        raise InvalidRequest(f"{where}.content must not be empty", param=f"{where}.content")
+    return Message(role, text)
+
+
+def _tools(value: Any) -> tuple[Tool, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InvalidRequest("tools must be a list", param="tools")
+    tools = []
+    for index, tool in enumerate(value):
+        where = f"tools[{index}]"
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if kind != "function":
+            shown = kind[: validate.MAX_ECHOED_NAME] if isinstance(kind, str) else "without a type"
+            raise InvalidRequest(
+                f"{where}: tools of type {shown} are not supported; only function tools are", param=f"{where}.type"
+            )
+        parameters = tool.get("parameters")
+        if parameters is not None and not isinstance(parameters, dict):
+            raise InvalidRequest(f"{where}.parameters must be a JSON Schema object", param=f"{where}.parameters")
+        strict = tool.get("strict")
+        if strict is not None and not isinstance(strict, bool):
+            raise InvalidRequest(f"{where}.strict must be true or false", param=f"{where}.strict")
+        description = tool.get("description")
+        tools.append(
+            Tool(
+                validate.text(tool.get("name"), f"{where}.name"),
+                validate.text(description, f"{where}.description") if description else None,
+                parameters,
+            )
+        )
+    return tuple(tools)
+
+
+def _tool_choice(value: Any, tools: tuple[Tool, ...]) -> str | None:
+    if value is None:
+        return None
+    if value in ("auto", "none") and not tools:
+        return None  # nothing to choose from: the same answer either way
+    if not tools:
+        raise InvalidRequest("tool_choice needs tools", param="tool_choice")
+    if value in ("auto", "none", "required"):
+        return str(value)
+    name = value.get("name") if isinstance(value, dict) and value.get("type") == "function" else None
+    if name is None or name not in {tool.name for tool in tools}:
+        raise InvalidRequest(
+            'tool_choice must be auto, none, required or {"type": "function", "name": <one of the tools>}',
+            param="tool_choice",
+        )
+    return str(name)
+
+
+def _text_format(value: Any) -> tuple[bool, JsonSchema | None]:
+    """`text.format`: (json mode, schema); `text` (or nothing) is plain text."""
+    if value is None:
+        return False, None
+    if not isinstance(value, dict) or set(value) - {"format"}:
+        raise InvalidRequest("text may only hold format", param="text")
+    spec = value.get("format")
+    kind = spec.get("type") if isinstance(spec, dict) else None
+    if spec is None or kind == "text":
+        return False, None
+    if kind == "json_object":
+        return True, None
+    if kind != "json_schema":
+        raise InvalidRequest(f"text.format.type must be one of {', '.join(TEXT_FORMATS)}", param="text.format")
+    assert isinstance(spec, dict)
+    if not isinstance(spec.get("schema"), dict):
+        raise InvalidRequest("text.format needs a name and a schema object", param="text.format.schema")
+    strict = spec.get("strict")
+    if strict is not None and not isinstance(strict, bool):
+        raise InvalidRequest("text.format.strict must be true or false", param="text.format.strict")
+    description = spec.get("description")
+    return True, JsonSchema(
+        name=validate.text(spec.get("name"), "text.format.name"),
+        schema=spec["schema"],
+        description=validate.text(description, "text.format.description") if description else None,
+        strict=strict,
+    )
+
+
+def _no_reasoning(value: Any) -> None:
+    """Reasoning effort is not carried to the model yet: asked for, it is refused, never silently dropped."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise InvalidRequest("reasoning must be an object", param="reasoning")
+    if any(value.get(key) is not None for key in value):
+        raise InvalidRequest(
+            "reasoning options (effort, summary) are not supported yet on this function", param="reasoning"
+        )
+
+
+def _small_options(body: dict[str, Any]) -> None:
+    include = body.get("include")
+    if include is not None and include != []:
+        raise InvalidRequest("include is not supported: the response carries everything it has", param="include")
+    if body.get("truncation") not in (None, "disabled"):
+        raise InvalidRequest("truncation must be disabled: the input is never truncated here", param="truncation")
+    options = body.get("stream_options")
+    if options is not None and (not isinstance(options, dict) or set(options) - {"include_obfuscation"}):
+        raise InvalidRequest("stream_options may only hold include_obfuscation", param="stream_options")
+    metadata = body.get("metadata")
+    if metadata is not None and not (isinstance(metadata, dict) and all(isinstance(v, str) for v in metadata.values())):
+        raise InvalidRequest("metadata must be an object of strings", param="metadata")
+
+
+class Responses(_OpenAIErrors):
+    """/v1/responses: a Responses request as the internal chat request, the reply as a `response` object."""
+
+    def parse(self, body: dict[str, Any], settings: Settings) -> ResponsesCall:
+        _stateless(body)
+        _reject_unknown(body, FIELDS | IGNORED_FIELDS | frozenset(STATEFUL_FIELDS))
+        _small_options(body)
+        _no_reasoning(body.get("reasoning"))
+        model, api_format = validate.resolve_model(body.get("model"), settings)
+        raw_instructions = body.get("instructions")
+        instructions = validate.text(raw_instructions, "instructions") if raw_instructions is not None else None
+        tools = _tools(body.get("tools"))
+        json_mode, json_schema = _text_format(body.get("text"))
+        parallel = _flag(body, "parallel_tool_calls") if body.get("parallel_tool_calls") is not None else None
+        call = ResponsesCall(
+            model=model,
+            api_format=api_format,
+            messages=_messages(body.get("input"), instructions),
+            params=validate.params(
+                {k: body[k] for k in ("temperature", "top_p", "max_output_tokens") if k in body},
+                settings,
+                api_format,
+                max_tokens_fields=("max_output_tokens",),
+            ),
+            tools=tools,
+            tool_choice=_tool_choice(body.get("tool_choice"), tools),
+            json_mode=json_mode,
+            json_schema=json_schema,
+            parallel_tool_calls=parallel if tools else None,
+            stream=_flag(body, "stream"),
+            instructions=instructions,
+            echo={
+                "tools": body.get("tools") or [],
+                "tool_choice": body.get("tool_choice") or "auto",
+                "parallel_tool_calls": True if parallel is None else parallel,
+                "text": {"format": (body.get("text") or {}).get("format") or {"type": "text"}},
+                "metadata": body.get("metadata") or {},
+                "user": body.get("user"),
+                "max_output_tokens": body.get("max_output_tokens"),
+            },
+        )
+        validate.family_rules(call)
+        return call
+
+    def render(self, reply: ChatReply, call: ResponsesCall, invocation: Invocation) -> Reply:
+        response_id = f"resp_{invocation.call_id or uuid.uuid4().hex}"
+        response = response_object(reply, call, response_id, int(time.time()))
+        if not call.stream:
+            return json_reply(200, response)
+        body = b"".join(
+            b"event: " + event["type"].encode() + b"\ndata: " + json_bytes(event) + b"\n\n"
+            for event in stream_events(response)
+        )
+        return Reply(200, body, SSE, {"Cache-Control": "no-cache"})
+
+
+def output_items(reply: ChatReply, response_id: str, status: str) -> list[dict[str, Any]]:
+    """The reply as output items: a message with its output_text (if there is text or nothing else), then calls."""
+    base = response_id.removeprefix("resp_")
+    items: list[dict[str, Any]] = []
+    if reply.text or not reply.tool_calls:
+        items.append(
+            {
+                "id": f"msg_{base}",
+                "type": "message",
+                "status": status,
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": reply.text, "annotations": [], "logprobs": []}],
+            }
+        )
+    for index, call in enumerate(reply.tool_calls):
+        items.append(
+            {
+                "id": f"fc_{base}_{index}",
+                "type": "function_call",
+                "status": "completed",
+                "call_id": call.id,
+                "name": call.name,
+                "arguments": call.arguments,
+            }
+        )
+    return items
+
+
+def response_object(reply: ChatReply, call: ResponsesCall, response_id: str, created_at: int) -> dict[str, Any]:
+    """OpenAI's `response` object for a finished reply (the SDKs derive `output_text` from `output`)."""
+    reason = None if reply.tool_calls else INCOMPLETE_REASONS.get(reply.finish_reason)
+    status = "incomplete" if reason else "completed"
+    return {
+        "id": response_id,
+        "object": "response",
+        "created_at": created_at,
+        "status": status,
+        "background": False,
+        "error": None,
+        "incomplete_details": {"reason": reason} if reason else None,
+        "instructions": call.instructions,
+        "model": call.model,
+        "output": output_items(reply, response_id, status),
+        "previous_response_id": None,
+        "reasoning": {"effort": None, "summary": None},
+        "store": False,
+        "temperature": call.params.temperature,
+        "top_p": call.params.top_p,
+        "truncation": "disabled",
+        "usage": {
+            "input_tokens": reply.usage.prompt_tokens,
+            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "output_tokens": reply.usage.completion_tokens,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": reply.usage.total_tokens,
+        },
+        **call.echo,
+    }
+
+
+def stream_events(response: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The finished response as the Responses event sequence, each event numbered (`sequence_number`)."""
+    sequence = 0
+
+    def event(kind: str, **fields: Any) -> dict[str, Any]:
+        nonlocal sequence
+        sequence += 1
+        return {"type": kind, "sequence_number": sequence - 1, **fields}
+
+    pending = {**response, "status": "in_progress", "output": [], "usage": None, "incomplete_details": None}
+    yield event("response.created", response=pending)
+    yield event("response.in_progress", response=pending)
+    for index, item in enumerate(response["output"]):
+        place = {"item_id": item["id"], "output_index": index}
+        if item["type"] == "message":
+            yield event(
+                "response.output_item.added", output_index=index, item={**item, "status": "in_progress", "content": []}
+            )
+            for part_index, part in enumerate(item["content"]):
+                at = {**place, "content_index": part_index}
+                yield event("response.content_part.added", **at, part={**part, "text": ""})
+                if part["text"]:
+                    yield event("response.output_text.delta", **at, delta=part["text"], logprobs=[])
+                yield event("response.output_text.done", **at, text=part["text"], logprobs=[])
+                yield event("response.content_part.done", **at, part=part)
+        else:
+            yield event(
+                "response.output_item.added",
+                output_index=index,
+                item={**item, "status": "in_progress", "arguments": ""},
+            )
+            if item["arguments"]:
+                yield event("response.function_call_arguments.delta", **place, delta=item["arguments"])
+            yield event(
+                "response.function_call_arguments.done", **place, name=item["name"], arguments=item["arguments"]
+            )
+        yield event("response.output_item.done", output_index=index, item=item)
+    final = "response.completed" if response["status"] == "completed" else "response.incomplete"
+    yield event(final, response=response)
+
+
+class StoredResponses(_OpenAIErrors):
+    """GET /v1/responses/{id}: nothing is stored, so every lookup is OpenAI's 404 (raised by the use case)."""
+
+    def parse(self, body: dict[str, Any], settings: Settings) -> None:
+        return None
+
+    def render(self, result: None, request: None, invocation: Invocation) -> Reply:  # pragma: no cover - never ok
+        raise AssertionError("the stored-response use case always raises")
+
+
+RESPONSES = Responses()
+STORED_RESPONSES = StoredResponses()

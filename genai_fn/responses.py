@@ -1,0 +1,17 @@
+"""The Responses API's use cases. Creating a response is the chat use case (usecases.chat, same guardrails and
+logging); retrieving one is always a 404, because the function is stateless and stores no responses."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from .errors import RouteNotFound
+from .usecases import Configured
+
+
+def retrieve(configured: Configured, request: None, deadline: float) -> NoReturn:
+    """GET /v1/responses/{id}: nothing was stored, so nothing can be found (the id is not echoed back)."""
+    raise RouteNotFound(
+        "response not found: this function is stateless and stores no responses; "
+        "send the prior items in `input` instead of retrieving or chaining a stored response"
+    )
