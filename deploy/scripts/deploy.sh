@@ -23,7 +23,7 @@
 # Optional:
 #   GENAI_COMPARTMENT_OCID  compartment billed for inference (default COMPARTMENT_OCID)
 #   SERVICE_ENDPOINT        default https://inference.generativeai.$OCI_REGION.oci.oraclecloud.com
-#   ALLOWED_MODELS, EMBEDDING_MODELS, DEDICATED_ENDPOINT_ID, API_FORMAT, DEFAULT_MAX_TOKENS,
+#   ALLOWED_MODELS, EMBEDDING_MODELS, RERANK_MODELS, DEDICATED_ENDPOINT_ID, API_FORMAT, DEFAULT_MAX_TOKENS,
 #   MAX_TOKENS_LIMIT, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS,
 #   MAX_ATTEMPTS, MAX_BODY_BYTES, LOG_CONTENT   function config; only non-empty ones are set
 #   APP_NAME (genai-app)  FN_NAME (the `name:` in ./func.yaml, genai; fn deploy names the function after it)
@@ -159,7 +159,7 @@ log "5/8 Function memory, timeout and config (exactly the non-empty variables be
 export GENAI_COMPARTMENT_OCID SERVICE_ENDPOINT
 CONFIG_JSON="$(python3 - <<'PY'
 import json, os
-keys = ["MODEL_ID", "COMPARTMENT_OCID", "SERVICE_ENDPOINT", "ALLOWED_MODELS", "EMBEDDING_MODELS",
+keys = ["MODEL_ID", "COMPARTMENT_OCID", "SERVICE_ENDPOINT", "ALLOWED_MODELS", "EMBEDDING_MODELS", "RERANK_MODELS",
         "DEDICATED_ENDPOINT_ID", "API_FORMAT", "DEFAULT_MAX_TOKENS", "MAX_TOKENS_LIMIT", "DEFAULT_TEMPERATURE",
         "DEFAULT_TOP_P", "CONNECT_TIMEOUT_SECONDS", "READ_TIMEOUT_SECONDS", "MAX_ATTEMPTS", "MAX_BODY_BYTES",
         "LOG_CONTENT"]
@@ -183,6 +183,9 @@ DG_NAME="${NAME_PREFIX}-functions"
 FN_STATEMENTS="[\"allow dynamic-group $DG_NAME to use generative-ai-chat in compartment id $GENAI_COMPARTMENT_OCID\""
 if [[ -n "${EMBEDDING_MODELS:-}" ]]; then
   FN_STATEMENTS+=", \"allow dynamic-group $DG_NAME to use generative-ai-text-embedding in compartment id $GENAI_COMPARTMENT_OCID\""
+fi
+if [[ -n "${RERANK_MODELS:-}" ]]; then
+  FN_STATEMENTS+=", \"allow dynamic-group $DG_NAME to use generative-ai-text-rerank in compartment id $GENAI_COMPARTMENT_OCID\""
 fi
 FN_STATEMENTS+="]"
 # Only the gateway created above may invoke functions in the compartment.

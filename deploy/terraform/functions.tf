@@ -6,6 +6,7 @@ locals {
     SERVICE_ENDPOINT      = var.service_endpoint != "" ? var.service_endpoint : "https://inference.generativeai.${var.region}.oci.oraclecloud.com"
     ALLOWED_MODELS        = var.allowed_models
     EMBEDDING_MODELS      = var.embedding_models
+    RERANK_MODELS         = var.rerank_models
     DEDICATED_ENDPOINT_ID = var.dedicated_endpoint_id
   })
   function_config = { for k, v in local.function_config_all : k => v if v != "" }

@@ -1,4 +1,4 @@
-# Least privilege: the function may only call Chat (and EmbedText when embeddings are configured) in the
+# Least privilege: the function may only call Chat (EmbedText, RerankText when those are configured) in the
 # inference compartment; only the gateway this stack creates may invoke functions in our compartment.
 # Every oci_identity_* resource goes through provider oci.home: IAM writes are refused outside the home region.
 
@@ -28,6 +28,9 @@ locals {
     ["allow dynamic-group ${local.dynamic_group_name} to use generative-ai-chat in compartment id ${local.genai_compartment}"],
     var.embedding_models == "" ? [] : [
       "allow dynamic-group ${local.dynamic_group_name} to use generative-ai-text-embedding in compartment id ${local.genai_compartment}",
+    ],
+    var.rerank_models == "" ? [] : [
+      "allow dynamic-group ${local.dynamic_group_name} to use generative-ai-text-rerank in compartment id ${local.genai_compartment}",
     ],
   )
 

@@ -169,6 +169,12 @@ variable "embedding_models" {
   default     = ""
 }
 
+variable "rerank_models" {
+  description = "RERANK_MODELS: comma-separated rerank models for /v1/rerank; also adds the rerank IAM statement."
+  type        = string
+  default     = ""
+}
+
 variable "dedicated_endpoint_id" {
   description = "DEDICATED_ENDPOINT_ID: endpoint OCID on a dedicated AI cluster instead of on-demand."
   type        = string

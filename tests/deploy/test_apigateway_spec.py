@@ -22,6 +22,8 @@ CONTRACT_ROUTES = {
     ("POST", "/v1/chat/completions"),
     ("POST", "/v1/embeddings"),
     ("GET", "/v1/models"),
+    ("GET", "/v1/models/{model}"),
+    ("POST", "/v1/rerank"),
     ("POST", "/v1/responses"),
     ("GET", "/v1/responses/{id}"),
 }

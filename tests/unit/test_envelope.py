@@ -11,7 +11,7 @@ import pytest
 from fdk.context import InvokeContext
 
 from genai_fn import envelope
-from genai_fn.envelope import DEFAULT_DEADLINE_SECONDS, Invocation, Reply, from_fdk, to_fdk
+from genai_fn.envelope import DEFAULT_DEADLINE_SECONDS, Invocation, Reply, from_fdk, to_fdk, with_request_ids
 
 
 class FakeContext:
@@ -230,3 +230,12 @@ def test_to_fdk_puts_the_status_in_fn_http_status_and_answers_fn_200(status: int
     assert headers["content-type"] == "application/json"  # fdk passes Content-Type through unprefixed
     assert headers["fn-http-h-retry-after"] == "3"
     assert headers["fn-http-status"] == str(status)
+
+
+def test_request_ids_are_added_unless_the_reply_set_them() -> None:
+    reply = with_request_ids(Reply(200, b"{}", "application/json", {"Retry-After": "1"}), "call-1", "opc-1")
+    assert reply.headers == {"Retry-After": "1", "x-request-id": "call-1", "opc-request-id": "opc-1"}
+    assert with_request_ids(Reply(200, b"", "x"), "call-1", None).headers == {"x-request-id": "call-1"}
+    kept = Reply(200, b"", "x", {"X-Request-Id": "mine"})
+    assert with_request_ids(kept, "call-1", None) is kept
+    assert with_request_ids(Reply(200, b"", "x"), "", None).headers == {}

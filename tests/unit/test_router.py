@@ -69,7 +69,11 @@ def test_routes_are_declared_once_with_canonical_gateway_paths() -> None:
     assert [(r.method, r.path) for r in router.ROUTES] == [
         ("POST", "/v1/chat/completions"),
         ("GET", "/v1/models"),
+        ("GET", "/v1/models/{model}"),
+        ("POST", "/v1/rerank"),
         ("POST", "/v1/embeddings"),
+        ("POST", "/v1/responses"),
+        ("GET", "/v1/responses/{id}"),
         ("POST", "/chat"),
     ]
     assert len({r.name for r in router.ROUTES}) == len(router.ROUTES)
@@ -169,3 +173,15 @@ def test_a_config_error_is_answered_on_every_call() -> None:
         assert (reply.status, json.loads(reply.body)["error"]["message"]) == (500, "MODEL_ID is required")
         line = harness.log()
         assert (line["code"], line["route"]) == ("config_error", route)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/genai/v1/models/cohere.command-a-03-2025", {"model": "cohere.command-a-03-2025"}),
+        ("/v1/models/meta%2Ellama/", {"model": "meta.llama"}),
+    ],
+)
+def test_path_parameters_are_taken_from_the_path_end_and_decoded(path: str, expected: dict[str, str]) -> None:
+    route = next(r for r in router.ROUTES if r.name == "models.get")
+    assert route.path_params(path) == expected
