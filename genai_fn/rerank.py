@@ -74,7 +74,5 @@ def to_rerank_reply(result: Any, rid: str | None, request: RerankRequest) -> Rer
 def rerank(configured: Configured, request: RerankRequest, deadline: float) -> RerankReply:
     record = current_record()
     record.model = request.model
-    upstream = configured.upstream
-    # Upstream has no public rerank_text yet: _call is its one deadline-bounded, translated call path.
-    result = upstream._call(upstream.client.rerank_text, to_rerank_details(request, configured), deadline)
+    result = configured.upstream.rerank_text(to_rerank_details(request, configured), deadline)
     return to_rerank_reply(result.data, result.opc_request_id, request)

@@ -182,6 +182,13 @@ class Upstream:
     def embed_text(self, details: Any, deadline: float) -> UpstreamResult:
         return self._call(self.client.embed_text, details, deadline)
 
+    def rerank_text(self, details: Any, deadline: float) -> UpstreamResult:
+        return self._call(self.client.rerank_text, details, deadline)
+
+    def apply_guardrails(self, details: Any, deadline: float) -> UpstreamResult:
+        """Same client, deadline and retry policy as the model call (guardrails.py screens with it)."""
+        return self._call(self.client.apply_guardrails, details, deadline)
+
     def _call(self, operation: Callable[..., Any], details: Any, deadline: float) -> UpstreamResult:
         client = self.client
         self._tokens.before_call(client.base_client.signer)
