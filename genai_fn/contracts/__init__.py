@@ -20,7 +20,7 @@ R_contra = TypeVar("R_contra", contravariant=True)
 
 class Contract(Protocol[Q, R_contra]):
     def parse(self, body: dict[str, Any], settings: Settings) -> Q:
-        """The validated request; raises a RequestError naming the field (a GET route gets its path parameters as its body)."""
+        """The validated request; raises a RequestError naming the field (a GET route: its path parameters)."""
         ...
 
     def render(self, result: R_contra, request: Q, invocation: Invocation) -> Reply: ...
