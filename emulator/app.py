@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from emulator import guardrails, rerank
 from emulator.errors import ApiError, not_found
 from emulator.faults import Fault, FaultPlan
 from emulator.keystore import KeyStore
@@ -27,10 +28,15 @@ from emulator.signature import Principal, SignatureError, verify_request
 from emulator.validation import Catalog, validate_chat, validate_embed
 
 BASE_PATH = "/20231130"
-ROUTES = {f"{BASE_PATH}/actions/chat": "chat", f"{BASE_PATH}/actions/embedText": "embed"}
-"""API path -> operation; both are POST-only."""
+ROUTES = {
+    f"{BASE_PATH}/actions/chat": "chat",
+    f"{BASE_PATH}/actions/embedText": "embed",
+    f"{BASE_PATH}/actions/rerankText": "rerank",
+    f"{BASE_PATH}/actions/applyGuardrails": "guardrails",
+}
+"""API path -> operation; all are POST-only."""
 JSON = "application/json"
-OTHER_FORMAT = {"COHERE": "GENERIC", "GENERIC": "COHERE"}
+OTHER_FORMAT = {"COHERE": "GENERIC", "COHEREV2": "GENERIC", "GENERIC": "COHERE"}
 TRANSPORT_FAULTS = frozenset({"drop", "reset", "truncated", "closed_mid_body", "trickle", "stalled"})
 """Faults the server carries out on the socket around an otherwise correct reply."""
 MALFORMED_BODY = b'{"modelId": "cohere.command-a-03-2025", "chatResponse": {"apiFormat": "COHERE", "text": "Hel'
@@ -197,6 +203,10 @@ class Api:
             raise ApiError(400, "CannotParseRequest", "Unable to parse the request body as JSON.") from exc
         if operation == "chat":
             return self._chat(details, fault)
+        if operation == "guardrails":
+            return _json_outcome(guardrails.answer(details))
+        if operation == "rerank":
+            return _json_outcome(rerank.answer(details, self.catalog.chat_models, frozenset(self.catalog.embed_models)))
         if kind in ("huge_reply", "huge_history"):
             raise ApiError(400, "InvalidParameter", f"Emulator fault {kind} applies to chat requests only.")
         return self._embed(details, wrong_format=kind == "wrong_format")

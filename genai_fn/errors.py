@@ -8,13 +8,15 @@
     │   ├── ModelNotAllowed          400 model_not_allowed
     │   ├── RouteNotFound            404 not_found
     │   ├── MethodNotAllowed         405 method_not_allowed
-    │   └── PayloadTooLarge          413 payload_too_large
+    │   ├── PayloadTooLarge          413 payload_too_large
+    │   └── ContentFiltered          400 content_filter        a guardrail blocked the input; the text is never echoed
     └── UpstreamError                carries opc_request_id
         ├── UpstreamRejected         400 upstream_bad_request  the service's own message
         ├── UpstreamAuthFailed       502 upstream_auth_failed  401/403/404: our IAM or configuration
         ├── UpstreamThrottled        429 rate_limited          + Retry-After
         ├── UpstreamFailed           502 upstream_error        5xx, malformed reply, connection failure
-        └── UpstreamTimeout          504 upstream_timeout      read timeout or the invocation deadline
+        ├── UpstreamTimeout          504 upstream_timeout      read timeout or the invocation deadline
+        └── GuardrailsUnavailable    503 guardrails_unavailable  guardrails call failed, fail-closed; + Retry-After
 
 Contracts render these (contracts/*.py); only upstream.translate_service_error reads SDK exceptions.
 What the request log needs (attempts, upstream time) is in logs.current_record(), never on the error.
@@ -79,6 +81,10 @@ class PayloadTooLarge(RequestError):
     status, code = 413, "payload_too_large"
 
 
+class ContentFiltered(RequestError):
+    status, code = 400, "content_filter"
+
+
 class UpstreamError(ProxyError):
     status, code = 502, "upstream_error"
 
@@ -108,3 +114,17 @@ class UpstreamFailed(UpstreamError):
 
 class UpstreamTimeout(UpstreamError):
     status, code = 504, "upstream_timeout"
+
+
+class GuardrailsUnavailable(UpstreamError):
+    """The guardrails call failed and GUARDRAILS_ON_ERROR=closed: nothing was sent to the model."""
+
+    status, code = 503, "guardrails_unavailable"
+
+    def __init__(self, message: str, *, retry_after: int | None = None, opc_request_id: str | None = None) -> None:
+        super().__init__(message, opc_request_id=opc_request_id)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        """Retry-After when known; guardrails.screen always sets it."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}

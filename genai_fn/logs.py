@@ -56,6 +56,8 @@ class RequestRecord:
     """Only for a bug: its frames as file:line:function, innermost last; never its message or locals."""
     content: dict[str, Any] | None = None
     """Only with LOG_CONTENT=true: the request and reply text."""
+    guardrails: dict[str, Any] | None = None
+    """Per stage (input, output, embeddings): checks run and fired, scores, PII labels and counts; never the text."""
 
     def note_bug(self, exc: BaseException) -> None:
         """Keep what locates a bug (type and frames) and nothing it holds: its message may quote the request."""

@@ -6,11 +6,12 @@ that request to RerankTextDetails and the service's DocumentRank list back, orde
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from oci.generative_ai_inference import models as m
 
+from . import guardrails
 from .errors import UpstreamFailed
 from .logs import current_record
 from .oci_models import serving_mode
@@ -74,5 +75,7 @@ def to_rerank_reply(result: Any, rid: str | None, request: RerankRequest) -> Rer
 def rerank(configured: Configured, request: RerankRequest, deadline: float) -> RerankReply:
     record = current_record()
     record.model = request.model
+    screened = guardrails.screen_stored_texts(configured, (request.query, *request.documents), deadline)
+    request = replace(request, query=screened[0], documents=screened[1:])
     result = configured.upstream.rerank_text(to_rerank_details(request, configured), deadline)
     return to_rerank_reply(result.data, result.opc_request_id, request)

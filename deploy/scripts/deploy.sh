@@ -25,7 +25,9 @@
 #   SERVICE_ENDPOINT        default https://inference.generativeai.$OCI_REGION.oci.oraclecloud.com
 #   ALLOWED_MODELS, EMBEDDING_MODELS, RERANK_MODELS, DEDICATED_ENDPOINT_ID, API_FORMAT, DEFAULT_MAX_TOKENS,
 #   MAX_TOKENS_LIMIT, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS,
-#   MAX_ATTEMPTS, MAX_BODY_BYTES, LOG_CONTENT   function config; only non-empty ones are set
+#   MAX_ATTEMPTS, MAX_BODY_BYTES, LOG_CONTENT, GUARDRAILS, GUARDRAILS_SCOPE, GUARDRAILS_ON_ERROR,
+#   GUARDRAILS_THRESHOLD, GUARDRAILS_PII_TYPES, GUARDRAILS_CATEGORIES   function config; only non-empty ones are set
+#   (GUARDRAILS also adds the guardrails IAM statement, docs/iam.md)
 #   APP_NAME (genai-app)  FN_NAME (the `name:` in ./func.yaml, genai; fn deploy names the function after it)
 #   FN_MEMORY_MB (128)  FN_TIMEOUT_SECONDS (120)  FN_CONTEXT (genai-$OCI_REGION)
 #   FN_PROVIDER  Fn context provider: oracle-cs in Cloud Shell, else oracle (API key in ~/.oci/config)
@@ -162,7 +164,8 @@ import json, os
 keys = ["MODEL_ID", "COMPARTMENT_OCID", "SERVICE_ENDPOINT", "ALLOWED_MODELS", "EMBEDDING_MODELS", "RERANK_MODELS",
         "DEDICATED_ENDPOINT_ID", "API_FORMAT", "DEFAULT_MAX_TOKENS", "MAX_TOKENS_LIMIT", "DEFAULT_TEMPERATURE",
         "DEFAULT_TOP_P", "CONNECT_TIMEOUT_SECONDS", "READ_TIMEOUT_SECONDS", "MAX_ATTEMPTS", "MAX_BODY_BYTES",
-        "LOG_CONTENT"]
+        "LOG_CONTENT", "GUARDRAILS", "GUARDRAILS_SCOPE", "GUARDRAILS_ON_ERROR", "GUARDRAILS_THRESHOLD",
+        "GUARDRAILS_PII_TYPES", "GUARDRAILS_CATEGORIES"]
 env = dict(os.environ, COMPARTMENT_OCID=os.environ["GENAI_COMPARTMENT_OCID"])
 print(json.dumps({k: env[k] for k in keys if env.get(k)}))
 PY
@@ -186,6 +189,10 @@ if [[ -n "${EMBEDDING_MODELS:-}" ]]; then
 fi
 if [[ -n "${RERANK_MODELS:-}" ]]; then
   FN_STATEMENTS+=", \"allow dynamic-group $DG_NAME to use generative-ai-text-rerank in compartment id $GENAI_COMPARTMENT_OCID\""
+fi
+if [[ -n "${GUARDRAILS:-}" ]]; then
+  # ApplyGuardrails: its resource type is not in Oracle's permission tables (UNVERIFIED, docs/iam.md): the family.
+  FN_STATEMENTS+=", \"allow dynamic-group $DG_NAME to use generative-ai-family in compartment id $GENAI_COMPARTMENT_OCID\""
 fi
 FN_STATEMENTS+="]"
 # Only the gateway created above may invoke functions in the compartment.

@@ -8,6 +8,9 @@ locals {
     EMBEDDING_MODELS      = var.embedding_models
     RERANK_MODELS         = var.rerank_models
     DEDICATED_ENDPOINT_ID = var.dedicated_endpoint_id
+    GUARDRAILS            = var.guardrails
+    GUARDRAILS_SCOPE      = var.guardrails_scope
+    GUARDRAILS_ON_ERROR   = var.guardrails_on_error
   })
   function_config = { for k, v in local.function_config_all : k => v if v != "" }
 }

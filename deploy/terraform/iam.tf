@@ -32,6 +32,10 @@ locals {
     var.rerank_models == "" ? [] : [
       "allow dynamic-group ${local.dynamic_group_name} to use generative-ai-text-rerank in compartment id ${local.genai_compartment}",
     ],
+    # ApplyGuardrails: its resource type is not in Oracle's permission tables (UNVERIFIED, docs/iam.md): the family.
+    var.guardrails == "" ? [] : [
+      "allow dynamic-group ${local.dynamic_group_name} to use generative-ai-family in compartment id ${local.genai_compartment}",
+    ],
   )
 
   # request.principal.id narrows "any API gateway in the compartment" to the one gateway created here.

@@ -175,6 +175,29 @@ variable "rerank_models" {
   default     = ""
 }
 
+variable "guardrails" {
+  description = "GUARDRAILS: check:action list, e.g. content_moderation:block,prompt_injection:block,pii:mask (docs/guardrails.md); also adds the guardrails IAM statement."
+  type        = string
+  default     = ""
+}
+
+variable "guardrails_scope" {
+  description = "GUARDRAILS_SCOPE: input (the function's default), input,output, and/or embeddings."
+  type        = string
+  default     = ""
+}
+
+variable "guardrails_on_error" {
+  description = "GUARDRAILS_ON_ERROR: closed (the function's default: 503, nothing sent to the model) or open."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = contains(["", "closed", "open"], var.guardrails_on_error)
+    error_message = "guardrails_on_error must be closed or open."
+  }
+}
+
 variable "dedicated_endpoint_id" {
   description = "DEDICATED_ENDPOINT_ID: endpoint OCID on a dedicated AI cluster instead of on-demand."
   type        = string

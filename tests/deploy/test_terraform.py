@@ -225,7 +225,12 @@ def test_iam_statements_are_least_privilege() -> None:
     function_statements = _norm(loc["function_statements"])
     assert CHAT_STATEMENT in function_statements
     assert EMBED_STATEMENT in function_statements and 'var.embedding_models == ""' in loc["function_statements"]
-    assert "family" not in loc["function_statements"], "use the individual resource types, not generative-ai-family"
+    guardrails_only = (
+        'var.guardrails == "" ? [] : ["allow dynamic-group ${local.dynamic_group_name} to use generative-ai-family'
+    )
+    assert guardrails_only in loc["function_statements"], "the family only for ApplyGuardrails (no documented type)"
+    without = loc["function_statements"].replace(guardrails_only, "")
+    assert "family" not in without, "use the individual resource types, not generative-ai-family"
     rule = loc["dynamic_group_rule"]
     assert "resource.type = 'fnfunc', resource.id = '${oci_functions_function.this.id}'" in rule
     assert "resource.type = 'fnfunc', resource.compartment.id = '${var.compartment_ocid}'" in rule

@@ -1,0 +1,137 @@
+"""The pure parts of guardrails.py: configuration, the SDK request, offsets (code points, UTF-16, UTF-8), masking
+across joined texts, and reading the SDK's result model."""
+
+from __future__ import annotations
+
+import pytest
+from oci.generative_ai_inference import models
+
+from genai_fn.config import Settings
+from genai_fn.errors import ConfigError
+from genai_fn.guardrails import (
+    SEPARATOR,
+    GuardrailPolicy,
+    Span,
+    join,
+    locate,
+    mask,
+    parse_policy,
+    read_verdict,
+    to_details,
+)
+from tests.constants import COHERE_MODEL, COMPARTMENT, ENDPOINT
+
+SENSIBLE = "content_moderation:block,prompt_injection:block,pii:mask"
+BASE = {"MODEL_ID": COHERE_MODEL, "COMPARTMENT_OCID": COMPARTMENT, "SERVICE_ENDPOINT": ENDPOINT}
+
+
+def test_unset_is_off() -> None:
+    assert Settings.from_env(BASE).guardrails is None
+
+
+def test_sensible_line() -> None:
+    policy = Settings.from_env({**BASE, "GUARDRAILS": SENSIBLE}).guardrails
+    assert policy is not None
+    assert policy.actions == (("content_moderation", "block"), ("prompt_injection", "block"), ("pii", "mask"))
+    assert policy.scope == {"input"} and policy.on_error == "closed" and policy.threshold == 0.5
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"GUARDRAILS": "toxicity:block"}, "GUARDRAILS"),
+        ({"GUARDRAILS": "prompt_injection:mask"}, "GUARDRAILS"),
+        ({"GUARDRAILS": "pii"}, "GUARDRAILS"),
+        ({"GUARDRAILS": "pii:mask,pii:block"}, "GUARDRAILS"),
+        ({"GUARDRAILS": "pii:mask", "GUARDRAILS_SCOPE": "input,everything"}, "GUARDRAILS_SCOPE"),
+        ({"GUARDRAILS": "pii:mask", "GUARDRAILS_ON_ERROR": "maybe"}, "GUARDRAILS_ON_ERROR"),
+        ({"GUARDRAILS": "pii:mask", "GUARDRAILS_THRESHOLD": "0"}, "GUARDRAILS_THRESHOLD"),
+        ({"GUARDRAILS": "pii:mask", "GUARDRAILS_THRESHOLD": "high"}, "GUARDRAILS_THRESHOLD"),
+        ({"GUARDRAILS": "pii:mask", "GUARDRAILS_CATEGORIES": "VIOLENCE"}, "GUARDRAILS_CATEGORIES"),
+        ({"GUARDRAILS": "pii:mask", "GUARDRAILS_PII_TYPES": "E-MAIL"}, "GUARDRAILS_PII_TYPES"),
+        ({"GUARDRAILS_SCOPE": "input,output"}, "GUARDRAILS_SCOPE"),
+    ],
+)
+def test_bad_values_name_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({**BASE, **env})
+    assert raised.value.message.startswith(variable)
+
+
+def test_details_are_the_sdk_models_with_required_lists() -> None:
+    policy = parse_policy({"GUARDRAILS": SENSIBLE, "GUARDRAILS_PII_TYPES": "email"})
+    assert policy is not None
+    details = to_details(policy, "hello", COMPARTMENT, ("content_moderation", "prompt_injection", "pii"))
+    assert isinstance(details, models.ApplyGuardrailsDetails)
+    assert details.input.content == "hello" and details.input.type == "TEXT"
+    assert details.guardrail_configs.content_moderation_config.categories == ["OVERALL", "BLOCKLIST"]
+    assert details.guardrail_configs.personally_identifiable_information_config.types == ["EMAIL"]
+    assert details.compartment_id == COMPARTMENT
+    only_pii = to_details(policy, "x", COMPARTMENT, ("pii",)).guardrail_configs
+    assert only_pii.content_moderation_config is None and only_pii.prompt_injection_config is None
+
+
+TEXT = "Zoë 🙂 mail bob@example.com"
+EMAIL_AT = TEXT.index("bob@")
+
+
+def test_code_point_offsets() -> None:
+    assert locate(TEXT, EMAIL_AT, 15, "bob@example.com") == [(EMAIL_AT, EMAIL_AT + 15)]
+
+
+def test_utf16_and_utf8_offsets_are_recognised_by_the_text() -> None:
+    utf16 = len(TEXT[:EMAIL_AT].encode("utf-16-le")) // 2
+    utf8 = len(TEXT[:EMAIL_AT].encode("utf-8"))
+    assert utf16 != EMAIL_AT != utf8
+    assert locate(TEXT, utf16, 15, "bob@example.com") == [(EMAIL_AT, EMAIL_AT + 15)]
+    assert locate(TEXT, utf8, 15, "bob@example.com") == [(EMAIL_AT, EMAIL_AT + 15)]
+
+
+def test_unplaceable_finding_is_reported_as_unlocated() -> None:
+    assert locate(TEXT, 3, 5, "not-there") == []
+
+
+def test_mask_maps_spans_back_to_each_text() -> None:
+    texts = ["a bob@x.io b", "Zoë 🙂 +1 555 010 0199"]
+    joined, starts = join(texts)
+    assert joined == texts[0] + SEPARATOR + texts[1]
+    email = joined.index("bob@")
+    phone = joined.index("+1")
+    spans = [Span(email, email + len("bob@x.io"), "EMAIL"), Span(phone, phone + 15, "TELEPHONE_NUMBER")]
+    assert mask(texts, starts, spans) == ("a <EMAIL> b", "Zoë 🙂 <TELEPHONE_NUMBER>")
+
+
+def test_overlapping_spans_are_masked_once() -> None:
+    assert mask(["abcdef"], [0], [Span(1, 4, "A"), Span(2, 5, "B")]) == ("a<A>f",)
+
+
+def _result(moderation: float, injection: float, pii: list[tuple[int, int, str, str]]) -> models.ApplyGuardrailsResult:
+    return models.ApplyGuardrailsResult(
+        results=models.GuardrailsResults(
+            content_moderation=models.ContentModerationResult(
+                categories=[models.CategoryScore(name="OVERALL", score=moderation)]
+            ),
+            prompt_injection=models.PromptInjectionProtectionResult(score=injection),
+            personally_identifiable_information=[
+                models.PersonallyIdentifiableInformationResult(offset=o, length=n, label=label, text=t, score=0.9)
+                for o, n, label, t in pii
+            ],
+        )
+    )
+
+
+def test_verdict_reads_the_sdk_result() -> None:
+    policy = parse_policy({"GUARDRAILS": SENSIBLE})
+    assert policy is not None
+    checks = ("content_moderation", "prompt_injection", "pii")
+    verdict = read_verdict(policy, _result(1.0, 0.0, [(EMAIL_AT, 15, "EMAIL", "bob@example.com")]), TEXT, checks)
+    assert verdict.fired == ["content_moderation", "pii"]
+    assert verdict.scores == {"content_moderation": {"OVERALL": 1.0}, "prompt_injection": 0.0}
+    assert verdict.pii == {"EMAIL": 1} and verdict.unlocated == 0
+    assert verdict.spans == [Span(EMAIL_AT, EMAIL_AT + 15, "EMAIL")]
+
+
+def test_threshold_is_the_operators() -> None:
+    policy = GuardrailPolicy(actions=(("prompt_injection", "block"),), threshold=0.9)
+    verdict = read_verdict(policy, _result(0.0, 0.8, []), "x", ("prompt_injection",))
+    assert verdict.fired == []
