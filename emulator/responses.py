@@ -20,7 +20,11 @@ MAX_ECHO_CHARS = 200
 COHERE_MODEL_VERSION = "1.6"
 GENERIC_MODEL_VERSION = "1.0.0"
 EMBED_MODEL_VERSION = "3.0"
-FINISH_REASONS = {"COHERE": ("COMPLETE", "MAX_TOKENS"), "GENERIC": ("stop", "length")}
+FINISH_REASONS = {
+    "COHERE": ("COMPLETE", "MAX_TOKENS"),
+    "COHEREV2": ("COMPLETE", "MAX_TOKENS"),
+    "GENERIC": ("stop", "length"),
+}
 """apiFormat -> (finished normally, cut at maxTokens)."""
 _WEATHER = re.compile(r"\bweather\b", re.IGNORECASE)
 
@@ -34,13 +38,18 @@ class Completion:
     completion_tokens: int
     truncated: bool
     tool_name: str | None = None
+    reasoning: str | None = None
+    """Reasoning text, when the request asked a reasoning model to think (counted in completion tokens)."""
 
-    def usage(self) -> dict[str, int]:
-        return {
+    def usage(self) -> dict[str, Any]:
+        usage: dict[str, Any] = {
             "promptTokens": self.prompt_tokens,
             "completionTokens": self.completion_tokens,
             "totalTokens": self.prompt_tokens + self.completion_tokens,
         }
+        if self.reasoning is not None:
+            usage["completionTokensDetails"] = {"reasoningTokens": _words(self.reasoning)}
+        return usage
 
 
 def _words(text: str) -> int:
@@ -62,6 +71,17 @@ def _generic_inputs(request: dict[str, Any]) -> tuple[str, list[str]]:
     return (users[-1] if users else ""), texts
 
 
+def _cohere_v2_inputs(request: dict[str, Any]) -> tuple[str, list[str]]:
+    texts = [_generic_text(m) for m in request["messages"]]
+    users = [_generic_text(m) for m in request["messages"] if m["role"] == "USER"]
+    return (users[-1] if users else ""), texts
+
+
+def _tool_names(request: dict[str, Any]) -> list[str]:
+    """The offered function names: Generic tools carry `name`, Cohere V2 tools `function.name`."""
+    return [tool.get("name") or (tool.get("function") or {}).get("name") for tool in request.get("tools") or []]
+
+
 def _json_text(text: str) -> bool:
     try:
         json.loads(text)
@@ -72,17 +92,20 @@ def _json_text(text: str) -> bool:
 
 def complete(request: dict[str, Any]) -> Completion:
     """Answer a validated chatRequest: echo the last user message, cut at maxTokens words."""
-    if request["apiFormat"] == "COHERE":
+    api_format = request["apiFormat"]
+    if api_format == "COHERE":
         last_user, inputs = _cohere_inputs(request)
+    elif api_format == "COHEREV2":
+        last_user, inputs = _cohere_v2_inputs(request)
     else:
         last_user, inputs = _generic_inputs(request)
     prompt_tokens = max(1, sum(_words(text) for text in inputs))
-    tools = request.get("tools") or []
-    tool_choice = (request.get("toolChoice") or {}).get("type")
-    answered = request["apiFormat"] == "GENERIC" and request["messages"][-1]["role"] == "TOOL"
-    if request["apiFormat"] == "GENERIC" and tools and tool_choice != "NONE" and _WEATHER.search(last_user):
+    tools = _tool_names(request)
+    tool_choice = (request.get("toolChoice") or {}).get("type") or request.get("toolsChoice")
+    answered = api_format != "COHERE" and request["messages"][-1]["role"] == "TOOL"
+    if api_format != "COHERE" and tools and tool_choice != "NONE" and _WEATHER.search(last_user):
         if not answered:  # after the tool's result, the model answers in text (as an agent loop needs)
-            return Completion("", prompt_tokens, 8, False, tool_name=tools[0]["name"])
+            return Completion("", prompt_tokens, 8, False, tool_name=tools[0])
     if request.get("responseFormat") and _json_text(last_user):  # JSON asked for and given: answered as is
         return Completion(last_user, prompt_tokens, _words(last_user), False)
     words = (REPLY_PREFIX + last_user[:MAX_ECHO_CHARS]).split()
@@ -90,7 +113,19 @@ def complete(request: dict[str, Any]) -> Completion:
     truncated = limit is not None and limit < len(words)
     if truncated:
         words = words[:limit]
+    thought = _thought(request, last_user)
+    if thought is not None:
+        return Completion(" ".join(words), prompt_tokens, len(words) + _words(thought), truncated, reasoning=thought)
     return Completion(" ".join(words), prompt_tokens, len(words), truncated)
+
+
+def _thought(request: dict[str, Any], last_user: str) -> str | None:
+    """Reasoning text when asked for: Generic reasoningEffort other than NONE, Cohere V2 thinking ENABLED."""
+    effort = request.get("reasoningEffort")
+    thinking = (request.get("thinking") or {}).get("type")
+    if (effort and effort != "NONE") or thinking == "ENABLED":
+        return "Thinking about: " + last_user[:MAX_ECHO_CHARS]
+    return None
 
 
 def huge_completion(request: dict[str, Any], megabytes: float) -> Completion:
@@ -132,6 +167,31 @@ def cohere_chat_response(request: dict[str, Any], completion: Completion) -> dic
     }
 
 
+def cohere_v2_chat_response(completion: Completion) -> dict[str, Any]:
+    """CohereChatResponseV2: one assistant message with text content or tool calls (function as an object)."""
+    done, cut = FINISH_REASONS["COHEREV2"]
+    message: dict[str, Any] = {"role": "ASSISTANT"}
+    if completion.tool_name:
+        call = _tool_call(completion)
+        message["toolPlan"] = "I will call " + str(completion.tool_name) + "."
+        message["toolCalls"] = [
+            {"id": call["id"], "type": "FUNCTION", "function": {"name": call["name"], "arguments": call["arguments"]}}
+        ]
+        finish = "TOOL_CALL"
+    else:
+        message["content"] = [{"type": "TEXT", "text": completion.text}]
+        finish = cut if completion.truncated else done
+    if completion.reasoning is not None:
+        message["content"] = [{"type": "THINKING", "thinking": completion.reasoning}, *message.get("content", [])]
+    return {
+        "apiFormat": "COHEREV2",
+        "id": str(uuid.uuid4()),
+        "message": message,
+        "finishReason": finish,
+        "usage": completion.usage(),
+    }
+
+
 def generic_chat_response(completion: Completion) -> dict[str, Any]:
     done, cut = FINISH_REASONS["GENERIC"]
     if completion.tool_name:
@@ -140,6 +200,8 @@ def generic_chat_response(completion: Completion) -> dict[str, Any]:
     else:
         message = {"role": "ASSISTANT", "content": [{"type": "TEXT", "text": completion.text}]}
         finish = cut if completion.truncated else done
+    if completion.reasoning is not None:
+        message["reasoningContent"] = completion.reasoning
     return {
         "apiFormat": "GENERIC",
         "timeCreated": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -155,6 +217,12 @@ def chat_result(model_id: str, api_format: str, request: dict[str, Any], complet
             "modelId": model_id,
             "modelVersion": COHERE_MODEL_VERSION,
             "chatResponse": cohere_chat_response(request, completion),
+        }
+    if api_format == "COHEREV2":
+        return {
+            "modelId": model_id,
+            "modelVersion": COHERE_MODEL_VERSION,
+            "chatResponse": cohere_v2_chat_response(completion),
         }
     return {
         "modelId": model_id,

@@ -29,11 +29,15 @@ MAX_TOOLS = 128
 MAX_EMBED_INPUTS = 96
 """docs.oracle.com/iaas/Content/generative-ai/use-playground-embed.htm: "A maximum of 96 inputs are allowed for
 each run" (and "Maximum 96 sentences per run" on the Embed 3 model pages)."""
+OUTPUT_DIMENSION_MODELS = frozenset({"cohere.embed-v4.0"})
+OUTPUT_DIMENSIONS = (256, 512, 1024, 1536)
+"""EmbedTextDetails.output_dimensions docstring: "only available for embed-v4 and newer models. Possible values are
+256, 512, 1024, and 1536." """
 DEDICATED_EMBED_DIMENSION = 1024
 """Vector size for an embedding endpoint or model OCID, whose base model the emulator cannot know: Embed 3's."""
 TOKEN_LIMITS = ("maxTokens", "maxCompletionTokens")
-SUPPORTED_FORMATS = ("COHERE", "GENERIC")
-"""apiFormats the emulator answers; COHEREV2 is validated but refused until its replies are emulated."""
+SUPPORTED_FORMATS = ("COHERE", "COHEREV2", "GENERIC")
+"""apiFormats the emulator answers (non-streamed for COHEREV2)."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,7 @@ def validate_embed(body: Any, catalog: Catalog) -> tuple[Target, dict[str, Any],
     """Return the target, the details and the vector dimension, or raise ApiError (400/404)."""
     validate(body, models.EmbedTextDetails)
     target = _target(body, catalog)
-    for name in ("embedContents", "embeddingTypes", "outputDimensions"):
+    for name in ("embedContents", "embeddingTypes"):
         if body.get(name) is not None:
             raise invalid(f"Invalid value for {name}: not supported by the emulator.")
     inputs = body.get("inputs")
@@ -163,6 +167,11 @@ def validate_embed(body: Any, catalog: Catalog) -> tuple[Target, dict[str, Any],
         raise invalid("Missing required parameter: inputs.")
     if not 1 <= len(inputs) <= MAX_EMBED_INPUTS:
         raise invalid(f"Invalid value for inputs: must contain between 1 and {MAX_EMBED_INPUTS} items.")
+    dimensions = body.get("outputDimensions")
+    if dimensions is not None:
+        if target.model_id not in OUTPUT_DIMENSION_MODELS or dimensions not in OUTPUT_DIMENSIONS:
+            raise invalid(f"Invalid value for outputDimensions: {dimensions} is not supported by {target.model_id}.")
+        return target, body, dimensions
     if target.dedicated or target.model_id.startswith(MODEL_OCID_PREFIX):
         return target, body, DEDICATED_EMBED_DIMENSION
     if target.model_id in catalog.embed_models:

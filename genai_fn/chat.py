@@ -38,11 +38,26 @@ class JsonSchema:
 
 
 @dataclass(frozen=True)
+class ImagePart:
+    """An image in a user turn: a data: (base64) or https: URL; detail is auto, low, high or None (not sent)."""
+
+    url: str
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
 class Message:
     role: str
     content: str
+    """The turn's text (its text parts joined); what text-only families receive."""
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
+    parts: tuple[str | ImagePart, ...] = ()
+    """The text and image parts in order, set only when the turn holds an image."""
+
+    @property
+    def images(self) -> tuple[ImagePart, ...]:
+        return tuple(part for part in self.parts if isinstance(part, ImagePart))
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,16 @@ class Params:
 
 
 @dataclass(frozen=True)
+class Reasoning:
+    """Reasoning knobs; None means "not sent". `completion_limit`: the caller's token limit came as
+    max_completion_tokens (sent as maxCompletionTokens where the family has it, which counts reasoning tokens)."""
+
+    effort: str | None = None
+    verbosity: str | None = None
+    completion_limit: bool = False
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     """What the caller asked for, validated and allow-listed; the compartment is never part of it."""
 
@@ -72,6 +97,9 @@ class ChatRequest:
     json_mode: bool = False
     json_schema: JsonSchema | None = None
     parallel_tool_calls: bool | None = None
+    reasoning: Reasoning | None = None
+    logit_bias: dict[str, float] | None = None
+    """Token id (as text) -> bias in -100..100; Generic only."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +107,8 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+    reasoning_tokens: int | None = None
+    """Part of completion_tokens spent reasoning, where the service reports it."""
 
 
 @dataclass(frozen=True)
@@ -91,12 +121,20 @@ class ChatReply:
     usage: Usage
     opc_request_id: str | None = None
     tool_calls: tuple[ToolCall, ...] = field(default=())
+    reasoning: str | None = None
+    """The model's reasoning text where the service returns it (Cohere V2 thinking, Generic reasoning_content)."""
 
 
 @dataclass(frozen=True)
 class EmbeddingRequest:
     model: str
     inputs: tuple[str, ...]
+    dimensions: int | None = None
+    """EmbedTextDetails.output_dimensions; None: the model's own size."""
+    input_type: str | None = None
+    """EmbedTextDetails.input_type (SEARCH_DOCUMENT, ...); None: not sent, the service's default applies."""
+    truncate: str = "NONE"
+    """EmbedTextDetails.truncate: NONE (an over-long input is the service's 400), START or END."""
 
 
 @dataclass(frozen=True)

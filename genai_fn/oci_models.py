@@ -23,6 +23,8 @@ FINISH_REASONS = {
     "ERROR_TOXIC": "content_filter",
     "ERROR_LIMIT": "length",
     "USER_CANCEL": "stop",
+    "STOP_SEQUENCE": "stop",
+    "TOOL_CALL": "tool_calls",
     "stop": "stop",
     "length": "length",
     "tool_calls": "tool_calls",
@@ -113,11 +115,21 @@ def _generic_request(request: ChatRequest) -> m.GenericChatRequest:
         ]
     if request.tool_choice:
         extra["tool_choice"] = _tool_choice(request.tool_choice)
+    params = _common_params(request)
+    if request.logit_bias:
+        extra["logit_bias"] = request.logit_bias
+    if request.reasoning:
+        if request.reasoning.effort:
+            extra["reasoning_effort"] = request.reasoning.effort.upper()
+        if request.reasoning.verbosity:
+            extra["verbosity"] = request.reasoning.verbosity.upper()
+        if request.reasoning.completion_limit:
+            extra["max_completion_tokens"] = params.pop("max_tokens")
     return m.GenericChatRequest(
         messages=[_generic_message(msg) for msg in request.messages],
         is_stream=False,
         num_generations=None,
-        **_common_params(request),
+        **params,
         **extra,
     )
 
@@ -130,7 +142,10 @@ def _tool_choice(choice: str) -> m.ToolChoice:
 
 
 def _generic_message(message: Message) -> m.Message:
-    content = [m.TextContent(text=message.content)] if message.content else None
+    # Only an assistant turn that calls tools may go without content: the service refuses `content: null`
+    # elsewhere, so an empty assistant turn or an empty tool result is sent as one empty text part.
+    empty_allowed = message.role == "assistant" and bool(message.tool_calls)
+    content = _generic_content(message) if message.content or message.parts or not empty_allowed else None
     if message.role == "system":
         return m.SystemMessage(content=content)
     if message.role == "user":
@@ -141,8 +156,79 @@ def _generic_message(message: Message) -> m.Message:
     return m.AssistantMessage(content=content, tool_calls=calls or None)
 
 
+def _cohere_v2_request(request: ChatRequest) -> m.CohereChatRequestV2:
+    """Cohere V2 takes the whole conversation as typed messages, like Generic, with its own tool shapes."""
+    extra: dict[str, Any] = {}
+    if request.params.stop:
+        extra["stop_sequences"] = list(request.params.stop)
+    if request.json_schema:
+        extra["response_format"] = m.CohereResponseJsonFormat(schema=request.json_schema.schema)
+    elif request.json_mode:
+        extra["response_format"] = m.CohereResponseJsonFormat()
+    if request.tools:
+        extra["tools"] = [
+            m.CohereToolV2(
+                type="FUNCTION",
+                function=m.Function(name=t.name, description=t.description, parameters=t.parameters),
+            )
+            for t in request.tools
+        ]
+    if request.tool_choice in ("required", "none"):  # auto is the default; a named function is refused at parse
+        extra["tools_choice"] = request.tool_choice.upper()
+    effort = request.reasoning.effort if request.reasoning else None
+    if effort is not None:  # CohereThinkingV2 is on or off: no effort scale
+        extra["thinking"] = m.CohereThinkingV2(type="DISABLED" if effort in ("none", "minimal") else "ENABLED")
+    return m.CohereChatRequestV2(
+        messages=[_cohere_v2_message(msg) for msg in request.messages],
+        is_stream=False,
+        **_common_params(request),
+        **extra,
+    )
+
+
+def _cohere_v2_content(message: Message) -> list[m.CohereContentV2]:
+    if not message.parts:
+        return [m.CohereTextContentV2(text=message.content)]
+    return [
+        m.CohereTextContentV2(text=part)
+        if isinstance(part, str)
+        else m.CohereImageContentV2(
+            image_url=m.CohereImageUrlV2(url=part.url, detail=part.detail.upper() if part.detail else None)
+        )
+        for part in message.parts
+    ]
+
+
+def _generic_content(message: Message) -> list[m.ChatContent]:
+    if not message.parts:
+        return [m.TextContent(text=message.content)]
+    return [
+        m.TextContent(text=part)
+        if isinstance(part, str)
+        else m.ImageContent(image_url=m.ImageUrl(url=part.url, detail=part.detail.upper() if part.detail else None))
+        for part in message.parts
+    ]
+
+
+def _cohere_v2_message(message: Message) -> m.CohereMessageV2:
+    content = _cohere_v2_content(message)
+    if message.role == "system":
+        return m.CohereSystemMessageV2(content=content)
+    if message.role == "user":
+        return m.CohereUserMessageV2(content=content)
+    if message.role == "tool":
+        return m.CohereToolMessageV2(content=content, tool_call_id=message.tool_call_id)
+    calls = [
+        m.CohereToolCallV2(id=c.id, type="FUNCTION", function={"name": c.name, "arguments": c.arguments})
+        for c in message.tool_calls
+    ]
+    # CohereMessageV2 marks content required: an assistant turn that only calls tools sends an empty list.
+    return m.CohereAssistantMessageV2(content=content if message.content or not calls else [], tool_calls=calls or None)
+
+
 TRANSLATORS: dict[str, Callable[[ChatRequest], m.BaseChatRequest]] = {
     "COHERE": _cohere_request,
+    "COHEREV2": _cohere_v2_request,
     "GENERIC": _generic_request,
 }
 """The SDK request per API format; tests/unit/test_families.py checks it covers families.FAMILIES."""
@@ -157,6 +243,8 @@ def to_reply(result: Any, opc_request_id: str | None, request: ChatRequest) -> C
             return _cohere_reply(response, model, opc_request_id)
         if isinstance(response, m.GenericChatResponse) and response.choices:
             return _generic_reply(response, model, opc_request_id)
+        if isinstance(response, m.CohereChatResponseV2) and response.message is not None:
+            return _cohere_v2_reply(response, model, opc_request_id)
     raise UpstreamFailed("the service returned a chat reply the function cannot read", opc_request_id=opc_request_id)
 
 
@@ -171,6 +259,37 @@ def _cohere_reply(response: m.CohereChatResponse, model: str, opc_request_id: st
         finish_reason=_finish_reason(response.finish_reason),
         usage=_usage(response.usage),
         opc_request_id=opc_request_id,
+    )
+
+
+def _cohere_v2_reply(response: m.CohereChatResponseV2, model: str, opc_request_id: str | None) -> ChatReply:
+    if response.finish_reason == "ERROR":
+        raise UpstreamFailed(
+            "the model stopped with an error before finishing its reply", opc_request_id=opc_request_id
+        )
+    message = response.message
+    parts = message.content or []
+    calls = []
+    for i, call in enumerate(message.tool_calls or []):
+        function = call.function if isinstance(call.function, dict) else {}
+        if isinstance(function.get("name"), str):
+            arguments = function.get("arguments")
+            calls.append(
+                ToolCall(
+                    id=call.id or f"call_{i}",
+                    name=function["name"],
+                    arguments=arguments if isinstance(arguments, str) else "{}",
+                )
+            )
+    thinking = [p.thinking for p in parts if isinstance(p, m.CohereThinkingContentV2) and p.thinking]
+    return ChatReply(
+        text="".join(p.text for p in parts if isinstance(p, m.CohereTextContentV2) and p.text),
+        model=model,
+        finish_reason=_finish_reason(response.finish_reason),
+        usage=_usage(response.usage),
+        opc_request_id=opc_request_id,
+        tool_calls=tuple(calls),
+        reasoning="".join(thinking) or None,
     )
 
 
@@ -189,6 +308,7 @@ def _generic_reply(response: m.GenericChatResponse, model: str, opc_request_id: 
             for i, c in enumerate(calls)
             if isinstance(c, m.FunctionCall)
         ),
+        reasoning=getattr(choice.message, "reasoning_content", None) or None,
     )
 
 
@@ -197,7 +317,11 @@ def _usage(usage: m.Usage | None) -> Usage:
         return Usage()
     prompt = usage.prompt_tokens or 0
     completion = usage.completion_tokens or 0
-    return Usage(prompt, completion, usage.total_tokens or prompt + completion)
+    details = getattr(usage, "completion_tokens_details", None)
+    reasoning = getattr(details, "reasoning_tokens", None)
+    return Usage(
+        prompt, completion, usage.total_tokens or prompt + completion, reasoning if isinstance(reasoning, int) else None
+    )
 
 
 def to_embed_details(request: EmbeddingRequest, settings: Settings) -> m.EmbedTextDetails:
@@ -205,7 +329,9 @@ def to_embed_details(request: EmbeddingRequest, settings: Settings) -> m.EmbedTe
         inputs=list(request.inputs),
         serving_mode=m.OnDemandServingMode(model_id=request.model),
         compartment_id=settings.compartment_ocid,
-        truncate="NONE",
+        truncate=request.truncate,
+        input_type=request.input_type,
+        output_dimensions=request.dimensions,
     )
 
 

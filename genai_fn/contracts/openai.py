@@ -16,11 +16,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import validate
-from ..chat import ChatReply, ChatRequest, EmbeddingReply, EmbeddingRequest, JsonSchema, Message, Tool, ToolCall
+from ..chat import (
+    ChatReply,
+    ChatRequest,
+    EmbeddingReply,
+    EmbeddingRequest,
+    ImagePart,
+    JsonSchema,
+    Message,
+    Tool,
+    ToolCall,
+)
 from ..config import Settings
 from ..envelope import Invocation, Reply, json_bytes, json_reply
 from ..errors import InvalidRequest, ProxyError, RouteNotFound
-from ..families import FAMILIES, Family
+from ..families import FAMILIES, Family, vision
+from ..images import image_part
+from ..reasoning import logit_bias, reasoning
 
 SSE = "text/event-stream; charset=utf-8"
 CHAT_FIELDS = frozenset(
@@ -43,11 +55,23 @@ CHAT_FIELDS = frozenset(
         "tool_choice",
         "parallel_tool_calls",
         "logprobs",
+        "reasoning_effort",
+        "verbosity",
+        "logit_bias",
     }
 )
-IGNORED_CHAT_FIELDS = frozenset({"user", "store", "metadata", "service_tier"})
+IGNORED_CHAT_FIELDS = frozenset(
+    {"user", "store", "metadata", "service_tier", "prompt_cache_key", "safety_identifier", "prediction", "modalities"}
+)
 """Accepted for compatibility and not forwarded: they change nothing about the answer (docs/openai.md)."""
-EMBEDDING_FIELDS = frozenset({"input", "model", "encoding_format", "dimensions", "user"})
+EMBEDDING_FIELDS = frozenset({"input", "model", "encoding_format", "dimensions", "user", "input_type", "truncate"})
+"""`input_type` and `truncate` are OCI's, sent as extra body fields (the openai SDK's `extra_body`)."""
+OUTPUT_DIMENSIONS = {"cohere.embed-v4.0": (256, 512, 1024, 1536)}
+"""Models that take `dimensions` (EmbedTextDetails.output_dimensions), with the sizes they offer: "only available
+for embed-v4 and newer models. Possible values are 256, 512, 1024, and 1536" (the SDK's EmbedTextDetails; Oracle's
+release note "Use Text and Image Together in Cohere Embed 4", docs.oracle.com/iaas/releasenotes/generative-ai/)."""
+INPUT_TYPES = ("search_document", "search_query", "classification", "clustering")
+TRUNCATE = ("none", "start", "end")
 MAX_EMBEDDING_INPUTS = 96
 """The service embeds at most 96 texts per call."""
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
@@ -103,30 +127,47 @@ def _message(item: Any, where: str, family: Family) -> Message:
     if role is None:
         raise InvalidRequest(f"{where}.role must be one of {', '.join(ROLES)}", param=f"{where}.role")
     calls = _tool_calls(item.get("tool_calls"), where) if role == "assistant" else ()
-    content = _content(item.get("content"), f"{where}.content", family, optional=role == "assistant")
+    # An assistant turn may be empty (e.g. beside tool_calls) and a tool may have returned "" (agent loops).
+    content, parts = _content(
+        item.get("content"), f"{where}.content", family, optional=role in ("assistant", "tool"), images=role == "user"
+    )
     tool_call_id = None
     if role == "tool":
         tool_call_id = validate.text(item.get("tool_call_id"), f"{where}.tool_call_id")
-    return Message(role, content, calls, tool_call_id)
+    return Message(role, content, calls, tool_call_id, parts)
 
 
-def _content(value: Any, where: str, family: Family, *, optional: bool) -> str:
-    """A string, or a list of the parts the family carries (text, joined); others are refused, not dropped.
+def _content(
+    value: Any, where: str, family: Family, *, optional: bool, images: bool
+) -> tuple[str, tuple[str | ImagePart, ...]]:
+    """A string, or a list of the parts the family carries: (the text joined, the parts in order if any is an
+    image). Other parts are refused, not dropped; images only in user turns.
 
     `optional`: an assistant turn may be empty or null (e.g. alongside tool_calls), as OpenAI accepts.
     """
     if value is None and optional:
-        return ""
+        return "", ()
+    parts: list[str | ImagePart] = []
     if isinstance(value, list):
-        texts = []
         for index, part in enumerate(value):
-            if not isinstance(part, dict) or part.get("type") not in family.content_parts:
-                raise InvalidRequest(
-                    f"{where}[{index}] must be a text part: only text content is supported", param=f"{where}[{index}]"
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind == "image_url" and images and kind in family.content_parts:
+                parts.append(image_part(part, f"{where}[{index}]"))
+                continue
+            if kind == "image_url":
+                reason = (
+                    f"images are not supported for {family.api_format} models"
+                    if images
+                    else "images are only supported in user messages"
                 )
-            texts.append(validate.text(part.get("text"), f"{where}[{index}].text", allow_empty=True))
-        value = "".join(texts)
-    return validate.text(value, where, allow_empty=optional)
+                raise InvalidRequest(f"{where}[{index}]: {reason}", param=f"{where}[{index}]")
+            if kind != "text":
+                raise InvalidRequest(f"{where}[{index}] must be a text or image_url part", param=f"{where}[{index}]")
+            parts.append(validate.text(part.get("text"), f"{where}[{index}].text", allow_empty=True))
+        value = "".join(part for part in parts if isinstance(part, str))
+        if any(isinstance(part, ImagePart) for part in parts):
+            return validate.text(value, where, allow_empty=True), tuple(parts)
+    return validate.text(value, where, allow_empty=optional), ()
 
 
 def _tool_calls(value: Any, where: str) -> tuple[ToolCall, ...]:
@@ -184,7 +225,7 @@ def _tool_choice(value: Any, tools: tuple[Tool, ...]) -> str | None:
         return str(value)
     function = value.get("function") if isinstance(value, dict) and value.get("type") == "function" else None
     name = function.get("name") if isinstance(function, dict) else None
-    if name not in {tool.name for tool in tools}:
+    if not isinstance(name, str) or name not in {tool.name for tool in tools}:  # a list name is unhashable
         raise InvalidRequest(
             "tool_choice must be auto, none, required or one of the tools by name", param="tool_choice"
         )
@@ -247,6 +288,8 @@ def _chunks(reply: ChatReply, call: ChatCall, completion_id: str, created: int) 
         return chunk([{"index": 0, "delta": content, "logprobs": None, "finish_reason": finish}])
 
     yield delta({"role": "assistant", "content": ""})
+    if reply.reasoning:
+        yield delta({"reasoning_content": reply.reasoning})
     if reply.text:
         yield delta({"content": reply.text})
     if reply.tool_calls:
@@ -264,10 +307,12 @@ def _tool_call_json(call: ToolCall) -> dict[str, Any]:
     return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
 
 
-def _usage(reply: ChatReply | EmbeddingReply) -> dict[str, int]:
-    usage = {"prompt_tokens": reply.usage.prompt_tokens, "total_tokens": reply.usage.total_tokens}
+def _usage(reply: ChatReply | EmbeddingReply) -> dict[str, Any]:
+    usage: dict[str, Any] = {"prompt_tokens": reply.usage.prompt_tokens, "total_tokens": reply.usage.total_tokens}
     if isinstance(reply, ChatReply):
         usage["completion_tokens"] = reply.usage.completion_tokens
+        if reply.usage.reasoning_tokens is not None:
+            usage["completion_tokens_details"] = {"reasoning_tokens": reply.usage.reasoning_tokens}
     return usage
 
 
@@ -310,8 +355,15 @@ class ChatCompletions(_OpenAIErrors):
             raise InvalidRequest("logprobs are not supported", param="logprobs")
         stream = _flag(body, "stream")
         options = body.get("stream_options")
-        if options is not None and (not isinstance(options, dict) or set(options) - {"include_usage"}):
-            raise InvalidRequest("stream_options may only hold include_usage", param="stream_options")
+        if options is not None and (
+            not isinstance(options, dict) or set(options) - {"include_usage", "include_obfuscation"}
+        ):
+            raise InvalidRequest(
+                "stream_options may only hold include_usage and include_obfuscation", param="stream_options"
+            )
+        modalities = body.get("modalities")
+        if modalities is not None and modalities != ["text"]:
+            raise InvalidRequest('modalities must be ["text"]: only text output is supported', param="modalities")
         tools = _tools(body.get("tools"))
         call = ChatCall(
             model=model,
@@ -325,10 +377,20 @@ class ChatCompletions(_OpenAIErrors):
             json_mode=_json_mode(body.get("response_format")),
             json_schema=_json_schema(body.get("response_format")),
             parallel_tool_calls=_parallel_tool_calls(body, tools),
+            reasoning=reasoning(body, api_format),
+            logit_bias=logit_bias(body, api_format),
             stream=stream,
             include_usage=bool(options and _flag(options, "include_usage", "stream_options.include_usage")),
         )
         validate.family_rules(call)
+        family = FAMILIES[api_format]
+        if vision(model) is False and any(msg.images for msg in call.messages):
+            raise InvalidRequest(f"model {model} takes text only: send images to a vision model", param="messages")
+        if call.tool_choice not in (None, "auto", "none", "required") and not family.named_tool_choice:
+            raise InvalidRequest(
+                f"tool_choice naming one function is not supported for {api_format} models: use auto, none or required",
+                param="tool_choice",
+            )
         return call
 
     def render(self, reply: ChatReply, call: ChatCall, invocation: Invocation) -> Reply:
@@ -341,6 +403,8 @@ class ChatCompletions(_OpenAIErrors):
         message: dict[str, Any] = {"role": "assistant", "content": reply.text or None, "refusal": None}
         if reply.tool_calls:
             message["tool_calls"] = [_tool_call_json(c) for c in reply.tool_calls]
+        if reply.reasoning:
+            message["reasoning_content"] = reply.reasoning
         body = {
             "id": completion_id,
             "object": "chat.completion",
@@ -365,6 +429,40 @@ class Models(_OpenAIErrors):
         return json_reply(200, {"object": "list", "data": data})
 
 
+def _dimensions(value: Any, model: str) -> int | None:
+    if value is None:
+        return None
+    sizes = OUTPUT_DIMENSIONS.get(model)
+    if sizes is None:
+        raise InvalidRequest(f"dimensions is not supported by {model}: its own dimension is used", param="dimensions")
+    if type(value) is not int or value not in sizes:
+        raise InvalidRequest(f"dimensions must be one of {', '.join(map(str, sizes))} for {model}", param="dimensions")
+    return value
+
+
+def _choice(value: Any, choices: tuple[str, ...], field: str) -> str | None:
+    """An OCI enum field given in either case; None when absent."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.lower() not in choices:
+        raise InvalidRequest(f"{field} must be one of {', '.join(choices)}", param=field)
+    return value.upper()
+
+
+class Model(_OpenAIErrors):
+    """/v1/models/{model}: the router hands the path parameter over as the body."""
+
+    def parse(self, body: dict[str, Any], settings: Settings) -> str:
+        return validate.text(body.get("model"), "model")
+
+    def render(self, model: str, request: str, invocation: Invocation) -> Reply:
+        return json_reply(200, _model_json(model))
+
+
+def _model_json(model: str) -> dict[str, Any]:
+    return {"id": model, "object": "model", "created": 0, "owned_by": _owner(model)}
+
+
 class Embeddings(_OpenAIErrors):
     """/v1/embeddings."""
 
@@ -373,8 +471,9 @@ class Embeddings(_OpenAIErrors):
             raise RouteNotFound("embeddings are not enabled on this function: EMBEDDING_MODELS is not configured")
         _reject_unknown(body, EMBEDDING_FIELDS)
         model = validate.allowed_model(body.get("model"), settings.embedding_models)
-        if body.get("dimensions") is not None:
-            raise InvalidRequest("dimensions is not supported: the model's own dimension is used", param="dimensions")
+        dimensions = _dimensions(body.get("dimensions"), model)
+        input_type = _choice(body.get("input_type"), INPUT_TYPES, "input_type")
+        truncate = _choice(body.get("truncate"), TRUNCATE, "truncate") or "NONE"
         encoding = body.get("encoding_format") or "float"
         if encoding not in ("float", "base64"):
             raise InvalidRequest("encoding_format must be float or base64", param="encoding_format")
@@ -387,7 +486,14 @@ class Embeddings(_OpenAIErrors):
         if not all(isinstance(item, str) for item in items):
             raise InvalidRequest("input must hold strings: token arrays are not supported", param="input")
         texts = tuple(validate.text(item, f"input[{i}]") for i, item in enumerate(items))
-        return EmbeddingCall(model=model, inputs=texts, encoding=encoding)
+        return EmbeddingCall(
+            model=model,
+            inputs=texts,
+            dimensions=dimensions,
+            input_type=input_type,
+            truncate=truncate,
+            encoding=encoding,
+        )
 
     def render(self, reply: EmbeddingReply, call: EmbeddingCall, invocation: Invocation) -> Reply:
         data = [
@@ -400,4 +506,5 @@ class Embeddings(_OpenAIErrors):
 
 CHAT = ChatCompletions()
 MODELS = Models()
+MODEL = Model()
 EMBEDDINGS = Embeddings()

@@ -192,7 +192,7 @@ def _tool_choice(value: Any, tools: tuple[Tool, ...]) -> str | None:
     if value in ("auto", "none", "required"):
         return str(value)
     name = value.get("name") if isinstance(value, dict) and value.get("type") == "function" else None
-    if name is None or name not in {tool.name for tool in tools}:
+    if not isinstance(name, str) or name not in {tool.name for tool in tools}:  # a list name is unhashable
         raise InvalidRequest(
             'tool_choice must be auto, none, required or {"type": "function", "name": <one of the tools>}',
             param="tool_choice",

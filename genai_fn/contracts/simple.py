@@ -72,6 +72,8 @@ class SimpleChat:
             "opc_request_id": reply.opc_request_id,
             "request_id": invocation.call_id or None,
         }
+        if reply.reasoning:
+            body["reasoning_content"] = reply.reasoning
         return json_reply(200, body)
 
     def render_error(self, error: ProxyError, invocation: Invocation) -> Reply:

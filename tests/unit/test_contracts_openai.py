@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from genai_fn import usecases
+from genai_fn import oci_models, usecases
 from genai_fn.chat import ChatReply, EmbeddingReply, JsonSchema, Message, ToolCall, Usage
 from genai_fn.config import Settings
 from genai_fn.contracts import openai
@@ -104,7 +104,7 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     ({"n": 2}, "n"),
     ({"logprobs": True}, "logprobs"),
     ({"stream": "yes"}, "stream"),
-    ({"stream_options": {"include_obfuscation": True}}, "stream_options"),
+    ({"stream_options": {"include_secrets": True}}, "stream_options"),
     ({"response_format": {"type": "json_schema"}}, "response_format"),
     ({"tools": [{"type": "retrieval"}]}, "tools[0]"),
     ({"tool_choice": {"type": "function", "function": {"name": "absent"}}}, "tool_choice"),
@@ -235,13 +235,34 @@ def test_embeddings_parse(settings: Settings) -> None:
         ({"input": "x", "model": COHERE_MODEL}, ModelNotAllowed, "model"),
         ({"input": "x", "dimensions": 256}, InvalidRequest, "dimensions"),
         ({"input": "x", "encoding_format": "int8"}, InvalidRequest, "encoding_format"),
-        ({"input": "x", "truncate": "END"}, InvalidRequest, "truncate"),
+        ({"input": "x", "truncate": "MIDDLE"}, InvalidRequest, "truncate"),
+        ({"input": "x", "truncate": 1}, InvalidRequest, "truncate"),
+        ({"input": "x", "input_type": "image"}, InvalidRequest, "input_type"),
+        ({"input": "x", "model": "cohere.embed-v4.0", "dimensions": 768}, InvalidRequest, "dimensions"),
+        ({"input": "x", "model": "cohere.embed-v4.0", "dimensions": "256"}, InvalidRequest, "dimensions"),
     ],
 )
-def test_invalid_embedding_requests(settings: Settings, fields: dict, error: type, param: str) -> None:
+def test_invalid_embedding_requests(fields: dict, error: type, param: str) -> None:
     with pytest.raises(error) as caught:
-        openai.EMBEDDINGS.parse(fields, settings)
+        openai.EMBEDDINGS.parse(fields, make_settings(EMBEDDING_MODELS=f"{EMBED},cohere.embed-v4.0"))
     assert caught.value.param == param
+
+
+def test_embedding_options_map_to_oci_fields() -> None:
+    settings = make_settings(EMBEDDING_MODELS=f"{EMBED},cohere.embed-v4.0")
+    fields = {"input": "x", "model": "cohere.embed-v4.0", "dimensions": 512, "input_type": "search_query"}
+    call = openai.EMBEDDINGS.parse({**fields, "truncate": "end"}, settings)
+    assert (call.dimensions, call.input_type, call.truncate) == (512, "SEARCH_QUERY", "END")
+    details = oci_models.to_embed_details(call, settings)
+    assert (details.output_dimensions, details.input_type, details.truncate) == (512, "SEARCH_QUERY", "END")
+    default = openai.EMBEDDINGS.parse({"input": "x"}, settings)
+    assert (default.dimensions, default.input_type, default.truncate) == (None, None, "NONE")
+
+
+def test_model_by_id_parses_the_path_parameter(settings: Settings) -> None:
+    assert openai.MODEL.parse({"model": COHERE_MODEL}, settings) == COHERE_MODEL
+    body = json.loads(openai.MODEL.render(COHERE_MODEL, COHERE_MODEL, INVOCATION).body)
+    assert body == {"id": COHERE_MODEL, "object": "model", "created": 0, "owned_by": "cohere"}
 
 
 def test_embeddings_need_configured_models() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -217,6 +218,15 @@ def test_reply_is_json_when_accepted(accept: str) -> None:
         "request_id": "call-1",
     }
     assert "Bonjour ✓".encode() in reply.body  # UTF-8, not \u escapes
+
+
+def test_json_reply_carries_reasoning_content_when_the_model_reasoned() -> None:
+    plain = json.loads(simple.CHAT.render(REPLY, REQUEST, invocation("application/json")).body)
+    reasoned = json.loads(
+        simple.CHAT.render(replace(REPLY, reasoning="Because."), REQUEST, invocation("application/json")).body
+    )
+    assert "reasoning_content" not in plain
+    assert reasoned["reasoning_content"] == "Because."
 
 
 def test_json_reply_without_call_id_has_null_request_id() -> None:

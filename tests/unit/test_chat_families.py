@@ -1,0 +1,268 @@
+"""Cohere V2, images, reasoning and logit_bias: the family rules, the parse, and the SDK models they become
+(checked on the wire with the SDK's own serializer, read back with its deserializer)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from genai_fn import oci_models
+from genai_fn.chat import ChatRequest, ImagePart, Message, Params, Reasoning, Tool, ToolCall
+from genai_fn.contracts import openai
+from genai_fn.errors import InvalidRequest
+from genai_fn.families import family_for, vision
+from genai_fn.images import image_part
+from genai_fn.reasoning import logit_bias, reasoning
+from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID
+
+from .conftest import make_settings
+from .test_oci_models import CODEC, wire
+
+PIXEL = "data:image/png;base64,iVBORw0KGgo="
+
+
+def v2_request(*messages: Message, **extra: Any) -> ChatRequest:
+    return ChatRequest(model=MODEL_OCID, api_format="COHEREV2", messages=messages, params=Params(max_tokens=9), **extra)
+
+
+def chat_request(request: ChatRequest) -> dict[str, Any]:
+    return wire(oci_models.to_chat_details(request, make_settings()))["chatRequest"]
+
+
+def read(payload: dict[str, Any]) -> Any:
+    return CODEC.deserialize_response_data(json.dumps(payload).encode(), "ChatResult")
+
+
+def test_family_for_cohere_v2_models_and_api_format() -> None:
+    settings = make_settings()
+    assert family_for("cohere.command-a-vision-07-2025", settings).api_format == "COHEREV2"
+    assert family_for("cohere.command-a-reasoning-08-2025", settings).api_format == "COHEREV2"
+    assert family_for(COHERE_MODEL, settings).api_format == "COHERE"
+    assert family_for(LLAMA_MODEL, settings).api_format == "GENERIC"
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("meta.llama-4-maverick-17b-128e-instruct-fp8", True),
+        ("meta.llama-3.2-90b-vision-instruct", True),
+        ("cohere.command-a-vision-07-2025", True),
+        (LLAMA_MODEL, False),
+        (COHERE_MODEL, False),
+        ("xai.grok-4", None),
+        (MODEL_OCID, None),
+    ],
+)
+def test_vision(model: str, expected: bool | None) -> None:
+    assert vision(model) is expected
+
+
+def test_cohere_v2_request_with_tools_history_and_images() -> None:
+    request = v2_request(
+        Message("system", "Be brief."),
+        Message("user", "Weather?", parts=("Weather?", ImagePart(PIXEL, "low"))),
+        Message("assistant", "", (ToolCall("call_1", "weather", '{"city": "Paris"}'),)),
+        Message("tool", "", tool_call_id="call_1"),
+        tools=(Tool("weather", "Weather for a city", {"type": "object"}),),
+        tool_choice="required",
+        reasoning=Reasoning(effort="high"),
+    )
+
+    sent = chat_request(request)
+
+    assert sent["apiFormat"] == "COHEREV2"
+    assert sent["messages"] == [
+        {"role": "SYSTEM", "content": [{"type": "TEXT", "text": "Be brief."}]},
+        {
+            "role": "USER",
+            "content": [
+                {"type": "TEXT", "text": "Weather?"},
+                {"type": "IMAGE_URL", "imageUrl": {"url": PIXEL, "detail": "LOW"}},
+            ],
+        },
+        {
+            "role": "ASSISTANT",
+            "content": [],
+            "toolCalls": [
+                {"id": "call_1", "type": "FUNCTION", "function": {"name": "weather", "arguments": '{"city": "Paris"}'}}
+            ],
+        },
+        {"role": "TOOL", "toolCallId": "call_1", "content": [{"type": "TEXT", "text": ""}]},
+    ]
+    assert sent["tools"] == [
+        {
+            "type": "FUNCTION",
+            "function": {"name": "weather", "description": "Weather for a city", "parameters": {"type": "object"}},
+        }
+    ]
+    assert sent["toolsChoice"] == "REQUIRED"
+    assert sent["thinking"] == {"type": "ENABLED"}
+
+
+def test_cohere_v2_reply_with_tool_calls_thinking_and_reasoning_tokens() -> None:
+    result = read(
+        {
+            "modelId": MODEL_OCID,
+            "chatResponse": {
+                "apiFormat": "COHEREV2",
+                "finishReason": "TOOL_CALL",
+                "message": {
+                    "role": "ASSISTANT",
+                    "content": [{"type": "THINKING", "thinking": "Need the weather."}],
+                    "toolCalls": [{"id": "c1", "type": "FUNCTION", "function": {"name": "weather", "arguments": "{}"}}],
+                },
+                "usage": {
+                    "promptTokens": 3,
+                    "completionTokens": 5,
+                    "totalTokens": 8,
+                    "completionTokensDetails": {"reasoningTokens": 3},
+                },
+            },
+        }
+    )
+
+    reply = oci_models.to_reply(result, "opc-1", v2_request(Message("user", "Weather?")))
+
+    assert reply.tool_calls == (ToolCall("c1", "weather", "{}"),)
+    assert (reply.finish_reason, reply.reasoning, reply.text) == ("tool_calls", "Need the weather.", "")
+    assert reply.usage.reasoning_tokens == 3
+
+
+def test_generic_request_with_images_reasoning_and_logit_bias() -> None:
+    request = ChatRequest(
+        model=LLAMA_MODEL,
+        api_format="GENERIC",
+        messages=(
+            Message("user", "What?", parts=(ImagePart("https://example.com/a.png"), "What?")),
+            Message("assistant", ""),
+            Message("user", "Again"),
+        ),
+        params=Params(max_tokens=50),
+        reasoning=Reasoning(effort="minimal", verbosity="low", completion_limit=True),
+        logit_bias={"12": -100.0},
+    )
+
+    sent = chat_request(request)
+
+    assert sent["messages"][0]["content"] == [
+        {"type": "IMAGE", "imageUrl": {"url": "https://example.com/a.png"}},
+        {"type": "TEXT", "text": "What?"},
+    ]
+    assert sent["messages"][1] == {"role": "ASSISTANT", "content": [{"type": "TEXT", "text": ""}]}
+    assert (sent["reasoningEffort"], sent["verbosity"], sent["maxCompletionTokens"]) == ("MINIMAL", "LOW", 50)
+    assert "maxTokens" not in sent
+    assert sent["logitBias"] == {"12": -100.0}
+
+
+def test_generic_reply_reasoning_content() -> None:
+    result = read(
+        {
+            "chatResponse": {
+                "apiFormat": "GENERIC",
+                "choices": [
+                    {
+                        "index": 0,
+                        "finishReason": "stop",
+                        "message": {
+                            "role": "ASSISTANT",
+                            "content": [{"type": "TEXT", "text": "Blue."}],
+                            "reasoningContent": "Rayleigh.",
+                        },
+                    }
+                ],
+            }
+        }
+    )
+    request = ChatRequest(LLAMA_MODEL, "GENERIC", (Message("user", "Sky?"),), Params(max_tokens=5))
+
+    reply = oci_models.to_reply(result, None, request)
+
+    assert (reply.text, reply.reasoning) == ("Blue.", "Rayleigh.")
+
+
+@pytest.mark.parametrize(
+    ("part", "param"),
+    [
+        ({"image_url": {"url": "http://a/b.png"}}, "x.image_url.url"),
+        ({"image_url": {"url": "data:image/png;base64,%%"}}, "x.image_url.url"),
+        ({"image_url": {"url": "data:text/html;base64,AAAA"}}, "x.image_url.url"),
+        ({"image_url": {"url": PIXEL, "detail": "ultra"}}, "x.image_url"),
+        ({"image_url": None}, "x.image_url.url"),
+    ],
+)
+def test_image_part_refusals(part: dict[str, Any], param: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        image_part(part, "x")
+    assert caught.value.param == param
+
+
+def test_image_part_accepts_data_and_https_urls() -> None:
+    assert image_part({"image_url": {"url": PIXEL, "detail": "auto"}}, "x") == ImagePart(PIXEL, "auto")
+    assert image_part({"image_url": "https://a/b.jpg"}, "x") == ImagePart("https://a/b.jpg")
+
+
+@pytest.mark.parametrize(
+    ("body", "api_format", "param"),
+    [
+        ({"reasoning_effort": "huge"}, "GENERIC", "reasoning_effort"),
+        ({"reasoning_effort": "low"}, "COHERE", "reasoning_effort"),
+        ({"verbosity": "low"}, "COHEREV2", "verbosity"),
+        ({"verbosity": 3}, "GENERIC", "verbosity"),
+    ],
+)
+def test_reasoning_refusals(body: dict[str, Any], api_format: str, param: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        reasoning(body, api_format)
+    assert caught.value.param == param
+
+
+def test_reasoning_completion_limit_only_with_reasoning() -> None:
+    assert reasoning({"max_completion_tokens": 5}, "GENERIC") is None
+    assert reasoning({"max_completion_tokens": 5, "reasoning_effort": "low"}, "GENERIC") == Reasoning("low", None, True)
+    assert reasoning({"max_tokens": 5, "max_completion_tokens": 5, "verbosity": "high"}, "GENERIC") == Reasoning(
+        None, "high", False
+    )
+
+
+@pytest.mark.parametrize("bias", [{"a": 1}, {"1": True}, {"1": -101}, [1]])
+def test_logit_bias_refusals(bias: Any) -> None:
+    with pytest.raises(InvalidRequest):
+        logit_bias({"logit_bias": bias}, "GENERIC")
+
+
+def test_openai_parse_tolerates_hints_and_refuses_what_changes_the_answer() -> None:
+    settings = make_settings()
+    body = {
+        "model": LLAMA_MODEL,
+        "messages": [{"role": "user", "content": "Hi"}],
+        "prompt_cache_key": "k",
+        "safety_identifier": "s",
+        "prediction": {"type": "content", "content": "Hi"},
+        "modalities": ["text"],
+        "stream_options": {"include_obfuscation": True},
+    }
+    assert openai.CHAT.parse(body, settings).messages == (Message("user", "Hi"),)
+    with pytest.raises(InvalidRequest) as caught:
+        openai.CHAT.parse({**body, "modalities": ["text", "audio"]}, settings)
+    assert caught.value.param == "modalities"
+
+
+def test_openai_parse_empty_tool_result_and_image_on_text_only_model() -> None:
+    settings = make_settings()
+    messages = [
+        {"role": "user", "content": "Weather?"},
+        {
+            "role": "assistant",
+            "tool_calls": [{"id": "c", "type": "function", "function": {"name": "w", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "c", "content": ""},
+    ]
+    tools = [{"type": "function", "function": {"name": "w"}}]
+    call = openai.CHAT.parse({"model": LLAMA_MODEL, "messages": messages, "tools": tools}, settings)
+    assert call.messages[2] == Message("tool", "", tool_call_id="c")
+
+    image = [{"type": "image_url", "image_url": {"url": PIXEL}}]
+    with pytest.raises(InvalidRequest, match=LLAMA_MODEL):
+        openai.CHAT.parse({"model": LLAMA_MODEL, "messages": [{"role": "user", "content": image}]}, settings)
