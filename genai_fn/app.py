@@ -16,7 +16,7 @@ from typing import Any
 
 from . import router
 from .config import Settings
-from .envelope import Invocation, Reply, from_fdk, to_fdk
+from .envelope import Invocation, Reply, from_fdk, to_fdk, with_request_ids
 from .errors import ConfigError
 from .logs import RequestLog, RequestRecord, recording
 from .upstream import Upstream
@@ -64,7 +64,7 @@ class App:
         )
         self._served = True
         with recording(record):
-            reply = router.dispatch(invocation, self.state)
+            reply = with_request_ids(router.dispatch(invocation, self.state), invocation.call_id, record.opc_request_id)
         record.status = reply.status
         record.latency_ms = (time.perf_counter() - started) * 1000
         with contextlib.suppress(Exception):  # a broken log stream must not turn the answer into fdk's 502

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from . import limits
 from .errors import ConfigError
 from .families import API_FORMATS
+from .guardrails import GuardrailPolicy, parse_policy
 
 T = TypeVar("T")
 
@@ -23,6 +25,11 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 """Plain http is accepted only here: a local emulator or tunnel, never a network hop."""
 ON_DEMAND_OUTPUT_CAP = 4000
 """The service caps one on-demand response at 4,000 tokens."""
+DEFAULT_MAX_REPLY_BYTES = 768 * 1024
+"""The largest upstream reply the function reads: at this size the fdk process stays under 110 MiB peak RSS
+(measured, docs/security.md)."""
+DEFAULT_MAX_EMBEDDINGS_REPLY_BYTES = 4 * 1024 * 1024
+"""Embedding replies are numbers, far cheaper in memory per byte than chat JSON: 96 inputs x 1,536 dimensions fit."""
 
 
 @dataclass(frozen=True)
@@ -34,8 +41,11 @@ class Settings:
     service_endpoint: str
     allowed_models: tuple[str, ...]
     embedding_models: tuple[str, ...] = ()
+    rerank_models: tuple[str, ...] = ()
     dedicated_endpoint_id: str | None = None
     api_format: str | None = None
+    model_api_formats: tuple[tuple[str, str], ...] = ()
+    """MODEL_API_FORMATS: (model, API format) overrides, e.g. a Cohere model moved to COHEREV2."""
     default_max_tokens: int = 600
     max_tokens_limit: int = ON_DEMAND_OUTPUT_CAP
     default_temperature: float | None = None
@@ -47,7 +57,15 @@ class Settings:
     oci_config_file: str = "~/.oci/config"
     oci_config_profile: str = "DEFAULT"
     max_body_bytes: int = PLATFORM_BODY_LIMIT
+    max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
+    max_embeddings_reply_bytes: int = DEFAULT_MAX_EMBEDDINGS_REPLY_BYTES
+    max_json_values: int = limits.DEFAULT_MAX_JSON_VALUES
+    max_json_depth: int = limits.DEFAULT_MAX_JSON_DEPTH
+    max_messages: int = limits.DEFAULT_MAX_MESSAGES
+    max_tools: int = limits.DEFAULT_MAX_TOOLS
     log_content: bool = False
+    guardrails: GuardrailPolicy | None = None
+    """GUARDRAILS and its companions (docs/guardrails.md); None: off."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -88,6 +106,7 @@ class Settings:
                 f"API_FORMAT is required ({' or '.join(API_FORMATS)}) when MODEL_ID or ALLOWED_MODELS holds a "
                 "model OCID"
             )
+        model_api_formats = _model_api_formats(env.csv("MODEL_API_FORMATS"), allowed)
         max_tokens_limit = env.number("MAX_TOKENS_LIMIT", int, ON_DEMAND_OUTPUT_CAP, low=1, high=128_000)
         settings = cls(
             model_id=model_id,
@@ -95,8 +114,10 @@ class Settings:
             service_endpoint=endpoint.rstrip("/"),
             allowed_models=allowed,
             embedding_models=env.csv("EMBEDDING_MODELS"),
+            rerank_models=env.csv("RERANK_MODELS"),
             dedicated_endpoint_id=dedicated,
             api_format=api_format,
+            model_api_formats=model_api_formats,
             default_max_tokens=env.number("DEFAULT_MAX_TOKENS", int, 600, low=1, high=max_tokens_limit),
             max_tokens_limit=max_tokens_limit,
             default_temperature=env.number("DEFAULT_TEMPERATURE", float, None, low=0.0, high=2.0),
@@ -108,9 +129,39 @@ class Settings:
             oci_config_file=env.optional("OCI_CONFIG_FILE") or "~/.oci/config",
             oci_config_profile=env.optional("OCI_CONFIG_PROFILE") or "DEFAULT",
             max_body_bytes=env.number("MAX_BODY_BYTES", int, PLATFORM_BODY_LIMIT, low=1, high=PLATFORM_BODY_LIMIT),
+            max_reply_bytes=env.number(
+                "MAX_REPLY_BYTES", int, DEFAULT_MAX_REPLY_BYTES, low=64 * 1024, high=64 * 1024 * 1024
+            ),
+            max_embeddings_reply_bytes=env.number(
+                "MAX_EMBEDDINGS_REPLY_BYTES",
+                int,
+                DEFAULT_MAX_EMBEDDINGS_REPLY_BYTES,
+                low=64 * 1024,
+                high=64 * 1024 * 1024,
+            ),
+            max_json_values=env.number(
+                "MAX_JSON_VALUES", int, limits.DEFAULT_MAX_JSON_VALUES, low=100, high=limits.DEFAULT_MAX_JSON_VALUES
+            ),
+            max_json_depth=env.number("MAX_JSON_DEPTH", int, limits.DEFAULT_MAX_JSON_DEPTH, low=4, high=200),
+            max_messages=env.number("MAX_MESSAGES", int, limits.DEFAULT_MAX_MESSAGES, low=1, high=10_000),
+            max_tools=env.number("MAX_TOOLS", int, limits.DEFAULT_MAX_TOOLS, low=1, high=512),
             log_content=env.flag("LOG_CONTENT"),
+            guardrails=parse_policy(os.environ if environ is None else environ),
         )
         return settings
+
+
+def _model_api_formats(entries: tuple[str, ...], allowed: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """MODEL_API_FORMATS=model:FORMAT,...: each model must be allow-listed, each format one the function speaks."""
+    pairs = []
+    for entry in entries:
+        model, _, api_format = entry.rpartition(":")
+        if not model or api_format not in API_FORMATS:
+            raise ConfigError(f"MODEL_API_FORMATS entries are model:FORMAT with FORMAT one of {', '.join(API_FORMATS)}")
+        if model not in allowed:
+            raise ConfigError("MODEL_API_FORMATS names a model that is not MODEL_ID or in ALLOWED_MODELS")
+        pairs.append((model, api_format))
+    return tuple(pairs)
 
 
 def _is_ocid(value: str) -> bool:

@@ -33,6 +33,8 @@ class Invocation:
     deadline: float
     """time.monotonic() value by which the answer must be written."""
     via_gateway: bool
+    malformed_url: bool = False
+    """Fn-Http-Request-Url did not parse (`//[x/chat`): the router answers 400, in the route's contract."""
 
     def header(self, name: str) -> str:
         return self.headers.get(name, "")
@@ -64,21 +66,52 @@ def json_reply(status: int, value: Any, headers: dict[str, str] | None = None) -
     return Reply(status, json_bytes(value), JSON, headers or {})
 
 
+def with_request_ids(reply: Reply, call_id: str, opc_request_id: str | None) -> Reply:
+    """The reply with `x-request-id` (the Fn call id, what the openai SDK reads as `_request_id`) and, when the
+    service answered, `opc-request-id` (what Oracle support asks for); a header the reply already set is kept."""
+    ids = {"x-request-id": call_id, "opc-request-id": opc_request_id or ""}
+    present = {name.lower() for name in reply.headers}
+    added = {name: value for name, value in ids.items() if value and name not in present}
+    return Reply(reply.status, reply.body, reply.content_type, {**reply.headers, **added}) if added else reply
+
+
 def from_fdk(ctx: Any, data: Any) -> Invocation:
     # fdk fills HTTPHeaders() only when the raw Fn-Intent header says httprequest; ctx.Headers() alone could be
     # swayed by a caller's own "Fn-Intent" header, which the gateway forwards as Fn-Http-H-Fn-Intent.
     via_gateway = bool(ctx.HTTPHeaders()) or ctx.Headers().get("fn-intent") == "httprequest"
     raw_headers = ctx.HTTPHeaders() if via_gateway else ctx.Headers()
     body = data.getvalue() if hasattr(data, "getvalue") else (data or b"")
+    url = (ctx.RequestURL() or "") if via_gateway else ""
+    path, malformed_url = request_path(url)
     return Invocation(
         method=(ctx.Method() or "POST").upper() if via_gateway else "POST",
-        path=urlsplit(ctx.RequestURL() or "").path if via_gateway else "",
+        path=path,
         headers=_flatten(raw_headers),
         body=body if isinstance(body, bytes) else str(body).encode(),
         call_id=ctx.CallID() or "",
         deadline=_monotonic_deadline(ctx.Deadline()),
         via_gateway=via_gateway,
+        malformed_url=malformed_url,
     )
+
+
+def request_path(url: str) -> tuple[str, bool]:
+    """The path of Fn-Http-Request-Url and whether the URL was malformed, never raising.
+
+    urlsplit refuses an invalid bracketed host (`//[x/genai/chat`) with ValueError; that is the caller's doing, not
+    a bug, and must not escape before the router's one error path: the authority is cut off by hand so the path
+    still picks the route (and so the contract the 400 is rendered in).
+    """
+    try:
+        return urlsplit(url).path, False
+    except ValueError:
+        rest = url.split("?", 1)[0].split("#", 1)[0]
+        if "://" in rest:
+            rest = rest.split("://", 1)[1]
+        elif not rest.startswith("//"):
+            return rest, True
+        rest = rest.lstrip("/")
+        return ("/" + rest.split("/", 1)[1] if "/" in rest else "/"), True
 
 
 def _flatten(headers: Mapping[str, Any]) -> dict[str, str]:

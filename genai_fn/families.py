@@ -96,7 +96,10 @@ served through a model OCID or dedicated endpoint takes COHEREV2 with API_FORMAT
 
 def family_for(model: str, settings: Settings) -> Family:
     """COHEREV2 for the V2 Cohere models, COHERE for other cohere.* models, GENERIC for every other family;
-    API_FORMAT decides for OCIDs and endpoints."""
+    API_FORMAT decides for OCIDs and endpoints; MODEL_API_FORMATS overrides per model."""
+    for name, api_format in settings.model_api_formats:
+        if name == model:
+            return FAMILIES[api_format]
     if settings.api_format and (settings.dedicated_endpoint_id or model.startswith("ocid1.")):
         return FAMILIES[settings.api_format]
     if model.startswith(COHERE_V2_ONLY_PREFIXES):

@@ -71,6 +71,18 @@ def _cohere_request(request: ChatRequest) -> m.CohereChatRequest:
     system = [msg.content for msg in request.messages if msg.role == "system"]
     turns = [msg for msg in request.messages if msg.role != "system"]  # the last is the user's (family_rules)
     history = [_cohere_turn(msg) for msg in turns[:-1]]
+    return m.CohereChatRequest(
+        message=turns[-1].content,
+        chat_history=history or None,
+        preamble_override="\n\n".join(system) if system else None,
+        is_stream=False,
+        **_common_params(request),
+        **_cohere_stop_and_format(request),
+    )
+
+
+def _cohere_stop_and_format(request: ChatRequest) -> dict[str, Any]:
+    """Stop sequences and the JSON response format: the same fields in Cohere V1 and V2."""
     extra: dict[str, Any] = {}
     if request.params.stop:
         extra["stop_sequences"] = list(request.params.stop)
@@ -78,14 +90,7 @@ def _cohere_request(request: ChatRequest) -> m.CohereChatRequest:
         extra["response_format"] = m.CohereResponseJsonFormat(schema=request.json_schema.schema)
     elif request.json_mode:
         extra["response_format"] = m.CohereResponseJsonFormat()
-    return m.CohereChatRequest(
-        message=turns[-1].content,
-        chat_history=history or None,
-        preamble_override="\n\n".join(system) if system else None,
-        is_stream=False,
-        **_common_params(request),
-        **extra,
-    )
+    return extra
 
 
 def _cohere_turn(message: Message) -> m.CohereMessage:
@@ -158,13 +163,7 @@ def _generic_message(message: Message) -> m.Message:
 
 def _cohere_v2_request(request: ChatRequest) -> m.CohereChatRequestV2:
     """Cohere V2 takes the whole conversation as typed messages, like Generic, with its own tool shapes."""
-    extra: dict[str, Any] = {}
-    if request.params.stop:
-        extra["stop_sequences"] = list(request.params.stop)
-    if request.json_schema:
-        extra["response_format"] = m.CohereResponseJsonFormat(schema=request.json_schema.schema)
-    elif request.json_mode:
-        extra["response_format"] = m.CohereResponseJsonFormat()
+    extra = _cohere_stop_and_format(request)
     if request.tools:
         extra["tools"] = [
             m.CohereToolV2(

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from urllib.parse import unquote
 
-from . import responses, usecases
+from . import models, rerank, responses, usecases
 from .contracts import Contract, openai, simple
+from .contracts import rerank as rerank_contract
 from .contracts import responses as responses_contract
 from .envelope import Invocation, Reply
-from .errors import ConfigError, MethodNotAllowed, ProxyError, RequestError, RouteNotFound
+from .errors import ConfigError, InvalidRequest, MethodNotAllowed, ProxyError, RequestError, RouteNotFound
 from .logs import current_record
 from .usecases import Configured
 from .validate import decode_object
@@ -40,6 +42,13 @@ class Route(Generic[Q, R]):
     def suffix(self) -> str:
         return self.path.removeprefix("/v1")
 
+    def path_params(self, path: str) -> dict[str, str]:
+        """The `{name}` segments of the path, percent-decoded: a GET route's contract parses these as its body."""
+        wanted = self.suffix.lstrip("/").split("/")
+        tail = path.rstrip("/").split("/")[-len(wanted) :]
+        pairs = zip(wanted, tail, strict=False)
+        return {w[1:-1]: unquote(h) for w, h in pairs if w.startswith("{") and w.endswith("}")}
+
     def serve(self, configured: Configured, body: dict[str, Any], invocation: Invocation) -> Reply:
         request = self.contract.parse(body, configured.settings)
         return self.contract.render(self.handler(configured, request, invocation.deadline), request, invocation)
@@ -48,6 +57,8 @@ class Route(Generic[Q, R]):
 ROUTES: tuple[Route[Any, Any], ...] = (
     Route("chat.completions", "POST", "/v1/chat/completions", usecases.chat, openai.CHAT),
     Route("models", "GET", "/v1/models", usecases.list_models, openai.MODELS),
+    Route("models.get", "GET", "/v1/models/{model}", models.retrieve, openai.MODEL),
+    Route("rerank", "POST", "/v1/rerank", rerank.rerank, rerank_contract.RERANK),
     Route("embeddings", "POST", "/v1/embeddings", usecases.embed, openai.EMBEDDINGS),
     Route("responses", "POST", "/v1/responses", usecases.chat, responses_contract.RESPONSES),
     Route("responses.get", "GET", "/v1/responses/{id}", responses.retrieve, responses_contract.STORED_RESPONSES),
@@ -105,7 +116,10 @@ def dispatch(invocation: Invocation, state: Configured | ConfigError) -> Reply:
             raise state
         if isinstance(target, Refusal):
             raise target.error
-        body = decode_object(invocation.body, state.settings) if target.method == "POST" else {}
+        if invocation.malformed_url:
+            raise InvalidRequest("Fn-Http-Request-Url is not a valid URL", param="url")
+        post = target.method == "POST"
+        body = decode_object(invocation.body, state.settings) if post else target.path_params(invocation.path)
         if target is PLAIN_INVOKE and "messages" in body and "input" not in body:
             target = PLAIN_INVOKE_OPENAI
             record.route, contract = target.name, target.contract

@@ -108,12 +108,19 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
     shared client's timeout is safe because fdk runs a synchronous handler one invocation at a time.
     """
 
-    def __init__(self, client: GenerativeAiInferenceClient, settings: Settings, deadline: float) -> None:
+    def __init__(
+        self,
+        client: GenerativeAiInferenceClient,
+        settings: Settings,
+        deadline: float,
+        reply_cap: int | None = None,
+    ) -> None:
         checkers = RetryCheckerContainer([LimitBasedRetryChecker(settings.max_attempts), RetryableFailure()])
         super().__init__(BACKOFF_BASE_SECONDS, 2, BACKOFF_MAX_SECONDS, checkers)
         self._base_client = client.base_client
         self._settings = settings
         self._deadline = deadline
+        self._reply_cap = settings.max_reply_bytes if reply_cap is None else reply_cap
         self.attempts = 0
 
     def remaining(self) -> float:
@@ -131,7 +138,7 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
                 min(self._settings.read_timeout, left),
             )
             self.attempts += 1
-            budget = ReplyBudget(self._settings.max_reply_bytes, self._deadline - RESPONSE_MARGIN_SECONDS)
+            budget = ReplyBudget(self._reply_cap, self._deadline - RESPONSE_MARGIN_SECONDS)
             with reply_budget(budget):
                 return func_ref(*a, **kw)
 
@@ -180,7 +187,7 @@ class Upstream:
         return self._call(self.client.chat, details, deadline)
 
     def embed_text(self, details: Any, deadline: float) -> UpstreamResult:
-        return self._call(self.client.embed_text, details, deadline)
+        return self._call(self.client.embed_text, details, deadline, self._settings.max_embeddings_reply_bytes)
 
     def rerank_text(self, details: Any, deadline: float) -> UpstreamResult:
         return self._call(self.client.rerank_text, details, deadline)
@@ -189,10 +196,13 @@ class Upstream:
         """Same client, deadline and retry policy as the model call (guardrails.py screens with it)."""
         return self._call(self.client.apply_guardrails, details, deadline)
 
-    def _call(self, operation: Callable[..., Any], details: Any, deadline: float) -> UpstreamResult:
+    def _call(
+        self, operation: Callable[..., Any], details: Any, deadline: float, reply_cap: int | None = None
+    ) -> UpstreamResult:
+        """One deadline-bounded, retried, translated call; the reply is capped at MAX_REPLY_BYTES unless told."""
         client = self.client
         self._tokens.before_call(client.base_client.signer)
-        strategy = DeadlineRetryStrategy(client, self._settings, deadline)
+        strategy = DeadlineRetryStrategy(client, self._settings, deadline, reply_cap)
         record = current_record()
         started = time.perf_counter()
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import oci_models
+from . import guardrails, oci_models
 from .chat import ChatReply, ChatRequest, EmbeddingReply, EmbeddingRequest
 from .config import Settings
 from .logs import current_record
@@ -26,9 +26,11 @@ class Configured:
 def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatReply:
     record = current_record()
     record.model, record.api_format = request.model, request.api_format
+    request = guardrails.screen_chat_input(configured, request, deadline)
     details = oci_models.to_chat_details(request, configured.settings)
     result = configured.upstream.chat(details, deadline)
     reply = oci_models.to_reply(result.data, result.opc_request_id, request)
+    reply = guardrails.screen_chat_output(configured, reply, deadline)
     record.prompt_tokens = reply.usage.prompt_tokens
     record.completion_tokens = reply.usage.completion_tokens
     record.total_tokens = reply.usage.total_tokens
@@ -40,6 +42,7 @@ def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatR
 def embed(configured: Configured, request: EmbeddingRequest, deadline: float) -> EmbeddingReply:
     record = current_record()
     record.model = request.model
+    request = guardrails.screen_embedding_input(configured, request, deadline)
     details = oci_models.to_embed_details(request, configured.settings)
     result = configured.upstream.embed_text(details, deadline)
     reply = oci_models.to_embedding_reply(result.data, result.opc_request_id, request.model)
@@ -48,6 +51,6 @@ def embed(configured: Configured, request: EmbeddingRequest, deadline: float) ->
 
 
 def list_models(configured: Configured, request: None, deadline: float) -> tuple[str, ...]:
-    """The allow-listed chat models, then the embedding models, each once."""
+    """The allow-listed chat models, then the embedding models, then the rerank models, each once."""
     settings = configured.settings
-    return tuple(dict.fromkeys((*settings.allowed_models, *settings.embedding_models)))
+    return tuple(dict.fromkeys((*settings.allowed_models, *settings.embedding_models, *settings.rerank_models)))

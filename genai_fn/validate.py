@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from . import limits
 from .chat import ChatRequest, Params
 from .config import Settings
 from .errors import InvalidJSON, InvalidRequest, ModelNotAllowed, PayloadTooLarge
@@ -30,6 +31,7 @@ def decode_object(body: bytes, settings: Settings) -> dict[str, Any]:
         raise PayloadTooLarge(f"request body is {len(body)} bytes; the limit is {settings.max_body_bytes}")
     if not body.strip():
         raise InvalidJSON("request body is empty; send a JSON object")
+    limits.check_body(body, settings.max_json_values)
     try:
         value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
@@ -37,8 +39,10 @@ def decode_object(body: bytes, settings: Settings) -> dict[str, Any]:
         raise InvalidJSON(reason) from None
     if not isinstance(value, dict):
         raise InvalidJSON("request body must be a JSON object")
+    limits.check_tree(value, settings.max_json_depth)
     if _LONE_SURROGATE_ESCAPE.search(body) and not _valid_unicode(value):
         raise InvalidJSON("request body holds a \\u escape that is not valid Unicode (a lone surrogate)")
+    limits.check_counts(value, settings.max_messages, settings.max_tools)
     return value
 
 
@@ -47,17 +51,23 @@ _LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _valid_unicode(value: Any) -> bool:
-    """Every string in the decoded value (keys included) is encodable: nothing we echo or forward can fail."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, dict):
-        return all(_valid_unicode(k) and _valid_unicode(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_valid_unicode(item) for item in value)
+    """Every string in the decoded value (keys included) is encodable: nothing we echo or forward can fail.
+
+    Iterative, not recursive: a body nested deeper than Python's recursion limit must not escape as a 500.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return True
 
 

@@ -15,6 +15,7 @@ from localfn.client import FnClient
 from localfn.config import emulated_config
 from localfn.fdk_process import FdkProcess
 from localfn.gateway import LocalGateway
+from tests.constants import MODEL_OCID
 
 # fdk sets the root logger to DEBUG when imported (tests import it in-process); keep pytest's output readable.
 logging.getLogger().setLevel(logging.WARNING)
@@ -111,4 +112,14 @@ def gateway(fn: RunningFunction) -> Iterator[LocalGateway]:
     """A local API Gateway in front of the session's function, on a free port."""
     running = LocalGateway([fn.process.socket_path], port=0).start()
     yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def cohere_v2_url(start_function: Callable[..., RunningFunction], emulator: Emulator) -> Iterator[str]:
+    """The OpenAI base URL of a function serving a Cohere model as COHEREV2 (a model OCID with API_FORMAT)."""
+    config = function_config(emulator, MODEL_ID=MODEL_OCID, ALLOWED_MODELS=None, API_FORMAT="COHEREV2")
+    function = start_function(config)
+    running = LocalGateway([function.process.socket_path], port=0).start()
+    yield f"{running.url}/genai/v1"
     running.stop()

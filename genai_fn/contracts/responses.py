@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import validate
-from ..chat import ChatReply, ChatRequest, JsonSchema, Message, Tool, ToolCall
+from ..chat import ChatReply, ChatRequest, ImagePart, JsonSchema, Message, Reasoning, Tool, ToolCall
 from ..config import Settings
 from ..envelope import Invocation, Reply, json_bytes, json_reply
 from ..errors import InvalidRequest
+from ..families import FAMILIES, Family, vision
+from ..images import image_part
+from ..reasoning import reasoning
 from .openai import ROLES, SSE, _flag, _OpenAIErrors, _reject_unknown
 
 FIELDS = frozenset(
@@ -46,6 +49,8 @@ IGNORED_FIELDS = frozenset({"metadata", "user", "safety_identifier", "prompt_cac
 STATEFUL_FIELDS = ("previous_response_id", "conversation", "store", "background")
 """Fields that need state the function does not keep: refused when they ask for it (a null or false is fine)."""
 TEXT_FORMATS = ("text", "json_object", "json_schema")
+SUMMARIES = ("auto", "concise", "detailed")
+"""reasoning.summary values: accepted and ignored (the service returns the reasoning text itself, not a summary)."""
 INCOMPLETE_REASONS = {"length": "max_output_tokens", "content_filter": "content_filter"}
 """Internal finish reasons that make a response `incomplete`, with OpenAI's incomplete_details.reason."""
 
@@ -78,27 +83,51 @@ def _text(value: Any, where: str) -> str:
     return validate.text(value, where, allow_empty=True)
 
 
-def _parts(value: Any, where: str, allowed: tuple[str, ...]) -> str:
-    """A string, or a list of text parts of the allowed types, joined; images and files are refused, not dropped."""
+def _parts(
+    value: Any, where: str, allowed: tuple[str, ...], family: Family | None = None
+) -> tuple[str, tuple[str | ImagePart, ...]]:
+    """A string, or a list of parts of the allowed types: (the text joined, the parts in order if any is an image).
+
+    `family` is given only for user turns: there `input_image` parts become the chat contract's ImagePart (same
+    checks, same 400 for a family without images). Files, and images anywhere else, are refused, not dropped.
+    """
     if isinstance(value, str):
-        return _text(value, where)
+        return _text(value, where), ()
     if not isinstance(value, list):
         raise InvalidRequest(f"{where} must be a string or a list of content parts", param=where)
-    texts = []
+    parts: list[str | ImagePart] = []
     for index, part in enumerate(value):
         path = f"{where}[{index}]"
         kind = part.get("type") if isinstance(part, dict) else None
-        if kind in ("input_image", "input_file"):
-            raise InvalidRequest(
-                f"{path}: {kind} parts are not supported yet; send text parts ({', '.join(allowed)})", param=path
-            )
+        if kind == "input_image" and family is not None:
+            parts.append(_image(part, path, family))
+            continue
+        if kind == "input_file":
+            raise InvalidRequest(f"{path}: input_file parts are not supported; send the text as input_text", param=path)
+        if kind == "input_image":
+            raise InvalidRequest(f"{path}: images are only supported in user messages", param=path)
         if kind not in allowed:
             raise InvalidRequest(f"{path} must be one of the part types {', '.join(allowed)}", param=path)
-        texts.append(_text(part.get("text"), f"{path}.text"))
-    return "".join(texts)
+        parts.append(_text(part.get("text"), f"{path}.text"))
+    text = "".join(part for part in parts if isinstance(part, str))
+    return text, tuple(parts) if any(isinstance(part, ImagePart) for part in parts) else ()
 
 
-def _messages(value: Any, instructions: str | None) -> tuple[Message, ...]:
+def _image(part: dict[str, Any], path: str, family: Family) -> ImagePart:
+    """An `input_image` part (`image_url` a string, `detail` beside it), checked as the chat contract checks one."""
+    if "image_url" not in family.content_parts:
+        raise InvalidRequest(f"{path}: images are not supported for {family.api_format} models", param=path)
+    if part.get("file_id") is not None:
+        raise InvalidRequest(
+            f"{path}: file_id is not supported (no files are stored here); send image_url as a data: or https: URL",
+            param=f"{path}.file_id",
+        )
+    url = part.get("image_url")
+    detail = part.get("detail")
+    return image_part({"image_url": {"url": url, "detail": detail} if detail is not None else {"url": url}}, path)
+
+
+def _messages(value: Any, instructions: str | None, family: Family) -> tuple[Message, ...]:
     """`input` (a string or a list of items) as internal messages; `instructions` first, as the system message."""
     messages: list[Message] = [Message("system", instructions)] if instructions else []
     if isinstance(value, str):
@@ -112,7 +141,7 @@ def _messages(value: Any, instructions: str | None) -> tuple[Message, ...]:
             raise InvalidRequest(f"{where} must be an object", param=where)
         kind = item.get("type", "message")
         if kind == "message":
-            messages.append(_message(item, where))
+            messages.append(_message(item, where, family))
         elif kind == "function_call":
             call = ToolCall(
                 validate.text(item.get("call_id"), f"{where}.call_id"),
@@ -125,7 +154,7 @@ def _messages(value: Any, instructions: str | None) -> tuple[Message, ...]:
             else:
                 messages.append(Message("assistant", "", (call,)))
         elif kind == "function_call_output":
-            output = _parts(item.get("output"), f"{where}.output", ("input_text", "output_text"))
+            output, _ = _parts(item.get("output"), f"{where}.output", ("input_text", "output_text"))
             messages.append(Message("tool", output, (), validate.text(item.get("call_id"), f"{where}.call_id")))
         elif kind == "reasoning":
             continue  # a prior reasoning item: context for stateful servers, nothing a stateless model can take
@@ -139,16 +168,16 @@ def _messages(value: Any, instructions: str | None) -> tuple[Message, ...]:
     return tuple(messages)
 
 
-def _message(item: dict[str, Any], where: str) -> Message:
+def _message(item: dict[str, Any], where: str, family: Family) -> Message:
     raw_role = item.get("role")
     role = ROLES.get(raw_role) if isinstance(raw_role, str) and raw_role != "tool" else None
     if role is None:
         raise InvalidRequest(f"{where}.role must be one of user, assistant, system, developer", param=f"{where}.role")
     allowed = ("output_text",) if role == "assistant" else ("input_text",)
-    text = _parts(item.get("content"), f"{where}.content", allowed)
-    if role != "assistant" and not text.strip():
+    text, parts = _parts(item.get("content"), f"{where}.content", allowed, family if role == "user" else None)
+    if role != "assistant" and not text.strip() and not parts:
         raise InvalidRequest(f"{where}.content must not be empty", param=f"{where}.content")
-    return Message(role, text)
+    return Message(role, text, parts=parts)
 
 
 def _tools(value: Any) -> tuple[Tool, ...]:
@@ -229,16 +258,26 @@ def _text_format(value: Any) -> tuple[bool, JsonSchema | None]:
     )
 
 
-def _no_reasoning(value: Any) -> None:
-    """Reasoning effort is not carried to the model yet: asked for, it is refused, never silently dropped."""
+def _reasoning(body: dict[str, Any], api_format: str) -> Reasoning | None:
+    """`reasoning.effort` mapped exactly as the chat contract maps `reasoning_effort` (same family rules and 400s,
+    `max_output_tokens` in the place of max_completion_tokens: both bound reasoning plus answer).
+    `reasoning.summary` is accepted and ignored: the service returns the reasoning text, not a summary of it."""
+    value = body.get("reasoning")
     if value is None:
-        return
-    if not isinstance(value, dict):
-        raise InvalidRequest("reasoning must be an object", param="reasoning")
-    if any(value.get(key) is not None for key in value):
-        raise InvalidRequest(
-            "reasoning options (effort, summary) are not supported yet on this function", param="reasoning"
+        return None
+    if not isinstance(value, dict) or set(value) - {"effort", "summary", "generate_summary"}:
+        raise InvalidRequest("reasoning may only hold effort and summary", param="reasoning")
+    for name in ("summary", "generate_summary"):
+        if value.get(name) is not None and value[name] not in SUMMARIES:
+            raise InvalidRequest(f"reasoning.{name} must be one of {', '.join(SUMMARIES)}", param=f"reasoning.{name}")
+    try:
+        return reasoning(
+            {"reasoning_effort": value.get("effort"), "max_completion_tokens": body.get("max_output_tokens")},
+            api_format,
         )
+    except InvalidRequest as error:  # the chat contract's message, in this contract's field names
+        message = error.message.replace("reasoning_effort", "reasoning.effort")
+        raise InvalidRequest(message, param="reasoning.effort") from None
 
 
 def _small_options(body: dict[str, Any]) -> None:
@@ -262,8 +301,8 @@ class Responses(_OpenAIErrors):
         _stateless(body)
         _reject_unknown(body, FIELDS | IGNORED_FIELDS | frozenset(STATEFUL_FIELDS))
         _small_options(body)
-        _no_reasoning(body.get("reasoning"))
         model, api_format = validate.resolve_model(body.get("model"), settings)
+        call_reasoning = _reasoning(body, api_format)
         raw_instructions = body.get("instructions")
         instructions = validate.text(raw_instructions, "instructions") if raw_instructions is not None else None
         tools = _tools(body.get("tools"))
@@ -272,7 +311,7 @@ class Responses(_OpenAIErrors):
         call = ResponsesCall(
             model=model,
             api_format=api_format,
-            messages=_messages(body.get("input"), instructions),
+            messages=_messages(body.get("input"), instructions, FAMILIES[api_format]),
             params=validate.params(
                 {k: body[k] for k in ("temperature", "top_p", "max_output_tokens") if k in body},
                 settings,
@@ -284,6 +323,7 @@ class Responses(_OpenAIErrors):
             json_mode=json_mode,
             json_schema=json_schema,
             parallel_tool_calls=parallel if tools else None,
+            reasoning=call_reasoning,
             stream=_flag(body, "stream"),
             instructions=instructions,
             echo={
@@ -294,9 +334,17 @@ class Responses(_OpenAIErrors):
                 "metadata": body.get("metadata") or {},
                 "user": body.get("user"),
                 "max_output_tokens": body.get("max_output_tokens"),
+                "reasoning": {"effort": call_reasoning.effort if call_reasoning else None, "summary": None},
             },
         )
         validate.family_rules(call)
+        if vision(model) is False and any(message.images for message in call.messages):
+            raise InvalidRequest(f"model {model} takes text only: send images to a vision model", param="input")
+        if call.tool_choice not in (None, "auto", "none", "required") and not FAMILIES[api_format].named_tool_choice:
+            raise InvalidRequest(
+                f"tool_choice naming one function is not supported for {api_format} models: use auto, none or required",
+                param="tool_choice",
+            )
         return call
 
     def render(self, reply: ChatReply, call: ResponsesCall, invocation: Invocation) -> Reply:
@@ -312,9 +360,20 @@ class Responses(_OpenAIErrors):
 
 
 def output_items(reply: ChatReply, response_id: str, status: str) -> list[dict[str, Any]]:
-    """The reply as output items: a message with its output_text (if there is text or nothing else), then calls."""
+    """The reply as output items: its reasoning (if the model returned any), a message with its output_text (if there
+    is text or nothing else), then calls."""
     base = response_id.removeprefix("resp_")
     items: list[dict[str, Any]] = []
+    if reply.reasoning:
+        items.append(
+            {
+                "id": f"rs_{base}",
+                "type": "reasoning",
+                "status": status,
+                "summary": [],
+                "content": [{"type": "reasoning_text", "text": reply.reasoning}],
+            }
+        )
     if reply.text or not reply.tool_calls:
         items.append(
             {
@@ -355,7 +414,6 @@ def response_object(reply: ChatReply, call: ResponsesCall, response_id: str, cre
         "model": call.model,
         "output": output_items(reply, response_id, status),
         "previous_response_id": None,
-        "reasoning": {"effort": None, "summary": None},
         "store": False,
         "temperature": call.params.temperature,
         "top_p": call.params.top_p,
@@ -364,7 +422,7 @@ def response_object(reply: ChatReply, call: ResponsesCall, response_id: str, cre
             "input_tokens": reply.usage.prompt_tokens,
             "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
             "output_tokens": reply.usage.completion_tokens,
-            "output_tokens_details": {"reasoning_tokens": 0},
+            "output_tokens_details": {"reasoning_tokens": reply.usage.reasoning_tokens or 0},
             "total_tokens": reply.usage.total_tokens,
         },
         **call.echo,
@@ -396,6 +454,10 @@ def stream_events(response: dict[str, Any]) -> Iterator[dict[str, Any]]:
                     yield event("response.output_text.delta", **at, delta=part["text"], logprobs=[])
                 yield event("response.output_text.done", **at, text=part["text"], logprobs=[])
                 yield event("response.content_part.done", **at, part=part)
+        elif item["type"] == "reasoning":
+            yield event(
+                "response.output_item.added", output_index=index, item={**item, "status": "in_progress", "content": []}
+            )
         else:
             yield event(
                 "response.output_item.added",

@@ -156,3 +156,91 @@ bodies = (
     | st.binary(max_size=200)
     | st.sampled_from([b"", b"{", b"null", b"[]", b'"x"', b"\xef\xbb\xbf{}", b'{"input": Infinity}', b"\x00"])
 )
+
+
+# --- the "no 500 from input" class (issue 10, rows 7-9) ----------------------------------------------------------
+
+bad_strings = st.sampled_from(['"\\ud800"', '"\\udfff"', '"a\\ud83d"', '"\\u0000"', '"ok"', "1", "null", "[]", "{}"])
+"""JSON text of leaves that stress string handling: escaped lone surrogates, NUL, and non-strings."""
+unhashable = st.lists(json_scalars, max_size=3) | st.dictionaries(any_text, json_scalars, max_size=2)
+"""What a caller can send where a string is expected and a set or dict lookup would raise TypeError."""
+string_or_unhashable = plausible_text | unhashable | st.just(["f"])
+
+
+@st.composite
+def deeply_nested(draw: st.DrawFn) -> bytes:
+    """A body whose field holds a structure nested past Python's recursion limit, mixed with bad strings."""
+    depth = draw(st.integers(1, 1500))
+    opener, closer = draw(st.sampled_from([("[", "]"), ('{"k":', "}"), ('[{"k":', "}]")]))
+    leaf = draw(bad_strings)
+    field = draw(st.sampled_from(["seed", "input", "history", "messages", "tools", "stop", "metadata", "x"]))
+    head = draw(st.sampled_from(['{"input":"x",', '{"messages":[{"role":"user","content":"x"}],', "{"]))
+    return f'{head}"{field}":{opener * depth}{leaf}{closer * depth}}}'.encode()
+
+
+openai_unhashables = st.fixed_dictionaries(
+    {
+        "messages": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "role": st.sampled_from(["user", "system"]) | unhashable,
+                    "content": plausible_text
+                    | st.lists(st.fixed_dictionaries({"type": string_or_unhashable, "text": string_or_unhashable})),
+                }
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+        "tools": st.just([{"type": "function", "function": {"name": "f"}}])
+        | st.lists(
+            st.fixed_dictionaries(
+                {"type": string_or_unhashable, "function": st.fixed_dictionaries({"name": string_or_unhashable})}
+            ),
+            max_size=2,
+        ),
+        "tool_choice": string_or_unhashable
+        | st.fixed_dictionaries(
+            {
+                "type": st.just("function") | unhashable,
+                "function": st.fixed_dictionaries({"name": string_or_unhashable}),
+            }
+        ),
+    },
+    optional={
+        "model": string_or_unhashable,
+        "stop": string_or_unhashable | st.lists(string_or_unhashable, max_size=3),
+        "response_format": st.fixed_dictionaries({"type": string_or_unhashable}),
+        "encoding_format": string_or_unhashable,
+        "input": string_or_unhashable | st.lists(string_or_unhashable, max_size=3),
+    },
+)
+"""OpenAI-shaped requests with an unhashable value (or a bad string) wherever the contract expects a string."""
+
+url_characters = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
+request_urls = st.sampled_from(
+    [
+        "//[x/genai/chat",
+        "http://[x/genai/chat",
+        "https://[::1/v1/chat/completions",
+        "https://]x[/genai/chat",
+        "https://h:99999999/genai/chat",
+        "https://h:port/genai/chat",
+        "//",
+        "///",
+        "?x=1",
+        "#frag",
+        "[",
+        "http://",
+        "https://host",
+        "/genai/chat?x=[",
+        "/v1/chat/completions#x",
+        "%00/genai/chat",
+        "/genai/%2e%2e/chat",
+        "https://user:pw@h/genai/chat",
+    ]
+) | st.builds(
+    lambda a, b: f"{a}{b}",
+    st.sampled_from(["//[", "http://[", "https://", "//", "/", ""]),
+    st.text(url_characters, max_size=30),
+)
+"""Fn-Http-Request-Url values: malformed hosts and authorities, odd paths; printable ASCII (what a header carries)."""

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from emulator import Emulator
 from tests.conftest import RunningFunction
 
-from .properties import bodies, check_answer
+from .properties import bodies, check_answer, request_urls
 from .scale import SCALE, fuzz
 
 header_values = st.text(
@@ -46,3 +46,20 @@ def _status_from_body(body: bytes, content_type: str) -> int:
     if content_type.startswith("application/json") and body.startswith(b'{"error"'):
         return int(json.loads(body)["error"]["status"])
     return 200
+
+
+def test_malformed_request_urls_through_fdk(fn: RunningFunction, emulator: Emulator) -> None:
+    """Issue 10 row 9 and its class: any Fn-Http-Request-Url (a bad bracketed host, a bad port, no path) is answered
+    inside the function's one error path with a 2xx/4xx JSON reply, never fdk's 502 with a traceback."""
+
+    @fuzz(SCALE.fdk_examples)
+    @given(url=request_urls)
+    def run(url: str) -> None:
+        emulator.reset()
+        reply = fn.invoke({"input": "x"}, gateway=True, url=url)
+        assert reply.socket_status == 200, (url, reply.socket_status, reply.body[:300])
+        assert 200 <= reply.status < 300 or 400 <= reply.status < 500, (url, reply.status, reply.body[:300])
+
+    run()
+    emulator.reset()
+    assert fn.invoke({"input": "after the fuzz"}).body == b"Emulated reply to: after the fuzz"

@@ -24,8 +24,10 @@ from .properties import (
     any_text,
     bodies,
     check_answer,
+    deeply_nested,
     encoded,
     json_values,
+    openai_unhashables,
     simple_requests,
     words,
 )
@@ -227,6 +229,26 @@ def test_openai_chat_completions(inproc: InProcess, emulator: Emulator) -> None:
             error = json.loads(reply.body)["error"]
             assert error["status"] == reply.status and error["code"] in ERROR_TYPES, error
             assert error["code"] != "upstream_bad_request", "the function forwarded a request the service refused"
+
+    run()
+    assert_still_serves(inproc, emulator)
+
+
+INPUT_PATHS = ["/genai/chat", "/genai/v1/chat/completions", "/genai/v1/embeddings", "/genai/v1/responses"]
+
+
+def test_nested_structures_and_unhashable_values_are_caller_errors(inproc: InProcess, emulator: Emulator) -> None:
+    """Issue 10 rows 7-8 and their class: nesting past the recursion limit mixed with bad strings, and a list or
+    object wherever a string is expected, are answered 2xx/4xx with a JSON error on every route, never a 500."""
+
+    @fuzz(SCALE.handler_examples)
+    @given(body=deeply_nested() | encoded(openai_unhashables), path=st.sampled_from(INPUT_PATHS))
+    def run(body: bytes, path: str) -> None:
+        emulator.reset()
+        reply = invoke(inproc, body, path=path)
+        assert 200 <= reply.status < 300 or 400 <= reply.status < 500, (path, reply.status, reply.body[:300])
+        if reply.status >= 400:
+            assert reply.content_type == "application/json" and "error" in json.loads(reply.body), reply.body[:300]
 
     run()
     assert_still_serves(inproc, emulator)

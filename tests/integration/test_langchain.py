@@ -29,15 +29,6 @@ class City(BaseModel):
     country: str
 
 
-@pytest.fixture(scope="module")
-def cohere_v2_url(start_function, emulator) -> Iterator[str]:
-    config = function_config(emulator, MODEL_ID=MODEL_OCID, ALLOWED_MODELS=None, API_FORMAT="COHEREV2")
-    function = start_function(config)
-    running = LocalGateway([function.process.socket_path], port=0).start()
-    yield f"{running.url}/genai/v1"
-    running.stop()
-
-
 @pytest.fixture(params=["cohere", "llama"])
 def chat(request, cohere_v2_url, gateway, upstream) -> Iterator[tuple[ChatOpenAI, str]]:
     """(ChatOpenAI, the apiFormat the service must see) for each family."""

@@ -11,7 +11,9 @@ import openai
 import pydantic
 import pytest
 
-from tests.constants import COHERE_MODEL, LLAMA_MODEL
+from localfn.gateway import LocalGateway
+from tests.conftest import function_config
+from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID
 
 BOTH = pytest.mark.parametrize(("model", "api_format"), [(COHERE_MODEL, "COHERE"), (LLAMA_MODEL, "GENERIC")])
 WEATHER_TOOL = {
@@ -20,10 +22,13 @@ WEATHER_TOOL = {
     "description": "Weather for a city",
     "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]},
 }
-COHERE_TOOLS = pytest.mark.xfail(
-    strict=True, reason="issue 12: Cohere tool calls need the Cohere V2 mapping, not in yet (COHERE family tools=False)"
+VISION_MODEL = "meta.llama-4-maverick-17b-128e-instruct-fp8"
+"""Llama 4: a vision model that also takes reasoning settings (Generic)."""
+PIXEL = (
+    "data:image/png;base64,"
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
-"""Cohere's side of the tool round trip; strict, so it fails loudly the day issue 12 lands and it starts passing."""
+"""A 1x1 PNG."""
 
 
 @pytest.fixture
@@ -158,9 +163,15 @@ def test_tool_round_trip_on_llama(client, upstream):
     }
 
 
-@COHERE_TOOLS
-def test_tool_round_trip_on_cohere(client, upstream):
-    _tool_round_trip(client, upstream, COHERE_MODEL)
+def test_tool_round_trip_on_cohere(cohere_v2_url, upstream):
+    """Cohere calls tools through COHEREV2 (V1 cannot): the same round trip, sent as Cohere V2 messages."""
+    with openai.OpenAI(base_url=cohere_v2_url, api_key="unused", max_retries=0) as client:
+        call = _tool_round_trip(client, upstream, MODEL_OCID)
+
+    sent = _sent(upstream)
+    assert sent["apiFormat"] == "COHEREV2"
+    assert sent["messages"][1]["role"] == "ASSISTANT" and sent["messages"][1]["toolCalls"][0]["id"] == call.call_id
+    assert sent["messages"][2]["role"] == "TOOL" and sent["messages"][2]["toolCallId"] == call.call_id
 
 
 @BOTH
@@ -234,11 +245,16 @@ def test_fields_that_need_state_are_refused(client, upstream, model, api_format,
     [
         ({"tools": [{"type": "web_search"}]}, "tools[0].type", "web_search"),
         ({"tools": [{"type": "file_search", "vector_store_ids": ["vs_1"]}]}, "tools[0].type", "file_search"),
-        ({"reasoning": {"effort": "high"}}, "reasoning", "not supported yet"),
+        ({"reasoning": {"effort": "extreme"}}, "reasoning.effort", "reasoning.effort must be one of"),
+        ({"reasoning": {"summary": "verbose"}}, "reasoning.summary", "auto"),
         (
-            {"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "https://x/y.png"}]}]},
+            {
+                "input": [
+                    {"role": "user", "content": [{"type": "input_file", "file_data": "data:text/plain;base64,aGk="}]}
+                ]
+            },
             "input[0].content[0]",
-            "input_image",
+            "input_file",
         ),
         ({"input": [{"type": "web_search_call", "id": "ws_1"}]}, "input[0]", "web_search_call"),
         ({"text": {"format": {"type": "yaml"}}}, "text.format", "json_schema"),
@@ -257,15 +273,155 @@ def test_refused_fields_and_errors(client, upstream, model, api_format, call, pa
     assert len(upstream.requests) == before
 
 
-@pytest.mark.parametrize("model", [COHERE_MODEL, LLAMA_MODEL])
-def test_an_image_input_is_refused_until_images_land(client, upstream, model):
-    """Images come with the model-breadth issue (12); until then an image part is a 400, never silently dropped."""
-    image = {"type": "input_image", "image_url": "data:image/png;base64,iVBORw0KGgo="}
+@pytest.fixture(scope="module")
+def vision_url(start_function, emulator) -> Iterator[str]:
+    """The OpenAI base URL of a function serving Llama 4 (vision, reasoning) beside the text-only Llama."""
+    config = function_config(emulator, MODEL_ID=VISION_MODEL, ALLOWED_MODELS=f"{VISION_MODEL},{LLAMA_MODEL}")
+    running = LocalGateway([start_function(config).process.socket_path], port=0).start()
+    yield f"{running.url}/genai/v1"
+    running.stop()
+
+
+@pytest.fixture
+def vision_client(vision_url, upstream) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=vision_url, api_key="unused", max_retries=0) as sdk:
+        yield sdk
+
+
+@pytest.fixture
+def v2_client(cohere_v2_url, upstream) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=cohere_v2_url, api_key="unused", max_retries=0) as sdk:
+        yield sdk
+
+
+def _image_question(url: str, detail: str = "auto") -> list[dict]:
+    image = {"type": "input_image", "image_url": url, "detail": detail}
+    return [{"role": "user", "content": [{"type": "input_text", "text": "What is in this image?"}, image]}]
+
+
+@pytest.mark.parametrize(("url", "detail"), [(PIXEL, "low"), ("https://example.com/cat.png", "auto")])
+def test_an_image_question_on_llama_4(vision_client, upstream, url, detail):
+    response = vision_client.responses.create(model=VISION_MODEL, input=_image_question(url, detail))
+
+    assert response.output_text == "Emulated reply to: What is in this image?"
+    content = _sent(upstream)["messages"][0]["content"]
+    assert content == [
+        {"type": "TEXT", "text": "What is in this image?"},
+        {"type": "IMAGE", "imageUrl": {"url": url, "detail": detail.upper()}},
+    ]
+
+
+def test_an_image_question_on_cohere_v2(v2_client, upstream):
+    response = v2_client.responses.create(model=MODEL_OCID, input=_image_question(PIXEL, "high"))
+
+    assert response.output_text == "Emulated reply to: What is in this image?"
+    sent = _sent(upstream)
+    assert sent["apiFormat"] == "COHEREV2"
+    assert sent["messages"][0]["content"][1] == {"type": "IMAGE_URL", "imageUrl": {"url": PIXEL, "detail": "HIGH"}}
+
+
+@pytest.mark.parametrize(
+    ("model", "param", "words"),
+    [
+        (LLAMA_MODEL, "input", f"model {LLAMA_MODEL} takes text only"),
+        (COHERE_MODEL, "input[0].content[1]", "images are not supported for COHERE models"),
+    ],
+)
+def test_an_image_for_a_text_only_model_is_a_400(client, upstream, model, param, words):
     with pytest.raises(openai.BadRequestError) as caught:
-        client.responses.create(
-            model=model, input=[{"role": "user", "content": [{"type": "input_text", "text": "What?"}, image]}]
+        client.responses.create(model=model, input=_image_question(PIXEL))
+
+    assert caught.value.body["param"] == param and words in caught.value.body["message"]
+    assert len(upstream.requests) == 0
+
+
+@pytest.mark.parametrize(
+    ("part", "param"),
+    [
+        ({"type": "input_image", "image_url": "http://example.com/cat.png", "detail": "auto"}, ".image_url.url"),
+        ({"type": "input_image", "image_url": "data:image/png;base64,@@@", "detail": "auto"}, ".image_url.url"),
+        ({"type": "input_image", "file_id": "file_1", "detail": "auto"}, ".file_id"),
+        ({"type": "input_image", "image_url": PIXEL, "detail": "huge"}, ".image_url"),
+    ],
+)
+def test_bad_images_are_refused(vision_client, upstream, part, param):
+    with pytest.raises(openai.BadRequestError) as caught:
+        vision_client.responses.create(model=VISION_MODEL, input=[{"role": "user", "content": [part]}])
+
+    assert caught.value.body["param"] == "input[0].content[0]" + param
+    assert len(upstream.requests) == 0
+
+
+def test_an_image_in_an_assistant_item_is_refused(vision_client, upstream):
+    image = {"type": "input_image", "image_url": PIXEL, "detail": "auto"}
+    with pytest.raises(openai.BadRequestError, match="only supported in user messages"):
+        vision_client.responses.create(
+            model=VISION_MODEL,
+            input=[{"role": "user", "content": "Hi"}, {"type": "message", "role": "assistant", "content": [image]}],
         )
-    assert caught.value.body["param"] == "input[0].content[1]"
+
+
+def test_reasoning_on_llama_4(vision_client, upstream):
+    response = vision_client.responses.create(
+        model=VISION_MODEL,
+        input="Why is the sky blue?",
+        reasoning={"effort": "low", "summary": "auto"},
+        max_output_tokens=300,
+    )
+
+    sent = _sent(upstream)
+    assert (sent["reasoningEffort"], sent["maxCompletionTokens"]) == ("LOW", 300) and "maxTokens" not in sent
+    assert [item.type for item in response.output] == ["reasoning", "message"]
+    thought = response.output[0]
+    assert [part.text for part in thought.content] == ["Thinking about: Why is the sky blue?"] and thought.summary == []
+    assert response.output_text == "Emulated reply to: Why is the sky blue?"
+    assert response.usage.output_tokens_details.reasoning_tokens == 7  # words of the thought
+    assert response.reasoning.effort == "low"
+
+
+def test_reasoning_on_cohere_v2_turns_thinking_on(v2_client, upstream):
+    response = v2_client.responses.create(model=MODEL_OCID, input="Why?", reasoning={"effort": "high"})
+
+    assert _sent(upstream)["thinking"] == {"type": "ENABLED"}
+    assert [item.type for item in response.output] == ["reasoning", "message"]
+    assert response.output[0].content[0].text == "Thinking about: Why?"
+
+
+def test_reasoning_on_cohere_v1_is_a_400(client, upstream):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.responses.create(model=COHERE_MODEL, input="Why?", reasoning={"effort": "low"})
+
+    assert caught.value.body["param"] == "reasoning.effort"
+    assert caught.value.body["message"] == "reasoning.effort is not supported for COHERE models"
+    assert len(upstream.requests) == 0
+
+
+def test_reasoning_summary_alone_is_accepted_and_sends_nothing(client, upstream):
+    response = client.responses.create(model=COHERE_MODEL, input="Why?", reasoning={"summary": "concise"})
+
+    assert response.status == "completed" and [item.type for item in response.output] == ["message"]
+    assert "thinking" not in _sent(upstream) and "reasoningEffort" not in _sent(upstream)
+
+
+def test_reasoning_is_streamed_as_an_output_item(vision_client, upstream):
+    with vision_client.responses.stream(model=VISION_MODEL, input="Why?", reasoning={"effort": "medium"}) as stream:
+        events = list(stream)
+        final = stream.get_final_response()
+
+    assert [event.sequence_number for event in events] == list(range(len(events)))
+    items = [(event.type, event.output_index, event.item.type) for event in events if "output_item" in event.type]
+    assert items == [
+        ("response.output_item.added", 0, "reasoning"),
+        ("response.output_item.done", 0, "reasoning"),
+        ("response.output_item.added", 1, "message"),
+        ("response.output_item.done", 1, "message"),
+    ]
+    done = next(event for event in events if event.type == "response.output_item.done")
+    assert done.item.content[0].text == "Thinking about: Why?"
+    deltas = [event for event in events if event.type == "response.output_text.delta"]
+    assert [(event.output_index, event.delta) for event in deltas] == [(1, "Emulated reply to: Why?")]
+    assert [item.type for item in final.output] == ["reasoning", "message"]
+    assert final.usage.output_tokens_details.reasoning_tokens == 3
 
 
 def test_upstream_errors_come_back_in_openai_shape(client, upstream):
@@ -321,9 +477,11 @@ def test_agents_sdk_with_a_function_tool_on_llama(gateway, upstream):
     assert _sent(upstream)["messages"][-1]["role"] == "TOOL"
 
 
-@COHERE_TOOLS
-def test_agents_sdk_with_a_function_tool_on_cohere(gateway, upstream):
-    _agent_run(f"{gateway.url}/genai/v1", COHERE_MODEL)
+def test_agents_sdk_with_a_function_tool_on_cohere(cohere_v2_url, upstream):
+    output = _agent_run(cohere_v2_url, MODEL_OCID)
+
+    assert output == "Emulated reply to: What is the weather in Paris?"
+    assert _sent(upstream)["apiFormat"] == "COHEREV2" and _sent(upstream)["messages"][-1]["role"] == "TOOL"
 
 
 def test_the_request_log_line_names_the_route(fn, upstream):

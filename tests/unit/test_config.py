@@ -237,3 +237,18 @@ def test_plain_http_only_to_loopback(endpoint: str, ok: bool) -> None:
     else:
         with pytest.raises(ConfigError, match="^SERVICE_ENDPOINT must use https"):
             from_env(SERVICE_ENDPOINT=endpoint)
+
+
+def test_model_api_formats_move_one_model_to_another_format() -> None:
+    settings = from_env(ALLOWED_MODELS=LLAMA_MODEL, MODEL_API_FORMATS=f"{COHERE_MODEL}:COHEREV2")
+    assert settings.model_api_formats == ((COHERE_MODEL, "COHEREV2"),)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [f"{COHERE_MODEL}:COHERE3", f"{COHERE_MODEL}", ":COHEREV2", "cohere.command-r-08-2024:COHEREV2"],
+    ids=["unknown-format", "no-format", "no-model", "model-not-allowed"],
+)
+def test_model_api_formats_refuse_what_the_function_cannot_serve(value: str) -> None:
+    with pytest.raises(ConfigError, match="MODEL_API_FORMATS"):
+        from_env(MODEL_API_FORMATS=value)

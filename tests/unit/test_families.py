@@ -94,3 +94,10 @@ def test_cohere_needs_a_last_user_message(messages: tuple[Message, ...]) -> None
         validate.family_rules(request("COHERE", *messages))
     assert caught.value.param == "messages"
     assert validate.family_rules(request("GENERIC", *messages)).messages == messages
+
+
+def test_model_api_formats_override_the_family_by_name() -> None:
+    settings = make_settings(MODEL_API_FORMATS=f"{COHERE_MODEL}:COHEREV2")
+    assert family_for(COHERE_MODEL, settings).api_format == "COHEREV2"
+    assert family_for(COHERE_MODEL, make_settings()).api_format == "COHERE"
+    assert family_for(LLAMA_MODEL, settings).api_format == "GENERIC"

@@ -1,0 +1,161 @@
+"""Issue 10, row 1: the largest request each route accepts keeps the fdk process under the 128 MB shape.
+
+Each case runs in a fresh fdk process (VmHWM is a process-lifetime peak) with the default configuration; the figure
+is printed (run with -s) and asserted with headroom: a measured ceiling is a property of the product.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from emulator import Emulator
+from genai_fn.config import PLATFORM_BODY_LIMIT
+from genai_fn.limits import DEFAULT_MAX_JSON_VALUES, DEFAULT_MAX_MESSAGES, DEFAULT_MAX_TOOLS
+from tests.conftest import RunningFunction, function_config
+from tests.constants import EMBED_MODEL, LLAMA_MODEL
+
+MEMORY_CEILING_MIB = 110
+"""The 128 MB function shape minus headroom (issue 10)."""
+NEAR_CAP = PLATFORM_BODY_LIMIT - 4096
+
+
+def _messages(count: int, chars: int) -> list[dict[str, str]]:
+    return [{"role": "user", "content": "a" * chars} for _ in range(count)]
+
+
+def _tools(count: int, enum_values: int) -> list[dict[str, object]]:
+    schema = {"type": "object", "properties": {"v": {"type": "string", "enum": [f"e{i}" for i in range(enum_values)]}}}
+    return [{"type": "function", "function": {"name": f"f{i}", "parameters": schema}} for i in range(count)]
+
+
+def largest_requests() -> dict[str, tuple[str, bytes]]:
+    """Case -> (gateway path, one of the largest bodies the route accepts under the default limits)."""
+    many = DEFAULT_MAX_MESSAGES
+    long_chars = NEAR_CAP // many - 40
+    enum_values = (DEFAULT_MAX_JSON_VALUES - 1000) // DEFAULT_MAX_TOOLS - 12
+    return {
+        "chat.completions: MAX_MESSAGES one-char messages": (
+            "/v1/chat/completions",
+            json.dumps({"model": LLAMA_MODEL, "messages": _messages(many, 1)}).encode(),
+        ),
+        "chat.completions: MAX_MESSAGES messages filling the body": (
+            "/v1/chat/completions",
+            json.dumps({"model": LLAMA_MODEL, "messages": _messages(many, long_chars)}).encode(),
+        ),
+        "chat.completions: one message filling the body": (
+            "/v1/chat/completions",
+            json.dumps({"model": LLAMA_MODEL, "messages": _messages(1, NEAR_CAP)}).encode(),
+        ),
+        "chat.completions: MAX_TOOLS tools, MAX_JSON_VALUES values": (
+            "/v1/chat/completions",
+            json.dumps(
+                {"model": LLAMA_MODEL, "messages": _messages(1, 1), "tools": _tools(DEFAULT_MAX_TOOLS, enum_values)}
+            ).encode(),
+        ),
+        "chat (simple, Llama): MAX_MESSAGES history turns filling the body": (
+            "/genai/chat",
+            json.dumps({"model": LLAMA_MODEL, "input": "x", "history": _messages(many - 1, long_chars)}).encode(),
+        ),
+        "chat (simple, Cohere): MAX_MESSAGES one-char history turns": (
+            "/genai/chat",
+            json.dumps({"input": "x", "history": _messages(many - 1, 1)}).encode(),
+        ),
+        "embeddings: 96 inputs filling the body": (
+            "/v1/embeddings",
+            json.dumps({"model": EMBED_MODEL, "input": ["a" * (NEAR_CAP // 96 - 8) for _ in range(96)]}).encode(),
+        ),
+        "responses: MAX_MESSAGES input items filling the body": (
+            "/v1/responses",
+            json.dumps({"model": LLAMA_MODEL, "input": _messages(many, long_chars)}).encode(),
+        ),
+    }
+
+
+REFUSED = {
+    "6 MB of empty objects": (b'{"input":"x","x":[' + b"{}," * 2_000_000 + b"{}]}", 413, "MAX_JSON_VALUES"),
+    "6 MB of one-char strings": (b'{"input":"x","x":[' + b'"a",' * 1_500_000 + b'"a"]}', 413, "MAX_JSON_VALUES"),
+    "99,000 strings among 6 MB of empty objects": (
+        b'{"input":"x","x":[' + b'"a",' * 99_000 + b"{}," * 1_950_000 + b"{}]}",
+        413,
+        "MAX_JSON_VALUES",
+    ),
+    "40,000 one-char messages": (
+        json.dumps({"model": LLAMA_MODEL, "messages": _messages(40_000, 1)}).encode(),
+        413,
+        "MAX_JSON_VALUES",
+    ),
+    "MAX_MESSAGES + 1 messages": (
+        json.dumps({"model": LLAMA_MODEL, "messages": _messages(DEFAULT_MAX_MESSAGES + 1, 1)}).encode(),
+        400,
+        "MAX_MESSAGES",
+    ),
+    "MAX_TOOLS + 1 tools": (
+        json.dumps(
+            {"model": LLAMA_MODEL, "messages": _messages(1, 1), "tools": _tools(DEFAULT_MAX_TOOLS + 1, 1)}
+        ).encode(),
+        400,
+        "MAX_TOOLS",
+    ),
+    "nesting past MAX_JSON_DEPTH": (b'{"input":"x","x":' + b"[" * 65 + b"]" * 65 + b"}", 400, "MAX_JSON_DEPTH"),
+}
+"""Bodies under the byte cap that the limits refuse before building anything; memory stays low for them too."""
+
+
+@pytest.fixture
+def fresh(start_function: Callable[..., RunningFunction], emulator: Emulator) -> Iterator[RunningFunction]:
+    """A new fdk process with the default configuration, warmed by one call: its VmHWM is this test's alone."""
+    emulator.reset()
+    function = start_function(function_config(emulator))
+    assert function.invoke({"input": "warm up"}, gateway=True, url="/genai/chat").status == 200
+    yield function
+    emulator.reset()
+    function.stop()
+
+
+@pytest.mark.parametrize("case", sorted(largest_requests()))
+def test_the_largest_accepted_request_stays_under_the_ceiling(fresh: RunningFunction, case: str) -> None:
+    path, body = largest_requests()[case]
+    assert len(body) <= PLATFORM_BODY_LIMIT
+    reply = fresh.invoke(body, gateway=True, url=path, deadline_seconds=60)
+    peak = fresh.process.rss_kib() / 1024
+    print(f"\n{case}: {len(body) / 2**20:.2f} MiB body, status {reply.status}, fdk VmHWM {peak:.1f} MiB")
+    assert reply.status == 200, reply.body[:300]
+    assert peak <= MEMORY_CEILING_MIB
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_a_body_over_the_limits_is_refused_before_it_is_built(fresh: RunningFunction, case: str) -> None:
+    body, status, variable = REFUSED[case]
+    assert len(body) <= PLATFORM_BODY_LIMIT
+    reply = fresh.invoke(body, gateway=True, url="/v1/chat/completions", deadline_seconds=60)
+    peak = fresh.process.rss_kib() / 1024
+    print(f"\n{case}: {len(body) / 2**20:.2f} MiB body, status {reply.status}, fdk VmHWM {peak:.1f} MiB")
+    error = json.loads(reply.body)["error"]
+    code = {413: "payload_too_large", 400: "invalid_json" if variable == "MAX_JSON_DEPTH" else "invalid_request"}
+    assert (reply.status, error["code"]) == (status, code[status]), error
+    assert variable in error["message"], error
+    assert peak <= MEMORY_CEILING_MIB
+
+
+def test_the_largest_embedding_call_fits_with_the_default_config(
+    start_function: Callable[..., RunningFunction], emulator: Emulator
+) -> None:
+    """96 inputs of 1,536 dimensions (Embed 4): a reply over MAX_REPLY_BYTES, within MAX_EMBEDDINGS_REPLY_BYTES."""
+    emulator.reset()
+    function = start_function(function_config(emulator, EMBEDDING_MODELS="cohere.embed-v4.0"))
+    try:
+        inputs = ["a" * (NEAR_CAP // 96 - 8) for _ in range(96)]
+        body = json.dumps({"model": "cohere.embed-v4.0", "input": inputs, "encoding_format": "float"})
+        reply = function.invoke(body, gateway=True, url="/v1/embeddings", deadline_seconds=60)
+        peak = function.process.rss_kib() / 1024
+        print(
+            f"\nembeddings: 96 inputs x 1,536 dimensions, default config: status {reply.status}, VmHWM {peak:.1f} MiB"
+        )
+        assert reply.status == 200, reply.body[:300]
+        assert len(json.loads(reply.body)["data"][0]["embedding"]) == 1536
+        assert peak <= MEMORY_CEILING_MIB
+    finally:
+        function.stop()
