@@ -41,11 +41,11 @@ def test_signer_and_client_are_built_once_per_container(start_function, fresh_em
 
 
 def test_expired_token_is_reloaded_without_a_restart(start_function, fresh_emulator, credentials_dir, tmp_path):
-    directory, env = own_principal(credentials_dir, tmp_path, ttl_seconds=2)
+    directory, env = own_principal(credentials_dir, tmp_path, ttl_seconds=5)
     function = start_function({**function_config(fresh_emulator), **env})
     assert function.invoke({"input": "before expiry"}).status == 200
 
-    time.sleep(2.5)  # the token has expired; the platform writes a new one (and a new session key)
+    time.sleep(5.5)  # the token has expired; the platform writes a new one (and a new session key)
     mint_resource_principal(directory, ttl_seconds=3600, rotate_key=True)
     reply = function.invoke({"input": "after expiry"})
 

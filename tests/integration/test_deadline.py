@@ -20,12 +20,12 @@ def test_retries_stop_before_the_deadline(patient_fn, emulator):
     emulator.reset()
     emulator.fail_next(status=503, code="ServiceUnavailable", times=100)
     started = time.monotonic()
-    reply = patient_fn.invoke({"input": "Hi"}, gateway=True, url="/chat", deadline_seconds=3)
+    reply = patient_fn.invoke({"input": "Hi"}, gateway=True, url="/chat", deadline_seconds=5)
     elapsed = time.monotonic() - started
 
     assert reply.status == 502
     assert json.loads(reply.body)["error"]["type"] == "upstream_error"
-    assert elapsed < 3.0, "answered before the deadline"
+    assert elapsed < 5.0, "answered before the deadline"
     assert 2 <= len(emulator.requests) < 8, "retried, but the deadline cut the attempts short"
     emulator.reset()
 
@@ -65,5 +65,5 @@ def test_read_timeout_setting_bounds_each_attempt(start_function, emulator):
     reply = function.invoke({"input": "Hi"}, gateway=True, url="/chat", deadline_seconds=30)
 
     assert reply.status == 504
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 3.5, "cut by the 1 s read timeout, not by the 4 s reply"
     emulator.reset()
