@@ -60,10 +60,10 @@ def test_no_time_left_means_no_upstream_call(fn, upstream):
 def test_read_timeout_setting_bounds_each_attempt(start_function, emulator):
     function = start_function(function_config(emulator, READ_TIMEOUT_SECONDS="1"))
     emulator.reset()
-    emulator.inject("delay", delay=4)
+    emulator.inject("delay", delay=10)
     started = time.monotonic()
     reply = function.invoke({"input": "Hi"}, gateway=True, url="/chat", deadline_seconds=30)
 
     assert reply.status == 504
-    assert time.monotonic() - started < 3.5, "cut by the 1 s read timeout, not by the 4 s reply"
+    assert time.monotonic() - started < 7, "cut by the 1 s read timeout, not by the 10 s reply"
     emulator.reset()
