@@ -202,18 +202,21 @@ def _tools(value: Any) -> tuple[Tool, ...]:
         function = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(function, dict) or tool.get("type") != "function":
             raise InvalidRequest(f'{where} must be {{"type": "function", "function": {{...}}}}', param=where)
-        parameters = function.get("parameters")
-        if parameters is not None and not isinstance(parameters, dict):
-            raise InvalidRequest(f"{where}.function.parameters must be a JSON Schema object", param=where)
-        description = function.get("description")
-        tools.append(
-            Tool(
-                validate.text(function.get("name"), f"{where}.function.name"),
-                validate.text(description, f"{where}.function.description") if description else None,
-                parameters,
-            )
-        )
+        tools.append(function_tool(function, f"{where}.function"))
     return tuple(tools)
+
+
+def function_tool(spec: dict[str, Any], where: str) -> Tool:
+    """A function tool from its {name, description, parameters} (chat nests them under `function`; Responses not)."""
+    parameters = spec.get("parameters")
+    if parameters is not None and not isinstance(parameters, dict):
+        raise InvalidRequest(f"{where}.parameters must be a JSON Schema object", param=f"{where}.parameters")
+    description = spec.get("description")
+    return Tool(
+        validate.text(spec.get("name"), f"{where}.name"),
+        validate.text(description, f"{where}.description") if description else None,
+        parameters,
+    )
 
 
 def _tool_choice(value: Any, tools: tuple[Tool, ...]) -> str | None:

@@ -23,7 +23,7 @@ from ..errors import InvalidRequest
 from ..families import FAMILIES, Family, vision
 from ..images import image_part
 from ..reasoning import reasoning
-from .openai import ROLES, SSE, _flag, _OpenAIErrors, _reject_unknown
+from .openai import ROLES, SSE, _flag, _OpenAIErrors, _reject_unknown, function_tool
 
 FIELDS = frozenset(
     {
@@ -194,20 +194,10 @@ def _tools(value: Any) -> tuple[Tool, ...]:
             raise InvalidRequest(
                 f"{where}: tools of type {shown} are not supported; only function tools are", param=f"{where}.type"
             )
-        parameters = tool.get("parameters")
-        if parameters is not None and not isinstance(parameters, dict):
-            raise InvalidRequest(f"{where}.parameters must be a JSON Schema object", param=f"{where}.parameters")
         strict = tool.get("strict")
         if strict is not None and not isinstance(strict, bool):
             raise InvalidRequest(f"{where}.strict must be true or false", param=f"{where}.strict")
-        description = tool.get("description")
-        tools.append(
-            Tool(
-                validate.text(tool.get("name"), f"{where}.name"),
-                validate.text(description, f"{where}.description") if description else None,
-                parameters,
-            )
-        )
+        tools.append(function_tool(tool, where))
     return tuple(tools)
 
 
