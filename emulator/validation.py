@@ -2,8 +2,9 @@
 
 The shape (field names, types, required fields, enums, subtypes) is checked against the `oci` SDK's own model
 classes by `shape.validate`. What the models cannot express is checked here, each number with its source:
-- parameter ranges: `genai_fn.families.PARAMETER_RANGES`, the product's table (one table, so the emulator and the
-  function cannot disagree), keyed by the SDK attribute name that `attribute_map` pairs with the wire name;
+- parameter ranges and token/tool limits: `emulator.ranges`, derived by the emulator on its own (from the SDK's
+  docstrings, with their wording as the source), keyed by the SDK attribute name that `attribute_map` pairs with
+  the wire name, so a wrong range in the product is refused here, not mirrored;
 - the limits below; the model ids of `catalog`; the apiFormat a model speaks.
 """
 
@@ -14,18 +15,12 @@ from typing import Any
 
 from oci.generative_ai_inference import models
 
+from emulator import ranges
 from emulator.catalog import ENDPOINT_OCID_PREFIX, MODEL_OCID_PREFIX, Catalog
 from emulator.errors import ApiError, invalid, not_found
 from emulator.sdk_schema import schema, wire_to_attr
 from emulator.shape import validate
-from genai_fn.families import PARAMETER_RANGES
 
-ON_DEMAND_MAX_TOKENS = 4000
-"""maxTokens docstrings of CohereChatRequest, CohereChatRequestV2 and GenericChatRequest: "For on-demand
-inferencing, the response length is capped at 4,000 tokens for each run." The lower bound 1 is ours: the field is
-a count of tokens to generate."""
-MAX_TOOLS = 128
-"""GenericChatRequest.tools docstring: "A max of 128 functions are supported." """
 MAX_EMBED_INPUTS = 96
 """docs.oracle.com/iaas/Content/generative-ai/use-playground-embed.htm: "A maximum of 96 inputs are allowed for
 each run" (and "Maximum 96 sentences per run" on the Embed 3 model pages)."""
@@ -72,15 +67,15 @@ def _between(path: str, value: float, low: float, high: float | None) -> None:
 
 
 def _check_ranges(request: dict[str, Any], request_class: type, dedicated: bool) -> None:
-    ranges = PARAMETER_RANGES.get(request["apiFormat"], {})
+    limits = ranges.ranges(request["apiFormat"])
     for wire, attr in wire_to_attr(request_class).items():
         value = request.get(wire)
         if value is None:
             continue
-        if attr in ranges:
-            _between(f"chatRequest.{wire}", value, *ranges[attr])
-        elif wire in TOKEN_LIMITS:
-            _between(f"chatRequest.{wire}", value, 1, None if dedicated else ON_DEMAND_MAX_TOKENS)
+        if attr in limits:
+            _between(f"chatRequest.{wire}", value, *limits[attr])
+        elif wire in TOKEN_LIMITS:  # the lower bound 1 is ours: the field is a count of tokens to generate
+            _between(f"chatRequest.{wire}", value, 1, None if dedicated else ranges.on_demand_max_tokens())
 
 
 def _check_messages(request: dict[str, Any]) -> None:
@@ -98,8 +93,8 @@ def _check_generic(request: dict[str, Any]) -> None:
         if message.get("content") is None and not (message["role"] == "ASSISTANT" and message.get("toolCalls")):
             raise invalid(f"Missing required parameter: chatRequest.messages[{i}].content.")
     tools = request.get("tools") or []
-    if len(tools) > MAX_TOOLS:
-        raise invalid(f"Invalid value for chatRequest.tools: at most {MAX_TOOLS} tools are allowed.")
+    if len(tools) > ranges.max_tools():
+        raise invalid(f"Invalid value for chatRequest.tools: at most {ranges.max_tools()} tools are allowed.")
     for i, tool in enumerate(tools):
         if tool.get("name") is None:
             raise invalid(f"Missing required parameter: chatRequest.tools[{i}].name.")

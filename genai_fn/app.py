@@ -18,8 +18,9 @@ from . import router
 from .config import Settings
 from .envelope import Invocation, Reply, from_fdk, to_fdk, with_request_ids
 from .errors import ConfigError
-from .logs import RequestLog, RequestRecord, recording
-from .upstream import Upstream
+from .logs import CURRENT, RequestLog, RequestRecord
+from .scope import scoped
+from .upstream.client import Upstream
 from .usecases import Configured
 
 log = logging.getLogger("genai_fn")
@@ -63,7 +64,7 @@ class App:
             cold_start=not self._served,
         )
         self._served = True
-        with recording(record):
+        with scoped(CURRENT, record):
             reply = with_request_ids(router.dispatch(invocation, self.state), invocation.call_id, record.opc_request_id)
         record.status = reply.status
         record.latency_ms = (time.perf_counter() - started) * 1000

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from . import limits
+from . import catalog, families, limits
 from .errors import ConfigError
-from .families import API_FORMATS
-from .guardrails import GuardrailPolicy, parse_policy
+from .guardrails.policy import GuardrailPolicy, parse_policy
 
 T = TypeVar("T")
 
@@ -67,6 +66,17 @@ class Settings:
     guardrails: GuardrailPolicy | None = None
     """GUARDRAILS and its companions (docs/guardrails.md); None: off."""
 
+    def api_format_for(self, model: str) -> str:
+        """The API format `model` is sent in: MODEL_API_FORMATS for that model, else API_FORMAT for a model OCID or
+        a dedicated endpoint, else the catalogue's (COHEREV2 for the V2 Cohere models, COHERE for other cohere.*,
+        GENERIC for every other family)."""
+        for name, api_format in self.model_api_formats:
+            if name == model:
+                return api_format
+        if self.api_format and (self.dedicated_endpoint_id or _is_ocid(model)):
+            return self.api_format
+        return catalog.default_api_format(model)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build Settings from a mapping (the process environment by default); raise ConfigError on any bad value."""
@@ -92,21 +102,22 @@ class Settings:
         if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
             raise ConfigError("SERVICE_ENDPOINT must use https: signed requests never travel in clear text")
         allowed = (model_id, *(model for model in env.csv("ALLOWED_MODELS") if model != model_id))
-        api_format = env.choice("API_FORMAT", API_FORMATS)
+        api_formats = families.api_formats()
+        api_format = env.choice("API_FORMAT", api_formats)
         dedicated = env.optional("DEDICATED_ENDPOINT_ID")
         if dedicated is not None and not dedicated.startswith("ocid1.generativeaiendpoint."):
             raise ConfigError("DEDICATED_ENDPOINT_ID must be an endpoint OCID (ocid1.generativeaiendpoint.…)")
         if dedicated is not None and (api_format is None or len(allowed) > 1):
             raise ConfigError(
-                f"DEDICATED_ENDPOINT_ID serves one model: set API_FORMAT ({' or '.join(API_FORMATS)}) to its format "
+                f"DEDICATED_ENDPOINT_ID serves one model: set API_FORMAT ({' or '.join(api_formats)}) to its format "
                 "and leave ALLOWED_MODELS empty"
             )
         if api_format is None and any(_is_ocid(m) for m in allowed):
             raise ConfigError(
-                f"API_FORMAT is required ({' or '.join(API_FORMATS)}) when MODEL_ID or ALLOWED_MODELS holds a "
+                f"API_FORMAT is required ({' or '.join(api_formats)}) when MODEL_ID or ALLOWED_MODELS holds a "
                 "model OCID"
             )
-        model_api_formats = _model_api_formats(env.csv("MODEL_API_FORMATS"), allowed)
+        model_api_formats = _model_api_formats(env.csv("MODEL_API_FORMATS"), allowed, api_formats)
         max_tokens_limit = env.number("MAX_TOKENS_LIMIT", int, ON_DEMAND_OUTPUT_CAP, low=1, high=128_000)
         settings = cls(
             model_id=model_id,
@@ -151,13 +162,15 @@ class Settings:
         return settings
 
 
-def _model_api_formats(entries: tuple[str, ...], allowed: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def _model_api_formats(
+    entries: tuple[str, ...], allowed: tuple[str, ...], api_formats: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
     """MODEL_API_FORMATS=model:FORMAT,...: each model must be allow-listed, each format one the function speaks."""
     pairs = []
     for entry in entries:
         model, _, api_format = entry.rpartition(":")
-        if not model or api_format not in API_FORMATS:
-            raise ConfigError(f"MODEL_API_FORMATS entries are model:FORMAT with FORMAT one of {', '.join(API_FORMATS)}")
+        if not model or api_format not in api_formats:
+            raise ConfigError(f"MODEL_API_FORMATS entries are model:FORMAT with FORMAT one of {', '.join(api_formats)}")
         if model not in allowed:
             raise ConfigError("MODEL_API_FORMATS names a model that is not MODEL_ID or in ALLOWED_MODELS")
         pairs.append((model, api_format))

@@ -1,8 +1,9 @@
 """Request facts and the one log line per request: never the prompt or the reply unless LOG_CONTENT is on.
 
-Whoever learns a fact about the current request (the router its route, a use case its model and tokens, the
-upstream layer its attempts and time) writes it into `current_record()`; App.handle opens the record, and
-RequestLog.write is the one formatter that turns it into the JSON line. Errors carry only what the caller sees.
+Whoever learns a fact about the current request (the router its route, a use case its model and tokens) writes it
+into `current_record()`; each upstream call fills its own CallFacts, which the use case keeps in the record, and
+RequestLog.write, the one formatter, adds them up into the JSON line. App.handle opens the record. Errors carry
+only what the caller sees.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import PurePath
 from traceback import extract_tb
 from typing import Any, TextIO
@@ -26,6 +27,18 @@ NOISY_LOGGERS = ("oci", "urllib3", "oci._vendor.urllib3", "fdk", "asyncio")
 def quiet_libraries(level: int = logging.WARNING) -> None:
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(level)
+
+
+@dataclass
+class CallFacts:
+    """What one upstream call cost, filled by the upstream layer into the caller's own object (never shared)."""
+
+    attempts: int = 0
+    ms: float = 0.0
+    opc_request_id: str | None = None
+    """The service's request id of the last attempt that got an answer (success or error)."""
+    message_chars: int | None = None
+    """Only for a service 4xx: its message's full length (the caller gets it cut and cleaned; never the text)."""
 
 
 @dataclass
@@ -41,15 +54,10 @@ class RequestRecord:
     api_format: str | None = None
     status: int = 0
     code: str | None = None
-    opc_request_id: str | None = None
-    attempts: int = 0
     latency_ms: float = 0.0
-    upstream_ms: float | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     total_tokens: int | None = None
-    upstream_message_chars: int | None = None
-    """Only for a service 4xx: its message's full length (the caller gets it cut and cleaned; never the text)."""
     error_type: str | None = None
     """Only for a bug (an exception that is not a ProxyError): its class name."""
     traceback: list[str] | None = None
@@ -58,6 +66,23 @@ class RequestRecord:
     """Only with LOG_CONTENT=true: the request and reply text."""
     guardrails: dict[str, Any] | None = None
     """Per stage (input, output, embeddings): checks run and fired, scores, PII labels and counts; never the text."""
+
+    calls: list[CallFacts] = field(default_factory=list)
+    """The model calls made for this request (chat, embed, rerank); guardrails calls log in their own entries."""
+
+    @contextlib.contextmanager
+    def upstream_call(self) -> Iterator[CallFacts]:
+        """Facts for one model call, kept in this record whether the call succeeds or fails."""
+        facts = CallFacts()
+        try:
+            yield facts
+        finally:
+            self.calls.append(facts)
+
+    @property
+    def opc_request_id(self) -> str | None:
+        """The service's request id of the last model call that got one (what Oracle support asks for)."""
+        return next((call.opc_request_id for call in reversed(self.calls) if call.opc_request_id), None)
 
     def note_bug(self, exc: BaseException) -> None:
         """Keep what locates a bug (type and frames) and nothing it holds: its message may quote the request."""
@@ -72,25 +97,16 @@ def _short_path(filename: str) -> str:
     return "/".join(PurePath(filename).parts[-2:])
 
 
-_CURRENT: ContextVar[RequestRecord] = ContextVar("genai_fn_request")
+CURRENT: ContextVar[RequestRecord] = ContextVar("genai_fn_request")
+"""The record of the request being handled; App.handle sets it for the request (scope.scoped)."""
 
 
 def current_record() -> RequestRecord:
     """The record of the request being handled; outside a request (a unit test) a detached one, discarded."""
     try:
-        return _CURRENT.get()
+        return CURRENT.get()
     except LookupError:
         return RequestRecord(call_id="", route="", method="", via_gateway=False, cold_start=False)
-
-
-@contextlib.contextmanager
-def recording(record: RequestRecord) -> Iterator[RequestRecord]:
-    """Make `record` the current request's record for the duration of the block."""
-    token = _CURRENT.set(record)
-    try:
-        yield record
-    finally:
-        _CURRENT.reset(token)
 
 
 class RequestLog:
@@ -105,10 +121,19 @@ class RequestLog:
             "level": "INFO" if record.status < 500 else "ERROR",
             "event": "request",
         }
-        line.update((key, value) for key, value in asdict(record).items() if value is not None)
+        for item in fields(record):
+            value = getattr(record, item.name)
+            if value is not None and item.name != "calls":
+                line[item.name] = value
         line["latency_ms"] = round(record.latency_ms, 1)
-        if record.upstream_ms is not None:
-            line["upstream_ms"] = round(record.upstream_ms, 1)
+        line["attempts"] = sum(call.attempts for call in record.calls)
+        if record.calls:
+            line["upstream_ms"] = round(sum(call.ms for call in record.calls), 1)
+        if record.opc_request_id:
+            line["opc_request_id"] = record.opc_request_id
+        chars = [call.message_chars for call in record.calls if call.message_chars is not None]
+        if chars:
+            line["upstream_message_chars"] = chars[-1]
         stream = self._stream or sys.stderr
         stream.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
         stream.flush()

@@ -1,42 +1,59 @@
 """The routes, declared once, and the one place a request is dispatched: parse, use case, render, or an error.
 
-Each Route pairs a method and a path with a use case (usecases.py) and the contract (contracts/) that parses its
-request and renders its reply and every error. Paths are matched by their end, so any API Gateway deployment
-prefix, and OpenAI base URLs with or without /v1, work; `path` is the canonical gateway path the deployment's
-API Gateway spec is generated from. A plain `fn invoke` has no path: its body decides the contract, here, once.
+Each Route pairs a method and a path with a use case (usecases/) and the contract (contracts/) that parses its
+request and renders its reply and every error. Both are named, not imported: a route's modules load on its first
+call, so a container pays at start-up only for what every call needs (tests/unit/test_import_budget.py).
+Paths are matched by their end, so any API Gateway deployment prefix, and OpenAI base URLs with or without /v1,
+work; `path` is the canonical gateway path the deployment's API Gateway spec is generated from. A plain
+`fn invoke` has no path: its body decides the contract, here, once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from functools import cache
+from importlib import import_module
+from typing import Any
 from urllib.parse import unquote
 
-from . import models, rerank, responses, usecases
-from .contracts import Contract, openai, simple
-from .contracts import rerank as rerank_contract
-from .contracts import responses as responses_contract
+from .contracts import Contract, ErrorRenderer
 from .envelope import Invocation, Reply
 from .errors import ConfigError, InvalidRequest, MethodNotAllowed, ProxyError, RequestError, RouteNotFound
 from .logs import current_record
 from .usecases import Configured
 from .validate import decode_object
 
-Q = TypeVar("Q")
-R = TypeVar("R")
+UseCase = Callable[[Configured, Any, float], Any]
+"""(configured function, parsed request, deadline) -> the result the contract renders."""
+
+
+@cache
+def load(target: str) -> Any:
+    """`module:attribute` under genai_fn, imported on first use."""
+    module, _, attribute = target.partition(":")
+    return getattr(import_module(f"{__package__}.{module}"), attribute)
 
 
 @dataclass(frozen=True)
-class Route(Generic[Q, R]):
+class Route:
     name: str
     """The request log's `route`."""
     method: str
     path: str
     """The canonical path under the gateway's deployment prefix; matched by its end, without a leading /v1."""
-    handler: Callable[[Configured, Q, float], R]
-    """The use case: (configured function, parsed request, deadline) -> result."""
-    contract: Contract[Q, R]
+    use_case: str
+    """`module:function` under genai_fn: (configured function, parsed request, deadline) -> result."""
+    contract: str
+    """`module:object` under genai_fn: the Contract that parses the request and renders the result and errors."""
+
+    def handler(self) -> UseCase:
+        handler: UseCase = load(self.use_case)
+        return handler
+
+    def wire(self) -> Contract[Any, Any]:
+        contract: Contract[Any, Any] = load(self.contract)
+        return contract
 
     @property
     def suffix(self) -> str:
@@ -50,23 +67,40 @@ class Route(Generic[Q, R]):
         return {w[1:-1]: unquote(h) for w, h in pairs if w.startswith("{") and w.endswith("}")}
 
     def serve(self, configured: Configured, body: dict[str, Any], invocation: Invocation) -> Reply:
-        request = self.contract.parse(body, configured.settings)
-        return self.contract.render(self.handler(configured, request, invocation.deadline), request, invocation)
+        contract = self.wire()
+        request = contract.parse(body, configured.settings)
+        return contract.render(self.handler()(configured, request, invocation.deadline), request, invocation)
 
 
-ROUTES: tuple[Route[Any, Any], ...] = (
-    Route("chat.completions", "POST", "/v1/chat/completions", usecases.chat, openai.CHAT),
-    Route("models", "GET", "/v1/models", usecases.list_models, openai.MODELS),
-    Route("models.get", "GET", "/v1/models/{model}", models.retrieve, openai.MODEL),
-    Route("rerank", "POST", "/v1/rerank", rerank.rerank, rerank_contract.RERANK),
-    Route("embeddings", "POST", "/v1/embeddings", usecases.embed, openai.EMBEDDINGS),
-    Route("responses", "POST", "/v1/responses", usecases.chat, responses_contract.RESPONSES),
-    Route("responses.get", "GET", "/v1/responses/{id}", responses.retrieve, responses_contract.STORED_RESPONSES),
-    Route("chat", "POST", "/chat", usecases.chat, simple.CHAT),
+CHAT = "contracts.simple:CHAT"
+OPENAI_CHAT = "contracts.chat_completions:CHAT"
+OPENAI_ERRORS = "contracts.openai_errors:ERRORS"
+ROUTES: tuple[Route, ...] = (
+    Route("chat.completions", "POST", "/v1/chat/completions", "usecases.chat:chat", OPENAI_CHAT),
+    Route("models", "GET", "/v1/models", "usecases.models:list_models", "contracts.models:MODELS"),
+    Route("models.get", "GET", "/v1/models/{model}", "usecases.models:retrieve", "contracts.models:MODEL"),
+    Route("rerank", "POST", "/v1/rerank", "usecases.rerank:rerank", "contracts.rerank:RERANK"),
+    Route("embeddings", "POST", "/v1/embeddings", "usecases.embeddings:embed", "contracts.embeddings:EMBEDDINGS"),
+    Route("responses", "POST", "/v1/responses", "usecases.chat:chat", "contracts.responses:RESPONSES"),
+    Route(
+        "responses.get",
+        "GET",
+        "/v1/responses/{id}",
+        "usecases.responses:retrieve",
+        "contracts.responses:STORED_RESPONSES",
+    ),
+    Route("chat", "POST", "/chat", "usecases.chat:chat", CHAT),
 )
-PLAIN_INVOKE = Route("invoke", "POST", "", usecases.chat, simple.CHAT)
+PLAIN_INVOKE = Route("invoke", "POST", "", "usecases.chat:chat", CHAT)
 """`fn invoke` (no gateway): the simple contract, unless the body is an OpenAI chat completion."""
-PLAIN_INVOKE_OPENAI = Route("invoke.chat.completions", "POST", "", usecases.chat, openai.CHAT)
+PLAIN_INVOKE_OPENAI = Route("invoke.chat.completions", "POST", "", "usecases.chat:chat", OPENAI_CHAT)
+NOT_ROUTES = (
+    (
+        "/v1/completions",
+        "the legacy completions API is not served: send the prompt as messages to /v1/chat/completions",
+    ),
+)
+"""Paths callers try that no route serves, each answered with a 404 that says what to use instead."""
 
 
 @dataclass(frozen=True)
@@ -74,18 +108,28 @@ class Refusal:
     """A path no route serves, or a known path with the wrong method: answered in the contract it looks like."""
 
     name: str
-    contract: Contract[Any, Any]
+    contract: str
+    """`module:object` under genai_fn that renders the refusal."""
     error: RequestError
 
+    def wire(self) -> ErrorRenderer:
+        renderer: ErrorRenderer = load(self.contract)
+        return renderer
 
-def match(invocation: Invocation) -> Route[Any, Any] | Refusal:
+
+def match(invocation: Invocation) -> Route | Refusal:
     path = invocation.path.rstrip("/")
     if not invocation.via_gateway or not path:
         return PLAIN_INVOKE
     on_path = [route for route in ROUTES if _ends_with(path, route.suffix)]
     if not on_path:
-        contract = openai.CHAT if "/v1/" in f"{path}/" else simple.CHAT
-        return Refusal("not_found", contract, RouteNotFound(f"no route for {invocation.path}; see docs/api.md"))
+        openai_like = "/v1/" in f"{path}/"
+        hint = next((hint for suffix, hint in NOT_ROUTES if path.endswith(suffix)), "see docs/api.md")
+        return Refusal(
+            "not_found",
+            OPENAI_ERRORS if openai_like else CHAT,
+            RouteNotFound(f"no route for {invocation.path}; {hint}"),
+        )
     same_path = [route for route in on_path if route.suffix == on_path[0].suffix]
     for route in same_path:
         if route.method == invocation.method:
@@ -110,7 +154,7 @@ def dispatch(invocation: Invocation, state: Configured | ConfigError) -> Reply:
     """The reply to one invocation; every error is rendered here, in the contract of the route it reached."""
     record = current_record()
     target = match(invocation)
-    record.route, contract = target.name, target.contract
+    record.route, contract = target.name, target.wire()
     try:
         if isinstance(state, ConfigError):
             raise state
@@ -122,11 +166,10 @@ def dispatch(invocation: Invocation, state: Configured | ConfigError) -> Reply:
         body = decode_object(invocation.body, state.settings) if post else target.path_params(invocation.path)
         if target is PLAIN_INVOKE and "messages" in body and "input" not in body:
             target = PLAIN_INVOKE_OPENAI
-            record.route, contract = target.name, target.contract
+            record.route, contract = target.name, target.wire()
         return target.serve(state, body, invocation)
     except ProxyError as error:
         record.code = error.code
-        record.opc_request_id = error.opc_request_id or record.opc_request_id
         return contract.render_error(error, invocation)
     except Exception as exc:  # a bug: a fixed message to the caller, its frames (never its text) to the log
         record.code = ProxyError.code

@@ -1,7 +1,7 @@
-"""Field validation shared by the contracts: JSON decoding, types, the model allow-list and the family's rules.
+"""Field validation shared by the contracts: JSON decoding, types, the model allow-list, and asking the family.
 
-Everything a model family refuses is refused here, at parse time (ranges and capabilities from families.py), so
-the translation to the SDK's models never has to.
+Everything a model family refuses is refused here, at parse time (its ranges, its features and its rules, from
+its module in families/), so the translation to the SDK's models never has to.
 
 Every failure is an InvalidRequest naming the field; values are never echoed back (they may be secrets).
 """
@@ -12,13 +12,15 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from . import limits
-from .chat import ChatRequest, Params
+from . import catalog, families, limits
 from .config import Settings
 from .errors import InvalidJSON, InvalidRequest, ModelNotAllowed, PayloadTooLarge
-from .families import FAMILIES, INTEGER_PARAMETERS, family_for
+from .families._base import INTEGER_PARAMETERS, SAMPLING_PARAMETERS, Family, refuse_unsupported
+from .neutral.chat import ChatRequest, Params
+
+C = TypeVar("C", bound=ChatRequest)
 
 MAX_STOP_SEQUENCES = 5
 MAX_ECHOED_NAME = 64
@@ -33,9 +35,17 @@ def decode_object(body: bytes, settings: Settings) -> dict[str, Any]:
         raise InvalidJSON("request body is empty; send a JSON object")
     limits.check_body(body, settings.max_json_values)
     try:
-        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        reason = str(exc) if isinstance(exc, _StrictJSONError) else "request body is not valid UTF-8 JSON"
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidJSON(f"request body is not valid UTF-8 (byte {exc.start})") from None
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:  # where, never what: the body may hold secrets
+        raise InvalidJSON(
+            f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} (char {exc.pos})"
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        reason = str(exc) if isinstance(exc, _StrictJSONError) else "request body is not valid JSON"
         raise InvalidJSON(reason) from None
     if not isinstance(value, dict):
         raise InvalidJSON("request body must be a JSON object")
@@ -71,7 +81,7 @@ def _valid_unicode(value: Any) -> bool:
     return True
 
 
-def unknown_field(body: dict[str, Any], known: frozenset[str]) -> str | None:
+def unknown_field(body: Mapping[str, Any], known: frozenset[str]) -> str | None:
     """The first field the contract does not know, shortened for echoing back in an error."""
     unknown = sorted(set(body) - known)
     return unknown[0][:MAX_ECHOED_NAME] if unknown else None
@@ -153,29 +163,32 @@ def allowed_model(requested: Any, allowed: tuple[str, ...]) -> str:
     return model
 
 
-def resolve_model(requested: Any, settings: Settings) -> tuple[str, str]:
-    """The chat model to use (from ALLOWED_MODELS, MODEL_ID by default) and its API format."""
+def resolve_model(requested: Any, settings: Settings) -> tuple[str, Family]:
+    """The chat model to use (from ALLOWED_MODELS, MODEL_ID by default) and the family that speaks its format."""
     model = allowed_model(requested, settings.allowed_models)
-    return model, family_for(model, settings).api_format
+    return model, families.get(settings.api_format_for(model))
 
 
 def params(
     body: Mapping[str, Any],
     settings: Settings,
-    api_format: str,
+    family: Family,
     *,
     max_tokens_fields: tuple[str, ...] = ("max_tokens",),
 ) -> Params:
-    """Generation parameters from the body, range-checked for the API format; max_tokens always resolved."""
+    """Generation parameters from the body, range-checked for the family; max_tokens always resolved."""
     max_tokens = settings.default_max_tokens
     for name in max_tokens_fields:
         if body.get(name) is not None:
             max_tokens = integer(body[name], name, 1, settings.max_tokens_limit)
     values: dict[str, Any] = {}
-    for name, (low, high) in FAMILIES[api_format].ranges.items():
-        if body.get(name) is not None:
-            check = integer if name in INTEGER_PARAMETERS else number
-            values[name] = check(body[name], name, low, high)
+    for name in SAMPLING_PARAMETERS:
+        if body.get(name) is None:
+            continue
+        if name not in family.ranges:
+            raise InvalidRequest(f"{name} is not supported for {family.api_format} models", param=name)
+        check = integer if name in INTEGER_PARAMETERS else number
+        values[name] = check(body[name], name, *family.ranges[name])
     if body.get("seed") is not None:
         values["seed"] = integer(body["seed"], "seed", -INT64 - 1, INT64)
     if body.get("stop") is not None:
@@ -185,18 +198,11 @@ def params(
     return Params(max_tokens=max_tokens, **values)
 
 
-def family_rules(request: ChatRequest) -> ChatRequest:
-    """The request, if its model's family can carry it: tools where the family has them, a user turn last."""
-    family = FAMILIES[request.api_format]
-    if not family.tools and (
-        request.tools or request.tool_choice or any(msg.role == "tool" or msg.tool_calls for msg in request.messages)
-    ):
+def check_chat(request: C) -> C:
+    """The request, if its family can carry it (features and rules) and its model can take what it holds."""
+    refuse_unsupported(request, families.get(request.api_format))
+    if catalog.vision(request.model) is False and any(msg.images for msg in request.messages):
         raise InvalidRequest(
-            f"tools and tool messages are not supported for {family.api_format} models",
-            param="tools",
+            f"model {request.model} takes text only: send images to a vision model", param=request.names.messages
         )
-    if family.ends_with_user:
-        turns = [msg for msg in request.messages if msg.role != "system"]
-        if not turns or turns[-1].role != "user":
-            raise InvalidRequest("the last message must come from the user", param="messages")
     return request

@@ -44,17 +44,16 @@ def report() -> dict[str, Any]:
 
 def exercise() -> dict[str, Any]:
     """Paths the SDK loads lazily and the chat route does not reach: embed, token refresh, error translation."""
-    from genai_fn import oci_models, upstream
-    from genai_fn.chat import EmbeddingRequest
+    from genai_fn.logs import CallFacts
+    from genai_fn.neutral.embeddings import EmbeddingRequest
+    from genai_fn.upstream import failures
 
     done: dict[str, str] = {}
     configured = func.app.state
     settings = configured.settings
     embed_model = settings.embedding_models[0] if settings.embedding_models else settings.model_id
-    details = oci_models.to_embed_details(EmbeddingRequest(model=embed_model, inputs=("probe",)), settings)
     try:
-        result = configured.upstream.embed_text(details, deadline=_far_deadline())
-        oci_models.to_embedding_reply(result.data, result.opc_request_id, embed_model)
+        configured.upstream.embed(EmbeddingRequest(model=embed_model, inputs=("probe",)), _far_deadline(), CallFacts())
         done["embed_text"] = "ok"
     except Exception as exc:  # report, do not fail: the probe's caller decides
         done["embed_text"] = type(exc).__name__
@@ -68,7 +67,7 @@ def exercise() -> dict[str, Any]:
         signer.refresh_security_token()
         done["refresh_security_token"] = "ok"
     for exc in (_service_error(429), _service_error(401), _service_error(500), ConnectionError("probe")):
-        done[f"translate_{type(exc).__name__}"] = type(upstream.translate_service_error(exc)).__name__
+        done[f"translate_{type(exc).__name__}"] = type(failures.translate(exc, CallFacts())).__name__
     return done
 
 

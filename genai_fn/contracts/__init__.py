@@ -1,4 +1,4 @@
-"""Wire contracts: each turns its JSON into the internal model and renders replies and errors its own way.
+"""Wire contracts: each turns its JSON into the neutral model (neutral/) and renders replies and errors its own way.
 
 A route pairs one contract with one use case (router.py): the router parses with the contract, runs the use case
 and renders its result, or any error, with the same contract.
@@ -18,13 +18,15 @@ R_contra = TypeVar("R_contra", contravariant=True)
 """What the use case returns and render turns into a Reply."""
 
 
-class Contract(Protocol[Q, R_contra]):
+class ErrorRenderer(Protocol):
+    def render_error(self, error: ProxyError, invocation: Invocation) -> Reply:
+        """Every error of the route, in the contract's shape, with the status in the body for `fn invoke`."""
+        ...
+
+
+class Contract(ErrorRenderer, Protocol[Q, R_contra]):
     def parse(self, body: dict[str, Any], settings: Settings) -> Q:
         """The validated request; raises a RequestError naming the field (a GET route: its path parameters)."""
         ...
 
     def render(self, result: R_contra, request: Q, invocation: Invocation) -> Reply: ...
-
-    def render_error(self, error: ProxyError, invocation: Invocation) -> Reply:
-        """Every error of the route, in the contract's shape, with the status in the body for `fn invoke`."""
-        ...

@@ -14,23 +14,22 @@ from .. import validate
 from ..config import Settings
 from ..envelope import Invocation, Reply, json_reply
 from ..errors import InvalidRequest, RouteNotFound
-from ..rerank import RerankReply, RerankRequest
-from .openai import _OpenAIErrors
+from ..neutral.rerank import RerankReply, RerankRequest
+from . import openai_fields as fields
+from .openai_errors import OpenAIErrors
 
 RERANK_FIELDS = frozenset({"model", "query", "documents", "top_n", "return_documents"})
 IGNORED_RERANK_FIELDS = frozenset({"user", "max_chunks_per_doc", "rank_fields"})
 """Accepted and not forwarded (Cohere v1 options with no effect on plain-text documents; OpenAI's `user`)."""
 
 
-class Rerank(_OpenAIErrors):
+class Rerank(OpenAIErrors):
     """/v1/rerank."""
 
     def parse(self, body: dict[str, Any], settings: Settings) -> RerankRequest:
         if not settings.rerank_models:
             raise RouteNotFound("rerank is not enabled on this function: RERANK_MODELS is not configured")
-        unknown = validate.unknown_field(body, RERANK_FIELDS | IGNORED_RERANK_FIELDS)
-        if unknown:
-            raise InvalidRequest(f"Unrecognized request argument supplied: {unknown}", param=unknown)
+        fields.reject_unknown(body, RERANK_FIELDS | IGNORED_RERANK_FIELDS)
         model = validate.allowed_model(body.get("model"), settings.rerank_models)
         query = validate.text(body.get("query"), "query")
         raw = body.get("documents")

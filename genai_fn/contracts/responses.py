@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import validate
-from ..chat import ChatReply, ChatRequest, ImagePart, JsonSchema, Message, Reasoning, Tool, ToolCall
 from ..config import Settings
 from ..envelope import Invocation, Reply, json_bytes, json_reply
 from ..errors import InvalidRequest
-from ..families import FAMILIES, Family, vision
-from ..images import image_part
-from ..reasoning import reasoning
-from .openai import ROLES, SSE, _flag, _OpenAIErrors, _reject_unknown, function_tool
+from ..neutral.chat import ChatReply, ChatRequest, FieldNames, ImagePart, JsonSchema, Message, Reasoning, Tool, ToolCall
+from . import openai_fields as fields
+from .chat_completions import SSE
+from .openai_errors import OpenAIErrors
 
 FIELDS = frozenset(
     {
@@ -53,6 +52,10 @@ SUMMARIES = ("auto", "concise", "detailed")
 """reasoning.summary values: accepted and ignored (the service returns the reasoning text itself, not a summary)."""
 INCOMPLETE_REASONS = {"length": "max_output_tokens", "content_filter": "content_filter"}
 """Internal finish reasons that make a response `incomplete`, with OpenAI's incomplete_details.reason."""
+NAMES = FieldNames(
+    messages="input", response_format="text.format", reasoning_effort="reasoning.effort", verbosity="text.verbosity"
+)
+"""What this contract calls the parts of a chat request, for a family's refusal."""
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,12 @@ def _text(value: Any, where: str) -> str:
 
 
 def _parts(
-    value: Any, where: str, allowed: tuple[str, ...], family: Family | None = None
+    value: Any, where: str, allowed: tuple[str, ...], images: bool = False
 ) -> tuple[str, tuple[str | ImagePart, ...]]:
     """A string, or a list of parts of the allowed types: (the text joined, the parts in order if any is an image).
 
-    `family` is given only for user turns: there `input_image` parts become the chat contract's ImagePart (same
-    checks, same 400 for a family without images). Files, and images anywhere else, are refused, not dropped.
+    `images` only for user turns: there `input_image` parts become ImageParts (checked as the chat contract checks
+    them). Files, and images anywhere else, are refused, not dropped.
     """
     if isinstance(value, str):
         return _text(value, where), ()
@@ -99,8 +102,8 @@ def _parts(
     for index, part in enumerate(value):
         path = f"{where}[{index}]"
         kind = part.get("type") if isinstance(part, dict) else None
-        if kind == "input_image" and family is not None:
-            parts.append(_image(part, path, family))
+        if kind == "input_image" and images:
+            parts.append(_image(part, path))
             continue
         if kind == "input_file":
             raise InvalidRequest(f"{path}: input_file parts are not supported; send the text as input_text", param=path)
@@ -113,21 +116,17 @@ def _parts(
     return text, tuple(parts) if any(isinstance(part, ImagePart) for part in parts) else ()
 
 
-def _image(part: dict[str, Any], path: str, family: Family) -> ImagePart:
+def _image(part: dict[str, Any], path: str) -> ImagePart:
     """An `input_image` part (`image_url` a string, `detail` beside it), checked as the chat contract checks one."""
-    if "image_url" not in family.content_parts:
-        raise InvalidRequest(f"{path}: images are not supported for {family.api_format} models", param=path)
     if part.get("file_id") is not None:
         raise InvalidRequest(
             f"{path}: file_id is not supported (no files are stored here); send image_url as a data: or https: URL",
             param=f"{path}.file_id",
         )
-    url = part.get("image_url")
-    detail = part.get("detail")
-    return image_part({"image_url": {"url": url, "detail": detail} if detail is not None else {"url": url}}, path)
+    return fields.image(part.get("image_url"), part.get("detail"), path)
 
 
-def _messages(value: Any, instructions: str | None, family: Family) -> tuple[Message, ...]:
+def _messages(value: Any, instructions: str | None) -> tuple[Message, ...]:
     """`input` (a string or a list of items) as internal messages; `instructions` first, as the system message."""
     messages: list[Message] = [Message("system", instructions)] if instructions else []
     if isinstance(value, str):
@@ -141,7 +140,7 @@ def _messages(value: Any, instructions: str | None, family: Family) -> tuple[Mes
             raise InvalidRequest(f"{where} must be an object", param=where)
         kind = item.get("type", "message")
         if kind == "message":
-            messages.append(_message(item, where, family))
+            messages.append(_message(item, where))
         elif kind == "function_call":
             call = ToolCall(
                 validate.text(item.get("call_id"), f"{where}.call_id"),
@@ -168,13 +167,13 @@ def _messages(value: Any, instructions: str | None, family: Family) -> tuple[Mes
     return tuple(messages)
 
 
-def _message(item: dict[str, Any], where: str, family: Family) -> Message:
+def _message(item: dict[str, Any], where: str) -> Message:
     raw_role = item.get("role")
-    role = ROLES.get(raw_role) if isinstance(raw_role, str) and raw_role != "tool" else None
+    role = fields.ROLES.get(raw_role) if isinstance(raw_role, str) and raw_role != "tool" else None
     if role is None:
         raise InvalidRequest(f"{where}.role must be one of user, assistant, system, developer", param=f"{where}.role")
     allowed = ("output_text",) if role == "assistant" else ("input_text",)
-    text, parts = _parts(item.get("content"), f"{where}.content", allowed, family if role == "user" else None)
+    text, parts = _parts(item.get("content"), f"{where}.content", allowed, images=role == "user")
     if role != "assistant" and not text.strip() and not parts:
         raise InvalidRequest(f"{where}.content must not be empty", param=f"{where}.content")
     return Message(role, text, parts=parts)
@@ -197,7 +196,7 @@ def _tools(value: Any) -> tuple[Tool, ...]:
         strict = tool.get("strict")
         if strict is not None and not isinstance(strict, bool):
             raise InvalidRequest(f"{where}.strict must be true or false", param=f"{where}.strict")
-        tools.append(function_tool(tool, where))
+        tools.append(fields.function_tool(tool, where))
     return tuple(tools)
 
 
@@ -208,15 +207,8 @@ def _tool_choice(value: Any, tools: tuple[Tool, ...]) -> str | None:
         return None  # nothing to choose from: the same answer either way
     if not tools:
         raise InvalidRequest("tool_choice needs tools", param="tool_choice")
-    if value in ("auto", "none", "required"):
-        return str(value)
-    name = value.get("name") if isinstance(value, dict) and value.get("type") == "function" else None
-    if not isinstance(name, str) or name not in {tool.name for tool in tools}:  # a list name is unhashable
-        raise InvalidRequest(
-            'tool_choice must be auto, none, required or {"type": "function", "name": <one of the tools>}',
-            param="tool_choice",
-        )
-    return str(name)
+    named = value.get("name") if isinstance(value, dict) and value.get("type") == "function" else None
+    return fields.tool_choice(value, named, tools, '{"type": "function", "name": <one of the tools>}')
 
 
 def _text_format(value: Any) -> tuple[bool, JsonSchema | None]:
@@ -233,25 +225,13 @@ def _text_format(value: Any) -> tuple[bool, JsonSchema | None]:
         return True, None
     if kind != "json_schema":
         raise InvalidRequest(f"text.format.type must be one of {', '.join(TEXT_FORMATS)}", param="text.format")
-    assert isinstance(spec, dict)
-    if not isinstance(spec.get("schema"), dict):
-        raise InvalidRequest("text.format needs a name and a schema object", param="text.format.schema")
-    strict = spec.get("strict")
-    if strict is not None and not isinstance(strict, bool):
-        raise InvalidRequest("text.format.strict must be true or false", param="text.format.strict")
-    description = spec.get("description")
-    return True, JsonSchema(
-        name=validate.text(spec.get("name"), "text.format.name"),
-        schema=spec["schema"],
-        description=validate.text(description, "text.format.description") if description else None,
-        strict=strict,
-    )
+    return True, fields.json_schema(spec, "text.format")
 
 
-def _reasoning(body: dict[str, Any], api_format: str) -> Reasoning | None:
-    """`reasoning.effort` mapped exactly as the chat contract maps `reasoning_effort` (same family rules and 400s,
-    `max_output_tokens` in the place of max_completion_tokens: both bound reasoning plus answer).
-    `reasoning.summary` is accepted and ignored: the service returns the reasoning text, not a summary of it."""
+def _reasoning(body: dict[str, Any]) -> Reasoning | None:
+    """`reasoning.effort` mapped exactly as the chat contract maps `reasoning_effort` (`max_output_tokens` in the
+    place of max_completion_tokens: both bound reasoning plus answer). `reasoning.summary` is accepted and ignored:
+    the service returns the reasoning text, not a summary of it."""
     value = body.get("reasoning")
     if value is None:
         return None
@@ -260,14 +240,8 @@ def _reasoning(body: dict[str, Any], api_format: str) -> Reasoning | None:
     for name in ("summary", "generate_summary"):
         if value.get(name) is not None and value[name] not in SUMMARIES:
             raise InvalidRequest(f"reasoning.{name} must be one of {', '.join(SUMMARIES)}", param=f"reasoning.{name}")
-    try:
-        return reasoning(
-            {"reasoning_effort": value.get("effort"), "max_completion_tokens": body.get("max_output_tokens")},
-            api_format,
-        )
-    except InvalidRequest as error:  # the chat contract's message, in this contract's field names
-        message = error.message.replace("reasoning_effort", "reasoning.effort")
-        raise InvalidRequest(message, param="reasoning.effort") from None
+    limited = body.get("max_output_tokens") is not None
+    return fields.reasoning(value.get("effort"), None, limited, ("reasoning.effort", "text.verbosity"))
 
 
 def _small_options(body: dict[str, Any]) -> None:
@@ -284,28 +258,28 @@ def _small_options(body: dict[str, Any]) -> None:
         raise InvalidRequest("metadata must be an object of strings", param="metadata")
 
 
-class Responses(_OpenAIErrors):
+class Responses(OpenAIErrors):
     """/v1/responses: a Responses request as the internal chat request, the reply as a `response` object."""
 
     def parse(self, body: dict[str, Any], settings: Settings) -> ResponsesCall:
         _stateless(body)
-        _reject_unknown(body, FIELDS | IGNORED_FIELDS | frozenset(STATEFUL_FIELDS))
+        fields.reject_unknown(body, FIELDS | IGNORED_FIELDS | frozenset(STATEFUL_FIELDS))
         _small_options(body)
-        model, api_format = validate.resolve_model(body.get("model"), settings)
-        call_reasoning = _reasoning(body, api_format)
+        model, family = validate.resolve_model(body.get("model"), settings)
+        call_reasoning = _reasoning(body)
         raw_instructions = body.get("instructions")
         instructions = validate.text(raw_instructions, "instructions") if raw_instructions is not None else None
         tools = _tools(body.get("tools"))
         json_mode, json_schema = _text_format(body.get("text"))
-        parallel = _flag(body, "parallel_tool_calls") if body.get("parallel_tool_calls") is not None else None
+        parallel = fields.flag(body, "parallel_tool_calls") if body.get("parallel_tool_calls") is not None else None
         call = ResponsesCall(
             model=model,
-            api_format=api_format,
-            messages=_messages(body.get("input"), instructions, FAMILIES[api_format]),
+            api_format=family.api_format,
+            messages=_messages(body.get("input"), instructions),
             params=validate.params(
                 {k: body[k] for k in ("temperature", "top_p", "max_output_tokens") if k in body},
                 settings,
-                api_format,
+                family,
                 max_tokens_fields=("max_output_tokens",),
             ),
             tools=tools,
@@ -314,7 +288,7 @@ class Responses(_OpenAIErrors):
             json_schema=json_schema,
             parallel_tool_calls=parallel if tools else None,
             reasoning=call_reasoning,
-            stream=_flag(body, "stream"),
+            stream=fields.flag(body, "stream"),
             instructions=instructions,
             echo={
                 "tools": body.get("tools") or [],
@@ -326,16 +300,9 @@ class Responses(_OpenAIErrors):
                 "max_output_tokens": body.get("max_output_tokens"),
                 "reasoning": {"effort": call_reasoning.effort if call_reasoning else None, "summary": None},
             },
+            names=NAMES,
         )
-        validate.family_rules(call)
-        if vision(model) is False and any(message.images for message in call.messages):
-            raise InvalidRequest(f"model {model} takes text only: send images to a vision model", param="input")
-        if call.tool_choice not in (None, "auto", "none", "required") and not FAMILIES[api_format].named_tool_choice:
-            raise InvalidRequest(
-                f"tool_choice naming one function is not supported for {api_format} models: use auto, none or required",
-                param="tool_choice",
-            )
-        return call
+        return validate.check_chat(call)
 
     def render(self, reply: ChatReply, call: ResponsesCall, invocation: Invocation) -> Reply:
         response_id = f"resp_{invocation.call_id or uuid.uuid4().hex}"
@@ -464,7 +431,7 @@ def stream_events(response: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield event(final, response=response)
 
 
-class StoredResponses(_OpenAIErrors):
+class StoredResponses(OpenAIErrors):
     """GET /v1/responses/{id}: nothing is stored, so every lookup is OpenAI's 404 (raised by the use case)."""
 
     def parse(self, body: dict[str, Any], settings: Settings) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from .. import validate
-from ..chat import ChatReply, ChatRequest, Message
 from ..config import Settings
 from ..envelope import Invocation, Reply, json_reply
 from ..errors import InvalidRequest, ProxyError
+from ..neutral.chat import ChatReply, ChatRequest, Message
 
 FIELDS = frozenset(
     {
@@ -41,18 +41,18 @@ class SimpleChat:
             raise InvalidRequest(f"unknown field {unknown!r}; accepted: {', '.join(sorted(FIELDS))}", param=unknown)
         if "input" not in body:
             raise InvalidRequest("input is required: the user's message as a string", param="input")
-        model, api_format = validate.resolve_model(body.get("model"), settings)
+        model, family = validate.resolve_model(body.get("model"), settings)
         messages: list[Message] = []
         if body.get("system") is not None:
             messages.append(Message("system", validate.text(body["system"], "system")))
         messages.extend(_history(body.get("history")))
         messages.append(Message("user", validate.text(body["input"], "input")))
-        return validate.family_rules(
+        return validate.check_chat(
             ChatRequest(
                 model=model,
-                api_format=api_format,
+                api_format=family.api_format,
                 messages=tuple(messages),
-                params=validate.params(body, settings, api_format),
+                params=validate.params(body, settings, family),
             )
         )
 

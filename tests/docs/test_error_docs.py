@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from genai_fn.contracts.openai import ERROR_TYPES
+from genai_fn.contracts.openai_errors import ERROR_TYPES
 from genai_fn.errors import ProxyError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ import pytest
 from emulator import Emulator
 from emulator.faults import retry_after_forms
 from genai_fn.config import DEFAULT_MAX_REPLY_BYTES
-from genai_fn.retry_after import MAX_SECONDS
+from genai_fn.upstream.retry_after import MAX_SECONDS
 from tests.conftest import RunningFunction, function_config
 from tests.constants import LLAMA_MODEL
 

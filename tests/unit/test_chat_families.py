@@ -8,17 +8,15 @@ from typing import Any
 
 import pytest
 
-from genai_fn import oci_models
-from genai_fn.chat import ChatRequest, ImagePart, Message, Params, Reasoning, Tool, ToolCall
-from genai_fn.contracts import openai
+from genai_fn.catalog import vision
+from genai_fn.contracts import openai_fields
+from genai_fn.contracts.chat_completions import CHAT
 from genai_fn.errors import InvalidRequest
-from genai_fn.families import family_for, vision
-from genai_fn.images import image_part
-from genai_fn.reasoning import logit_bias, reasoning
+from genai_fn.neutral.chat import ChatRequest, ImagePart, Message, Params, Reasoning, Tool, ToolCall
 from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID
 
 from .conftest import make_settings
-from .test_oci_models import CODEC, wire
+from .test_chat_mapping import CODEC, to_chat_details, to_reply, wire
 
 PIXEL = "data:image/png;base64,iVBORw0KGgo="
 
@@ -28,19 +26,19 @@ def v2_request(*messages: Message, **extra: Any) -> ChatRequest:
 
 
 def chat_request(request: ChatRequest) -> dict[str, Any]:
-    return wire(oci_models.to_chat_details(request, make_settings()))["chatRequest"]
+    return wire(to_chat_details(request, make_settings()))["chatRequest"]
 
 
 def read(payload: dict[str, Any]) -> Any:
     return CODEC.deserialize_response_data(json.dumps(payload).encode(), "ChatResult")
 
 
-def test_family_for_cohere_v2_models_and_api_format() -> None:
+def test_api_format_for_cohere_v2_models() -> None:
     settings = make_settings()
-    assert family_for("cohere.command-a-vision-07-2025", settings).api_format == "COHEREV2"
-    assert family_for("cohere.command-a-reasoning-08-2025", settings).api_format == "COHEREV2"
-    assert family_for(COHERE_MODEL, settings).api_format == "COHERE"
-    assert family_for(LLAMA_MODEL, settings).api_format == "GENERIC"
+    assert settings.api_format_for("cohere.command-a-vision-07-2025") == "COHEREV2"
+    assert settings.api_format_for("cohere.command-a-reasoning-08-2025") == "COHEREV2"
+    assert settings.api_format_for(COHERE_MODEL) == "COHERE"
+    assert settings.api_format_for(LLAMA_MODEL) == "GENERIC"
 
 
 @pytest.mark.parametrize(
@@ -123,7 +121,7 @@ def test_cohere_v2_reply_with_tool_calls_thinking_and_reasoning_tokens() -> None
         }
     )
 
-    reply = oci_models.to_reply(result, "opc-1", v2_request(Message("user", "Weather?")))
+    reply = to_reply(result, "opc-1", v2_request(Message("user", "Weather?")))
 
     assert reply.tool_calls == (ToolCall("c1", "weather", "{}"),)
     assert (reply.finish_reason, reply.reasoning, reply.text) == ("tool_calls", "Need the weather.", "")
@@ -177,59 +175,64 @@ def test_generic_reply_reasoning_content() -> None:
     )
     request = ChatRequest(LLAMA_MODEL, "GENERIC", (Message("user", "Sky?"),), Params(max_tokens=5))
 
-    reply = oci_models.to_reply(result, None, request)
+    reply = to_reply(result, None, request)
 
     assert (reply.text, reply.reasoning) == ("Blue.", "Rayleigh.")
 
 
 @pytest.mark.parametrize(
-    ("part", "param"),
+    ("url", "detail", "param"),
     [
-        ({"image_url": {"url": "http://a/b.png"}}, "x.image_url.url"),
-        ({"image_url": {"url": "data:image/png;base64,%%"}}, "x.image_url.url"),
-        ({"image_url": {"url": "data:text/html;base64,AAAA"}}, "x.image_url.url"),
-        ({"image_url": {"url": PIXEL, "detail": "ultra"}}, "x.image_url"),
-        ({"image_url": None}, "x.image_url.url"),
+        ("http://a/b.png", None, "x.image_url.url"),
+        ("data:image/png;base64,%%", None, "x.image_url.url"),
+        ("data:text/html;base64,AAAA", None, "x.image_url.url"),
+        (PIXEL, "ultra", "x.image_url"),
+        (None, None, "x.image_url.url"),
     ],
 )
-def test_image_part_refusals(part: dict[str, Any], param: str) -> None:
+def test_image_refusals(url: Any, detail: Any, param: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        image_part(part, "x")
+        openai_fields.image(url, detail, "x")
     assert caught.value.param == param
 
 
-def test_image_part_accepts_data_and_https_urls() -> None:
-    assert image_part({"image_url": {"url": PIXEL, "detail": "auto"}}, "x") == ImagePart(PIXEL, "auto")
-    assert image_part({"image_url": "https://a/b.jpg"}, "x") == ImagePart("https://a/b.jpg")
+def test_image_accepts_data_and_https_urls() -> None:
+    assert openai_fields.image(PIXEL, "auto", "x") == ImagePart(PIXEL, "auto")
+    assert openai_fields.image("https://a/b.jpg", None, "x") == ImagePart("https://a/b.jpg")
 
 
 @pytest.mark.parametrize(
-    ("body", "api_format", "param"),
+    ("body", "model", "settings_env", "param"),
     [
-        ({"reasoning_effort": "huge"}, "GENERIC", "reasoning_effort"),
-        ({"reasoning_effort": "low"}, "COHERE", "reasoning_effort"),
-        ({"verbosity": "low"}, "COHEREV2", "verbosity"),
-        ({"verbosity": 3}, "GENERIC", "verbosity"),
+        ({"reasoning_effort": "huge"}, LLAMA_MODEL, {}, "reasoning_effort"),
+        ({"reasoning_effort": "low"}, COHERE_MODEL, {}, "reasoning_effort"),
+        ({"verbosity": "low"}, MODEL_OCID, {"ALLOWED_MODELS": MODEL_OCID, "API_FORMAT": "COHEREV2"}, "verbosity"),
+        ({"verbosity": 3}, LLAMA_MODEL, {}, "verbosity"),
     ],
 )
-def test_reasoning_refusals(body: dict[str, Any], api_format: str, param: str) -> None:
+def test_reasoning_refusals(body: dict[str, Any], model: str, settings_env: dict[str, str], param: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        reasoning(body, api_format)
+        CHAT.parse(
+            {"model": model, "messages": [{"role": "user", "content": "Hi"}], **body}, make_settings(**settings_env)
+        )
     assert caught.value.param == param
 
 
 def test_reasoning_completion_limit_only_with_reasoning() -> None:
-    assert reasoning({"max_completion_tokens": 5}, "GENERIC") is None
-    assert reasoning({"max_completion_tokens": 5, "reasoning_effort": "low"}, "GENERIC") == Reasoning("low", None, True)
-    assert reasoning({"max_tokens": 5, "max_completion_tokens": 5, "verbosity": "high"}, "GENERIC") == Reasoning(
-        None, "high", False
-    )
+    def parse(**body: Any) -> Reasoning | None:
+        return CHAT.parse(
+            {"model": LLAMA_MODEL, "messages": [{"role": "user", "content": "Hi"}], **body}, make_settings()
+        ).reasoning
+
+    assert parse(max_completion_tokens=5) is None
+    assert parse(max_completion_tokens=5, reasoning_effort="low") == Reasoning("low", None, True)
+    assert parse(max_tokens=5, max_completion_tokens=5, verbosity="high") == Reasoning(None, "high", False)
 
 
 @pytest.mark.parametrize("bias", [{"a": 1}, {"1": True}, {"1": -101}, [1]])
 def test_logit_bias_refusals(bias: Any) -> None:
     with pytest.raises(InvalidRequest):
-        logit_bias({"logit_bias": bias}, "GENERIC")
+        openai_fields.logit_bias(bias)
 
 
 def test_openai_parse_tolerates_hints_and_refuses_what_changes_the_answer() -> None:
@@ -243,9 +246,9 @@ def test_openai_parse_tolerates_hints_and_refuses_what_changes_the_answer() -> N
         "modalities": ["text"],
         "stream_options": {"include_obfuscation": True},
     }
-    assert openai.CHAT.parse(body, settings).messages == (Message("user", "Hi"),)
+    assert CHAT.parse(body, settings).messages == (Message("user", "Hi"),)
     with pytest.raises(InvalidRequest) as caught:
-        openai.CHAT.parse({**body, "modalities": ["text", "audio"]}, settings)
+        CHAT.parse({**body, "modalities": ["text", "audio"]}, settings)
     assert caught.value.param == "modalities"
 
 
@@ -260,9 +263,9 @@ def test_openai_parse_empty_tool_result_and_image_on_text_only_model() -> None:
         {"role": "tool", "tool_call_id": "c", "content": ""},
     ]
     tools = [{"type": "function", "function": {"name": "w"}}]
-    call = openai.CHAT.parse({"model": LLAMA_MODEL, "messages": messages, "tools": tools}, settings)
+    call = CHAT.parse({"model": LLAMA_MODEL, "messages": messages, "tools": tools}, settings)
     assert call.messages[2] == Message("tool", "", tool_call_id="c")
 
     image = [{"type": "image_url", "image_url": {"url": PIXEL}}]
     with pytest.raises(InvalidRequest, match=LLAMA_MODEL):
-        openai.CHAT.parse({"model": LLAMA_MODEL, "messages": [{"role": "user", "content": image}]}, settings)
+        CHAT.parse({"model": LLAMA_MODEL, "messages": [{"role": "user", "content": image}]}, settings)

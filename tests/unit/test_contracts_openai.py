@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from genai_fn import oci_models, usecases
-from genai_fn.chat import ChatReply, EmbeddingReply, JsonSchema, Message, ToolCall, Usage
 from genai_fn.config import Settings
-from genai_fn.contracts import openai
+from genai_fn.contracts.chat_completions import CHAT, ChatCall
+from genai_fn.contracts.embeddings import EMBEDDINGS, EmbeddingCall
+from genai_fn.contracts.models import MODEL, MODELS
 from genai_fn.envelope import Invocation
 from genai_fn.errors import (
     InvalidRequest,
@@ -22,8 +22,12 @@ from genai_fn.errors import (
     UpstreamAuthFailed,
     UpstreamThrottled,
 )
-from genai_fn.upstream import Upstream
+from genai_fn.neutral.chat import ChatReply, JsonSchema, Message, ToolCall, Usage
+from genai_fn.neutral.embeddings import EmbeddingReply
+from genai_fn.upstream import embeddings as embed_mapping
+from genai_fn.upstream.client import Upstream
 from genai_fn.usecases import Configured
+from genai_fn.usecases.models import list_models
 from tests.constants import COHERE_MODEL, EMBED_MODEL, LLAMA_MODEL
 
 from .conftest import make_settings
@@ -40,8 +44,8 @@ def settings() -> Settings:
     return make_settings(EMBEDDING_MODELS=f"{EMBED},cohere.embed-multilingual-v3.0")
 
 
-def chat(settings: Settings, **fields: Any) -> openai.ChatCall:
-    return openai.CHAT.parse({"messages": [USER], **fields}, settings)
+def chat(settings: Settings, **fields: Any) -> ChatCall:
+    return CHAT.parse({"messages": [USER], **fields}, settings)
 
 
 def test_defaults(settings: Settings) -> None:
@@ -98,7 +102,10 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     ({"n": True}, "n"),
     ({"tool_choice": "auto"}, "tool_choice"),
     ({"response_format": {"type": "json_schema", "json_schema": {"name": "x"}}}, "response_format"),
-    ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]}, "messages[0].content[0]"),
+    (
+        {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]},
+        "messages[0].content[0].image_url.url",
+    ),
     ({"messages": [{"role": "user", "content": None}]}, "messages[0].content"),
     ({"messages": [{"role": "tool", "content": "x"}]}, "messages[0].tool_call_id"),
     ({"n": 2}, "n"),
@@ -119,7 +126,7 @@ INVALID: list[tuple[dict[str, Any], str]] = [
 @pytest.mark.parametrize(("fields", "param"), INVALID)
 def test_invalid_chat_requests_name_the_parameter(settings: Settings, fields: dict[str, Any], param: str) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        openai.CHAT.parse({"messages": [USER], **fields}, settings)
+        CHAT.parse({"messages": [USER], **fields}, settings)
     assert caught.value.param == param
 
 
@@ -165,7 +172,7 @@ def reply(**overrides: Any) -> ChatReply:
 
 
 def test_completion_object(settings: Settings) -> None:
-    rendered = openai.CHAT.render(reply(), chat(settings), INVOCATION)
+    rendered = CHAT.render(reply(), chat(settings), INVOCATION)
     body = json.loads(rendered.body)
     assert (rendered.status, rendered.content_type) == (200, "application/json")
     assert body["id"] == "chatcmpl-c1" and body["object"] == "chat.completion" and body["model"] == COHERE_MODEL
@@ -182,7 +189,7 @@ def test_completion_object(settings: Settings) -> None:
 
 def test_tool_calls_set_the_finish_reason(settings: Settings) -> None:
     calls = (ToolCall("call_9", "weather", '{"city": "Paris"}'),)
-    body = json.loads(openai.CHAT.render(reply(text="", tool_calls=calls), chat(settings), INVOCATION).body)
+    body = json.loads(CHAT.render(reply(text="", tool_calls=calls), chat(settings), INVOCATION).body)
     choice = body["choices"][0]
     assert choice["finish_reason"] == "tool_calls" and choice["message"]["content"] is None
     assert choice["message"]["tool_calls"] == [
@@ -193,7 +200,7 @@ def test_tool_calls_set_the_finish_reason(settings: Settings) -> None:
 @pytest.mark.parametrize("include_usage", [False, True])
 def test_stream_is_a_complete_event_stream(settings: Settings, include_usage: bool) -> None:
     call = chat(settings, stream=True, stream_options={"include_usage": include_usage})
-    rendered = openai.CHAT.render(reply(), call, INVOCATION)
+    rendered = CHAT.render(reply(), call, INVOCATION)
     events = rendered.body.decode().split("\n\n")
     assert rendered.content_type.startswith("text/event-stream") and events[-2:] == ["data: [DONE]", ""]
     chunks = [json.loads(event.removeprefix("data: ")) for event in events[:-2]]
@@ -208,8 +215,8 @@ def test_stream_is_a_complete_event_stream(settings: Settings, include_usage: bo
 
 
 def test_models_list_chat_then_embedding_models(settings: Settings) -> None:
-    models = usecases.list_models(Configured(settings, Upstream(settings)), None, 0.0)
-    body = json.loads(openai.MODELS.render(models, None, INVOCATION).body)
+    models = list_models(Configured(settings, Upstream(settings)), None, 0.0)
+    body = json.loads(MODELS.render(models, None, INVOCATION).body)
     assert [(m["id"], m["owned_by"]) for m in body["data"]] == [
         (COHERE_MODEL, "cohere"),
         (LLAMA_MODEL, "meta"),
@@ -219,9 +226,9 @@ def test_models_list_chat_then_embedding_models(settings: Settings) -> None:
 
 
 def test_embeddings_parse(settings: Settings) -> None:
-    call = openai.EMBEDDINGS.parse({"input": "one"}, settings)
+    call = EMBEDDINGS.parse({"input": "one"}, settings)
     assert (call.model, call.inputs, call.encoding) == (EMBED, ("one",), "float")
-    call = openai.EMBEDDINGS.parse({"input": ["a", "b"], "encoding_format": "base64"}, settings)
+    call = EMBEDDINGS.parse({"input": ["a", "b"], "encoding_format": "base64"}, settings)
     assert (call.inputs, call.encoding) == (("a", "b"), "base64")
 
 
@@ -244,36 +251,36 @@ def test_embeddings_parse(settings: Settings) -> None:
 )
 def test_invalid_embedding_requests(fields: dict, error: type, param: str) -> None:
     with pytest.raises(error) as caught:
-        openai.EMBEDDINGS.parse(fields, make_settings(EMBEDDING_MODELS=f"{EMBED},cohere.embed-v4.0"))
+        EMBEDDINGS.parse(fields, make_settings(EMBEDDING_MODELS=f"{EMBED},cohere.embed-v4.0"))
     assert caught.value.param == param
 
 
 def test_embedding_options_map_to_oci_fields() -> None:
     settings = make_settings(EMBEDDING_MODELS=f"{EMBED},cohere.embed-v4.0")
     fields = {"input": "x", "model": "cohere.embed-v4.0", "dimensions": 512, "input_type": "search_query"}
-    call = openai.EMBEDDINGS.parse({**fields, "truncate": "end"}, settings)
+    call = EMBEDDINGS.parse({**fields, "truncate": "end"}, settings)
     assert (call.dimensions, call.input_type, call.truncate) == (512, "SEARCH_QUERY", "END")
-    details = oci_models.to_embed_details(call, settings)
+    details = embed_mapping.to_details(call, settings)
     assert (details.output_dimensions, details.input_type, details.truncate) == (512, "SEARCH_QUERY", "END")
-    default = openai.EMBEDDINGS.parse({"input": "x"}, settings)
+    default = EMBEDDINGS.parse({"input": "x"}, settings)
     assert (default.dimensions, default.input_type, default.truncate) == (None, None, "NONE")
 
 
 def test_model_by_id_parses_the_path_parameter(settings: Settings) -> None:
-    assert openai.MODEL.parse({"model": COHERE_MODEL}, settings) == COHERE_MODEL
-    body = json.loads(openai.MODEL.render(COHERE_MODEL, COHERE_MODEL, INVOCATION).body)
+    assert MODEL.parse({"model": COHERE_MODEL}, settings) == COHERE_MODEL
+    body = json.loads(MODEL.render(COHERE_MODEL, COHERE_MODEL, INVOCATION).body)
     assert body == {"id": COHERE_MODEL, "object": "model", "created": 0, "owned_by": "cohere"}
 
 
 def test_embeddings_need_configured_models() -> None:
     with pytest.raises(RouteNotFound, match="EMBEDDING_MODELS"):
-        openai.EMBEDDINGS.parse({"input": "x"}, make_settings())
+        EMBEDDINGS.parse({"input": "x"}, make_settings())
 
 
 def test_base64_embeddings_are_little_endian_float32() -> None:
     vectors = ([0.5, -1.25, 3.0],)
-    call = openai.EmbeddingCall(model=EMBED, inputs=("x",), encoding="base64")
-    body = json.loads(openai.EMBEDDINGS.render(EmbeddingReply(EMBED, vectors, Usage(2, 0, 2)), call, INVOCATION).body)
+    call = EmbeddingCall(model=EMBED, inputs=("x",), encoding="base64")
+    body = json.loads(EMBEDDINGS.render(EmbeddingReply(EMBED, vectors, Usage(2, 0, 2)), call, INVOCATION).body)
     encoded = body["data"][0]["embedding"]
     assert list(struct.unpack("<3f", base64.b64decode(encoded))) == [0.5, -1.25, 3.0]
     assert body["usage"] == {"prompt_tokens": 2, "total_tokens": 2} and body["model"] == EMBED
@@ -290,7 +297,7 @@ def test_base64_embeddings_are_little_endian_float32() -> None:
     ],
 )
 def test_errors_use_openai_shape(error: ProxyError, status: int, kind: str) -> None:
-    rendered = openai.CHAT.render_error(error, INVOCATION)
+    rendered = CHAT.render_error(error, INVOCATION)
     body = json.loads(rendered.body)["error"]
     assert rendered.status == status
     assert body == {"message": error.message, "type": kind, "param": error.param, "code": error.code, "status": status}

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from genai_fn import validate
-from genai_fn.chat import ChatReply, ChatRequest, Message, Params, Usage
 from genai_fn.config import Settings
 from genai_fn.contracts import simple
 from genai_fn.envelope import Invocation
@@ -22,6 +21,7 @@ from genai_fn.errors import (
     UpstreamAuthFailed,
     UpstreamThrottled,
 )
+from genai_fn.neutral.chat import ChatReply, ChatRequest, Message, Params, Usage
 from tests.constants import COHERE_MODEL, LLAMA_MODEL
 
 from .conftest import make_settings

@@ -1,15 +1,17 @@
-"""families: which family a model id maps to, and the family rules validation applies at parse time."""
+"""The family registry and the checks every family's requests get: one module per API format, found by name;
+which format a model speaks; features and rules refused at parse time, naming the caller's field."""
 
 from __future__ import annotations
 
+import pkgutil
 from typing import Any
 
 import pytest
 
-from genai_fn import oci_models, validate
-from genai_fn.chat import ChatRequest, Message, Params, Tool, ToolCall
+from genai_fn import families, validate
 from genai_fn.errors import InvalidRequest
-from genai_fn.families import API_FORMATS, FAMILIES, PARAMETER_RANGES, family_for
+from genai_fn.families._base import FEATURES, SAMPLING_PARAMETERS, Family
+from genai_fn.neutral.chat import ChatRequest, FieldNames, ImagePart, Message, Params, Reasoning, Tool, ToolCall
 from tests.constants import COHERE_MODEL, ENDPOINT_OCID, LLAMA_MODEL, MODEL_OCID
 
 from .conftest import make_settings
@@ -25,11 +27,22 @@ def request(api_format: str, *messages: Message, **kwargs: Any) -> ChatRequest:
     )
 
 
-def test_every_family_has_its_ranges_and_a_translator() -> None:
-    """Adding a family: its FAMILIES entry, its PARAMETER_RANGES row and its oci_models translator, nothing else."""
-    assert set(API_FORMATS) == set(FAMILIES) == set(PARAMETER_RANGES) == set(oci_models.TRANSLATORS)
-    for name, family in FAMILIES.items():
-        assert family.api_format == name and family.ranges is PARAMETER_RANGES[name]
+def test_each_family_module_is_one_family_named_by_its_module() -> None:
+    """Adding a family is adding its module: the registry finds it by name, configuration accepts its format."""
+    modules = [info.name for info in pkgutil.iter_modules(families.__path__) if not info.name.startswith("_")]
+    assert families.api_formats() == ("COHERE", "COHEREV2", "GENERIC")
+    for name in modules:
+        family = families.get(name.upper())
+        assert isinstance(family, Family) and family.api_format == name.upper()
+        assert set(family.ranges) <= set(SAMPLING_PARAMETERS) and family.features <= set(FEATURES)
+        assert all(low < high for low, high in family.ranges.values())
+
+
+def test_configuration_imports_no_family_module() -> None:
+    """API_FORMAT is checked against module names: reading the configuration loads no family (and no SDK)."""
+    assert make_settings(API_FORMAT="GENERIC", ALLOWED_MODELS=MODEL_OCID).api_format == "GENERIC"
+    with pytest.raises(Exception, match="API_FORMAT must be one of COHERE, COHEREV2, GENERIC"):
+        make_settings(API_FORMAT="TOY")
 
 
 @pytest.mark.parametrize(
@@ -38,7 +51,8 @@ def test_every_family_has_its_ranges_and_a_translator() -> None:
         ({}, COHERE_MODEL, "COHERE"),
         ({}, LLAMA_MODEL, "GENERIC"),
         ({}, "xai.grok-3", "GENERIC"),
-        ({"API_FORMAT": "COHERE"}, LLAMA_MODEL, "GENERIC"),  # a named model's family is known: API_FORMAT is for OCIDs
+        ({}, "cohere.command-a-vision-07-2025", "COHEREV2"),
+        ({"API_FORMAT": "COHERE"}, LLAMA_MODEL, "GENERIC"),  # a named model's format is known: API_FORMAT is for OCIDs
         ({"API_FORMAT": "GENERIC"}, COHERE_MODEL, "COHERE"),
         ({"API_FORMAT": "GENERIC", "ALLOWED_MODELS": MODEL_OCID}, MODEL_OCID, "GENERIC"),
         ({"API_FORMAT": "COHERE", "ALLOWED_MODELS": MODEL_OCID}, MODEL_OCID, "COHERE"),
@@ -52,10 +66,12 @@ def test_every_family_has_its_ranges_and_a_translator() -> None:
             LLAMA_MODEL,
             "COHERE",
         ),
+        ({"MODEL_API_FORMATS": f"{COHERE_MODEL}:COHEREV2"}, COHERE_MODEL, "COHEREV2"),
+        ({"MODEL_API_FORMATS": f"{COHERE_MODEL}:COHEREV2"}, LLAMA_MODEL, "GENERIC"),
     ],
 )
-def test_family_for(settings_env: dict[str, str | None], model: str, expected: str) -> None:
-    assert family_for(model, make_settings(**settings_env)).api_format == expected
+def test_api_format_for(settings_env: dict[str, str | None], model: str, expected: str) -> None:
+    assert make_settings(**settings_env).api_format_for(model) == expected
 
 
 @pytest.mark.parametrize(
@@ -77,9 +93,9 @@ def test_family_for(settings_env: dict[str, str | None], model: str, expected: s
 )
 def test_cohere_with_tools_is_refused(kwargs: dict[str, Any], messages: tuple[Message, ...]) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        validate.family_rules(request("COHERE", *messages, **kwargs))
+        validate.check_chat(request("COHERE", *messages, **kwargs))
     assert (caught.value.status, caught.value.param) == (400, "tools")
-    validate.family_rules(request("GENERIC", *messages, **kwargs))  # the Generic family carries them
+    validate.check_chat(request("GENERIC", *messages, **kwargs))  # the Generic family carries them
 
 
 @pytest.mark.parametrize(
@@ -91,13 +107,37 @@ def test_cohere_with_tools_is_refused(kwargs: dict[str, Any], messages: tuple[Me
 )
 def test_cohere_needs_a_last_user_message(messages: tuple[Message, ...]) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        validate.family_rules(request("COHERE", *messages))
+        validate.check_chat(request("COHERE", *messages))
     assert caught.value.param == "messages"
-    assert validate.family_rules(request("GENERIC", *messages)).messages == messages
+    assert validate.check_chat(request("GENERIC", *messages)).messages == messages
 
 
-def test_model_api_formats_override_the_family_by_name() -> None:
-    settings = make_settings(MODEL_API_FORMATS=f"{COHERE_MODEL}:COHEREV2")
-    assert family_for(COHERE_MODEL, settings).api_format == "COHEREV2"
-    assert family_for(COHERE_MODEL, make_settings()).api_format == "COHERE"
-    assert family_for(LLAMA_MODEL, settings).api_format == "GENERIC"
+def test_a_refusal_names_the_callers_own_field() -> None:
+    """The contract's FieldNames and each image's `where` travel with the request, so the family's 400 points at
+    what the caller sent (Responses says `input[2].content[1]` and `text.format` where chat says otherwise)."""
+    image = ImagePart("data:image/png;base64,AAAA", where="input[2].content[1]")
+    with pytest.raises(InvalidRequest) as caught:
+        validate.check_chat(request("COHERE", Message("user", "Hi", parts=("Hi", image))))
+    assert caught.value.param == "input[2].content[1]" and "images are not supported for COHERE" in caught.value.message
+    names = FieldNames(reasoning_effort="reasoning.effort")
+    with pytest.raises(InvalidRequest, match="reasoning.effort is not supported for COHERE models") as caught:
+        validate.check_chat(request("COHERE", reasoning=Reasoning(effort="low"), names=names))
+    assert caught.value.param == "reasoning.effort"
+
+
+def test_a_sampling_parameter_the_family_lacks_is_refused_not_dropped() -> None:
+    class NoTopK(Family):
+        api_format = "NOTOPK"
+        ranges = {"temperature": (0, 1)}
+        features = frozenset()
+
+        def to_sdk(self, request: ChatRequest) -> Any:
+            raise AssertionError("never built")
+
+        def from_sdk(self, response: Any, request: ChatRequest, model: str, opc_request_id: str | None) -> Any:
+            raise AssertionError("never read")
+
+    with pytest.raises(InvalidRequest, match="top_k is not supported for NOTOPK models") as caught:
+        validate.params({"top_k": 5}, make_settings(), NoTopK())
+    assert caught.value.param == "top_k"
+    assert validate.params({"temperature": 1}, make_settings(), NoTopK()).temperature == 1

@@ -1,5 +1,5 @@
-"""The pure parts of guardrails.py: configuration, the SDK request, offsets (code points, UTF-16, UTF-8), masking
-across joined texts, and reading the SDK's result model."""
+"""The pure parts of guardrails: the policy (configuration), the SDK request and result (upstream/guardrails.py),
+offsets (code points, UTF-16, UTF-8), masking across joined texts, and the verdict read from the assessment."""
 
 from __future__ import annotations
 
@@ -8,17 +8,10 @@ from oci.generative_ai_inference import models
 
 from genai_fn.config import Settings
 from genai_fn.errors import ConfigError
-from genai_fn.guardrails import (
-    SEPARATOR,
-    GuardrailPolicy,
-    Span,
-    join,
-    locate,
-    mask,
-    parse_policy,
-    read_verdict,
-    to_details,
-)
+from genai_fn.guardrails.policy import GuardrailPolicy, parse_policy
+from genai_fn.guardrails.spans import SEPARATOR, Span, join, locate, mask
+from genai_fn.guardrails.verdict import read_verdict
+from genai_fn.upstream.guardrails import to_assessment, to_details
 from tests.constants import COHERE_MODEL, COMPARTMENT, ENDPOINT
 
 SENSIBLE = "content_moderation:block,prompt_injection:block,pii:mask"
@@ -124,7 +117,9 @@ def test_verdict_reads_the_sdk_result() -> None:
     policy = parse_policy({"GUARDRAILS": SENSIBLE})
     assert policy is not None
     checks = ("content_moderation", "prompt_injection", "pii")
-    verdict = read_verdict(policy, _result(1.0, 0.0, [(EMAIL_AT, 15, "EMAIL", "bob@example.com")]), TEXT, checks)
+    verdict = read_verdict(
+        policy, to_assessment(_result(1.0, 0.0, [(EMAIL_AT, 15, "EMAIL", "bob@example.com")])), TEXT, checks
+    )
     assert verdict.fired == ["content_moderation", "pii"]
     assert verdict.scores == {"content_moderation": {"OVERALL": 1.0}, "prompt_injection": 0.0}
     assert verdict.pii == {"EMAIL": 1} and verdict.unlocated == 0
@@ -133,5 +128,5 @@ def test_verdict_reads_the_sdk_result() -> None:
 
 def test_threshold_is_the_operators() -> None:
     policy = GuardrailPolicy(actions=(("prompt_injection", "block"),), threshold=0.9)
-    verdict = read_verdict(policy, _result(0.0, 0.8, []), "x", ("prompt_injection",))
+    verdict = read_verdict(policy, to_assessment(_result(0.0, 0.8, [])), "x", ("prompt_injection",))
     assert verdict.fired == []

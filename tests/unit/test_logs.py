@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from genai_fn.logs import NOISY_LOGGERS, RequestLog, RequestRecord, quiet_libraries
+from genai_fn.logs import NOISY_LOGGERS, CallFacts, RequestLog, RequestRecord, quiet_libraries
 
 
 def write(record: RequestRecord) -> tuple[str, dict]:
@@ -43,6 +43,7 @@ def test_minimal_record_is_one_line_with_exact_fields() -> None:
 
 
 def test_full_record() -> None:
+    """Two model calls (a retried one, say): attempts and time add up, the request id is the last call's."""
     record = RequestRecord(
         call_id="c",
         route="openai_chat",
@@ -52,10 +53,8 @@ def test_full_record() -> None:
         model="meta.llama-3.3-70b-instruct",
         api_format="GENERIC",
         status=200,
-        opc_request_id="opc-1",
-        attempts=2,
         latency_ms=812.345,
-        upstream_ms=790.06,
+        calls=[CallFacts(attempts=1, ms=90.06, opc_request_id="opc-0"), CallFacts(1, 700.0, "opc-1")],
         prompt_tokens=41,
         completion_tokens=128,
         total_tokens=169,

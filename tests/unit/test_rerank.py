@@ -7,15 +7,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from genai_fn import rerank
 from genai_fn.contracts.rerank import RERANK
 from genai_fn.envelope import Invocation
 from genai_fn.errors import RouteNotFound, UpstreamFailed
+from genai_fn.neutral.rerank import Ranked, RerankReply, RerankRequest
+from genai_fn.upstream import rerank
 
 from .conftest import make_settings
 
 MODEL = "cohere.rerank.3-5"
-REQUEST = rerank.RerankRequest(MODEL, "q", ("a", "b", "c"), top_n=None, return_documents=True)
+REQUEST = RerankRequest(MODEL, "q", ("a", "b", "c"), top_n=None, return_documents=True)
 INVOCATION = Invocation("POST", "/v1/rerank", {}, b"", "call-1", 1e12, True)
 
 
@@ -25,7 +26,7 @@ def _ranks(*pairs: tuple[object, object]) -> SimpleNamespace:
 
 
 def test_reply_is_sorted_by_score_then_index() -> None:
-    reply = rerank.to_rerank_reply(_ranks((0, 0.1), (2, 0.9), (1, 0.1)), "rid", REQUEST)
+    reply = rerank.to_reply(_ranks((0, 0.1), (2, 0.9), (1, 0.1)), "rid", REQUEST)
     assert [(r.index, r.relevance_score) for r in reply.results] == [(2, 0.9), (0, 0.1), (1, 0.1)]
     assert reply.opc_request_id == "rid"
 
@@ -33,18 +34,18 @@ def test_reply_is_sorted_by_score_then_index() -> None:
 @pytest.mark.parametrize("pairs", [((3, 0.5),), ((-1, 0.5),), ((True, 0.5),), ((0, "high"),), ((0, None),)])
 def test_a_rank_outside_the_request_is_unreadable(pairs: tuple[tuple[object, object], ...]) -> None:
     with pytest.raises(UpstreamFailed, match="rerank reply"):
-        rerank.to_rerank_reply(_ranks(*pairs), "rid", REQUEST)
+        rerank.to_reply(_ranks(*pairs), "rid", REQUEST)
 
 
 def test_a_reply_without_ranks_is_unreadable() -> None:
     with pytest.raises(UpstreamFailed):
-        rerank.to_rerank_reply(SimpleNamespace(), None, REQUEST)
+        rerank.to_reply(SimpleNamespace(), None, REQUEST)
 
 
 def test_parse_accepts_strings_and_text_objects_and_caps_top_n() -> None:
     settings = make_settings(RERANK_MODELS=MODEL)
     body = {"query": "q", "documents": ["a", {"text": "b"}], "top_n": 5, "user": "ignored"}
-    assert RERANK.parse(body, settings) == rerank.RerankRequest(MODEL, "q", ("a", "b"), 2, False)
+    assert RERANK.parse(body, settings) == RerankRequest(MODEL, "q", ("a", "b"), 2, False)
 
 
 def test_parse_needs_rerank_models() -> None:
@@ -53,7 +54,7 @@ def test_parse_needs_rerank_models() -> None:
 
 
 def test_render_is_the_cohere_jina_shape() -> None:
-    reply = rerank.RerankReply(MODEL, (rerank.Ranked(1, 0.75), rerank.Ranked(0, 0.5)))
+    reply = RerankReply(MODEL, (Ranked(1, 0.75), Ranked(0, 0.5)))
     body = json.loads(RERANK.render(reply, REQUEST, INVOCATION).body)
     assert body == {
         "id": "call-1",
@@ -68,7 +69,6 @@ def test_render_is_the_cohere_jina_shape() -> None:
 
 def test_details_carry_the_request() -> None:
     settings = make_settings(RERANK_MODELS=MODEL)
-    configured = SimpleNamespace(settings=settings)
-    details = rerank.to_rerank_details(rerank.RerankRequest(MODEL, "q", ("a",), 1), configured)  # type: ignore[arg-type]
+    details = rerank.to_details(RerankRequest(MODEL, "q", ("a",), 1), settings)
     assert (details.input, details.documents, details.top_n, details.is_echo) == ("q", ["a"], 1, False)
     assert details.serving_mode.model_id == MODEL and details.compartment_id == settings.compartment_ocid

@@ -14,8 +14,10 @@ from genai_fn.app import App
 from genai_fn.config import Settings
 from genai_fn.envelope import Invocation, Reply
 from genai_fn.errors import ConfigError, UpstreamThrottled
-from genai_fn.logs import RequestLog, current_record
-from genai_fn.upstream import Upstream, UpstreamResult
+from genai_fn.families._base import Family
+from genai_fn.logs import CallFacts, RequestLog
+from genai_fn.neutral.chat import ChatReply, ChatRequest
+from genai_fn.upstream.client import Upstream
 from tests.constants import COHERE_MODEL, EMBED_MODEL
 
 from .conftest import make_settings
@@ -30,13 +32,13 @@ class StandInUpstream(Upstream):
         super().__init__(settings)
         self.fail = fail
 
-    def chat(self, details: Any, deadline: float) -> UpstreamResult:
-        record = current_record()
-        record.attempts, record.upstream_ms, record.opc_request_id = 1, 12.5, "opc-1"
+    def chat(self, request: ChatRequest, family: Family, deadline: float, facts: CallFacts) -> ChatReply:
+        facts.attempts, facts.ms, facts.opc_request_id = 1, 12.5, "opc-1"
         if self.fail is not None:
+            facts.opc_request_id = getattr(self.fail, "opc_request_id", None) or facts.opc_request_id
             explode(self.fail)
         reply = m.CohereChatResponse(text="Paris.", finish_reason="COMPLETE", usage=m.Usage(prompt_tokens=3))
-        return UpstreamResult(m.ChatResult(model_id=COHERE_MODEL, chat_response=reply), "opc-1")
+        return family.from_sdk(reply, request, COHERE_MODEL, "opc-1")
 
 
 def explode(error: BaseException) -> None:
@@ -162,7 +164,7 @@ def test_a_bug_is_logged_with_its_frames_never_its_message() -> None:
     line = harness.log()
     assert (line["code"], line["error_type"], line["level"]) == ("internal_error", "KeyError", "ERROR")
     assert line["traceback"][-1].startswith("unit/test_router.py:") and line["traceback"][-1].endswith(":explode")
-    assert any(frame.startswith("genai_fn/usecases.py:") and frame.endswith(":chat") for frame in line["traceback"])
+    assert any(frame.startswith("usecases/chat.py:") and frame.endswith(":chat") for frame in line["traceback"])
     assert SECRET not in text
 
 

@@ -1,9 +1,9 @@
-"""translate_service_error, the retry decision, the deadline-bounded retry loop, Upstream._call and the token reload."""
+"""failures.translate, the retry decision, the deadline-bounded retry loop, Upstream._call and the token reload."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,7 +13,7 @@ from oci._vendor.requests import exceptions as http_errors
 from oci._vendor.requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import ReadTimeoutError
 
-from genai_fn import credentials, upstream
+from genai_fn.config import Settings
 from genai_fn.errors import (
     ProxyError,
     UpstreamAuthFailed,
@@ -22,18 +22,33 @@ from genai_fn.errors import (
     UpstreamThrottled,
     UpstreamTimeout,
 )
-from genai_fn.logs import RequestRecord, recording
-from genai_fn.upstream import (
+from genai_fn.logs import CallFacts
+from genai_fn.upstream import credentials, failures, retry
+from genai_fn.upstream.client import Upstream
+from genai_fn.upstream.retry import (
     BACKOFF_MAX_SECONDS,
     MIN_ATTEMPT_SECONDS,
     RESPONSE_MARGIN_SECONDS,
     DeadlineRetryStrategy,
     RetryableFailure,
-    Upstream,
-    translate_service_error,
 )
 
 from .conftest import make_settings
+
+
+def translate_service_error(exc: BaseException) -> ProxyError:
+    return failures.translate(exc, CallFacts())
+
+
+def strategy_for(client: Any, settings: Settings, deadline: float) -> DeadlineRetryStrategy:
+    """The strategy Upstream._call builds from the settings."""
+    return DeadlineRetryStrategy(
+        client.base_client,
+        max_attempts=settings.max_attempts,
+        timeouts=(settings.connect_timeout, settings.read_timeout),
+        deadline=deadline,
+        reply_cap=settings.max_reply_bytes,
+    )
 
 
 def service_error(
@@ -219,7 +234,7 @@ def fake_client() -> SimpleNamespace:
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     recorded: list[float] = []
-    monkeypatch.setattr(upstream.time, "sleep", recorded.append)
+    monkeypatch.setattr(retry.time, "sleep", recorded.append)
     return recorded
 
 
@@ -231,7 +246,7 @@ def far() -> float:
 def test_retries_until_success(failures: int, sleeps: list[float]) -> None:
     client = fake_client()
     call = FlakyCall(client, *[service_error(503)] * failures)
-    strategy = DeadlineRetryStrategy(client, make_settings(MAX_ATTEMPTS="3"), far())
+    strategy = strategy_for(client, make_settings(MAX_ATTEMPTS="3"), far())
     assert strategy.make_retrying_call(call, "q") == "answer to q"
     assert strategy.attempts == failures + 1 == len(call.timeouts)
     assert len(sleeps) == failures
@@ -244,7 +259,7 @@ def test_stops_after_max_attempts(max_attempts: int, sleeps: list[float]) -> Non
     client = fake_client()
     errors = [service_error(500, f"E{i}") for i in range(10)]
     call = FlakyCall(client, *errors)
-    strategy = DeadlineRetryStrategy(client, make_settings(MAX_ATTEMPTS=str(max_attempts)), far())
+    strategy = strategy_for(client, make_settings(MAX_ATTEMPTS=str(max_attempts)), far())
     with pytest.raises(oci.exceptions.ServiceError) as caught:
         strategy.make_retrying_call(call, "q")
     assert caught.value is errors[max_attempts - 1]
@@ -255,7 +270,7 @@ def test_stops_after_max_attempts(max_attempts: int, sleeps: list[float]) -> Non
 @pytest.mark.parametrize("failure", [service_error(400), service_error(404), read_timeout(), TypeError("bug")])
 def test_does_not_retry_what_is_not_retryable(failure: BaseException, sleeps: list[float]) -> None:
     client = fake_client()
-    strategy = DeadlineRetryStrategy(client, make_settings(), far())
+    strategy = strategy_for(client, make_settings(), far())
     with pytest.raises(type(failure)):
         strategy.make_retrying_call(FlakyCall(client, failure), "q")
     assert (strategy.attempts, sleeps) == (1, [])
@@ -269,7 +284,7 @@ def test_throttling_waits_for_retry_after_up_to_the_cap(
 ) -> None:
     client = fake_client()
     call = FlakyCall(client, service_error(429, "TooManyRequests", **{"Retry-After": retry_after}))
-    strategy = DeadlineRetryStrategy(client, make_settings(), far())
+    strategy = strategy_for(client, make_settings(), far())
     assert strategy.make_retrying_call(call, "q") == "answer to q"
     assert len(sleeps) == 1 and low <= sleeps[0] <= high
 
@@ -278,7 +293,7 @@ def test_throttling_waits_for_retry_after_up_to_the_cap(
 def test_a_retry_after_past_the_cap_is_answered_not_retried(retry_after: str, sleeps: list[float]) -> None:
     client = fake_client()
     failure = service_error(429, "TooManyRequests", **{"Retry-After": retry_after})
-    strategy = DeadlineRetryStrategy(client, make_settings(MAX_ATTEMPTS="8"), far())
+    strategy = strategy_for(client, make_settings(MAX_ATTEMPTS="8"), far())
     with pytest.raises(oci.exceptions.ServiceError) as caught:
         strategy.make_retrying_call(FlakyCall(client, failure), "q")
     assert caught.value is failure and (strategy.attempts, sleeps) == (1, [])
@@ -289,7 +304,7 @@ def test_a_retry_after_past_the_deadline_is_answered_not_retried(sleeps: list[fl
     client = fake_client()
     failure = service_error(429, "TooManyRequests", **{"Retry-After": "3"})
     deadline = time.monotonic() + RESPONSE_MARGIN_SECONDS + MIN_ATTEMPT_SECONDS + 2
-    strategy = DeadlineRetryStrategy(client, make_settings(MAX_ATTEMPTS="8"), deadline)
+    strategy = strategy_for(client, make_settings(MAX_ATTEMPTS="8"), deadline)
     with pytest.raises(oci.exceptions.ServiceError) as caught:
         strategy.make_retrying_call(FlakyCall(client, failure), "q")
     assert caught.value is failure and (strategy.attempts, sleeps) == (1, [])
@@ -299,7 +314,7 @@ def test_no_sleep_when_the_deadline_is_near(sleeps: list[float]) -> None:
     client = fake_client()
     failure = service_error(503)
     deadline = time.monotonic() + RESPONSE_MARGIN_SECONDS + MIN_ATTEMPT_SECONDS + 0.2
-    strategy = DeadlineRetryStrategy(client, make_settings(MAX_ATTEMPTS="8"), deadline)
+    strategy = strategy_for(client, make_settings(MAX_ATTEMPTS="8"), deadline)
     with pytest.raises(oci.exceptions.ServiceError) as caught:
         strategy.make_retrying_call(FlakyCall(client, failure), "q")
     assert caught.value is failure
@@ -309,7 +324,7 @@ def test_no_sleep_when_the_deadline_is_near(sleeps: list[float]) -> None:
 def test_no_attempt_once_the_deadline_has_passed(sleeps: list[float]) -> None:
     client = fake_client()
     call = FlakyCall(client)
-    strategy = DeadlineRetryStrategy(client, make_settings(), time.monotonic() + RESPONSE_MARGIN_SECONDS - 0.1)
+    strategy = strategy_for(client, make_settings(), time.monotonic() + RESPONSE_MARGIN_SECONDS - 0.1)
     with pytest.raises(UpstreamTimeout):
         strategy.make_retrying_call(call, "q")
     assert (strategy.attempts, call.timeouts, sleeps) == (0, [], [])
@@ -318,7 +333,7 @@ def test_no_attempt_once_the_deadline_has_passed(sleeps: list[float]) -> None:
 def test_timeouts_untouched_when_time_is_plentiful() -> None:
     client = fake_client()
     call = FlakyCall(client)
-    DeadlineRetryStrategy(
+    strategy_for(
         client, make_settings(CONNECT_TIMEOUT_SECONDS="3", READ_TIMEOUT_SECONDS="45"), far()
     ).make_retrying_call(call, "q")
     assert call.timeouts == [(3.0, 45.0)]
@@ -328,7 +343,7 @@ def test_read_timeout_is_cut_to_the_time_left() -> None:
     client = fake_client()
     call = FlakyCall(client)
     deadline = time.monotonic() + RESPONSE_MARGIN_SECONDS + 5
-    DeadlineRetryStrategy(client, make_settings(CONNECT_TIMEOUT_SECONDS="2"), deadline).make_retrying_call(call, "q")
+    strategy_for(client, make_settings(CONNECT_TIMEOUT_SECONDS="2"), deadline).make_retrying_call(call, "q")
     ((connect, read),) = call.timeouts
     assert connect == 2.0
     assert 4.5 < read <= 5.0
@@ -337,8 +352,8 @@ def test_read_timeout_is_cut_to_the_time_left() -> None:
 def test_time_spent_failing_shrinks_later_attempts(monkeypatch: pytest.MonkeyPatch) -> None:
     """With a fake clock: each failure takes 3 s; the second attempt gets what is left, a third is not started."""
     clock = [1000.0]
-    monkeypatch.setattr(upstream.time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(upstream.time, "sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
+    monkeypatch.setattr(retry.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(retry.time, "sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
     client = fake_client()
 
     def slow_failure(details: Any) -> None:
@@ -347,7 +362,7 @@ def test_time_spent_failing_shrinks_later_attempts(monkeypatch: pytest.MonkeyPat
         raise service_error(503)
 
     timeouts: list[tuple[float, float]] = []
-    strategy = DeadlineRetryStrategy(client, make_settings(MAX_ATTEMPTS="8"), 1000.0 + RESPONSE_MARGIN_SECONDS + 7)
+    strategy = strategy_for(client, make_settings(MAX_ATTEMPTS="8"), 1000.0 + RESPONSE_MARGIN_SECONDS + 7)
     with pytest.raises(oci.exceptions.ServiceError):
         strategy.make_retrying_call(slow_failure, "q")
     assert strategy.attempts == 2
@@ -380,32 +395,37 @@ def stand_in_upstream(client: StandInClient, **env: str) -> Upstream:
     return genai
 
 
-@pytest.fixture
-def record() -> Iterator[RequestRecord]:
-    """The request's log record, as App.handle opens it: what Upstream notes about the call lands here."""
-    with recording(RequestRecord(call_id="c", route="chat", method="POST", via_gateway=False, cold_start=False)) as rec:
-        yield rec
+def call(genai: Upstream, deadline: float, facts: CallFacts) -> Any:
+    return genai._call(genai.client.chat, "d", deadline, facts)
 
 
-def test_call_returns_data_and_request_id_and_notes_attempts(sleeps: list[float], record: RequestRecord) -> None:
-    result = stand_in_upstream(StandInClient(connection_error())).chat("d", far())
-    assert (result.data, result.opc_request_id) == ({"echo": "d"}, "opc-ok")
-    assert (record.attempts, record.opc_request_id) == (2, "opc-ok")
-    assert record.upstream_ms is not None and record.upstream_ms >= 0
+def test_call_returns_data_and_fills_the_callers_facts(sleeps: list[float]) -> None:
+    facts = CallFacts()
+    assert call(stand_in_upstream(StandInClient(connection_error())), far(), facts) == {"echo": "d"}
+    assert (facts.attempts, facts.opc_request_id) == (2, "opc-ok") and facts.ms >= 0
 
 
-def test_call_translates_and_counts(sleeps: list[float], record: RequestRecord) -> None:
-    failures = [service_error(503), service_error(429, "TooManyRequests", **{"retry-after": "1"})]
+def test_call_translates_and_counts(sleeps: list[float]) -> None:
+    errors = [service_error(503), service_error(429, "TooManyRequests", **{"retry-after": "1"})]
+    facts = CallFacts()
     with pytest.raises(UpstreamThrottled) as caught:
-        stand_in_upstream(StandInClient(*failures), MAX_ATTEMPTS="2").chat("d", far())
-    assert record.attempts == 2 and record.upstream_ms is not None
-    assert caught.value.__cause__ is failures[1]
+        call(stand_in_upstream(StandInClient(*errors), MAX_ATTEMPTS="2"), far(), facts)
+    assert (facts.attempts, facts.opc_request_id) == (2, "opc-1") and facts.ms >= 0
+    assert caught.value.__cause__ is errors[1]
 
 
-def test_call_passes_deadline_errors_through(sleeps: list[float], record: RequestRecord) -> None:
+def test_a_rejection_notes_the_service_messages_length_in_the_facts_not_the_error(sleeps: list[float]) -> None:
+    facts = CallFacts()
+    with pytest.raises(UpstreamRejected) as caught:
+        call(stand_in_upstream(StandInClient(service_error(400, message="x" * 900))), far(), facts)
+    assert facts.message_chars == 900 and len(caught.value.message) < 500
+
+
+def test_call_passes_deadline_errors_through(sleeps: list[float]) -> None:
+    facts = CallFacts()
     with pytest.raises(UpstreamTimeout) as caught:
-        stand_in_upstream(StandInClient()).chat("d", time.monotonic())
-    assert record.attempts == 0 and caught.value.__cause__ is None
+        call(stand_in_upstream(StandInClient()), time.monotonic(), facts)
+    assert facts.attempts == 0 and caught.value.__cause__ is None
 
 
 # --- ExpiringTokenReloader ---------------------------------------------------------------------------------------

@@ -10,9 +10,17 @@ import pytest
 from oci._vendor import requests
 from urllib3.exceptions import ReadTimeoutError
 
-from genai_fn import retry_after, service_message
-from genai_fn.bounded_reply import ERROR_BODY_BYTES, BoundedBody, ReplyBudget, bound_reply, install, reply_budget
 from genai_fn.errors import UpstreamFailed, UpstreamTimeout
+from genai_fn.scope import scoped
+from genai_fn.upstream import retry_after, service_message
+from genai_fn.upstream.bounded_reply import (
+    BUDGET,
+    ERROR_BODY_BYTES,
+    BoundedBody,
+    ReplyBudget,
+    bound_reply,
+    install,
+)
 
 NOW = 1_700_000_000.0
 
@@ -208,7 +216,7 @@ def test_the_hook_does_nothing_outside_an_attempt() -> None:
 def test_the_hook_refuses_an_announced_oversize_success_at_once() -> None:
     response = _response(200, **{"Content-Length": "1001"})
     raw = response.raw
-    with reply_budget(budget(1000)), pytest.raises(UpstreamFailed, match="MAX_REPLY_BYTES"):
+    with scoped(BUDGET, budget(1000)), pytest.raises(UpstreamFailed, match="MAX_REPLY_BYTES"):
         bound_reply(response)
     assert raw.closed and raw.reads == 0
 
@@ -216,7 +224,7 @@ def test_the_hook_refuses_an_announced_oversize_success_at_once() -> None:
 @pytest.mark.parametrize(("status", "cut"), [(200, None), (400, ERROR_BODY_BYTES), (503, ERROR_BODY_BYTES)])
 def test_the_hook_bounds_every_other_reply(status: int, cut: int | None) -> None:
     response = _response(status, **({"Content-Length": str(10**8)} if status >= 400 else {}))
-    with reply_budget(budget(10**6)):
+    with scoped(BUDGET, budget(10**6)):
         bounded = bound_reply(response).raw
     assert isinstance(bounded, BoundedBody) and bounded._cut_at == cut
     assert response.content == b"{}"

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from genai_fn import validate
-from genai_fn.chat import Params
+from genai_fn import families, validate
 from genai_fn.config import Settings
 from genai_fn.errors import InvalidJSON, InvalidRequest, ModelNotAllowed, PayloadTooLarge
+from genai_fn.neutral.chat import Params
 from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID
 
 from .conftest import make_settings
@@ -59,7 +59,13 @@ def test_decode_object_rejects(case: str, body: bytes, settings: Settings) -> No
         (b'{"a": 1, "a": 1}', "request body has a duplicate key"),
         (b"[1]", "request body must be a JSON object"),
         (b"", "request body is empty; send a JSON object"),
-        (b"{", "request body is not valid UTF-8 JSON"),
+        (
+            b'{"input": 1,}',
+            r"request body is not valid JSON: Expecting property name enclosed in double quotes at line 1 column 13"
+            r" \(char 12\)",
+        ),
+        (b'{"input": "\xff"}', r"request body is not valid UTF-8 \(byte 11\)"),
+        (b'{"max_tokens": ' + b"9" * 5000 + b"}", "request body is not valid JSON"),
     ],
 )
 def test_decode_object_says_why(body: bytes, reason: str, settings: Settings) -> None:
@@ -249,7 +255,8 @@ def test_stop_sequences_name_the_field() -> None:
     ],
 )
 def test_resolve_model_allowed(requested: str | None, expected: tuple[str, str], settings: Settings) -> None:
-    assert validate.resolve_model(requested, settings) == expected
+    model, family = validate.resolve_model(requested, settings)
+    assert (model, family.api_format) == expected
 
 
 @pytest.mark.parametrize(
@@ -279,20 +286,21 @@ def test_resolve_model_wrong_type(requested: Any, settings: Settings) -> None:
 
 def test_resolve_model_ocid_takes_api_format_from_settings() -> None:
     settings = make_settings(ALLOWED_MODELS=MODEL_OCID, API_FORMAT="GENERIC")
-    assert validate.resolve_model(MODEL_OCID, settings) == (MODEL_OCID, "GENERIC")
+    model, family = validate.resolve_model(MODEL_OCID, settings)
+    assert (model, family.api_format) == (MODEL_OCID, "GENERIC")
 
 
 # --- params -------------------------------------------------------------------------------------------------------
 
 
 def test_params_defaults(settings: Settings) -> None:
-    assert validate.params({}, settings, "COHERE") == Params(max_tokens=600)
+    assert validate.params({}, settings, families.get("COHERE")) == Params(max_tokens=600)
 
 
 def test_params_configured_defaults_apply() -> None:
     settings = make_settings(DEFAULT_MAX_TOKENS="50", DEFAULT_TEMPERATURE="0.3", DEFAULT_TOP_P="0.8")
-    assert validate.params({}, settings, "GENERIC") == Params(max_tokens=50, temperature=0.3, top_p=0.8)
-    assert validate.params({"temperature": 1, "top_p": 0.1}, settings, "GENERIC") == Params(
+    assert validate.params({}, settings, families.get("GENERIC")) == Params(max_tokens=50, temperature=0.3, top_p=0.8)
+    assert validate.params({"temperature": 1, "top_p": 0.1}, settings, families.get("GENERIC")) == Params(
         max_tokens=50, temperature=1.0, top_p=0.1
     )
 
@@ -300,7 +308,7 @@ def test_params_configured_defaults_apply() -> None:
 def test_params_explicit_null_means_default() -> None:
     settings = make_settings(DEFAULT_TEMPERATURE="0.3")
     body = {"max_tokens": None, "temperature": None, "top_k": None, "seed": None, "stop": None}
-    assert validate.params(body, settings, "COHERE") == Params(max_tokens=600, temperature=0.3)
+    assert validate.params(body, settings, families.get("COHERE")) == Params(max_tokens=600, temperature=0.3)
 
 
 def test_params_all_fields(settings: Settings) -> None:
@@ -314,7 +322,7 @@ def test_params_all_fields(settings: Settings) -> None:
         "seed": -(2**63),
         "stop": "END",
     }
-    assert validate.params(body, settings, "COHERE") == Params(
+    assert validate.params(body, settings, families.get("COHERE")) == Params(
         max_tokens=100,
         temperature=0.5,
         top_p=0.9,
@@ -329,24 +337,24 @@ def test_params_all_fields(settings: Settings) -> None:
 @pytest.mark.parametrize(("value", "ok"), [(1, True), (4000, True), (0, False), (4001, False)])
 def test_params_max_tokens_capped_by_limit(value: int, ok: bool, settings: Settings) -> None:
     if ok:
-        assert validate.params({"max_tokens": value}, settings, "GENERIC").max_tokens == value
+        assert validate.params({"max_tokens": value}, settings, families.get("GENERIC")).max_tokens == value
     else:
         with pytest.raises(InvalidRequest, match="^max_tokens must be between 1 and 4000$"):
-            validate.params({"max_tokens": value}, settings, "GENERIC")
+            validate.params({"max_tokens": value}, settings, families.get("GENERIC"))
 
 
 def test_params_max_tokens_limit_is_configurable() -> None:
     settings = make_settings(MAX_TOKENS_LIMIT="10", DEFAULT_MAX_TOKENS="5")
     with pytest.raises(InvalidRequest, match="between 1 and 10$"):
-        validate.params({"max_tokens": 11}, settings, "COHERE")
+        validate.params({"max_tokens": 11}, settings, families.get("COHERE"))
 
 
 def test_params_max_tokens_aliases_last_one_wins(settings: Settings) -> None:
     body = {"max_tokens": 10, "max_completion_tokens": 20}
     fields = ("max_tokens", "max_completion_tokens")
-    assert validate.params(body, settings, "GENERIC", max_tokens_fields=fields).max_tokens == 20
+    assert validate.params(body, settings, families.get("GENERIC"), max_tokens_fields=fields).max_tokens == 20
     with pytest.raises(InvalidRequest) as caught:
-        validate.params({"max_completion_tokens": 0}, settings, "GENERIC", max_tokens_fields=fields)
+        validate.params({"max_completion_tokens": 0}, settings, families.get("GENERIC"), max_tokens_fields=fields)
     assert caught.value.param == "max_completion_tokens"
 
 
@@ -384,10 +392,10 @@ def test_params_ranges_per_format(
 ) -> None:
     accepted = cohere if api_format == "COHERE" else generic
     if accepted:
-        assert getattr(validate.params({field: value}, settings, api_format), field) == value
+        assert getattr(validate.params({field: value}, settings, families.get(api_format)), field) == value
     else:
         with pytest.raises(InvalidRequest) as caught:
-            validate.params({field: value}, settings, api_format)
+            validate.params({field: value}, settings, families.get(api_format))
         assert caught.value.param == field
 
 
@@ -396,5 +404,5 @@ def test_params_ranges_per_format(
 )
 def test_params_reject_booleans(field: str, settings: Settings) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        validate.params({field: True}, settings, "GENERIC")
+        validate.params({field: True}, settings, families.get("GENERIC"))
     assert caught.value.param == field

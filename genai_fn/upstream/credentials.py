@@ -9,8 +9,8 @@ from typing import Any
 
 import oci
 
-from .config import Settings
-from .errors import UpstreamAuthFailed
+from ..config import Settings
+from ..errors import UpstreamAuthFailed
 
 EXPIRY_MARGIN_SECONDS = 1
 """A token this close to its expiry (in whole seconds, as JWTs count) is treated as expired: never send one that the

@@ -1,4 +1,5 @@
-"""to_chat_details builds the SDK's own models (checked on the wire with the SDK's serializer); to_reply reads them."""
+"""The chat call's mapping (upstream/chat.py with each family's translations): the SDK's own models, checked on the
+wire with the SDK's serializer, and replies read back."""
 
 from __future__ import annotations
 
@@ -12,13 +13,25 @@ from oci.base_client import BaseClient, merge_type_mappings
 from oci.generative_ai_inference import models as m
 from oci.generative_ai_inference.models import generative_ai_inference_type_mapping
 
-from genai_fn import oci_models
-from genai_fn.chat import ChatReply, ChatRequest, JsonSchema, Message, Params, Tool, ToolCall, Usage
+from genai_fn import families
 from genai_fn.config import Settings
 from genai_fn.errors import UpstreamFailed
+from genai_fn.families._base import FINISH_REASONS
+from genai_fn.neutral.chat import ChatReply, ChatRequest, JsonSchema, Message, Params, Tool, ToolCall, Usage
+from genai_fn.upstream import chat as chat_mapping
 from tests.constants import COHERE_MODEL, COMPARTMENT, ENDPOINT_OCID, LLAMA_MODEL, MODEL_OCID
 
 from .conftest import make_settings
+
+
+def to_chat_details(request: ChatRequest, settings: Settings) -> m.ChatDetails:
+    """The ChatDetails the upstream layer sends: ChatDetails around the request's family's own chat request."""
+    return chat_mapping.to_details(request, families.get(request.api_format), settings)
+
+
+def to_reply(result: Any, opc_request_id: str | None, request: ChatRequest) -> ChatReply:
+    """The neutral reply the upstream layer reads, with the request's family."""
+    return chat_mapping.to_reply(result, families.get(request.api_format), request, opc_request_id)
 
 
 def _sdk_codec() -> BaseClient:
@@ -66,7 +79,7 @@ def test_cohere_request_models(settings: Settings) -> None:
         Message("system", "Use French."),
         Message("user", "Again"),
     )
-    details = oci_models.to_chat_details(chat, settings)
+    details = to_chat_details(chat, settings)
     assert isinstance(details, m.ChatDetails)
     assert isinstance(details.serving_mode, m.OnDemandServingMode)
     inner = details.chat_request
@@ -96,7 +109,7 @@ def test_cohere_request_on_the_wire(settings: Settings) -> None:
         Message("user", "Go"),
         params=params,
     )
-    assert wire(oci_models.to_chat_details(chat, settings)) == {
+    assert wire(to_chat_details(chat, settings)) == {
         "compartmentId": COMPARTMENT,
         "servingMode": {"servingType": "ON_DEMAND", "modelId": COHERE_MODEL},
         "chatRequest": {
@@ -118,7 +131,7 @@ def test_cohere_request_on_the_wire(settings: Settings) -> None:
 
 
 def test_cohere_minimal_request_sends_only_what_was_set(settings: Settings) -> None:
-    assert wire(oci_models.to_chat_details(request("COHERE"), settings))["chatRequest"] == {
+    assert wire(to_chat_details(request("COHERE"), settings))["chatRequest"] == {
         "apiFormat": "COHERE",
         "message": "Hi",
         "isStream": False,
@@ -128,7 +141,7 @@ def test_cohere_minimal_request_sends_only_what_was_set(settings: Settings) -> N
 
 def test_cohere_json_mode(settings: Settings) -> None:
     chat = request("COHERE", json_mode=True)
-    assert wire(oci_models.to_chat_details(chat, settings))["chatRequest"]["responseFormat"] == {"type": "JSON_OBJECT"}
+    assert wire(to_chat_details(chat, settings))["chatRequest"]["responseFormat"] == {"type": "JSON_OBJECT"}
 
 
 # --- to_chat_details: Generic -------------------------------------------------------------------------------------
@@ -143,7 +156,7 @@ def test_generic_request_models(settings: Settings) -> None:
         Message("user", "Go"),
         model=LLAMA_MODEL,
     )
-    inner = oci_models.to_chat_details(chat, settings).chat_request
+    inner = to_chat_details(chat, settings).chat_request
     assert isinstance(inner, m.GenericChatRequest)
     assert [type(msg) for msg in inner.messages] == [m.SystemMessage, m.UserMessage, m.AssistantMessage, m.UserMessage]
     assert all(isinstance(part, m.TextContent) for msg in inner.messages for part in msg.content)
@@ -155,7 +168,7 @@ def test_generic_request_on_the_wire(settings: Settings) -> None:
     chat = request(
         "GENERIC", Message("system", "Sys"), Message("user", "Hi"), model=LLAMA_MODEL, params=params, json_mode=True
     )
-    assert wire(oci_models.to_chat_details(chat, settings)) == {
+    assert wire(to_chat_details(chat, settings)) == {
         "compartmentId": COMPARTMENT,
         "servingMode": {"servingType": "ON_DEMAND", "modelId": LLAMA_MODEL},
         "chatRequest": {
@@ -187,7 +200,7 @@ def test_generic_tools_on_the_wire(settings: Settings) -> None:
         tools=(Tool("weather", "Current weather", schema),),
         tool_choice="weather",
     )
-    body = wire(oci_models.to_chat_details(chat, settings))["chatRequest"]
+    body = wire(to_chat_details(chat, settings))["chatRequest"]
     assert body["messages"][1:] == [
         {
             "role": "ASSISTANT",
@@ -204,7 +217,7 @@ def test_generic_tools_on_the_wire(settings: Settings) -> None:
 @pytest.mark.parametrize(("choice", "wire_type"), [("auto", "AUTO"), ("none", "NONE"), ("required", "REQUIRED")])
 def test_generic_fixed_tool_choices(choice: str, wire_type: str, settings: Settings) -> None:
     chat = request("GENERIC", model=LLAMA_MODEL, tools=(Tool("f"),), tool_choice=choice)
-    assert wire(oci_models.to_chat_details(chat, settings))["chatRequest"]["toolChoice"] == {"type": wire_type}
+    assert wire(to_chat_details(chat, settings))["chatRequest"]["toolChoice"] == {"type": wire_type}
 
 
 # --- compartment and serving mode ---------------------------------------------------------------------------------
@@ -212,21 +225,21 @@ def test_generic_fixed_tool_choices(choice: str, wire_type: str, settings: Setti
 
 def test_compartment_and_serving_mode_come_from_settings_only() -> None:
     settings = make_settings(COMPARTMENT_OCID="ocid1.compartment.oc1..billing")
-    details = wire(oci_models.to_chat_details(request("GENERIC", model=LLAMA_MODEL), settings))
+    details = wire(to_chat_details(request("GENERIC", model=LLAMA_MODEL), settings))
     assert details["compartmentId"] == "ocid1.compartment.oc1..billing"
     assert details["servingMode"] == {"servingType": "ON_DEMAND", "modelId": LLAMA_MODEL}
 
 
 def test_dedicated_endpoint_replaces_on_demand() -> None:
     settings = make_settings(DEDICATED_ENDPOINT_ID=ENDPOINT_OCID, API_FORMAT="COHERE", ALLOWED_MODELS=None)
-    details = oci_models.to_chat_details(request("COHERE"), settings)
+    details = to_chat_details(request("COHERE"), settings)
     assert isinstance(details.serving_mode, m.DedicatedServingMode)
     assert wire(details)["servingMode"] == {"servingType": "DEDICATED", "endpointId": ENDPOINT_OCID}
 
 
 def test_model_ocid_is_sent_as_is() -> None:
     settings = make_settings(ALLOWED_MODELS=MODEL_OCID, API_FORMAT="GENERIC")
-    details = wire(oci_models.to_chat_details(request("GENERIC", model=MODEL_OCID), settings))
+    details = wire(to_chat_details(request("GENERIC", model=MODEL_OCID), settings))
     assert details["servingMode"] == {"servingType": "ON_DEMAND", "modelId": MODEL_OCID}
 
 
@@ -260,7 +273,7 @@ def generic_result(
 
 def test_cohere_reply() -> None:
     usage = m.Usage(prompt_tokens=10, completion_tokens=5, total_tokens=15)
-    reply = oci_models.to_reply(cohere_result(usage=usage), "opc-1", request("COHERE"))
+    reply = to_reply(cohere_result(usage=usage), "opc-1", request("COHERE"))
     assert reply == ChatReply(
         text="Bonjour",
         model="cohere.command-a-03-2025-v1",
@@ -284,7 +297,7 @@ def test_cohere_reply_from_the_wire() -> None:
             },
         }
     )
-    reply = oci_models.to_reply(result, None, request("COHERE"))
+    reply = to_reply(result, None, request("COHERE"))
     assert (reply.text, reply.finish_reason, reply.usage) == ("Hi", "length", Usage(1, 2, 3))
     assert reply.tool_calls == ()  # tools are refused for Cohere before any call; none are read back
 
@@ -292,7 +305,7 @@ def test_cohere_reply_from_the_wire() -> None:
 def test_generic_reply() -> None:
     parts = [m.TextContent(text="Hel"), m.ImageContent(), m.TextContent(text=None), m.TextContent(text="lo")]
     result = generic_result(parts=parts, usage=m.Usage(prompt_tokens=4, completion_tokens=2))
-    reply = oci_models.to_reply(result, "opc-2", request("GENERIC", model=LLAMA_MODEL))
+    reply = to_reply(result, "opc-2", request("GENERIC", model=LLAMA_MODEL))
     assert reply == ChatReply(
         text="Hello", model=LLAMA_MODEL, finish_reason="stop", usage=Usage(4, 2, 6), opc_request_id="opc-2"
     )
@@ -324,22 +337,22 @@ def test_generic_reply_from_the_wire() -> None:
             },
         }
     )
-    reply = oci_models.to_reply(result, "opc", request("GENERIC", model=LLAMA_MODEL))
+    reply = to_reply(result, "opc", request("GENERIC", model=LLAMA_MODEL))
     assert (reply.text, reply.finish_reason, reply.usage) == ("", "tool_calls", Usage(7, 3, 10))
     assert reply.tool_calls == (ToolCall("call_9", "weather", '{"city":"Oslo"}'), ToolCall("call_1", "noargs", "{}"))
 
 
 def test_generic_usage_falls_back_to_the_choice() -> None:
     result = generic_result(usage=None, choice_usage=m.Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2))
-    assert oci_models.to_reply(result, None, request("GENERIC", model=LLAMA_MODEL)).usage == Usage(1, 1, 2)
+    assert to_reply(result, None, request("GENERIC", model=LLAMA_MODEL)).usage == Usage(1, 1, 2)
 
 
 def test_missing_usage_is_zero() -> None:
-    assert oci_models.to_reply(cohere_result(usage=None), None, request("COHERE")).usage == Usage(0, 0, 0)
+    assert to_reply(cohere_result(usage=None), None, request("COHERE")).usage == Usage(0, 0, 0)
 
 
 def test_reply_model_falls_back_to_the_requested_one() -> None:
-    assert oci_models.to_reply(cohere_result(model_id=None), None, request("COHERE")).model == COHERE_MODEL
+    assert to_reply(cohere_result(model_id=None), None, request("COHERE")).model == COHERE_MODEL
 
 
 @pytest.mark.parametrize(
@@ -354,12 +367,12 @@ def test_reply_model_falls_back_to_the_requested_one() -> None:
     ],
 )
 def test_cohere_finish_reasons(reason: str | None, expected: str) -> None:
-    assert oci_models.to_reply(cohere_result(finish_reason=reason), None, request("COHERE")).finish_reason == expected
+    assert to_reply(cohere_result(finish_reason=reason), None, request("COHERE")).finish_reason == expected
 
 
 def test_cohere_error_finish_is_an_upstream_failure() -> None:
     with pytest.raises(UpstreamFailed, match="stopped with an error"):
-        oci_models.to_reply(cohere_result(finish_reason="ERROR"), "opc-1", request("COHERE"))
+        to_reply(cohere_result(finish_reason="ERROR"), "opc-1", request("COHERE"))
 
 
 @pytest.mark.parametrize(
@@ -375,11 +388,11 @@ def test_cohere_error_finish_is_an_upstream_failure() -> None:
 )
 def test_generic_finish_reasons(reason: str | None, expected: str) -> None:
     result = generic_result(finish_reason=reason)
-    assert oci_models.to_reply(result, None, request("GENERIC", model=LLAMA_MODEL)).finish_reason == expected
+    assert to_reply(result, None, request("GENERIC", model=LLAMA_MODEL)).finish_reason == expected
 
 
 def test_finish_reasons_only_use_openai_vocabulary() -> None:
-    assert set(oci_models.FINISH_REASONS.values()) <= {"stop", "length", "tool_calls", "content_filter"}
+    assert set(FINISH_REASONS.values()) <= {"stop", "length", "tool_calls", "content_filter"}
 
 
 UNREADABLE = [
@@ -398,17 +411,17 @@ UNREADABLE = [
 @pytest.mark.parametrize(("case", "make", "api_format"), UNREADABLE, ids=[case for case, _, _ in UNREADABLE])
 def test_unreadable_reply_is_an_upstream_failure(case: str, make: Any, api_format: str) -> None:
     with pytest.raises(UpstreamFailed) as caught:
-        oci_models.to_reply(make(), "opc-x", request(api_format))
+        to_reply(make(), "opc-x", request(api_format))
     assert (caught.value.status, caught.value.code, caught.value.opc_request_id) == (502, "upstream_error", "opc-x")
 
 
 def test_json_schema_maps_to_each_family() -> None:
     schema = JsonSchema(name="city", schema={"type": "object"}, strict=True)
     settings = make_settings()
-    cohere = wire(oci_models.to_chat_details(replace(request("COHERE"), json_mode=True, json_schema=schema), settings))
+    cohere = wire(to_chat_details(replace(request("COHERE"), json_mode=True, json_schema=schema), settings))
     assert cohere["chatRequest"]["responseFormat"] == {"type": "JSON_OBJECT", "schema": {"type": "object"}}
     generic_request = replace(request("GENERIC", model=LLAMA_MODEL), json_mode=True, json_schema=schema)
-    generic = wire(oci_models.to_chat_details(generic_request, settings))
+    generic = wire(to_chat_details(generic_request, settings))
     assert generic["chatRequest"]["responseFormat"] == {
         "type": "JSON_SCHEMA",
         "jsonSchema": {"name": "city", "schema": {"type": "object"}, "isStrict": True},

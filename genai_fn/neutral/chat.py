@@ -1,6 +1,9 @@
-"""The internal chat model: what the caller asked for and what the model answered.
+"""The neutral chat request and reply: what the caller asked for and what the model answered.
 
-Independent of wire format (simple or OpenAI contract) and of model family (Cohere or Generic); no oci import.
+Every contract (simple, chat completions, Responses) parses into a ChatRequest and renders a ChatReply; every model
+family (families/) turns the request into its SDK request and its SDK reply back into a ChatReply. Independent of
+wire format and of model family: no oci import, no contract vocabulary except the `where` of each part, which
+names the caller's own field so a family's refusal points at it.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ class Tool:
 
 @dataclass(frozen=True)
 class JsonSchema:
-    """A JSON Schema the reply must follow (OpenAI's response_format json_schema)."""
+    """A JSON Schema the reply must follow (chat's response_format json_schema, Responses' text.format)."""
 
     name: str
     schema: dict[str, Any]
@@ -43,11 +46,14 @@ class ImagePart:
 
     url: str
     detail: str | None = None
+    where: str = field(default="", compare=False, repr=False)
+    """The caller's field it came from (`messages[0].content[1]`), for a refusal that names it."""
 
 
 @dataclass(frozen=True)
 class Message:
     role: str
+    """system, user, assistant or tool."""
     content: str
     """The turn's text (its text parts joined); what text-only families receive."""
     tool_calls: tuple[ToolCall, ...] = ()
@@ -85,6 +91,21 @@ class Reasoning:
 
 
 @dataclass(frozen=True)
+class FieldNames:
+    """What the caller's contract calls each part of the request, so a refusal names the caller's own field."""
+
+    messages: str = "messages"
+    tools: str = "tools"
+    tool_choice: str = "tool_choice"
+    response_format: str = "response_format"
+    reasoning_effort: str = "reasoning_effort"
+    verbosity: str = "verbosity"
+    logit_bias: str = "logit_bias"
+    stop: str = "stop"
+    seed: str = "seed"
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     """What the caller asked for, validated and allow-listed; the compartment is never part of it."""
 
@@ -94,12 +115,15 @@ class ChatRequest:
     params: Params
     tools: tuple[Tool, ...] = ()
     tool_choice: str | None = None
+    """auto, none, required, or the name of one of `tools`; None: not sent (the family's default, auto)."""
     json_mode: bool = False
+    """The reply must be JSON (json_object, or json_schema with `json_schema`)."""
     json_schema: JsonSchema | None = None
     parallel_tool_calls: bool | None = None
     reasoning: Reasoning | None = None
     logit_bias: dict[str, float] | None = None
-    """Token id (as text) -> bias in -100..100; Generic only."""
+    """Token id (as text) -> bias in -100..100."""
+    names: FieldNames = field(default=FieldNames(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -120,26 +144,6 @@ class ChatReply:
     finish_reason: str
     usage: Usage
     opc_request_id: str | None = None
-    tool_calls: tuple[ToolCall, ...] = field(default=())
+    tool_calls: tuple[ToolCall, ...] = ()
     reasoning: str | None = None
     """The model's reasoning text where the service returns it (Cohere V2 thinking, Generic reasoning_content)."""
-
-
-@dataclass(frozen=True)
-class EmbeddingRequest:
-    model: str
-    inputs: tuple[str, ...]
-    dimensions: int | None = None
-    """EmbedTextDetails.output_dimensions; None: the model's own size."""
-    input_type: str | None = None
-    """EmbedTextDetails.input_type (SEARCH_DOCUMENT, ...); None: not sent, the service's default applies."""
-    truncate: str = "NONE"
-    """EmbedTextDetails.truncate: NONE (an over-long input is the service's 400), START or END."""
-
-
-@dataclass(frozen=True)
-class EmbeddingReply:
-    model: str
-    vectors: tuple[list[float], ...]
-    usage: Usage
-    opc_request_id: str | None = None

@@ -20,7 +20,7 @@ from typing import Any
 
 from urllib3.exceptions import ReadTimeoutError
 
-from .errors import UpstreamFailed, UpstreamTimeout
+from ..errors import UpstreamFailed, UpstreamTimeout
 
 READ_SIZE = 64 * 1024
 """At most this much per socket read; each read returns what one recv() delivered, so the deadline is checked
@@ -38,17 +38,8 @@ class ReplyBudget:
     deadline: float
 
 
-_BUDGET: ContextVar[ReplyBudget | None] = ContextVar("genai_fn_reply_budget", default=None)
-
-
-@contextlib.contextmanager
-def reply_budget(budget: ReplyBudget) -> Iterator[ReplyBudget]:
-    """Bound every reply read inside the block (one attempt) by `budget`."""
-    token = _BUDGET.set(budget)
-    try:
-        yield budget
-    finally:
-        _BUDGET.reset(token)
+BUDGET: ContextVar[ReplyBudget | None] = ContextVar("genai_fn_reply_budget", default=None)
+"""The budget of the attempt being read; the retry strategy sets it around each attempt (scope.scoped)."""
 
 
 def install(session: Any) -> None:
@@ -62,7 +53,7 @@ def install(session: Any) -> None:
 
 def bound_reply(response: Any, **_: Any) -> Any:
     """requests response hook: refuse an announced oversize reply, bound the reading of any other."""
-    budget = _BUDGET.get()
+    budget = BUDGET.get()
     raw = response.raw
     if budget is None or not hasattr(raw, "read1"):
         return response

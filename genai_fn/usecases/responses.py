@@ -1,12 +1,12 @@
-"""The Responses API's use cases. Creating a response is the chat use case (usecases.chat, same guardrails and
-logging); retrieving one is always a 404, because the function is stateless and stores no responses."""
+"""The Responses API's stored responses: creating a response is the chat use case (usecases.chat); retrieving one is
+always a 404, because the function is stateless and stores no responses."""
 
 from __future__ import annotations
 
 from typing import NoReturn
 
-from .errors import RouteNotFound
-from .usecases import Configured
+from ..errors import RouteNotFound
+from . import Configured
 
 
 def retrieve(configured: Configured, request: None, deadline: float) -> NoReturn:

@@ -1,0 +1,119 @@
+"""Cohere V2 (apiFormat COHEREV2, `CohereChatRequestV2`): the whole conversation as typed messages, with tools,
+images and thinking.
+
+Ranges as Cohere V1 (the SDK's CohereChatRequestV2 docstrings repeat them). `toolsChoice` is only REQUIRED or NONE
+(auto is the default), so a tool_choice naming one function is refused rather than silently widened;
+`parallel_tool_calls` has no V2 field and is accepted as a no-op (docs/openai.md). A reasoning effort maps to
+`thinking` (CohereThinkingV2: ENABLED / DISABLED), since V2 has no effort scale.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oci.generative_ai_inference import models as m
+
+from ..errors import UpstreamFailed
+from ..neutral.chat import ChatReply, ChatRequest, Message, ToolCall
+from ._base import Family, finish_reason, sampling, unreadable, usage
+from .cohere import stop_and_format
+
+
+class CohereV2(Family):
+    api_format = "COHEREV2"
+    ranges = {
+        "temperature": (0, 2),
+        "top_p": (0, 1),
+        "top_k": (0, 500),
+        "frequency_penalty": (0, 1),
+        "presence_penalty": (0, 1),
+    }
+    features = frozenset(
+        {"tools", "tool_choice_required", "images", "json_object", "json_schema", "reasoning_effort", "stop", "seed"}
+    )
+
+    def to_sdk(self, request: ChatRequest) -> m.CohereChatRequestV2:
+        extra = stop_and_format(request)
+        if request.tools:
+            extra["tools"] = [
+                m.CohereToolV2(
+                    type="FUNCTION",
+                    function=m.Function(name=t.name, description=t.description, parameters=t.parameters),
+                )
+                for t in request.tools
+            ]
+        if request.tool_choice in ("required", "none"):  # auto is the default; a named function is refused
+            extra["tools_choice"] = request.tool_choice.upper()
+        effort = request.reasoning.effort if request.reasoning else None
+        if effort is not None:
+            extra["thinking"] = m.CohereThinkingV2(type="DISABLED" if effort in ("none", "minimal") else "ENABLED")
+        return m.CohereChatRequestV2(
+            messages=[_message(msg) for msg in request.messages],
+            is_stream=False,
+            **sampling(request),
+            **extra,
+        )
+
+    def from_sdk(self, response: Any, request: ChatRequest, model: str, opc_request_id: str | None) -> ChatReply:
+        if not isinstance(response, m.CohereChatResponseV2) or response.message is None:
+            raise unreadable(opc_request_id)
+        if response.finish_reason == "ERROR":
+            raise UpstreamFailed(
+                "the model stopped with an error before finishing its reply", opc_request_id=opc_request_id
+            )
+        message = response.message
+        parts = message.content or []
+        calls = []
+        for i, call in enumerate(message.tool_calls or []):
+            function = call.function if isinstance(call.function, dict) else {}
+            if isinstance(function.get("name"), str):
+                arguments = function.get("arguments")
+                calls.append(
+                    ToolCall(
+                        id=call.id or f"call_{i}",
+                        name=function["name"],
+                        arguments=arguments if isinstance(arguments, str) else "{}",
+                    )
+                )
+        thinking = [p.thinking for p in parts if isinstance(p, m.CohereThinkingContentV2) and p.thinking]
+        return ChatReply(
+            text="".join(p.text for p in parts if isinstance(p, m.CohereTextContentV2) and p.text),
+            model=model,
+            finish_reason=finish_reason(response.finish_reason),
+            usage=usage(response.usage),
+            opc_request_id=opc_request_id,
+            tool_calls=tuple(calls),
+            reasoning="".join(thinking) or None,
+        )
+
+
+def _content(message: Message) -> list[m.CohereContentV2]:
+    if not message.parts:
+        return [m.CohereTextContentV2(text=message.content)]
+    return [
+        m.CohereTextContentV2(text=part)
+        if isinstance(part, str)
+        else m.CohereImageContentV2(
+            image_url=m.CohereImageUrlV2(url=part.url, detail=part.detail.upper() if part.detail else None)
+        )
+        for part in message.parts
+    ]
+
+
+def _message(message: Message) -> m.CohereMessageV2:
+    content = _content(message)
+    if message.role == "system":
+        return m.CohereSystemMessageV2(content=content)
+    if message.role == "user":
+        return m.CohereUserMessageV2(content=content)
+    if message.role == "tool":
+        return m.CohereToolMessageV2(content=content, tool_call_id=message.tool_call_id)
+    calls = [
+        m.CohereToolCallV2(id=c.id, type="FUNCTION", function={"name": c.name, "arguments": c.arguments})
+        for c in message.tool_calls
+    ]
+    # CohereMessageV2 marks content required: an assistant turn that only calls tools sends an empty list.
+    return m.CohereAssistantMessageV2(content=content if message.content or not calls else [], tool_calls=calls or None)
+
+
+FAMILY = CohereV2()

@@ -1,0 +1,138 @@
+"""Generic (apiFormat GENERIC, `GenericChatRequest`): Meta Llama, xAI Grok, OpenAI gpt-oss, Google Gemini and every
+other non-Cohere model, in OpenAI-like messages.
+
+Ranges from the SDK's GenericChatRequest docstrings: top_k -1 (all) .. 500, top_p 0..1, frequency and presence
+penalties -2..2; temperature 0..2 as every family. Reasoning knobs (reasoningEffort, verbosity,
+maxCompletionTokens), logitBias and named tool choice are Generic's alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oci.generative_ai_inference import models as m
+
+from ..neutral.chat import ChatReply, ChatRequest, Message, ToolCall
+from ._base import Family, finish_reason, sampling, unreadable, usage
+
+
+class Generic(Family):
+    api_format = "GENERIC"
+    ranges = {
+        "temperature": (0, 2),
+        "top_p": (0, 1),
+        "top_k": (-1, 500),
+        "frequency_penalty": (-2, 2),
+        "presence_penalty": (-2, 2),
+    }
+    features = frozenset(
+        {
+            "tools",
+            "tool_choice_required",
+            "named_tool_choice",
+            "images",
+            "json_object",
+            "json_schema",
+            "reasoning_effort",
+            "verbosity",
+            "logit_bias",
+            "stop",
+            "seed",
+        }
+    )
+
+    def to_sdk(self, request: ChatRequest) -> m.GenericChatRequest:
+        extra: dict[str, Any] = {}
+        if request.params.stop:
+            extra["stop"] = list(request.params.stop)
+        if request.json_schema:
+            schema = request.json_schema
+            extra["response_format"] = m.JsonSchemaResponseFormat(
+                json_schema=m.ResponseJsonSchema(
+                    name=schema.name, description=schema.description, schema=schema.schema, is_strict=schema.strict
+                )
+            )
+        elif request.json_mode:
+            extra["response_format"] = m.JsonObjectResponseFormat()
+        if request.parallel_tool_calls is not None:
+            extra["is_parallel_tool_calls"] = request.parallel_tool_calls
+        if request.tools:
+            extra["tools"] = [
+                m.FunctionDefinition(name=t.name, description=t.description, parameters=t.parameters)
+                for t in request.tools
+            ]
+        if request.tool_choice:
+            extra["tool_choice"] = _tool_choice(request.tool_choice)
+        if request.logit_bias:
+            extra["logit_bias"] = request.logit_bias
+        params = sampling(request)
+        if request.reasoning:
+            if request.reasoning.effort:
+                extra["reasoning_effort"] = request.reasoning.effort.upper()
+            if request.reasoning.verbosity:
+                extra["verbosity"] = request.reasoning.verbosity.upper()
+            if request.reasoning.completion_limit:  # it bounds reasoning plus answer on a reasoning model
+                extra["max_completion_tokens"] = params.pop("max_tokens")
+        return m.GenericChatRequest(
+            messages=[_message(msg) for msg in request.messages],
+            is_stream=False,
+            num_generations=None,
+            **params,
+            **extra,
+        )
+
+    def from_sdk(self, response: Any, request: ChatRequest, model: str, opc_request_id: str | None) -> ChatReply:
+        if not isinstance(response, m.GenericChatResponse) or not response.choices:
+            raise unreadable(opc_request_id)
+        choice = response.choices[0]
+        parts = getattr(choice.message, "content", None) or []
+        calls = getattr(choice.message, "tool_calls", None) or []
+        return ChatReply(
+            text="".join(part.text for part in parts if isinstance(part, m.TextContent) and part.text),
+            model=model,
+            finish_reason=finish_reason(choice.finish_reason),
+            usage=usage(response.usage or choice.usage),
+            opc_request_id=opc_request_id,
+            tool_calls=tuple(
+                ToolCall(id=c.id or f"call_{i}", name=c.name, arguments=c.arguments or "{}")
+                for i, c in enumerate(calls)
+                if isinstance(c, m.FunctionCall)
+            ),
+            reasoning=getattr(choice.message, "reasoning_content", None) or None,
+        )
+
+
+def _tool_choice(choice: str) -> m.ToolChoice:
+    fixed = {"auto": m.ToolChoiceAuto, "none": m.ToolChoiceNone, "required": m.ToolChoiceRequired}
+    if choice in fixed:
+        return fixed[choice]()
+    return m.ToolChoiceFunction(name=choice)
+
+
+def _content(message: Message) -> list[m.ChatContent]:
+    if not message.parts:
+        return [m.TextContent(text=message.content)]
+    return [
+        m.TextContent(text=part)
+        if isinstance(part, str)
+        else m.ImageContent(image_url=m.ImageUrl(url=part.url, detail=part.detail.upper() if part.detail else None))
+        for part in message.parts
+    ]
+
+
+def _message(message: Message) -> m.Message:
+    # Only an assistant turn that calls tools may go without content: the service refuses `content: null`
+    # elsewhere, so an empty assistant turn or an empty tool result is sent as one empty text part.
+    empty_allowed = message.role == "assistant" and bool(message.tool_calls)
+    content = _content(message) if message.content or message.parts or not empty_allowed else None
+    if message.role == "system":
+        return m.SystemMessage(content=content)
+    if message.role == "user":
+        return m.UserMessage(content=content)
+    if message.role == "tool":
+        return m.ToolMessage(content=content, tool_call_id=message.tool_call_id)
+    calls = [m.FunctionCall(id=c.id, name=c.name, arguments=c.arguments) for c in message.tool_calls]
+    return m.AssistantMessage(content=content, tool_calls=calls or None)
+
+
+FAMILY = Generic()

@@ -1,0 +1,115 @@
+"""The guardrails policy: what the operator configured (GUARDRAILS and its companions), as pure data.
+
+Read once per container with the rest of the configuration (genai_fn/config.py); screening.py applies it. The
+caller cannot switch any of it off. Every variable is in docs/guardrails.md; every error names its variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..errors import ConfigError
+
+CHECKS = ("content_moderation", "prompt_injection", "pii")
+ACTIONS = {
+    "content_moderation": ("block", "inform"),
+    "prompt_injection": ("block", "inform"),
+    "pii": ("block", "inform", "mask"),
+}
+SCOPES = ("input", "output", "embeddings")
+ON_ERROR = ("closed", "open")
+MODERATION_CATEGORIES = ("OVERALL", "BLOCKLIST")
+"""The categories the service returns (docs.oracle.com/iaas/Content/generative-ai/guardrails.htm); both are sent by
+default, as ContentModerationConfiguration.categories is required (the SDK model marks it [Required])."""
+DEFAULT_PII_TYPES = ("PERSON", "EMAIL", "TELEPHONE_NUMBER")
+"""The labels Oracle's release note names, "and more" (docs.oracle.com/iaas/releasenotes/generative-ai/
+ai-guardrails.htm); PersonallyIdentifiableInformationConfiguration.types is required, so these are sent unless
+GUARDRAILS_PII_TYPES says otherwise."""
+DEFAULT_THRESHOLD = 0.5
+"""Scores are binary today (0.0 or 1.0, per the same page); anything at or above the threshold fires."""
+
+
+@dataclass(frozen=True)
+class GuardrailPolicy:
+    """What the operator configured; None in Settings means guardrails are off."""
+
+    actions: tuple[tuple[str, str], ...]
+    """(check, action) pairs in CHECKS order."""
+    scope: frozenset[str] = frozenset({"input"})
+    on_error: str = "closed"
+    threshold: float = DEFAULT_THRESHOLD
+    pii_types: tuple[str, ...] = ()
+    """Sent as PersonallyIdentifiableInformationConfiguration.types; empty: DEFAULT_PII_TYPES."""
+    categories: tuple[str, ...] = ()
+    """Sent as ContentModerationConfiguration.categories; empty: MODERATION_CATEGORIES."""
+
+    def action(self, check: str) -> str | None:
+        return dict(self.actions).get(check)
+
+    def checks(self, stage: str) -> tuple[str, ...]:
+        """The checks to run at a stage (input, output, embeddings); none when the scope leaves it out."""
+        if stage == "embeddings":  # stored texts: screened for PII only (GUARDRAILS_SCOPE=...,embeddings)
+            return ("pii",) if "embeddings" in self.scope and self.action("pii") else ()
+        if stage not in self.scope:
+            return ()
+        return tuple(check for check, _ in self.actions)
+
+
+def parse_policy(environ: Mapping[str, str]) -> GuardrailPolicy | None:
+    """GUARDRAILS and its companions, validated; every error names its variable. Unset GUARDRAILS: off."""
+    raw = environ.get("GUARDRAILS", "").strip()
+    if not raw:
+        for name in ("GUARDRAILS_SCOPE", "GUARDRAILS_ON_ERROR", "GUARDRAILS_PII_TYPES", "GUARDRAILS_CATEGORIES"):
+            if environ.get(name, "").strip():
+                raise ConfigError(f"{name} is set but GUARDRAILS is not: set GUARDRAILS (e.g. pii:mask) or unset it")
+        return None
+    chosen: dict[str, str] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        check, _, action = (piece.strip().lower() for piece in item.partition(":"))
+        if check not in ACTIONS:
+            raise ConfigError(f"GUARDRAILS: {check!r} is not a check; use {', '.join(CHECKS)} as check:action")
+        if action not in ACTIONS[check]:
+            raise ConfigError(f"GUARDRAILS: the action of {check} must be one of {', '.join(ACTIONS[check])}")
+        if check in chosen:
+            raise ConfigError(f"GUARDRAILS names {check} twice")
+        chosen[check] = action
+    scope = frozenset(_csv(environ, "GUARDRAILS_SCOPE", lower=True) or ("input",))
+    if not scope <= set(SCOPES):
+        raise ConfigError(f"GUARDRAILS_SCOPE must be a comma-separated list of {', '.join(SCOPES)}")
+    on_error = (environ.get("GUARDRAILS_ON_ERROR", "").strip() or "closed").lower()
+    if on_error not in ON_ERROR:
+        raise ConfigError("GUARDRAILS_ON_ERROR must be closed or open")
+    threshold = _threshold(environ.get("GUARDRAILS_THRESHOLD", "").strip())
+    categories = tuple(c.upper() for c in _csv(environ, "GUARDRAILS_CATEGORIES"))
+    unknown = [c for c in categories if c not in MODERATION_CATEGORIES]
+    if unknown:
+        raise ConfigError(f"GUARDRAILS_CATEGORIES must be among {', '.join(MODERATION_CATEGORIES)}")
+    pii_types = tuple(t.upper() for t in _csv(environ, "GUARDRAILS_PII_TYPES"))
+    if any(not t.replace("_", "").isalnum() for t in pii_types):
+        raise ConfigError("GUARDRAILS_PII_TYPES must be labels like EMAIL,TELEPHONE_NUMBER,PERSON")
+    return GuardrailPolicy(
+        actions=tuple((check, chosen[check]) for check in CHECKS if check in chosen),
+        scope=scope,
+        on_error=on_error,
+        threshold=threshold,
+        pii_types=pii_types,
+        categories=categories,
+    )
+
+
+def _csv(environ: Mapping[str, str], name: str, *, lower: bool = False) -> tuple[str, ...]:
+    items = (item.strip() for item in environ.get(name, "").split(","))
+    return tuple(dict.fromkeys(item.lower() if lower else item for item in items if item))
+
+
+def _threshold(raw: str) -> float:
+    if not raw:
+        return DEFAULT_THRESHOLD
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 < value <= 1.0:
+        raise ConfigError("GUARDRAILS_THRESHOLD must be a number above 0 and at most 1")
+    return value

@@ -1,0 +1,106 @@
+"""The Generative AI client of one container, and its four calls: chat, embed, rerank and apply guardrails.
+
+The SDK client (with its connection pool) is built once per container on first use, with the signer from
+credentials.py, no SDK retry strategy or circuit breaker of its own (retry.py bounds retries by the deadline) and the
+reply bound installed on its session (bounded_reply.py). Each call takes a neutral request and returns a neutral
+reply; what it cost (attempts, time, the service's request id) goes into the caller's own CallFacts, success or not.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import oci
+from oci.generative_ai_inference import GenerativeAiInferenceClient
+
+from ..config import Settings
+from ..errors import ProxyError
+from ..families._base import Family
+from ..guardrails.policy import GuardrailPolicy
+from ..logs import CallFacts
+from ..neutral.chat import ChatReply, ChatRequest
+from ..neutral.embeddings import EmbeddingReply, EmbeddingRequest
+from ..neutral.guardrails import Assessment
+from ..neutral.rerank import RerankReply, RerankRequest
+from . import bounded_reply, chat, embeddings, failures, guardrails, rerank
+from .credentials import ExpiringTokenReloader, load_signer
+from .retry import DeadlineRetryStrategy
+
+
+class Upstream:
+    """One per container. The client is built on first use, so a broken credential is answered, not a crash."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client: GenerativeAiInferenceClient | None = None
+        self._tokens = ExpiringTokenReloader()
+
+    @property
+    def client(self) -> GenerativeAiInferenceClient:
+        if self._client is None:
+            config, signer = load_signer(self._settings)
+            self._client = GenerativeAiInferenceClient(
+                config,
+                signer=signer,
+                service_endpoint=self._settings.service_endpoint,
+                retry_strategy=oci.retry.NoneRetryStrategy(),
+                circuit_breaker_strategy=oci.circuit_breaker.NoCircuitBreakerStrategy(),
+                timeout=(self._settings.connect_timeout, self._settings.read_timeout),
+            )
+            bounded_reply.install(self._client.base_client.session)
+        return self._client
+
+    def chat(self, request: ChatRequest, family: Family, deadline: float, facts: CallFacts) -> ChatReply:
+        details = chat.to_details(request, family, self._settings)
+        result = self._call(self.client.chat, details, deadline, facts)
+        return chat.to_reply(result, family, request, facts.opc_request_id)
+
+    def embed(self, request: EmbeddingRequest, deadline: float, facts: CallFacts) -> EmbeddingReply:
+        details = embeddings.to_details(request, self._settings)
+        cap = self._settings.max_embeddings_reply_bytes
+        result = self._call(self.client.embed_text, details, deadline, facts, cap)
+        return embeddings.to_reply(result, facts.opc_request_id, request.model)
+
+    def rerank(self, request: RerankRequest, deadline: float, facts: CallFacts) -> RerankReply:
+        details = rerank.to_details(request, self._settings)
+        result = self._call(self.client.rerank_text, details, deadline, facts)
+        return rerank.to_reply(result, facts.opc_request_id, request)
+
+    def apply_guardrails(
+        self, policy: GuardrailPolicy, text: str, checks: tuple[str, ...], deadline: float, facts: CallFacts
+    ) -> Assessment:
+        """Same client, deadline and retry policy as the model call."""
+        details = guardrails.to_details(policy, text, self._settings.compartment_ocid, checks)
+        return guardrails.to_assessment(self._call(self.client.apply_guardrails, details, deadline, facts))
+
+    def _call(
+        self,
+        operation: Callable[..., Any],
+        details: Any,
+        deadline: float,
+        facts: CallFacts,
+        reply_cap: int | None = None,
+    ) -> Any:
+        """One deadline-bounded, retried, translated call; the reply is capped at MAX_REPLY_BYTES unless told."""
+        client = self.client
+        self._tokens.before_call(client.base_client.signer)
+        strategy = DeadlineRetryStrategy(
+            client.base_client,
+            max_attempts=self._settings.max_attempts,
+            timeouts=(self._settings.connect_timeout, self._settings.read_timeout),
+            deadline=deadline,
+            reply_cap=self._settings.max_reply_bytes if reply_cap is None else reply_cap,
+        )
+        started = time.perf_counter()
+        try:
+            response = operation(details, retry_strategy=strategy)
+        except ProxyError:  # the reply bound's or the deadline's own answer: already what the caller sees
+            raise
+        except Exception as exc:
+            raise failures.translate(exc, facts) from exc
+        finally:
+            facts.attempts, facts.ms = strategy.attempts, (time.perf_counter() - started) * 1000
+        facts.opc_request_id = response.request_id
+        return response.data

@@ -1,0 +1,115 @@
+"""SDK and transport failures: what kind each is, and the error the caller sees. The only reader of oci exceptions.
+
+The retry policy (retry.py) asks what kind a failure is; `translate` maps every failure the SDK raises to the one
+ProxyError the caller gets, once, after the retries.
+"""
+
+from __future__ import annotations
+
+import time
+
+import oci
+from oci._vendor.requests import exceptions as http_errors
+from urllib3.exceptions import ReadTimeoutError
+
+from ..errors import (
+    ProxyError,
+    UpstreamAuthFailed,
+    UpstreamFailed,
+    UpstreamRejected,
+    UpstreamThrottled,
+    UpstreamTimeout,
+)
+from ..logs import CallFacts
+from . import retry_after, service_message
+
+DEFAULT_RETRY_AFTER_SECONDS = 2
+"""What a 429 tells the caller when the service's own Retry-After is missing or not a valid value."""
+AUTH_HINT = (
+    "check the function's dynamic group and the policy 'allow dynamic-group <group> to use generative-ai-chat "
+    "in compartment <compartment>' (generative-ai-text-embedding for embeddings), and that the model is offered "
+    "in this region and COMPARTMENT_OCID is right (docs/iam.md)"
+)
+
+
+def cause(exception: BaseException | None) -> BaseException | None:
+    """The SDK wraps requests' exceptions in its own RequestException; look through it."""
+    if (
+        isinstance(exception, oci.exceptions.RequestException)
+        and exception.args
+        and isinstance(exception.args[0], BaseException)
+    ):
+        return exception.args[0]
+    return exception
+
+
+def is_read_timeout(exception: BaseException | None) -> bool:
+    """A read timeout, including one hit while the SDK reads a streamed body (it surfaces as a ConnectionError)."""
+    found = cause(exception)
+    if isinstance(found, http_errors.ReadTimeout):
+        return True
+    return (
+        isinstance(found, http_errors.ConnectionError)
+        and bool(found.args)
+        and isinstance(found.args[0], ReadTimeoutError)
+    )
+
+
+def is_connection_failure(exception: BaseException | None) -> bool:
+    found = cause(exception)
+    return isinstance(found, http_errors.ConnectionError | oci.exceptions.ConnectTimeout) and not is_read_timeout(
+        exception
+    )
+
+
+def is_service_error(exception: BaseException | None) -> bool:
+    return isinstance(exception, oci.exceptions.ServiceError)
+
+
+def status(exception: BaseException | None) -> int | None:
+    """The HTTP status of a service error; None for any other failure."""
+    return exception.status if isinstance(exception, oci.exceptions.ServiceError) else None
+
+
+def requested_wait(exception: BaseException | None) -> int | None:
+    """The service's Retry-After in seconds (RFC 9110: ASCII digits or an HTTP-date); None if absent or invalid."""
+    if not isinstance(exception, oci.exceptions.ServiceError):
+        return None
+    value = (exception.headers or {}).get("retry-after")
+    return retry_after.parse(value if isinstance(value, str) else None, time.time())
+
+
+def translate(exc: BaseException, facts: CallFacts) -> ProxyError:
+    """The error the caller sees for any SDK or transport failure; facts get the request id and message length."""
+    if isinstance(exc, oci.exceptions.ServiceError):
+        rid = exc.request_id
+        facts.opc_request_id = rid or facts.opc_request_id
+        if exc.status == 429:
+            asked = requested_wait(exc)
+            return UpstreamThrottled(
+                "the Generative AI service is throttling requests; retry later",
+                retry_after=DEFAULT_RETRY_AFTER_SECONDS if asked is None else asked,
+                opc_request_id=rid,
+            )
+        if exc.status in (401, 403, 404):
+            return UpstreamAuthFailed(
+                f"the Generative AI service refused the function ({exc.status} {exc.code}): {AUTH_HINT}",
+                opc_request_id=rid,
+            )
+        if exc.status in (400, 409, 413, 422):
+            message = exc.message if isinstance(exc.message, str) else ""
+            facts.message_chars = len(message)
+            return UpstreamRejected(
+                f"the Generative AI service rejected the request: {service_message.sanitize(message)}",
+                opc_request_id=rid,
+            )
+        if exc.status == 504:
+            return UpstreamTimeout("the Generative AI service timed out", opc_request_id=rid)
+        return UpstreamFailed(f"the Generative AI service failed ({exc.status} {exc.code})", opc_request_id=rid)
+    if is_read_timeout(exc):
+        return UpstreamTimeout("the Generative AI service did not answer in time")
+    if is_connection_failure(exc):
+        return UpstreamFailed("could not connect to the Generative AI service")
+    if isinstance(exc, oci.exceptions.ClientError | oci.exceptions.InvalidPrivateKey):
+        return UpstreamAuthFailed(f"the function's OCI credentials are not usable ({type(exc).__name__})")
+    return UpstreamFailed(f"the Generative AI service returned an unreadable reply ({type(cause(exc)).__name__})")

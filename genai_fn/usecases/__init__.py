@@ -1,0 +1,20 @@
+"""The use cases: what the function does for a validated request, ignorant of wire contracts and of SDK types.
+
+Each takes the function as configured, the contract's parsed (neutral) request and the invocation's deadline, and
+returns the neutral reply the contract renders; each notes what the request log needs in logs.current_record().
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import Settings
+from ..upstream.client import Upstream
+
+
+@dataclass(frozen=True)
+class Configured:
+    """The function when its configuration is valid: the settings and the upstream client built from them."""
+
+    settings: Settings
+    upstream: Upstream

@@ -1,0 +1,29 @@
+"""Chat: screen what goes in (when guardrails are configured), ask the model in its family's format, screen what
+comes out. Every contract that chats (simple, chat completions, Responses, plain invoke) runs this."""
+
+from __future__ import annotations
+
+from .. import families
+from ..logs import current_record
+from ..neutral.chat import ChatReply, ChatRequest
+from . import Configured
+
+
+def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatReply:
+    record = current_record()
+    record.model, record.api_format = request.model, request.api_format
+    policy = configured.settings.guardrails
+    if policy is not None:  # loaded only when configured: a function without guardrails never imports them
+        from ..guardrails import screening
+
+        request = screening.screen_chat_input(configured, policy, request, deadline)
+    with record.upstream_call() as facts:
+        reply = configured.upstream.chat(request, families.get(request.api_format), deadline, facts)
+    if policy is not None:
+        reply = screening.screen_chat_output(configured, policy, reply, deadline)
+    record.prompt_tokens = reply.usage.prompt_tokens
+    record.completion_tokens = reply.usage.completion_tokens
+    record.total_tokens = reply.usage.total_tokens
+    if configured.settings.log_content:
+        record.content = {"messages": [[m.role, m.content] for m in request.messages], "reply": reply.text}
+    return reply
