@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from . import catalog, families, limits
 from .errors import ConfigError
-from .guardrails.policy import GuardrailPolicy, parse_policy
+
+if TYPE_CHECKING:
+    from .guardrails.policy import GuardrailPolicy
 
 T = TypeVar("T")
 
@@ -157,7 +159,7 @@ class Settings:
             max_messages=env.number("MAX_MESSAGES", int, limits.DEFAULT_MAX_MESSAGES, low=1, high=10_000),
             max_tools=env.number("MAX_TOOLS", int, limits.DEFAULT_MAX_TOOLS, low=1, high=512),
             log_content=env.flag("LOG_CONTENT"),
-            guardrails=parse_policy(os.environ if environ is None else environ),
+            guardrails=_guardrails(os.environ if environ is None else environ),
         )
         return settings
 
@@ -175,6 +177,15 @@ def _model_api_formats(
             raise ConfigError("MODEL_API_FORMATS names a model that is not MODEL_ID or in ALLOWED_MODELS")
         pairs.append((model, api_format))
     return tuple(pairs)
+
+
+def _guardrails(environ: Mapping[str, str]) -> GuardrailPolicy | None:
+    """GUARDRAILS and its companions; the policy's module loads only when one of them is set."""
+    if not any(name.startswith("GUARDRAILS") and value.strip() for name, value in environ.items()):
+        return None
+    from .guardrails.policy import parse_policy
+
+    return parse_policy(environ)
 
 
 def _is_ocid(value: str) -> bool:

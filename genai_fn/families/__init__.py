@@ -9,7 +9,7 @@ model family"); which model speaks which format is catalogue data (genai_fn/cata
 
 from __future__ import annotations
 
-import pkgutil
+import os
 from importlib import import_module
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,8 @@ _extra: dict[str, Family] = {}
 
 def api_formats() -> tuple[str, ...]:
     """Every API format a family module (or a registered family) speaks, in a stable order."""
-    modules = sorted(info.name.upper() for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
+    names = os.listdir(os.path.dirname(__file__))
+    modules = sorted(name[:-3].upper() for name in names if name.endswith(".py") and not name.startswith("_"))
     return (*modules, *(name for name in _extra if name not in modules))
 
 

@@ -10,23 +10,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import oci
 from oci.generative_ai_inference import GenerativeAiInferenceClient
 
 from ..config import Settings
 from ..errors import ProxyError
-from ..families._base import Family
-from ..guardrails.policy import GuardrailPolicy
 from ..logs import CallFacts
-from ..neutral.chat import ChatReply, ChatRequest
-from ..neutral.embeddings import EmbeddingReply, EmbeddingRequest
-from ..neutral.guardrails import Assessment
-from ..neutral.rerank import RerankReply, RerankRequest
-from . import bounded_reply, chat, embeddings, failures, guardrails, rerank
+from . import bounded_reply, chat, failures
 from .credentials import ExpiringTokenReloader, load_signer
 from .retry import DeadlineRetryStrategy
+
+if TYPE_CHECKING:  # each route's mapping is imported by its own call, on first use
+    from ..families._base import Family
+    from ..guardrails.policy import GuardrailPolicy
+    from ..neutral.chat import ChatReply, ChatRequest
+    from ..neutral.embeddings import EmbeddingReply, EmbeddingRequest
+    from ..neutral.guardrails import Assessment
+    from ..neutral.rerank import RerankReply, RerankRequest
 
 
 class Upstream:
@@ -58,12 +60,16 @@ class Upstream:
         return chat.to_reply(result, family, request, facts.opc_request_id)
 
     def embed(self, request: EmbeddingRequest, deadline: float, facts: CallFacts) -> EmbeddingReply:
+        from . import embeddings
+
         details = embeddings.to_details(request, self._settings)
         cap = self._settings.max_embeddings_reply_bytes
         result = self._call(self.client.embed_text, details, deadline, facts, cap)
         return embeddings.to_reply(result, facts.opc_request_id, request.model)
 
     def rerank(self, request: RerankRequest, deadline: float, facts: CallFacts) -> RerankReply:
+        from . import rerank
+
         details = rerank.to_details(request, self._settings)
         result = self._call(self.client.rerank_text, details, deadline, facts)
         return rerank.to_reply(result, facts.opc_request_id, request)
@@ -72,6 +78,8 @@ class Upstream:
         self, policy: GuardrailPolicy, text: str, checks: tuple[str, ...], deadline: float, facts: CallFacts
     ) -> Assessment:
         """Same client, deadline and retry policy as the model call."""
+        from . import guardrails
+
         details = guardrails.to_details(policy, text, self._settings.compartment_ocid, checks)
         return guardrails.to_assessment(self._call(self.client.apply_guardrails, details, deadline, facts))
 

@@ -1,0 +1,74 @@
+"""The package's shape, held deterministically: configuration imports no SDK, and genai_fn's imports form no cycle."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "genai_fn"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every genai_fn module `path` imports (module level, in functions, and for type checking alike)."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)  # `from . import x` names a module
+    return {m for m in found if m.split(".")[0] == "genai_fn"}
+
+
+def graph() -> dict[str, set[str]]:
+    modules = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    return {name: {m for m in imports_of(path) if m in modules and m != name} for name, path in modules.items()}
+
+
+def test_the_import_graph_of_genai_fn_has_no_cycle() -> None:
+    edges = graph()
+    state: dict[str, str] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = "open"
+        path.append(node)
+        for nxt in sorted(edges[node]):
+            if state.get(nxt) == "open":
+                cycle = path[path.index(nxt) :] + [nxt]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt)
+        path.pop()
+        state[node] = "done"
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node)
+    assert "genai_fn.config" in edges and edges["genai_fn.usecases.chat"]  # the graph was really read
+
+
+def test_the_graph_reader_sees_relative_and_function_level_imports() -> None:
+    edges = graph()
+    assert "genai_fn.families" in edges["genai_fn.config"]
+    assert "genai_fn.guardrails.screening" in edges["genai_fn.usecases.chat"]  # imported inside chat()
+
+
+def test_importing_the_configuration_loads_no_sdk() -> None:
+    """Configuration is pure data: every cold start reads it, and it must not pay for the SDK."""
+    code = "import sys, genai_fn.config; print(sorted(m for m in sys.modules if m.split('.')[0] == 'oci'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
