@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from .contracts import Contract, ErrorRenderer
@@ -48,12 +48,10 @@ class Route:
     """`module:object` under genai_fn: the Contract that parses the request and renders the result and errors."""
 
     def handler(self) -> UseCase:
-        handler: UseCase = load(self.use_case)
-        return handler
+        return cast(UseCase, load(self.use_case))
 
     def wire(self) -> Contract[Any, Any]:
-        contract: Contract[Any, Any] = load(self.contract)
-        return contract
+        return cast(Contract[Any, Any], load(self.contract))
 
     @property
     def suffix(self) -> str:
@@ -113,8 +111,7 @@ class Refusal:
     error: RequestError
 
     def wire(self) -> ErrorRenderer:
-        renderer: ErrorRenderer = load(self.contract)
-        return renderer
+        return cast(ErrorRenderer, load(self.contract))
 
 
 def match(invocation: Invocation) -> Route | Refusal:

@@ -139,19 +139,12 @@ def _tool_calls(value: Any, where: str) -> tuple[ToolCall, ...]:
     return tuple(calls)
 
 
-def _tools(value: Any) -> tuple[Tool, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise InvalidRequest("tools must be a list", param="tools")
-    tools = []
-    for index, tool in enumerate(value):
-        where = f"tools[{index}]"
-        function = tool.get("function") if isinstance(tool, dict) else None
-        if not isinstance(function, dict) or tool.get("type") != "function":
-            raise InvalidRequest(f'{where} must be {{"type": "function", "function": {{...}}}}', param=where)
-        tools.append(fields.function_tool(function, f"{where}.function"))
-    return tuple(tools)
+def _function_of(tool: Any, where: str) -> dict[str, Any]:
+    """`{"type": "function", "function": {name, description, parameters}}`."""
+    function = tool.get("function") if isinstance(tool, dict) else None
+    if not isinstance(function, dict) or tool.get("type") != "function":
+        raise InvalidRequest(f'{where} must be {{"type": "function", "function": {{...}}}}', param=where)
+    return function
 
 
 def _tool_choice(value: Any, tools: tuple[Tool, ...]) -> str | None:
@@ -256,7 +249,7 @@ class ChatCompletions(OpenAIErrors):
         modalities = body.get("modalities")
         if modalities is not None and modalities != ["text"]:
             raise InvalidRequest('modalities must be ["text"]: only text output is supported', param="modalities")
-        tools = _tools(body.get("tools"))
+        tools = fields.tools(body.get("tools"), _function_of)
         json_mode, json_schema = _response_format(body.get("response_format"))
         completion_limit = body.get("max_completion_tokens") is not None and body.get("max_tokens") is None
         return validate.check_chat(

@@ -8,7 +8,7 @@ is decided after parsing, once, by validate.check_chat.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import validate
@@ -39,6 +39,17 @@ def flag(body: Mapping[str, Any], name: str, field: str | None = None) -> bool:
     if value is not None and not isinstance(value, bool):
         raise InvalidRequest(f"{field or name} must be true or false", param=field or name)
     return bool(value)
+
+
+def tools(value: Any, function_of: Callable[[Any, str], Mapping[str, Any]]) -> tuple[Tool, ...]:
+    """The `tools` list; `function_of(tool, where)` checks one entry's own shape and returns its function spec."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InvalidRequest("tools must be a list", param="tools")
+    return tuple(
+        function_tool(function_of(tool, f"tools[{index}]"), f"tools[{index}]") for index, tool in enumerate(value)
+    )
 
 
 def function_tool(spec: Mapping[str, Any], where: str) -> Tool:

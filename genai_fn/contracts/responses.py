@@ -179,25 +179,19 @@ def _message(item: dict[str, Any], where: str) -> Message:
     return Message(role, text, parts=parts)
 
 
-def _tools(value: Any) -> tuple[Tool, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise InvalidRequest("tools must be a list", param="tools")
-    tools = []
-    for index, tool in enumerate(value):
-        where = f"tools[{index}]"
-        kind = tool.get("type") if isinstance(tool, dict) else None
-        if kind != "function":
-            shown = kind[: validate.MAX_ECHOED_NAME] if isinstance(kind, str) else "without a type"
-            raise InvalidRequest(
-                f"{where}: tools of type {shown} are not supported; only function tools are", param=f"{where}.type"
-            )
-        strict = tool.get("strict")
-        if strict is not None and not isinstance(strict, bool):
-            raise InvalidRequest(f"{where}.strict must be true or false", param=f"{where}.strict")
-        tools.append(fields.function_tool(tool, where))
-    return tuple(tools)
+def _function_of(tool: Any, where: str) -> dict[str, Any]:
+    """`{"type": "function", "name", "description", "parameters", "strict"}`: only function tools."""
+    kind = tool.get("type") if isinstance(tool, dict) else None
+    if kind != "function":
+        shown = kind[: validate.MAX_ECHOED_NAME] if isinstance(kind, str) else "without a type"
+        raise InvalidRequest(
+            f"{where}: tools of type {shown} are not supported; only function tools are", param=f"{where}.type"
+        )
+    assert isinstance(tool, dict)
+    strict = tool.get("strict")
+    if strict is not None and not isinstance(strict, bool):
+        raise InvalidRequest(f"{where}.strict must be true or false", param=f"{where}.strict")
+    return tool
 
 
 def _tool_choice(value: Any, tools: tuple[Tool, ...]) -> str | None:
@@ -269,7 +263,7 @@ class Responses(OpenAIErrors):
         call_reasoning = _reasoning(body)
         raw_instructions = body.get("instructions")
         instructions = validate.text(raw_instructions, "instructions") if raw_instructions is not None else None
-        tools = _tools(body.get("tools"))
+        tools = fields.tools(body.get("tools"), _function_of)
         json_mode, json_schema = _text_format(body.get("text"))
         parallel = fields.flag(body, "parallel_tool_calls") if body.get("parallel_tool_calls") is not None else None
         call = ResponsesCall(

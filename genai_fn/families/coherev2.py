@@ -1,7 +1,6 @@
 """Cohere V2 (apiFormat COHEREV2, `CohereChatRequestV2`): the whole conversation as typed messages, with tools,
 images and thinking.
-
-Ranges as Cohere V1 (the SDK's CohereChatRequestV2 docstrings repeat them). `toolsChoice` is only REQUIRED or NONE
+ `toolsChoice` is only REQUIRED or NONE
 (auto is the default), so a tool_choice naming one function is refused rather than silently widened;
 `parallel_tool_calls` has no V2 field and is accepted as a no-op (docs/openai.md). A reasoning effort maps to
 `thinking` (CohereThinkingV2: ENABLED / DISABLED), since V2 has no effort scale.
@@ -16,18 +15,13 @@ from oci.generative_ai_inference import models as m
 from ..errors import UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest, Message, ToolCall
 from ._base import Family, finish_reason, sampling, unreadable, usage
-from .cohere import stop_and_format
+from .cohere import CohereV1, stop_and_format
 
 
 class CohereV2(Family):
     api_format = "COHEREV2"
-    ranges = {
-        "temperature": (0, 2),
-        "top_p": (0, 1),
-        "top_k": (0, 500),
-        "frequency_penalty": (0, 1),
-        "presence_penalty": (0, 1),
-    }
+    ranges = CohereV1.ranges  # the SDK's CohereChatRequestV2 docstrings repeat V1's
+
     features = frozenset(
         {"tools", "tool_choice_required", "images", "json_object", "json_schema", "reasoning_effort", "stop", "seed"}
     )
