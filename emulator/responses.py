@@ -87,7 +87,8 @@ def _tools(request: dict[str, Any]) -> dict[str, Any]:
     tools: dict[str, Any] = {}
     for tool in request.get("tools") or []:
         function = tool if tool.get("name") else tool.get("function") or {}
-        tools[function.get("name")] = function.get("parameters")
+        if isinstance(function.get("name"), str):
+            tools[function["name"]] = function.get("parameters")
     return tools
 
 
