@@ -79,13 +79,20 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=f"Exit codes: 0 stopped, {EXIT_FAILED} a step failed, {EXIT_PORT_IN_USE} a port is taken.",
     )
-    parser.add_argument("--port", type=int, default=8080, help="gateway port (default 8080; 0: any free port)")
+    parser.add_argument("--port", type=port_number, default=8080, help="gateway port (default 8080; 0: any free port)")
     parser.add_argument(
-        "--emulator-port", type=int, default=None, help="emulator port (default: the gateway's port + 1)"
+        "--emulator-port", type=port_number, default=None, help="emulator port (default: the gateway's port + 1)"
     )
     parser.add_argument("--dir", type=Path, default=None, help="this instance's files (default .local/<port>)")
     parser.add_argument("--containers", type=int, default=1, help="fdk processes behind the gateway (default 1)")
     return parser
+
+
+def port_number(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65534:  # the emulator may need the next one
+        raise argparse.ArgumentTypeError(f"{port} is not a port number from 0 to 65534")
+    return port
 
 
 def say(step: str) -> None:

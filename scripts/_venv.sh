@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts: create .venv once; (re)install when a requirements file or pyproject.toml changed.
 # One .venv serves both README commands: scripts/run-local installs requirements-local.txt, scripts/test
 # requirements-dev.txt (which includes it). Each file has its own stamp holding the digest of every requirements
@@ -28,7 +29,8 @@ ensure_venv() {
       flock "$lock"
     fi
   fi
-  if [ ! -x "$venv/bin/python" ]; then
+  if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then  # absent, or cut short by an earlier Ctrl-C
+    rm -rf "${venv:?}/bin" "${venv:?}/lib" "${venv:?}/include" "${venv:?}/pyvenv.cfg"
     _venv_say "creating .venv with $(python3 --version)..."
     if ! python3 -m venv "$venv"; then
       rm -rf "$venv"
