@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime
 import enum
+import json
 import uuid
 from typing import Any, Literal
 
 import jsonschema
 import pydantic
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emulator.schema_example import EXAMPLE_STRING, example_value
 
@@ -99,3 +102,45 @@ def test_a_recursive_schema_ends() -> None:
     while value.get("children"):
         value, depth = value["children"][0], depth + 1
     assert 0 < depth < 10
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+KEYWORDS = st.sampled_from(
+    ["type", "properties", "required", "items", "prefixItems", "minItems", "maxItems", "minLength", "maxLength",
+     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "enum", "const", "anyOf", "oneOf",
+     "allOf", "$ref", "$defs", "format"]
+)  # fmt: skip
+SCHEMAS = st.recursive(
+    st.dictionaries(KEYWORDS, JSON_VALUES, max_size=4),
+    lambda children: st.dictionaries(KEYWORDS, children | st.lists(children, max_size=3) | JSON_VALUES, max_size=5),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(schema=SCHEMAS | JSON_VALUES)
+def test_any_json_as_a_schema_gives_a_small_value_and_no_exception(schema: object) -> None:
+    """A caller's schema reaches the emulator unchecked: whatever it is, it answers (no 500, no huge reply)."""
+    text = json.dumps(example_value(schema))
+    assert len(text) < 1_000_000
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"$ref": "#"},
+        {"anyOf": [{"$ref": "#"}]},
+        {"$defs": {"N": {"type": "object", "properties": {"c": {"$ref": "#/$defs/N"}}, "required": ["c"]}},
+         "$ref": "#/$defs/N"},
+        {"type": "array", "minItems": 10**12, "items": {"type": "string", "minLength": 10**12}},
+        {"type": "number", "multipleOf": 1e-300, "minimum": 1e300},
+        {"type": "integer", "multipleOf": 0},
+    ],
+    ids=["self-ref", "branch-self-ref", "required-cycle", "huge-sizes", "tiny-step", "zero-step"],
+)  # fmt: skip
+def test_hostile_schemas_end(schema: dict[str, Any]) -> None:
+    assert len(json.dumps(example_value(schema))) < 1_000_000
