@@ -15,7 +15,6 @@ import contextlib
 import io
 import os
 import signal
-import socket
 import sys
 import threading
 from pathlib import Path
@@ -24,10 +23,10 @@ from types import FrameType
 from .config import local_run_config
 from .fdk_process import REPO_ROOT, FdkProcess
 from .gateway import LocalGateway
+from .ports import HOST, bind_error, free_port
 from .readme_examples import README_BASE_URL, ExampleError, curl_examples
 
 LOCAL_DIR = REPO_ROOT / ".local"
-HOST = "127.0.0.1"
 EXIT_FAILED = 1
 EXIT_PORT_IN_USE = 3
 PROG = "run-local"
@@ -61,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _serve(args, started)
     except (KeyboardInterrupt, _Stopped):
+        say("stopping everything it started...")
         return 0
     except StartError as error:
         print(f"{PROG}: {error.what}\n  {error.todo}", file=sys.stderr, flush=True)
@@ -103,11 +103,12 @@ def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> None:
     """Start emulator, function(s) and gateway, each registered in `started` as soon as it exists; wait."""
     emulated = not os.environ.get("SERVICE_ENDPOINT")
     emulator_port = args.emulator_port
-    if emulator_port is None:
-        emulator_port = args.port + 1 if args.port else 0
+    emulator_flag = "--emulator-port"
+    if emulator_port is None:  # derived from the gateway's, so moved with --port
+        emulator_port, emulator_flag = (args.port + 1 if args.port else 0), "--port"
     ports = [("the gateway", args.port, "--port")]
-    if emulated:  # a derived emulator port is moved with --port
-        ports.append(("the emulator", emulator_port, "--port" if args.emulator_port is None else "--emulator-port"))
+    if emulated:
+        ports.append(("the emulator", emulator_port, emulator_flag))
         if emulator_port and emulator_port == args.port:
             raise StartError(f"the gateway and the emulator cannot share port {args.port}.", "Give each its own.")
     for role, port, flag in ports:
@@ -120,8 +121,7 @@ def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> None:
     directory.mkdir(parents=True, exist_ok=True)
 
     if emulated:
-        flag = "--port" if args.emulator_port is None else "--emulator-port"
-        env = _start_emulator(directory / "credentials", emulator_port, flag, started)
+        env = _start_emulator(directory / "credentials", emulator_port, emulator_flag, started)
     else:
         env = {"AUTH_MODE": os.environ.get("AUTH_MODE", "api_key")}
         say(f"real service: {os.environ['SERVICE_ENDPOINT']} (AUTH_MODE={env['AUTH_MODE']})")
@@ -173,19 +173,14 @@ def _bind_gateway(port: int) -> LocalGateway:
 
 
 def _check_port(role: str, port: int, flag: str) -> None:
-    """Fail before anything starts when a port cannot be listened on (as the servers will: SO_REUSEADDR)."""
-    if port == 0:
-        return
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError as exc:
-            raise _port_error(role, port, flag, exc) from exc
+    """Fail before anything starts when a port cannot be listened on."""
+    error = bind_error(port) if port else None
+    if error is not None:
+        raise _port_error(role, port, flag, error)
 
 
 def _port_error(role: str, port: int, flag: str, exc: OSError) -> StartError:
-    free = _free_port_near(port, pair=flag == "--port")
+    free = free_port(port + 10, pair=flag == "--port", stop=min(port + 200, 65534))
     suggestion = f"scripts/run-local {flag} {free}" if free else f"scripts/run-local {flag} <another port>"
     return StartError(
         f"port {port} for {role} is not available ({exc.strerror or exc}): another run-local, or another program, "
@@ -193,20 +188,6 @@ def _port_error(role: str, port: int, flag: str, exc: OSError) -> StartError:
         f"Stop that program, or choose another port: {suggestion}",
         EXIT_PORT_IN_USE,
     )
-
-
-def _free_port_near(port: int, *, pair: bool) -> int | None:
-    """A suggestion: the first of port+10, port+20, ... that is free (with the next one, for a gateway's --port)."""
-    for candidate in range(port + 10, min(port + 200, 65534), 10):
-        try:
-            for each in (candidate, candidate + 1) if pair else (candidate,):
-                with socket.socket() as probe:
-                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                    probe.bind((HOST, each))
-        except OSError:
-            continue
-        return candidate
-    return None
 
 
 def _print_examples(url: str, count: int = 2) -> None:

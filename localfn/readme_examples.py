@@ -17,7 +17,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from localfn.ports import free_port
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 README = REPO_ROOT / "README.md"
 README_BASE_URL = "http://127.0.0.1:8080"
@@ -37,7 +38,7 @@ GATEWAY_LINE = re.compile(r"^Gateway: (http://\S+)")
 """The line `python -m localfn` prints once the gateway serves."""
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
 REPLY_PREFIX = "Emulated reply to: "
-"""The emulator's answer starts so (emulator/responses.py); this module imports nothing outside the standard library."""
+"""The emulator's answer starts so (emulator/responses.py; not imported: this check runs on the standard library)."""
 SETUP_TIMEOUT_SECONDS = 900.0
 """A first run-local installs .venv (about a minute alone; far longer on a loaded CI machine)."""
 
@@ -306,20 +307,6 @@ def group_members(group: int) -> list[int]:
     return members
 
 
-def free_port_pair(start: int) -> int:
-    """A port free on loopback with the next one (run-local's gateway and emulator), so this check collides with
-    nothing already running on the machine (another run-local on 8080, another check)."""
-    for port in range(start, 65000, 10):
-        try:
-            for each in (port, port + 1):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", each))
-        except OSError:
-            continue
-        return port
-    raise ExampleError(f"no two free ports from {start} on")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m localfn.readme_examples", description=__doc__)
     parser.add_argument(
@@ -329,7 +316,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     examples = curl_examples()
-    port = args.port if args.port is not None else free_port_pair(8090)
+    port = args.port if args.port is not None else free_port(8090, pair=True)
+    if port is None:
+        print("no two free ports from 8090 on: pass --port", file=sys.stderr)
+        return 1
     print(f"README.md: {len(examples)} curl examples; starting README command 1: scripts/run-local --port {port}")
     started = time.monotonic()
     process = subprocess.Popen(
