@@ -241,7 +241,7 @@ def check_all(base_url: str, examples: list[CurlExample] | None = None) -> list[
         try:
             check(example, base_url)
         except (ExampleError, OSError, KeyError, IndexError, TypeError, ValueError) as exc:
-            failures.append(f"{example.command}\n    -> {type(exc).__name__}: {exc}")
+            failures.append(f"{' '.join(example.command.split())}\n    -> {type(exc).__name__}: {exc}")
     return failures
 
 
