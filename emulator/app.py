@@ -206,7 +206,7 @@ class Api:
         if operation == "guardrails":
             return _json_outcome(guardrails.answer(details))
         if operation == "rerank":
-            return _json_outcome(rerank.answer(details, self.catalog.chat_models, frozenset(self.catalog.embed_models)))
+            return _json_outcome(rerank.answer(details, self.catalog))
         if kind in ("huge_reply", "huge_history"):
             raise ApiError(400, "InvalidParameter", f"Emulator fault {kind} applies to chat requests only.")
         return self._embed(details, wrong_format=kind == "wrong_format")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from localfn.config import RERANK_MODEL
+
 CHAT_MODELS = frozenset(
     {
         "cohere.command-a-03-2025",
@@ -26,6 +28,9 @@ EMBED_MODELS = {
 (docs.oracle.com/iaas/Content/generative-ai/cohere-embed-*.htm: "1,024-dimensional", "384-dimensional",
 Embed 4 "1,536-dimensional vector for each embedding")."""
 
+RERANK_MODELS = frozenset({RERANK_MODEL})
+"""Rerank model ids (localfn/config.py says where the id comes from); served on demand here."""
+
 MODEL_OCID_PREFIX = "ocid1.generativeaimodel."
 ENDPOINT_OCID_PREFIX = "ocid1.generativeaiendpoint."
 
@@ -36,8 +41,9 @@ class Catalog:
 
     chat_models: frozenset[str] = CHAT_MODELS
     embed_models: dict[str, int] = field(default_factory=lambda: dict(EMBED_MODELS))
+    rerank_models: frozenset[str] = RERANK_MODELS
     api_formats: dict[str, str] = field(default_factory=dict)
     allowed_compartments: frozenset[str] | None = None
 
 
-__all__ = ["CHAT_MODELS", "EMBED_MODELS", "ENDPOINT_OCID_PREFIX", "MODEL_OCID_PREFIX", "Catalog"]
+__all__ = ["CHAT_MODELS", "EMBED_MODELS", "ENDPOINT_OCID_PREFIX", "MODEL_OCID_PREFIX", "RERANK_MODELS", "Catalog"]

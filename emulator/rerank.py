@@ -11,17 +11,14 @@ from typing import Any
 
 from oci.generative_ai_inference import models
 
-from emulator.catalog import MODEL_OCID_PREFIX
+from emulator.catalog import MODEL_OCID_PREFIX, Catalog
 from emulator.errors import invalid, not_found
 from emulator.shape import validate
 
-RERANK_MODELS = frozenset({"cohere.rerank.3-5"})
-"""On-demand rerank model ids: "cohere.rerank.3-5 (Cohere Rerank 3.5)",
-docs.oracle.com/iaas/Content/generative-ai/benchmark-cohere-rerank-3-5.htm."""
 WORD = re.compile(r"\w+")
 
 
-def answer(body: Any, chat_models: frozenset[str], embed_models: frozenset[str]) -> dict[str, Any]:
+def answer(body: Any, catalog: Catalog) -> dict[str, Any]:
     """The RerankTextResult JSON for a valid request, or raise ApiError (400/404) as the service would."""
     validate(body, models.RerankTextDetails)
     if not body["compartmentId"].strip():
@@ -29,8 +26,8 @@ def answer(body: Any, chat_models: frozenset[str], embed_models: frozenset[str])
     serving = body["servingMode"]
     model = serving.get("modelId") or serving.get("endpointId") or ""
     dedicated = serving["servingType"] == "DEDICATED"
-    if not dedicated and not model.startswith(MODEL_OCID_PREFIX) and model not in RERANK_MODELS:
-        if model in chat_models or model in embed_models:
+    if not dedicated and not model.startswith(MODEL_OCID_PREFIX) and model not in catalog.rerank_models:
+        if model in catalog.chat_models or model in catalog.embed_models:
             raise invalid(f"Model {model} does not support rerank.")
         raise not_found()
     documents = body["documents"]

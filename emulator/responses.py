@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from emulator.schema_example import example_value
+
 REPLY_PREFIX = "Emulated reply to: "
 MAX_ECHO_CHARS = 200
 COHERE_MODEL_VERSION = "1.6"
@@ -26,7 +28,8 @@ FINISH_REASONS = {
     "GENERIC": ("stop", "length"),
 }
 """apiFormat -> (finished normally, cut at maxTokens)."""
-_WEATHER = re.compile(r"\bweather\b", re.IGNORECASE)
+TOOL_TRIGGER = re.compile(r"\bweather\b", re.IGNORECASE)
+"""A user message with this word gets a tool call when tools are offered (docs/emulator.md lists every trigger)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class Completion:
     completion_tokens: int
     truncated: bool
     tool_name: str | None = None
+    tool_arguments: str = "{}"
+    """The call's arguments as JSON text: an example value of the tool's own parameter schema."""
     reasoning: str | None = None
     """Reasoning text, when the request asked a reasoning model to think (counted in completion tokens)."""
 
@@ -77,9 +82,65 @@ def _cohere_v2_inputs(request: dict[str, Any]) -> tuple[str, list[str]]:
     return (users[-1] if users else ""), texts
 
 
-def _tool_names(request: dict[str, Any]) -> list[str]:
-    """The offered function names: Generic tools carry `name`, Cohere V2 tools `function.name`."""
-    return [tool.get("name") or (tool.get("function") or {}).get("name") for tool in request.get("tools") or []]
+def _tools(request: dict[str, Any]) -> dict[str, Any]:
+    """Offered function name -> its parameter schema: Generic tools carry `name`, Cohere V2 tools `function.name`."""
+    tools: dict[str, Any] = {}
+    for tool in request.get("tools") or []:
+        function = tool if tool.get("name") else tool.get("function") or {}
+        if isinstance(function.get("name"), str):
+            tools[function["name"]] = function.get("parameters")
+    return tools
+
+
+def _called_tool(request: dict[str, Any], last_user: str) -> tuple[str, Any] | None:
+    """The tool the emulated model calls, if any, with its parameter schema.
+
+    It calls one when tools are offered, the choice is not NONE, the conversation does not end in a tool's result
+    (after it, the model answers in text, as an agent loop needs), and the choice forces a call (REQUIRED, or a
+    named function) or the last user message has the word "weather" or an offered tool's name. The tool is the
+    named one, else the first whose name the message mentions, else the first offered.
+    """
+    tools = _tools(request)
+    choice = request.get("toolChoice") or {}
+    kind = choice.get("type") or request.get("toolsChoice")
+    if not tools or kind == "NONE" or request["messages"][-1]["role"] == "TOOL":
+        return None
+    if kind == "FUNCTION" and choice.get("name") in tools:
+        return choice["name"], tools[choice["name"]]
+    mentioned = [name for name in tools if name and re.search(rf"\b{re.escape(name)}\b", last_user, re.IGNORECASE)]
+    if kind == "REQUIRED" or mentioned or TOOL_TRIGGER.search(last_user):
+        name = mentioned[0] if mentioned else next(iter(tools))
+        return name, tools[name]
+    return None
+
+
+def _json_reply(request: dict[str, Any], last_user: str) -> str | None:
+    """The reply's text when the request asks for JSON (responseFormat JSON_OBJECT, or JSON_SCHEMA with a schema).
+
+    A last user message that is itself a JSON object is answered as is, so a test picks the exact reply; otherwise
+    an example value of the schema (Generic `jsonSchema.schema`, Cohere `schema`), or an object holding the usual
+    echo when no schema is given.
+    """
+    response_format = request.get("responseFormat") or {}
+    kind = response_format.get("type")
+    if kind not in ("JSON_OBJECT", "JSON_SCHEMA"):
+        return None
+    if _json_text(last_user):
+        return last_user
+    if kind == "JSON_SCHEMA":
+        schema = (response_format.get("jsonSchema") or {}).get("schema")
+    else:
+        schema = response_format.get("schema")
+    if isinstance(schema, dict):
+        return json.dumps(example_value(schema))
+    return json.dumps({"reply": REPLY_PREFIX + last_user[:MAX_ECHO_CHARS]})
+
+
+def _arguments(parameters: Any) -> str:
+    """The arguments a call sends: an example of the tool's parameter schema (an object, as clients expect)."""
+    if not isinstance(parameters, dict) or not parameters:
+        return "{}"
+    return json.dumps(example_value(parameters))
 
 
 def _json_text(text: str) -> bool:
@@ -100,14 +161,13 @@ def complete(request: dict[str, Any]) -> Completion:
     else:
         last_user, inputs = _generic_inputs(request)
     prompt_tokens = max(1, sum(_words(text) for text in inputs))
-    tools = _tool_names(request)
-    tool_choice = (request.get("toolChoice") or {}).get("type") or request.get("toolsChoice")
-    answered = api_format != "COHERE" and request["messages"][-1]["role"] == "TOOL"
-    if api_format != "COHERE" and tools and tool_choice != "NONE" and _WEATHER.search(last_user):
-        if not answered:  # after the tool's result, the model answers in text (as an agent loop needs)
-            return Completion("", prompt_tokens, 8, False, tool_name=tools[0])
-    if request.get("responseFormat") and _json_text(last_user):  # JSON asked for and given: answered as is
-        return Completion(last_user, prompt_tokens, _words(last_user), False)
+    called = _called_tool(request, last_user) if api_format != "COHERE" else None
+    if called is not None:
+        name, parameters = called
+        return Completion("", prompt_tokens, 8, False, tool_name=name, tool_arguments=_arguments(parameters))
+    json_reply = _json_reply(request, last_user)
+    if json_reply is not None:  # never cut at maxTokens: a client parses it
+        return Completion(json_reply, prompt_tokens, _words(json_reply), False)
     words = (REPLY_PREFIX + last_user[:MAX_ECHO_CHARS]).split()
     limit = request.get("maxTokens") or request.get("maxCompletionTokens")
     truncated = limit is not None and limit < len(words)
@@ -147,7 +207,7 @@ def _tool_call(completion: Completion) -> dict[str, Any]:
         "id": call_id,
         "type": "FUNCTION",
         "name": completion.tool_name,
-        "arguments": json.dumps({"location": "Paris"}),
+        "arguments": completion.tool_arguments,
     }
 
 

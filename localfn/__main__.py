@@ -1,75 +1,213 @@
-"""`python -m localfn`: the function on http://127.0.0.1:8080 through a local gateway, real fdk underneath.
+"""`python -m localfn` (README command 1, through scripts/run-local): the function behind a local API Gateway on
+http://127.0.0.1:8080, the real fdk underneath.
 
-Without SERVICE_ENDPOINT it starts the signature-checking emulator and a locally minted resource principal;
-with SERVICE_ENDPOINT (plus MODEL_ID, COMPARTMENT_OCID and an OCI config file) it talks to the real service.
+Without SERVICE_ENDPOINT it starts the signature-checking emulator of OCI Generative AI (on the gateway's port + 1
+unless --emulator-port says otherwise) and a locally minted resource principal; with SERVICE_ENDPOINT (plus
+MODEL_ID, COMPARTMENT_OCID and an OCI config file) it talks to the real service. Each instance keeps its files
+(credentials, function logs) in .local/<port>/, so two instances never share them. Both ports are checked before
+anything starts, and everything it starts stops with it: on Ctrl-C, SIGTERM, SIGHUP or a failure on the way up.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import signal
 import sys
 import threading
+from pathlib import Path
+from types import FrameType
 
-from .config import LLAMA_MODEL, emulated_config
+from .config import local_run_config
 from .fdk_process import REPO_ROOT, FdkProcess
 from .gateway import LocalGateway
+from .ports import HOST, bind_error, free_port
+from .readme_examples import README_BASE_URL, ExampleError, curl_examples
 
 LOCAL_DIR = REPO_ROOT / ".local"
+EXIT_FAILED = 1
+EXIT_PORT_IN_USE = 3
+PROG = "run-local"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+"""Handled like Ctrl-C (SIGINT): whatever started is stopped. SIGKILL cannot be handled: nothing can clean up then."""
+
+
+class StartError(Exception):
+    """A step that failed on the way up: what failed and what to do about it."""
+
+    def __init__(self, what: str, todo: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(what)
+        self.what, self.todo, self.code = what, todo, code
+
+
+class _Stopped(BaseException):
+    """Raised in the main thread by SIGTERM/SIGHUP, so the same clean-up runs as for Ctrl-C's KeyboardInterrupt."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m localfn", description=__doc__)
-    parser.add_argument("--port", type=int, default=8080, help="gateway port (default 8080)")
-    parser.add_argument("--containers", type=int, default=1, help="fdk processes behind the gateway (default 1)")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # each step shows at once, also through a pipe
 
-    emulator = None
-    if os.environ.get("SERVICE_ENDPOINT"):
-        env = {"AUTH_MODE": os.environ.get("AUTH_MODE", "api_key")}
-        print(f"Real service: {os.environ['SERVICE_ENDPOINT']} (AUTH_MODE={env['AUTH_MODE']})")
-    else:
-        from emulator import Emulator, mint_resource_principal
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise _Stopped(signum)
 
-        credentials = LOCAL_DIR / "credentials"
-        principal = mint_resource_principal(credentials)  # first: the emulator trusts the issuer key it writes
-        emulator = Emulator(credentials).start()
-        env = {**principal, **emulated_config(emulator.url)}
-        print(f"Emulator (checks OCI request signatures): {emulator.url}")
-
-    LOCAL_DIR.mkdir(exist_ok=True)
-    processes = [FdkProcess(env, stderr_path=LOCAL_DIR / f"function-{i}.log").start() for i in range(args.containers)]
-    gateway = LocalGateway([p.socket_path for p in processes], port=args.port).start()
-    print(f"Function logs: {LOCAL_DIR}/function-*.log")
-    print(f"Gateway: {gateway.url}  (Ctrl-C to stop). Try:\n")
-    print(
-        f"  curl -s {gateway.url}/genai/chat -H 'Content-Type: application/json' "
-        '-d \'{"input": "What is the capital of France?"}\''
-    )
-    print(
-        f"  curl -s {gateway.url}/genai/chat -H 'Content-Type: application/json' -H 'Accept: application/json' "
-        f'-d \'{{"input": "Hi", "model": "{LLAMA_MODEL}"}}\''
-    )
-    print(
-        f"  curl -s {gateway.url}/genai/v1/chat/completions -H 'Content-Type: application/json' "
-        '-d \'{"messages": [{"role": "user", "content": "Hi"}]}\''
-    )
-    sys.stdout.flush()
-
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)
+    started = contextlib.ExitStack()
     try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
+        _serve(args, started)
+    except (KeyboardInterrupt, _Stopped):
+        say("stopping everything it started...")
+        return 0
+    except StartError as error:
+        print(f"{PROG}: {error.what}\n  {error.todo}", file=sys.stderr, flush=True)
+        return error.code
     finally:
-        gateway.stop()
-        for process in processes:
-            process.stop()
-        if emulator:
-            emulator.stop()
+        for signum in (signal.SIGINT, *STOP_SIGNALS):  # a second Ctrl-C must not cut the clean-up short
+            signal.signal(signum, signal.SIG_IGN)
+        started.close()
     return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scripts/run-local",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"Exit codes: 0 stopped, {EXIT_FAILED} a step failed, {EXIT_PORT_IN_USE} a port is taken.",
+    )
+    parser.add_argument("--port", type=port_number, default=8080, help="gateway port (default 8080; 0: any free port)")
+    parser.add_argument(
+        "--emulator-port", type=port_number, default=None, help="emulator port (default: the gateway's port + 1)"
+    )
+    parser.add_argument("--dir", type=Path, default=None, help="this instance's files (default .local/<port>)")
+    parser.add_argument("--containers", type=int, default=1, help="fdk processes behind the gateway (default 1)")
+    return parser
+
+
+def port_number(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65534:  # the emulator may need the next one
+        raise argparse.ArgumentTypeError(f"{port} is not a port number from 0 to 65534")
+    return port
+
+
+def say(step: str) -> None:
+    print(f"{PROG}: {step}", flush=True)
+
+
+def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> None:
+    """Start emulator, function(s) and gateway, each registered in `started` as soon as it exists; wait."""
+    emulated = not os.environ.get("SERVICE_ENDPOINT")
+    emulator_port = args.emulator_port
+    emulator_flag = "--emulator-port"
+    if emulator_port is None:  # derived from the gateway's, so moved with --port
+        emulator_port, emulator_flag = (args.port + 1 if args.port else 0), "--port"
+    ports = [("the gateway", args.port, "--port")]
+    if emulated:
+        ports.append(("the emulator", emulator_port, emulator_flag))
+        if emulator_port and emulator_port == args.port:
+            raise StartError(f"the gateway and the emulator cannot share port {args.port}.", "Give each its own.")
+    for role, port, flag in ports:
+        _check_port(role, port, flag)
+
+    gateway = _bind_gateway(args.port)
+    started.callback(gateway.stop)
+    port = gateway.address[1]
+    directory = (args.dir or LOCAL_DIR / str(port)).resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+
+    if emulated:
+        env = _start_emulator(directory / "credentials", emulator_port, emulator_flag, started)
+    else:
+        env = {"AUTH_MODE": os.environ.get("AUTH_MODE", "api_key")}
+        say(f"real service: {os.environ['SERVICE_ENDPOINT']} (AUTH_MODE={env['AUTH_MODE']})")
+
+    say("starting the function under the real fdk (http-stream on a unix socket, as Fn runs it)...")
+    for i in range(args.containers):
+        log = directory / f"function-{i}.log"
+        process = FdkProcess(env, stderr_path=log)
+        started.callback(process.stop)
+        try:
+            process.start()
+        except (RuntimeError, TimeoutError) as exc:
+            raise StartError(
+                f"the function did not start: {exc}",
+                f"Read its log, {_shown(log)}; with SERVICE_ENDPOINT set, check the configuration variables "
+                "(docs/configuration.md).",
+            ) from exc
+        gateway.add_function(process.socket_path)
+
+    say(f"starting the local API Gateway on {gateway.url}...")
+    gateway.start()
+    print(f"\nGateway: {gateway.url}  (Ctrl-C stops everything)")
+    print(f"Files of this instance (credentials, function-N.log): {_shown(directory)}/")
+    _print_examples(gateway.url)
+    threading.Event().wait()  # until Ctrl-C / SIGTERM / SIGHUP raise in this thread
+
+
+def _start_emulator(credentials: Path, port: int, flag: str, started: contextlib.ExitStack) -> dict[str, str]:
+    from emulator import Emulator, mint_resource_principal
+
+    say(f"starting the emulator of OCI Generative AI (it checks OCI request signatures) on {HOST}:{port or 'any'}...")
+    principal = mint_resource_principal(credentials)  # first: the emulator trusts the issuer key it writes
+    emulator = Emulator(credentials, host=HOST, port=port)
+    try:
+        emulator.start()
+    except OSError as exc:
+        raise _port_error("the emulator", port, flag, exc) from exc
+    started.callback(emulator.stop)
+    say(f"emulator: {emulator.url}")
+    return {**principal, **local_run_config(emulator.url)}
+
+
+def _bind_gateway(port: int) -> LocalGateway:
+    """Bind the gateway's port first: its number names this instance's directory (also when 0 picked one)."""
+    try:
+        return LocalGateway([], host=HOST, port=port)
+    except OSError as exc:
+        raise _port_error("the gateway", port, "--port", exc) from exc
+
+
+def _check_port(role: str, port: int, flag: str) -> None:
+    """Fail before anything starts when a port cannot be listened on."""
+    error = bind_error(port) if port else None
+    if error is not None:
+        raise _port_error(role, port, flag, error)
+
+
+def _port_error(role: str, port: int, flag: str, exc: OSError) -> StartError:
+    free = free_port(port + 10, pair=flag == "--port", stop=min(port + 200, 65534))
+    suggestion = f"scripts/run-local {flag} {free}" if free else f"scripts/run-local {flag} <another port>"
+    return StartError(
+        f"port {port} for {role} is not available ({exc.strerror or exc}): another run-local, or another program, "
+        "may be using it.",
+        f"Stop that program, or choose another port: {suggestion}",
+        EXIT_PORT_IN_USE,
+    )
+
+
+def _print_examples(url: str, count: int = 2) -> None:
+    """The first README examples, pointed at this gateway (README.md holds them all; CI sends every one)."""
+    try:
+        examples = curl_examples()[:count]
+    except (OSError, ExampleError):
+        examples = []
+    print("Try (more in README.md, 'Calling it'):\n")
+    for example in examples:
+        print("  " + " ".join(example.command.replace(README_BASE_URL, url).split()))
+    print(flush=True)
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it is under it (shorter to read and to copy)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The function configuration the local rig runs against the emulator: run-local, the tests and the benchmarks.
 
-One place for the model ids and the compartment, so a model the emulator stops serving is changed once.
+One place for the model ids and the compartment, so a model the emulator stops serving is changed once (the
+emulator's catalog takes the rerank id from here).
 """
 
 from __future__ import annotations
@@ -8,6 +9,10 @@ from __future__ import annotations
 COHERE_MODEL = "cohere.command-a-03-2025"
 LLAMA_MODEL = "meta.llama-3.3-70b-instruct"
 EMBED_MODEL = "cohere.embed-english-v3.0"
+RERANK_MODEL = "cohere.rerank.v3-5"
+"""Cohere Rerank 3.5 as Oracle's model page names it: "OCI model name: cohere.rerank.v3-5"
+(docs.oracle.com/iaas/Content/generative-ai/cohere-rerank-3-5.htm). That page lists it for dedicated AI clusters
+only; the emulator serves it on demand until the function reaches rerank through a dedicated endpoint."""
 COMPARTMENT = "ocid1.compartment.oc1..local"
 
 
@@ -22,3 +27,9 @@ def emulated_config(service_endpoint: str, **overrides: str | None) -> dict[str,
         **overrides,
     }
     return {key: value for key, value in config.items() if value is not None}
+
+
+def local_run_config(service_endpoint: str) -> dict[str, str]:
+    """What `python -m localfn` (README command 1) serves: the tests' config plus the rerank route, so every route
+    of the README answers. The suites keep rerank off by default (their model lists are exact)."""
+    return emulated_config(service_endpoint, RERANK_MODELS=RERANK_MODEL)

@@ -25,7 +25,7 @@ class LocalGateway:
     ) -> None:
         self._clients: queue.Queue[FnClient] = queue.Queue()
         for path in sockets:
-            self._clients.put(FnClient(path))
+            self.add_function(path)
         self.deadline_seconds = deadline_seconds
         gateway = self
 
@@ -75,6 +75,10 @@ class LocalGateway:
         self.server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
+    def add_function(self, socket_path: Path) -> None:
+        """One more fdk socket behind the gateway (run-local binds the gateway's port before it starts functions)."""
+        self._clients.put(FnClient(socket_path))
+
     @property
     def address(self) -> tuple[str, int]:
         """(host, port) the gateway listens on: the real port when it was asked for port 0."""
@@ -92,7 +96,9 @@ class LocalGateway:
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
+        if self._thread is not None:  # shutdown() waits for serve_forever: never call it on an unstarted gateway
+            self.server.shutdown()
+            self._thread = None
         self.server.server_close()
         while not self._clients.empty():
             self._clients.get().close()

@@ -91,7 +91,8 @@ def drive(client: Any, emulator: Any, *, strict: bool = True) -> dict[str, Any]:
     exercised = json.loads(client.invoke(b"", headers={"X-Slim-Probe": "exercise"}).body)
     if exercised.get("embed_text") != "ok" and strict:
         raise RuntimeError(f"embed_text through the probe failed: {exercised}")
-    return json.loads(client.invoke(b"", headers={"X-Slim-Probe": "report"}).body)
+    report: dict[str, Any] = json.loads(client.invoke(b"", headers={"X-Slim-Probe": "report"}).body)
+    return report
 
 
 def loaded_modules(tree: Path) -> dict[str, str]:

@@ -50,6 +50,8 @@ def exercise() -> dict[str, Any]:
 
     done: dict[str, str] = {}
     configured = func.app.state
+    if isinstance(configured, Exception):  # a ConfigError: nothing to exercise
+        raise RuntimeError(f"the function's configuration is invalid: {configured}") from configured
     settings = configured.settings
     embed_model = settings.embedding_models[0] if settings.embedding_models else settings.model_id
     try:
@@ -66,8 +68,8 @@ def exercise() -> dict[str, Any]:
     if hasattr(signer, "refresh_security_token"):
         signer.refresh_security_token()
         done["refresh_security_token"] = "ok"
-    for exc in (_service_error(429), _service_error(401), _service_error(500), ConnectionError("probe")):
-        done[f"translate_{type(exc).__name__}"] = type(failures.translate(exc, CallFacts())).__name__
+    for error in (_service_error(429), _service_error(401), _service_error(500), ConnectionError("probe")):
+        done[f"translate_{type(error).__name__}"] = type(failures.translate(error, CallFacts())).__name__
     return done
 
 
@@ -80,4 +82,5 @@ def _far_deadline() -> float:
 def _service_error(status: int) -> Exception:
     import oci
 
-    return oci.exceptions.ServiceError(status, "ProbeCode", {"opc-request-id": "probe"}, "probe")
+    error: Exception = oci.exceptions.ServiceError(status, "ProbeCode", {"opc-request-id": "probe"}, "probe")
+    return error

@@ -3,10 +3,19 @@ run-local and the benchmarks use too) and the OCIDs and endpoint that only the u
 
 from __future__ import annotations
 
-from localfn.config import COHERE_MODEL, COMPARTMENT, EMBED_MODEL, LLAMA_MODEL
+from localfn.config import COHERE_MODEL, COMPARTMENT, EMBED_MODEL, LLAMA_MODEL, RERANK_MODEL
 
 ENDPOINT = "https://inference.generativeai.us-chicago-1.oci.oraclecloud.com"
 MODEL_OCID = "ocid1.generativeaimodel.oc1.us-chicago-1.amaaaaaaexample"
 ENDPOINT_OCID = "ocid1.generativeaiendpoint.oc1.us-chicago-1.amaaaaaaexample"
 
-__all__ = ["COHERE_MODEL", "COMPARTMENT", "EMBED_MODEL", "ENDPOINT", "ENDPOINT_OCID", "LLAMA_MODEL", "MODEL_OCID"]
+__all__ = [
+    "COHERE_MODEL",
+    "COMPARTMENT",
+    "EMBED_MODEL",
+    "ENDPOINT",
+    "ENDPOINT_OCID",
+    "LLAMA_MODEL",
+    "MODEL_OCID",
+    "RERANK_MODEL",
+]

@@ -7,9 +7,9 @@ import oci
 import pytest
 from oci.generative_ai_inference import models
 
+from tests.constants import RERANK_MODEL as RERANK
 from tests.emulator.conftest import COMPARTMENT
 
-RERANK = "cohere.rerank.3-5"
 DOCS = ["Berlin is the capital of Germany.", "Paris is the capital of France.", "Bananas are yellow."]
 
 

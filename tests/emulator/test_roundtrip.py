@@ -72,9 +72,10 @@ def test_generic_chat_round_trip_truncates_at_max_tokens(client) -> None:
 
 
 def test_generic_tool_call(client) -> None:
+    parameters = {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}
     request = models.GenericChatRequest(
         messages=[models.UserMessage(content=[models.TextContent(text="What's the weather in Paris?")])],
-        tools=[models.FunctionDefinition(name="get_weather", parameters={"type": "object"})],
+        tools=[models.FunctionDefinition(name="get_weather", parameters=parameters)],
     )
     choice = client.chat(_details("meta.llama-4-maverick-17b-128e-instruct-fp8", request)).data.chat_response.choices[0]
     assert choice.finish_reason == "tool_calls"

@@ -12,6 +12,7 @@ import pytest
 
 from emulator.guardrails import INJECTION_MARKER, UNSAFE_MARKER
 from tests.conftest import RunningFunction, function_config
+from tests.constants import RERANK_MODEL
 
 README_GUARDRAILS = "content_moderation:block,prompt_injection:block,pii:mask"
 """The README's one-line configuration (tested against the README below)."""
@@ -34,7 +35,7 @@ def functions(start_function, emulator) -> dict[str, RunningFunction]:
         "embeddings": {
             "GUARDRAILS": "pii:mask",
             "GUARDRAILS_SCOPE": "input,embeddings",
-            "RERANK_MODELS": "cohere.rerank.3-5",
+            "RERANK_MODELS": RERANK_MODEL,
         },
     }
     started: dict[str, RunningFunction] = {}
@@ -297,7 +298,7 @@ def test_the_guardrails_request_is_the_sdk_shape_with_the_compartment(functions,
 
 def test_rerank_query_and_documents_masked_when_in_scope(functions, upstream):
     function = functions["embeddings"]
-    body = {"model": "cohere.rerank.3-5", "query": f"who is {EMAIL}?", "documents": [f"Zoë 🙂 {EMAIL}", "plain"]}
+    body = {"model": RERANK_MODEL, "query": f"who is {EMAIL}?", "documents": [f"Zoë 🙂 {EMAIL}", "plain"]}
     reply = function.invoke(body, gateway=True, url="/genai/v1/rerank")
     assert reply.status == 200
     assert len(guardrail_requests(upstream)) == 1

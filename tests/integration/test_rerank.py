@@ -12,9 +12,8 @@ import pytest
 
 from localfn.gateway import LocalGateway
 from tests.conftest import function_config
-from tests.constants import COHERE_MODEL, COMPARTMENT, EMBED_MODEL
+from tests.constants import COHERE_MODEL, COMPARTMENT, EMBED_MODEL, RERANK_MODEL
 
-RERANK_MODEL = "cohere.rerank.3-5"
 DOCUMENTS = ["Berlin is the capital of Germany.", "Paris is the capital of France.", "Bananas are yellow."]
 
 

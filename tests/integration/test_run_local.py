@@ -1,45 +1,274 @@
-"""README command 1's server (`python -m localfn`, what scripts/run-local starts) serves the curl it prints."""
+"""README command 1's server (`python -m localfn`, what scripts/run-local starts), as a newcomer meets it: every
+README example answers, frameworks work against it (LangChain tools, the Agents SDK, JSON mode), a taken port is a
+clear message and nothing left running, a stop half-way leaves nothing, two instances keep their files apart.
+One run-local serves the whole module; the checks that need their own instance start it themselves."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import io
 import json
 import re
+import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
-import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
+import jsonschema
+import openai
+import pytest
+from langchain_core.messages import HumanMessage
+from langchain_core.tools import tool
+from langchain_openai import ChatOpenAI
+
+from localfn.__main__ import EXIT_PORT_IN_USE, LOCAL_DIR
 from localfn.fdk_process import REPO_ROOT
+from localfn.readme_examples import README, check_all, curl_examples, group_members, wait_for_gateway
+from tests.constants import COHERE_MODEL, LLAMA_MODEL, RERANK_MODEL
+
+START_TIMEOUT = 120.0
+FORECAST_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "city": {"type": "string"},
+        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+        "days": {"type": "integer", "minimum": 1, "maximum": 7},
+    },
+    "required": ["city", "unit", "days"],
+    "additionalProperties": False,
+}
 
 
-def test_run_local_serves_the_printed_examples():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "localfn", "--port", "0"],
+@dataclass
+class Instance:
+    """One `python -m localfn` process, leader of its own process group (so what it leaves behind can be found)."""
+
+    process: subprocess.Popen[str]
+    url: str
+    directory: Path
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=30)
+        assert group_members(self.process.pid) == [], "run-local left processes behind"
+        return code
+
+
+def spawn(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "localfn", *args],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
         text=True,
+        start_new_session=True,
     )
-    try:
-        url = None
-        deadline = time.monotonic() + 60
-        while url is None and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            assert line, "python -m localfn exited before it printed the gateway URL"
-            match = re.match(r"Gateway: (http://\S+)", line)
-            url = match.group(1) if match else None
-        assert url, "no gateway URL within 60 s"
 
-        request = urllib.request.Request(
-            f"{url}/genai/chat",
-            data=json.dumps({"input": "What is the capital of France?"}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            assert response.read() == b"Emulated reply to: What is the capital of France?"
-        with urllib.request.urlopen(f"{url}/genai/v1/models", timeout=30) as response:
-            assert "meta.llama-3.3-70b-instruct" in {m["id"] for m in json.loads(response.read())["data"]}
+
+@contextlib.contextmanager
+def run_local(*args: str) -> Iterator[Instance]:
+    """A served instance on a free port, its default directory (.local/<port>/) removed afterwards."""
+    process = spawn("--port", "0", *args)
+    instance = None
+    try:
+        url = wait_for_gateway(process, START_TIMEOUT, echo=False)
+        instance = Instance(process, url, LOCAL_DIR / url.rsplit(":", 1)[1])
+        yield instance
+        assert instance.stop() == 0
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if instance is not None:
+            shutil.rmtree(instance.directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Instance]:
+    with run_local() as instance:
+        yield instance
+
+
+@pytest.fixture
+def client(served: Instance) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=f"{served.url}/genai/v1", api_key="unused", max_retries=0) as client:
+        yield client
+
+
+# --- what the README promises ----------------------------------------------------------------------------------
+
+
+def test_every_readme_curl_example_answers(served: Instance) -> None:
+    examples = curl_examples()
+    routes = {re.sub(r"/models/.+", "/models/{model}", example.path) for example in examples}
+    assert routes == {
+        "/genai/chat",
+        "/genai/v1/chat/completions",
+        "/genai/v1/responses",
+        "/genai/v1/embeddings",
+        "/genai/v1/rerank",
+        "/genai/v1/models",
+        "/genai/v1/models/{model}",
+    }, "the README shows one example per route run-local serves"
+    assert check_all(served.url, examples) == []
+
+
+def test_the_readme_python_example_runs(served: Instance) -> None:
+    (code,) = [block for block in re.findall(r"^```python\n(.*?)^```", README.read_text(), re.M | re.S)]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(code.replace("http://127.0.0.1:8080", served.url), {})  # noqa: S102 - the README's own example
+
+    text, models, dimensions = printed.getvalue().splitlines()
+    assert text == "Emulated reply to: What is the capital of France?"
+    assert RERANK_MODEL in models and COHERE_MODEL in models
+    assert dimensions == "1024"
+
+
+# --- frameworks against run-local ------------------------------------------------------------------------------
+
+
+def test_langchain_bind_tools_runs_the_tool_with_validated_arguments(served: Instance) -> None:
+    ran: list[tuple[str, str, int]] = []
+
+    @tool
+    def get_forecast(city: str, unit: Literal["celsius", "fahrenheit"], days: int) -> str:
+        """The weather forecast for a city."""
+        ran.append((city, unit, days))
+        return f"{days} days of sun in {city}"
+
+    llm = ChatOpenAI(model=LLAMA_MODEL, base_url=f"{served.url}/genai/v1", api_key="unused", max_retries=0)
+    with_tools = llm.bind_tools([get_forecast])
+    question = HumanMessage("What is the weather in Paris this week?")
+
+    asked = with_tools.invoke([question])
+    result = get_forecast.invoke(asked.tool_calls[0])  # LangChain validates the arguments into the tool's model
+    final = with_tools.invoke([question, asked, result])
+
+    assert ran == [("Paris", "celsius", 1)]
+    assert final.tool_calls == [] and final.content == "Emulated reply to: What is the weather in Paris this week?"
+
+
+def test_agents_sdk_runs_a_function_tool(served: Instance) -> None:
+    """The OpenAI Agents SDK (strict tool schemas) through chat completions: its tool runs once, then it answers."""
+    agents = pytest.importorskip("agents")
+    agents.set_tracing_disabled(True)
+    ran: list[tuple[str, int]] = []
+
+    @agents.function_tool
+    def get_forecast(city: str, days: int) -> str:
+        """The weather forecast for a city."""
+        ran.append((city, days))
+        return f"{days} days of sun in {city}"
+
+    async def run() -> str:
+        async with openai.AsyncOpenAI(base_url=f"{served.url}/genai/v1", api_key="unused", max_retries=0) as client:
+            agent = agents.Agent(
+                name="forecaster",
+                instructions="Answer weather questions with the tool.",
+                tools=[get_forecast],
+                model=agents.OpenAIChatCompletionsModel(model=LLAMA_MODEL, openai_client=client),
+            )
+            result = await agents.Runner.run(agent, "What is the weather in Paris?")
+            return str(result.final_output)
+
+    output = asyncio.run(run())
+
+    assert ran == [("Paris", 1)]
+    assert output == "Emulated reply to: What is the weather in Paris?"
+
+
+@pytest.mark.parametrize("model", [LLAMA_MODEL, COHERE_MODEL])
+def test_a_json_schema_request_gets_json_that_fits(client: openai.OpenAI, model: str) -> None:
+    completion = client.chat.completions.create(
+        model=model,
+        messages=[{"role": "user", "content": "The forecast for Paris, as JSON"}],
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "forecast", "schema": FORECAST_SCHEMA, "strict": True},
+        },
+    )
+    jsonschema.validate(json.loads(completion.choices[0].message.content or ""), FORECAST_SCHEMA)
+
+
+# --- what newcomers do to it -----------------------------------------------------------------------------------
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _hold_port(*, free_below: bool) -> socket.socket:
+    """A port some other program holds (listening on loopback); with `free_below`, one whose port - 1 is free, so
+    run-local's gateway can have that one and its emulator (the next port) finds this one taken."""
+    for _ in range(100):
+        holder = socket.socket()
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        if not free_below or _free(holder.getsockname()[1] - 1):
+            return holder
+        holder.close()
+    raise AssertionError("no port with a free neighbour on this machine")
+
+
+@pytest.mark.parametrize("role", ["gateway", "emulator"])
+def test_a_taken_port_is_named_before_anything_starts(role: str) -> None:
+    with _hold_port(free_below=role == "emulator") as holder:
+        taken = holder.getsockname()[1]
+        gateway_port = taken if role == "gateway" else taken - 1
+        process = spawn("--port", str(gateway_port))
+        output, _ = process.communicate(timeout=60)
+
+    assert process.returncode == EXIT_PORT_IN_USE, output
+    assert f"port {taken} for the {role} is not available" in output
+    assert "choose another port: scripts/run-local --port " in output
+    assert "Traceback" not in output and "starting" not in output
+    assert group_members(process.pid) == []
+    assert not (LOCAL_DIR / str(gateway_port)).exists()
+
+
+def test_a_stop_half_way_through_start_up_leaves_nothing_behind(tmp_path: Path) -> None:
+    process = spawn("--port", "0", "--dir", str(tmp_path))
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "starting the function" in line:
+            break
+    while len(group_members(process.pid)) < 2 and process.poll() is None:  # until the fdk process exists
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)  # while fdk starts (it listens only after importing the function)
+    assert process.wait(timeout=30) == 0
+    process.stdout.close()
+    assert group_members(process.pid) == [], "an fdk process outlived run-local"
+
+
+def test_two_instances_keep_their_files_apart(served: Instance, client: openai.OpenAI) -> None:
+    credentials = served.directory / "credentials" / "rpst"
+    token = credentials.read_bytes()
+
+    with run_local() as second, openai.OpenAI(base_url=f"{second.url}/genai/v1", api_key="unused") as other:
+        assert second.directory != served.directory
+        assert (second.directory / "credentials" / "rpst").read_bytes() != token
+        assert other.models.list().data and client.models.list().data  # both serve, side by side
+        assert (second.directory / "function-0.log").exists()
+
+    assert credentials.read_bytes() == token, "the second instance rewrote the first one's credentials"
+    reply = client.chat.completions.create(model=LLAMA_MODEL, messages=[{"role": "user", "content": "Hi"}])
+    assert reply.choices[0].message.content == "Emulated reply to: Hi"  # the first instance still signs and serves
