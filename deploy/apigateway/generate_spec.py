@@ -60,18 +60,20 @@ def routes_from_source(source: Path = ROUTER_SOURCE) -> tuple[tuple[str, str], .
     imported table. A table this cannot read is an error, never an empty route list."""
     tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
     for node in tree.body:
-        target = node.target if isinstance(node, ast.AnnAssign) else None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        if isinstance(target, ast.Name) and target.id == "ROUTES" and isinstance(node.value, ast.Tuple):
+        target: ast.expr | None = None
+        value: ast.expr | None = None
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        if isinstance(target, ast.Name) and target.id == "ROUTES" and isinstance(value, ast.Tuple):
             routes = []
-            for call in node.value.elts:
+            for call in value.elts:
                 args = call.args if isinstance(call, ast.Call) else []
-                if len(args) < 3 or not all(
-                    isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args[1:3]
-                ):
+                texts = [a.value for a in args[1:3] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                if len(args) < 3 or len(texts) != 2:
                     raise SystemExit(f"generate_spec: cannot read a route in {source}:{call.lineno}")
-                routes.append((args[1].value, args[2].value))
+                routes.append((texts[0], texts[1]))
             return tuple(routes)
     raise SystemExit(f"generate_spec: no ROUTES table in {source}")
 

@@ -73,11 +73,12 @@ def _walk_models(value: object, where: str) -> Iterator[str]:
             yield f"{where}: {UNKNOWN_ENUM}"
         return
     swagger_types = getattr(value, "swagger_types", None)
+    attribute_map: dict[str, str] = getattr(value, "attribute_map", {})
     if swagger_types is None:
         return
     cls = type(value)
     for attr in swagger_types:
-        wire = value.attribute_map[attr]
+        wire = attribute_map[attr]
         item = getattr(value, attr)
         doc = getattr(cls, attr).__doc__ or ""
         if "[Required]" in doc and item is None:
@@ -137,7 +138,8 @@ def _caller_problems(route: dict[str, object], where: str, authenticated: bool) 
     request.auth (with the prefix the function checks), the others block it."""
     transforms = _obj(_obj(route.get("requestPolicies")).get("headerTransformations"))
     where = f"{where}.requestPolicies.headerTransformations"
-    sets = [item for item in _obj(transforms.get("setHeaders")).get("items") or [] if isinstance(item, dict)]
+    set_items = _obj(transforms.get("setHeaders")).get("items")
+    sets = [item for item in set_items if isinstance(item, dict)] if isinstance(set_items, list) else []
     caller_sets = [item for item in sets if str(item.get("name", "")).lower() == CALLER_HEADER]
     filters = _obj(transforms.get("filterHeaders"))
     blocked = filters.get("type") == "BLOCK" and CALLER_HEADER in _names(filters)

@@ -489,7 +489,7 @@ def test_iam_resources_use_the_home_region_provider() -> None:
         for name, body in named.items()
         if rtype.startswith("oci_identity_")
     ]
-    assert len(identity) == 3
+    assert len(identity) == 5, "dynamic groups and policies of both functions"
     for rtype, name, body in identity:
         assert body.get("provider") == "${oci.home}", f"{rtype}.{name} must set provider = oci.home"
     providers = [p["oci"] for p in _blocks("provider") if "oci" in p]
