@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from emulator import guardrails, rerank
+from emulator import guardrails, monitoring, rerank
 from emulator.errors import ApiError, not_found
 from emulator.faults import Fault, FaultPlan
 from emulator.keystore import KeyStore
@@ -28,13 +28,17 @@ from emulator.signature import Principal, SignatureError, verify_request
 from emulator.validation import Catalog, validate_chat, validate_embed
 
 BASE_PATH = "/20231130"
+MONITORING_PATH = "/20180401"
+"""MonitoringClient's base_path (oci/monitoring/monitoring_client.py)."""
 ROUTES = {
     f"{BASE_PATH}/actions/chat": "chat",
     f"{BASE_PATH}/actions/embedText": "embed",
     f"{BASE_PATH}/actions/rerankText": "rerank",
     f"{BASE_PATH}/actions/applyGuardrails": "guardrails",
+    f"{MONITORING_PATH}/metrics": "metrics",
 }
-"""API path -> operation; all are POST-only."""
+"""API path -> operation; all are POST-only. PostMetricData (OCI Monitoring, telemetry-ingestion) shares the server:
+point USAGE_METRICS_ENDPOINT at the emulator."""
 JSON = "application/json"
 OTHER_FORMAT = {"COHERE": "GENERIC", "COHEREV2": "GENERIC", "GENERIC": "COHERE"}
 TRANSPORT_FAULTS = frozenset({"drop", "reset", "truncated", "closed_mid_body", "trickle", "stalled"})
@@ -203,6 +207,8 @@ class Api:
             raise ApiError(400, "CannotParseRequest", "Unable to parse the request body as JSON.") from exc
         if operation == "chat":
             return self._chat(details, fault)
+        if operation == "metrics":
+            return _json_outcome(monitoring.answer(details))
         if operation == "guardrails":
             return _json_outcome(guardrails.answer(details))
         if operation == "rerank":

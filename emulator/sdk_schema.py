@@ -1,6 +1,7 @@
 """Read the wire format from the `oci` SDK's own generated model classes, so the emulator cannot drift from it.
 
-Everything comes from `oci.generative_ai_inference.models`:
+Everything comes from the SDK's model modules (`oci.generative_ai_inference.models`, and `oci.monitoring.models` for
+the telemetry-ingestion stand-in; no class name is in both):
 - field names and types: each model's `attribute_map` (snake_case -> camelCase) and `swagger_types`;
 - required fields: the generator writes "**[Required]**" into the getter docstring of a required property
   (the constructors do not enforce it);
@@ -20,8 +21,10 @@ from functools import cache
 from typing import Any
 
 from oci.generative_ai_inference import models
+from oci.monitoring import models as monitoring_models
 
 REQUIRED_MARKER = "**[Required]**"
+MODEL_MODULES = (models, monitoring_models)
 ModelClass = type
 
 
@@ -48,10 +51,11 @@ class Schema:
 
 def model_class(name: str) -> ModelClass:
     """The SDK model class named by a swagger type."""
-    cls = getattr(models, name, None)
-    if not isinstance(cls, type):
-        raise LookupError(f"no model class {name!r} in oci.generative_ai_inference.models")
-    return cls
+    for module in MODEL_MODULES:
+        cls = getattr(module, name, None)
+        if isinstance(cls, type):
+            return cls
+    raise LookupError(f"no model class {name!r} in {', '.join(m.__name__ for m in MODEL_MODULES)}")
 
 
 def _function_tree(function: Any) -> ast.AST:

@@ -7,8 +7,12 @@ Standard library only, reading the function's own route table from `genai_fn/rou
 CI without installing anything: the gateway's routes are the function's routes, never a second hand-kept list.
 
     python deploy/apigateway/generate_spec.py --function-id ocid1.fnfunc... --auth none > spec.json
-    python deploy/apigateway/generate_spec.py --terraform-template --auth jwt --jwks-uri ... \
-        --issuer ... --audience ... > my-spec.json.tftpl
+    python deploy/apigateway/generate_spec.py --terraform-template --auth token --jwks-uri ... \
+        --issuer ... --audience ... --caller-claim sub > my-spec.json.tftpl
+
+Every route passes the authenticated caller to the function in X-Genai-Caller (genai_fn/caller.py): routes with
+authentication set it (`setHeaders`, `ifExists: OVERWRITE`) to `gw:` + the configured claim or authorizer key; routes
+without authentication block it (`filterHeaders` BLOCK), so a client's own value never reaches the function.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,9 +28,25 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-AUTH_MODES = ("none", "jwt", "authorizer", "usage-plan")
-"""none: private network only; jwt: identity-domain JWKS; authorizer: API key checked by a function;
-usage-plan: API key = a subscriber's client token, with per-client quotas."""
+AUTH_MODES = ("none", "token", "jwt", "authorizer", "usage-plan")
+"""none: private network only; token: TOKEN_AUTHENTICATION, tokens checked against an identity domain's JWKS (Oracle's
+recommended policy type); jwt: the same with JWT_AUTHENTICATION ("no longer recommended",
+docs.oracle.com/iaas/Content/APIGateway/Tasks/apigatewayusingjwttokens-requestpolicy.htm); authorizer: API key checked
+by a function; usage-plan: API key = a subscriber's client token, with per-client quotas."""
+AUTHENTICATED = ("token", "jwt", "authorizer")
+"""Modes that fill `request.auth`, so the caller identity comes from there."""
+TOKEN_MODES = ("token", "jwt")
+
+CALLER_HEADER = "X-Genai-Caller"
+"""genai_fn/caller.py CALLER_HEADER: set only by the gateway."""
+CALLER_PREFIX = "gw:"
+"""genai_fn/caller.py GATEWAY_PREFIX: a missing claim still overwrites the client's header (with `gw:`, refused by the
+function), because Oracle substitutes an empty string for a missing context variable and ignores a transformation
+that yields an invalid header."""
+DEFAULT_CALLER_CLAIM = "sub"
+CLAIM_PATTERN = re.compile(r"[A-Za-z0-9_.:/-]{1,128}")
+"""A claim (token modes) or authorizer context key: nothing that could break out of `request.auth[...]` or be read by
+Terraform's templatefile()."""
 
 
 ROUTER_SOURCE = REPO_ROOT / "genai_fn" / "router.py"
@@ -39,18 +60,20 @@ def routes_from_source(source: Path = ROUTER_SOURCE) -> tuple[tuple[str, str], .
     imported table. A table this cannot read is an error, never an empty route list."""
     tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
     for node in tree.body:
-        target = node.target if isinstance(node, ast.AnnAssign) else None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        if isinstance(target, ast.Name) and target.id == "ROUTES" and isinstance(node.value, ast.Tuple):
+        target: ast.expr | None = None
+        value: ast.expr | None = None
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        if isinstance(target, ast.Name) and target.id == "ROUTES" and isinstance(value, ast.Tuple):
             routes = []
-            for call in node.value.elts:
+            for call in value.elts:
                 args = call.args if isinstance(call, ast.Call) else []
-                if len(args) < 3 or not all(
-                    isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args[1:3]
-                ):
+                texts = [a.value for a in args[1:3] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                if len(args) < 3 or len(texts) != 2:
                     raise SystemExit(f"generate_spec: cannot read a route in {source}:{call.lineno}")
-                routes.append((args[1].value, args[2].value))
+                routes.append((texts[0], texts[1]))
             return tuple(routes)
     raise SystemExit(f"generate_spec: no ROUTES table in {source}")
 
@@ -82,6 +105,9 @@ class SpecOptions:
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     log_level: str = "WARN"
     body_validation: bool = True
+    caller_claim: str = DEFAULT_CALLER_CLAIM
+    """CALLER_CLAIM: the token claim (token, jwt) or the authorizer function's context key (authorizer) that names the
+    caller; `request.auth[<claim>]` either way (docs/usage.md)."""
 
 
 class SpecError(ValueError):
@@ -94,10 +120,12 @@ def _check(options: SpecOptions) -> None:
         raise SpecError("--function-id is required (or --terraform-template)")
     if options.auth not in AUTH_MODES:
         raise SpecError(f"--auth must be one of {', '.join(AUTH_MODES)}")
-    if options.auth == "jwt" and not (options.jwks_uri and options.issuers and options.audiences):
-        raise SpecError("--auth jwt needs --jwks-uri, at least one --issuer and at least one --audience")
-    if options.auth == "jwt" and not options.jwks_uri.startswith("https://"):
+    if options.auth in TOKEN_MODES and not (options.jwks_uri and options.issuers and options.audiences):
+        raise SpecError(f"--auth {options.auth} needs --jwks-uri, at least one --issuer and at least one --audience")
+    if options.auth in TOKEN_MODES and not options.jwks_uri.startswith("https://"):
         raise SpecError("--jwks-uri must be an https:// URL")
+    if not CLAIM_PATTERN.fullmatch(options.caller_claim):
+        raise SpecError("--caller-claim must be a claim or context key of letters, digits and _ . : / -")
     if options.auth == "authorizer" and not options.authorizer_function_id:
         raise SpecError("--auth authorizer needs --authorizer-function-id")
     if options.rate_limit < 0:
@@ -119,8 +147,33 @@ def _check(options: SpecOptions) -> None:
         raise SpecError("--cors-origin '*' is refused: name the origins that may call the gateway")
 
 
+def _required_caller_claim(options: SpecOptions) -> list[dict[str, object]]:
+    """The caller claim must be in every token: the gateway refuses a token without it (JsonWebTokenClaim.isRequired,
+    oci SDK docstring: "If this value is "null" or empty and "isRequired" set to "true", then the presence of this
+    claim in the JWT is validated")."""
+    return [{"key": options.caller_claim, "isRequired": True}]
+
+
 def _authentication(options: SpecOptions) -> dict[str, object] | None:
     """Deployment-level authentication; usage plans and `none` need none."""
+    if options.auth == "token":
+        return {
+            "type": "TOKEN_AUTHENTICATION",
+            "tokenHeader": "Authorization",
+            "tokenAuthScheme": "Bearer",
+            "maxClockSkewInSeconds": 60.0,
+            "validationPolicy": {
+                "type": "REMOTE_JWKS",
+                "uri": options.jwks_uri,
+                "maxCacheDurationInHours": 1,
+                "isSslVerifyDisabled": False,
+                "additionalValidationPolicy": {
+                    "issuers": list(options.issuers),
+                    "audiences": list(options.audiences),
+                    "verifyClaims": _required_caller_claim(options),
+                },
+            },
+        }
     if options.auth == "jwt":
         return {
             "type": "JWT_AUTHENTICATION",
@@ -130,6 +183,7 @@ def _authentication(options: SpecOptions) -> dict[str, object] | None:
             "audiences": list(options.audiences),
             "maxClockSkewInSeconds": 60.0,
             "isAnonymousAccessAllowed": False,
+            "verifyClaims": _required_caller_claim(options),
             "publicKeys": {
                 "type": "REMOTE_JWKS",
                 "uri": options.jwks_uri,
@@ -153,11 +207,22 @@ def _authentication(options: SpecOptions) -> dict[str, object] | None:
     return None
 
 
+def caller_transformation(options: SpecOptions) -> dict[str, object]:
+    """X-Genai-Caller: set (OVERWRITE) from request.auth on authenticated routes, blocked on the others. A header name
+    may be in only one transformation policy of a route ("This name must be unique across transformation policies",
+    SetHeaderPolicyItem / FilterHeaderPolicyItem docstrings, oci SDK), hence one or the other."""
+    if options.auth in AUTHENTICATED:
+        value = f"{CALLER_PREFIX}${{request.auth[{options.caller_claim}]}}"
+        return {"setHeaders": {"items": [{"name": CALLER_HEADER, "values": [value], "ifExists": "OVERWRITE"}]}}
+    return {"filterHeaders": {"type": "BLOCK", "items": [{"name": CALLER_HEADER}]}}
+
+
 def _route(method: str, path: str, options: SpecOptions, function_id: str) -> dict[str, object]:
     """One route per contract and method, never `ANY`, so wrong methods stop at the gateway."""
     request_policies: dict[str, object] = {}
-    if options.auth in ("jwt", "authorizer"):
+    if options.auth in AUTHENTICATED:
         request_policies["authorization"] = {"type": "AUTHENTICATION_ONLY"}
+    request_policies["headerTransformations"] = caller_transformation(options)
     if options.body_validation and method == "POST":
         request_policies["bodyValidation"] = {
             "required": True,
@@ -204,8 +269,21 @@ def render(spec: dict[str, object]) -> str:
     return json.dumps(spec, indent=2) + "\n"
 
 
+def render_terraform(spec: dict[str, object]) -> str:
+    """The spec as a templatefile() template: the gateway's own `${request...}` expressions are escaped as
+    `$${request...}` (Terraform's literal `${`), only `${function_id}` is Terraform's."""
+    return render(spec).replace("${request.", "$${request.")
+
+
 EXAMPLE_OPTIONS: dict[str, SpecOptions] = {
     "none": SpecOptions(function_id=EXAMPLE_FUNCTION_ID),
+    "token": SpecOptions(
+        function_id=EXAMPLE_FUNCTION_ID,
+        auth="token",
+        jwks_uri="https://idcs-example.identity.oraclecloud.com/admin/v1/SigningCert/jwk",
+        issuers=("https://identity.oraclecloud.com/",),
+        audiences=("oci-genai-fn",),
+    ),
     "jwt": SpecOptions(
         function_id=EXAMPLE_FUNCTION_ID,
         auth="jwt",
@@ -214,7 +292,10 @@ EXAMPLE_OPTIONS: dict[str, SpecOptions] = {
         audiences=("oci-genai-fn",),
     ),
     "authorizer": SpecOptions(
-        function_id=EXAMPLE_FUNCTION_ID, auth="authorizer", authorizer_function_id="ocid1.fnfunc.oc1..authorizer"
+        function_id=EXAMPLE_FUNCTION_ID,
+        auth="authorizer",
+        authorizer_function_id="ocid1.fnfunc.oc1..authorizer",
+        caller_claim="team",
     ),
     "usage-plan": SpecOptions(function_id=EXAMPLE_FUNCTION_ID, auth="usage-plan"),
     "cors": SpecOptions(function_id=EXAMPLE_FUNCTION_ID, cors_origins=("https://app.example.com",)),
@@ -229,7 +310,7 @@ def example_files() -> dict[Path, str]:
     """Every committed generated file and the text it must have."""
     files = {EXAMPLES_DIR / f"{name}.json": render(build_spec(o)) for name, o in EXAMPLE_OPTIONS.items()}
     default = SpecOptions(function_id=TERRAFORM_FUNCTION_ID)
-    files[TERRAFORM_TEMPLATE] = render(build_spec(default))
+    files[TERRAFORM_TEMPLATE] = render_terraform(build_spec(default))
     return files
 
 
@@ -254,6 +335,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--cors-origin", action="append", default=[], help="allowed browser origin (repeatable)")
     p.add_argument("--log-level", choices=LOG_LEVELS, default="WARN", help="execution log level")
     p.add_argument("--no-body-validation", action="store_true", help="do not require application/json bodies")
+    p.add_argument(
+        "--caller-claim",
+        default=DEFAULT_CALLER_CLAIM,
+        help="CALLER_CLAIM: token claim (token, jwt) or authorizer context key naming the caller (default sub)",
+    )
     return p.parse_args(argv)
 
 
@@ -277,9 +363,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         cors_origins=tuple(args.cors_origin),
         log_level=args.log_level,
         body_validation=not args.no_body_validation,
+        caller_claim=args.caller_claim,
     )
     try:
-        sys.stdout.write(render(build_spec(options)))
+        spec = build_spec(options)
+        sys.stdout.write(render_terraform(spec) if args.terraform_template else render(spec))
     except SpecError as exc:
         print(f"generate_spec: {exc}", file=sys.stderr)
         return 2

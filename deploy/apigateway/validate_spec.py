@@ -73,11 +73,12 @@ def _walk_models(value: object, where: str) -> Iterator[str]:
             yield f"{where}: {UNKNOWN_ENUM}"
         return
     swagger_types = getattr(value, "swagger_types", None)
+    attribute_map: dict[str, str] = getattr(value, "attribute_map", {})
     if swagger_types is None:
         return
     cls = type(value)
     for attr in swagger_types:
-        wire = value.attribute_map[attr]
+        wire = attribute_map[attr]
         item = getattr(value, attr)
         doc = getattr(cls, attr).__doc__ or ""
         if "[Required]" in doc and item is None:
@@ -85,8 +86,12 @@ def _walk_models(value: object, where: str) -> Iterator[str]:
         yield from _walk_models(item, f"{where}.{wire}")
 
 
-CONTEXT_REF = re.compile(r"^(request\.(?:headers|query|path|auth|subdomain))\[([^\[\]${}]+)\]$")
-"""`request.<table>[<name>]`: the context tables of API Gateway's "Adding Context Variables to Policies"."""
+CONTEXT_REF = re.compile(
+    r"^(request\.(?:headers|query|path|auth|subdomain))\[([^\[\]${}]+)\]$"
+    r"|^request\.auth\[access_token_claims\]\[[^\[\]${}]+\]$"
+)
+"""`request.<table>[<name>]`: the context tables of API Gateway's "Adding Context Variables to Policies"; and
+`request.auth[access_token_claims][<claim>]`, an OpenID Connect access token's claim."""
 BARE_CONTEXT = frozenset({"request.host"})
 CONTEXT_FIELDS = ("parameters", "tokenLocations")
 """Keys whose values are context-variable references without ${...} (authorizer parameters, usage-plan tokens)."""
@@ -115,6 +120,48 @@ def _context_problems(value: object, where: str) -> Iterator[str]:
             if not close or not (CONTEXT_REF.match(inner) or inner in BARE_CONTEXT):
                 yield f"{where}: {value!r} has a malformed context variable (expected ${{request.headers[name]}})"
                 break
+
+
+CALLER_HEADER = "x-genai-caller"
+CALLER_PREFIX = "gw:"
+CALLER_VALUE = re.compile(r"^gw:\$\{request\.auth\[[^\[\]${}]+\](?:\[[^\[\]${}]+\])?\}$")
+"""What the function reads (genai_fn/caller.py): the constant prefix, then one request.auth value."""
+
+
+def _names(policy: object) -> list[str]:
+    items = _obj(policy).get("items")
+    return [str(_obj(item).get("name", "")).lower() for item in items] if isinstance(items, list) else []
+
+
+def _caller_problems(route: dict[str, object], where: str, authenticated: bool) -> Iterator[str]:
+    """A client's own X-Genai-Caller must never reach the function: authenticated routes overwrite it from
+    request.auth (with the prefix the function checks), the others block it."""
+    transforms = _obj(_obj(route.get("requestPolicies")).get("headerTransformations"))
+    where = f"{where}.requestPolicies.headerTransformations"
+    set_items = _obj(transforms.get("setHeaders")).get("items")
+    sets = [item for item in set_items if isinstance(item, dict)] if isinstance(set_items, list) else []
+    caller_sets = [item for item in sets if str(item.get("name", "")).lower() == CALLER_HEADER]
+    filters = _obj(transforms.get("filterHeaders"))
+    blocked = filters.get("type") == "BLOCK" and CALLER_HEADER in _names(filters)
+    allowed_only = filters.get("type") == "ALLOW" and CALLER_HEADER not in _names(filters)
+    renames = _obj(transforms.get("renameHeaders")).get("items")
+    renamed = [str(_obj(i).get("to", "")).lower() for i in renames] if isinstance(renames, list) else []
+    if CALLER_HEADER in renamed:
+        yield f"{where}: a header is renamed to X-Genai-Caller: a client could choose the caller"
+    if caller_sets and (blocked or filters.get("type") == "ALLOW"):
+        yield f"{where}: X-Genai-Caller is in two transformation policies (a name must be unique across them)"
+    if not caller_sets:
+        if not (blocked or allowed_only):
+            yield f"{where}: a client's own X-Genai-Caller reaches the function: block it (filterHeaders BLOCK)"
+        return
+    if not authenticated:
+        yield f"{where}: X-Genai-Caller is set on a route without authentication (request.auth is empty): block it"
+    for item in caller_sets:
+        if item.get("ifExists") != "OVERWRITE":
+            yield f"{where}: X-Genai-Caller must be set with ifExists OVERWRITE, or a client's value survives"
+        values = item.get("values")
+        if not (isinstance(values, list) and len(values) == 1 and CALLER_VALUE.match(str(values[0]))):
+            yield f"{where}: X-Genai-Caller must be one value gw:${{request.auth[<claim>]}} (the prefix is checked)"
 
 
 def _rules(spec: dict[str, object]) -> Iterator[str]:
@@ -151,6 +198,7 @@ def _rules(spec: dict[str, object]) -> Iterator[str]:
             yield f"$.routes[{i}]: ANONYMOUS needs isAnonymousAccessAllowed on the authentication policy"
         if authz and not auth:
             yield f"$.routes[{i}]: authorization {authz} without a deployment authentication policy"
+        yield from _caller_problems(route, f"$.routes[{i}]", bool(auth) and authz != "ANONYMOUS")
     yield from _context_problems(spec, "$")
 
 

@@ -33,7 +33,9 @@
 #   FN_PROVIDER  Fn context provider: oracle-cs in Cloud Shell, else oracle (API key in ~/.oci/config)
 #   OCIR_USERNAME + OCIR_AUTH_TOKEN   if set, `docker login` to the registry (else log in yourself)
 #   GATEWAY_NAME (genai-apigw)  DEPLOYMENT_NAME (genai-deployment)  PATH_PREFIX (/genai)
-#   SPEC_ARGS   extra generate_spec.py flags, e.g. "--auth jwt --jwks-uri https://... --issuer ... --audience ..."
+#   SPEC_ARGS   extra generate_spec.py flags, e.g. "--auth token --jwks-uri https://... --issuer ... --audience ..."
+#   CALLER_CLAIM (sub)  token claim or authorizer context key the gateway passes as X-Genai-Caller (docs/usage.md)
+#   TOKEN_BUDGETS, BUDGET_STORE_URL, BUDGET_ON_STORE_ERROR   token budgets in OCI Cache (function config)
 #   MANAGE_IAM (0)   1 = also create the dynamic group and policies (needs tenancy IAM rights)
 #   TENANCY_OCID     required when MANAGE_IAM=1
 #   HOME_REGION      the tenancy's home region, where IAM is written (default: looked up with the CLI)
@@ -165,7 +167,7 @@ keys = ["MODEL_ID", "COMPARTMENT_OCID", "SERVICE_ENDPOINT", "ALLOWED_MODELS", "E
         "DEDICATED_ENDPOINT_ID", "API_FORMAT", "DEFAULT_MAX_TOKENS", "MAX_TOKENS_LIMIT", "DEFAULT_TEMPERATURE",
         "DEFAULT_TOP_P", "CONNECT_TIMEOUT_SECONDS", "READ_TIMEOUT_SECONDS", "MAX_ATTEMPTS", "MAX_BODY_BYTES",
         "LOG_CONTENT", "GUARDRAILS", "GUARDRAILS_SCOPE", "GUARDRAILS_ON_ERROR", "GUARDRAILS_THRESHOLD",
-        "GUARDRAILS_PII_TYPES", "GUARDRAILS_CATEGORIES"]
+        "GUARDRAILS_PII_TYPES", "GUARDRAILS_CATEGORIES", "TOKEN_BUDGETS", "BUDGET_STORE_URL", "BUDGET_ON_STORE_ERROR"]
 env = dict(os.environ, COMPARTMENT_OCID=os.environ["GENAI_COMPARTMENT_OCID"])
 print(json.dumps({k: env[k] for k in keys if env.get(k)}))
 PY
@@ -239,7 +241,7 @@ log "8/8 Deployment $DEPLOYMENT_NAME at $PATH_PREFIX"
 SPEC_FILE="$(mktemp)"
 trap 'rm -f "$SPEC_FILE"' EXIT
 # shellcheck disable=SC2086  # SPEC_ARGS is a list of flags, split on purpose
-"$PYTHON" "$GENERATOR" --function-id "$FN_ID" $SPEC_ARGS > "$SPEC_FILE"
+"$PYTHON" "$GENERATOR" --function-id "$FN_ID" --caller-claim "${CALLER_CLAIM:-sub}" $SPEC_ARGS > "$SPEC_FILE"
 DEP_ID="$(first_id oci api-gateway deployment list --compartment-id "$COMPARTMENT_OCID" --gateway-id "${GW_ID:-none}" --display-name "$DEPLOYMENT_NAME" --lifecycle-state ACTIVE)"
 if [[ -z "$DEP_ID" ]]; then
   # The service checks the gateway's functions-family permission now; a policy created moments ago may not

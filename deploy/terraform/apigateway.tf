@@ -99,6 +99,48 @@ resource "oci_apigateway_deployment" "this" {
           max_clock_skew_in_seconds   = try(authentication.value.maxClockSkewInSeconds, null)
           is_anonymous_access_allowed = try(authentication.value.isAnonymousAccessAllowed, null)
 
+          # JWT_AUTHENTICATION: the caller claim is required in every token (generate_spec.py).
+          dynamic "verify_claims" {
+            for_each = try(authentication.value.verifyClaims, [])
+            content {
+              key         = verify_claims.value.key
+              values      = try(verify_claims.value.values, null)
+              is_required = try(verify_claims.value.isRequired, null)
+            }
+          }
+
+          # TOKEN_AUTHENTICATION (Oracle's recommended type): remote JWKS plus issuers, audiences and required claims.
+          # Block and argument names: website/docs/r/apigateway_deployment.html.markdown, oracle/terraform-provider-oci
+          # v8.28.0 (commit 8de3c480).
+          dynamic "validation_policy" {
+            for_each = try([authentication.value.validationPolicy], [])
+            content {
+              type                        = validation_policy.value.type
+              uri                         = try(validation_policy.value.uri, null)
+              max_cache_duration_in_hours = try(validation_policy.value.maxCacheDurationInHours, null)
+              is_ssl_verify_disabled      = try(validation_policy.value.isSslVerifyDisabled, null)
+
+              dynamic "additional_validation_policy" {
+                for_each = try([validation_policy.value.additionalValidationPolicy], [])
+                iterator = extra
+                content {
+                  issuers   = try(extra.value.issuers, null)
+                  audiences = try(extra.value.audiences, null)
+
+                  dynamic "verify_claims" {
+                    for_each = try(extra.value.verifyClaims, [])
+                    iterator = claim
+                    content {
+                      key         = claim.value.key
+                      values      = try(claim.value.values, null)
+                      is_required = try(claim.value.isRequired, null)
+                    }
+                  }
+                }
+              }
+            }
+          }
+
           dynamic "public_keys" {
             for_each = try([authentication.value.publicKeys], [])
             content {
@@ -140,6 +182,41 @@ resource "oci_apigateway_deployment" "this" {
               content {
                 type          = authorization.value.type
                 allowed_scope = try(authorization.value.allowedScope, null)
+              }
+            }
+
+            # X-Genai-Caller: set from request.auth (OVERWRITE) on authenticated routes, blocked on the others
+            # (generate_spec.py caller_transformation; genai_fn/caller.py). Same provider source as above.
+            dynamic "header_transformations" {
+              for_each = try([request_policies.value.headerTransformations], [])
+              iterator = transforms
+              content {
+                dynamic "set_headers" {
+                  for_each = try([transforms.value.setHeaders], [])
+                  content {
+                    dynamic "items" {
+                      for_each = set_headers.value.items
+                      content {
+                        name      = items.value.name
+                        values    = items.value.values
+                        if_exists = try(items.value.ifExists, null)
+                      }
+                    }
+                  }
+                }
+
+                dynamic "filter_headers" {
+                  for_each = try([transforms.value.filterHeaders], [])
+                  content {
+                    type = filter_headers.value.type
+                    dynamic "items" {
+                      for_each = filter_headers.value.items
+                      content {
+                        name = items.value.name
+                      }
+                    }
+                  }
+                }
               }
             }
 

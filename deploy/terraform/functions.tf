@@ -12,7 +12,7 @@ locals {
     GUARDRAILS_SCOPE      = var.guardrails_scope
     GUARDRAILS_ON_ERROR   = var.guardrails_on_error
   })
-  function_config = { for k, v in local.function_config_all : k => v if v != "" }
+  function_config = { for k, v in merge(local.function_config_all, local.budget_config) : k => v if v != "" }
 }
 
 resource "oci_functions_application" "this" {

@@ -1,7 +1,7 @@
 locals {
   gateway_url = "https://${oci_apigateway_gateway.this.hostname}${var.path_prefix}"
   auth_header = (
-    try(local.api_policies.authentication.type, "") == "JWT_AUTHENTICATION" ? " -H \"Authorization: Bearer $TOKEN\"" :
+    contains(["JWT_AUTHENTICATION", "TOKEN_AUTHENTICATION"], try(local.api_policies.authentication.type, "")) ? " -H \"Authorization: Bearer $TOKEN\"" :
     try(local.api_policies.authentication.type, "") == "CUSTOM_AUTHENTICATION" || local.uses_usage_plans ? " -H \"${local.api_key_header}: $API_KEY\"" :
     ""
   )

@@ -296,3 +296,93 @@ variable "log_retention_days" {
     error_message = "log_retention_days must be 30, 60, 90, 120, 150 or 180: OCI Logging keeps logs in 30-day steps up to 180."
   }
 }
+
+# ---------------------------------------------------------------- per-caller usage metrics (docs/usage.md)
+variable "usage_metrics" {
+  description = "Create the usage function, its Connector Hub connector from the function log, and its IAM (custom metrics per caller, model and route)."
+  type        = bool
+  default     = false
+}
+
+variable "usage_function_image" {
+  description = "Image of the usage function: the chat image with the usage entrypoint (deploy/usage), e.g. ord.ocir.io/<namespace>/genai-fn/genai-usage:0.1.0."
+  type        = string
+  default     = ""
+}
+
+variable "usage_metrics_namespace" {
+  description = "USAGE_METRICS_NAMESPACE: custom metric namespace (letters, digits, underscores; not oci_ or oracle_); the IAM statement is limited to it."
+  type        = string
+  default     = "genai_usage"
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]*$", var.usage_metrics_namespace)) && !can(regex("^(?i)(oci_|oracle_)", var.usage_metrics_namespace))
+    error_message = "usage_metrics_namespace must start with a letter, hold letters, digits and underscores, and not start with oci_ or oracle_."
+  }
+}
+
+variable "usage_alarm_topic_id" {
+  description = "Notifications topic for the example alarm (a caller above usage_alarm_tokens_per_hour); empty = no alarm."
+  type        = string
+  default     = ""
+}
+
+variable "usage_alarm_caller" {
+  description = "Caller the example alarm watches."
+  type        = string
+  default     = "anonymous"
+}
+
+variable "usage_alarm_tokens_per_hour" {
+  description = "Example alarm threshold: total tokens of usage_alarm_caller in one hour."
+  type        = number
+  default     = 1000000
+}
+
+# ---------------------------------------------------------------- token budgets in OCI Cache (docs/usage.md)
+variable "token_budgets" {
+  description = "TOKEN_BUDGETS, e.g. *:200000/day,team-a:1000000/day,ci-bot:5000/hour. Empty = no budgets."
+  type        = string
+  default     = ""
+}
+
+variable "budget_on_store_error" {
+  description = "BUDGET_ON_STORE_ERROR: closed (the function's default: 503) or open (let requests through unlimited)."
+  type        = string
+  default     = ""
+  validation {
+    condition     = contains(["", "closed", "open"], var.budget_on_store_error)
+    error_message = "budget_on_store_error must be closed or open."
+  }
+}
+
+variable "budget_store_url" {
+  description = "BUDGET_STORE_URL of an existing OCI Cache cluster: rediss://<user>:<password>@<primary FQDN>:6379/0. Empty with create_cache_cluster = true: the created cluster's."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "create_cache_cluster" {
+  description = "Create a non-sharded OCI Cache cluster in the function subnet with one cache user for the budgets."
+  type        = bool
+  default     = false
+}
+
+variable "cache_user_password" {
+  description = "Password of the created cache user (stored SHA-256 hashed by OCI Cache; in the function config inside BUDGET_STORE_URL)."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "cache_node_count" {
+  description = "Nodes of the created cluster (1 primary + replicas; OCI Cache allows 1 to 5)."
+  type        = number
+  default     = 1
+}
+
+variable "cache_node_memory_gbs" {
+  description = "Memory per node of the created cluster, in GB."
+  type        = number
+  default     = 2
+}

@@ -158,7 +158,7 @@ def test_gateway_is_private_and_deployment_uses_the_generated_spec() -> None:
         "${jsondecode(templatefile(local.api_spec_template,{function_id=local.function_id_placeholder}))}"
     )
     assert "spec.default.json.tftpl" in loc["api_spec_template"]
-    assert (TERRAFORM_DIR / "spec.default.json.tftpl").read_text() == gen.render(
+    assert (TERRAFORM_DIR / "spec.default.json.tftpl").read_text() == gen.render_terraform(
         gen.build_spec(gen.SpecOptions(function_id=gen.TERRAFORM_FUNCTION_ID))
     )
 
@@ -305,14 +305,18 @@ def _camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
+LIST_BLOCKS = ("routes", "items", "verify_claims")
+"""Blocks that are JSON lists even with one element."""
+
+
 def _to_json(blocks: dict) -> dict:
     """Turn the provider's block shape back into the ApiSpecification wire shape."""
     out: dict = {}
     for key, value in blocks.items():
         if key == "content":  # body_validation: list of {media_type, validation_type} -> map by media type
             out["content"] = {c["media_type"]: {"validationType": c["validation_type"]} for c in value}
-        elif key == "routes":
-            out["routes"] = [_to_json(r) for r in value]
+        elif key in LIST_BLOCKS:
+            out[_camel(key)] = [_to_json(r) for r in value]
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             assert len(value) == 1, key
             inner = _to_json(value[0])
@@ -332,7 +336,8 @@ def terraform_view(spec_text: str) -> dict:
 
     Like the stack, the template is rendered with the plan-time placeholder; the backend swaps in the OCID."""
     assert _locals()["function_id_placeholder"] == PLACEHOLDER
-    api_spec = json.loads(spec_text.replace(gen.TERRAFORM_FUNCTION_ID, PLACEHOLDER))
+    # templatefile() turns the template's $${ (a literal ${) into ${; the gateway's own expressions stay literal.
+    api_spec = json.loads(spec_text.replace(gen.TERRAFORM_FUNCTION_ID, PLACEHOLDER).replace("$${", "${"))
     env: dict = {"local": {"api_spec": api_spec}}
     env["local"]["api_policies"] = _eval(_locals()["api_policies"], env)
     deployment = _resource("oci_apigateway_deployment", "this")
@@ -341,13 +346,14 @@ def terraform_view(spec_text: str) -> dict:
 
 def _template_for(options: gen.SpecOptions) -> str:
     """The --terraform-template output for the same choices as a committed example."""
-    return gen.render(gen.build_spec(gen.SpecOptions(**{**options.__dict__, "function_id": gen.TERRAFORM_FUNCTION_ID})))
+    options = gen.SpecOptions(**{**options.__dict__, "function_id": gen.TERRAFORM_FUNCTION_ID})
+    return gen.render_terraform(gen.build_spec(options))
 
 
 @pytest.mark.parametrize("name", sorted(gen.EXAMPLE_OPTIONS))
 def test_terraform_sends_exactly_the_json_spec(name) -> None:
     template = _template_for(gen.EXAMPLE_OPTIONS[name])
-    expected = json.loads(template.replace(gen.TERRAFORM_FUNCTION_ID, TF_FUNCTION_ID))
+    expected = json.loads(template.replace(gen.TERRAFORM_FUNCTION_ID, TF_FUNCTION_ID).replace("$${", "${"))
     assert terraform_view(template) == expected
 
 
@@ -365,8 +371,10 @@ def test_terraform_routes_equal_the_default_spec_routes() -> None:
 
 def test_evaluator_would_notice_a_dropped_key() -> None:
     spec = json.loads(_template_for(gen.EXAMPLE_OPTIONS["jwt"]))
-    spec["requestPolicies"]["authentication"]["verifyClaims"] = [{"key": "scope", "values": ["genai"]}]
-    expected = json.loads(json.dumps(spec).replace(gen.TERRAFORM_FUNCTION_ID, TF_FUNCTION_ID))
+    unescaped = json.loads(json.dumps(spec).replace(gen.TERRAFORM_FUNCTION_ID, TF_FUNCTION_ID).replace("$${", "${"))
+    assert terraform_view(json.dumps(spec)) == unescaped
+    spec["routes"][0]["responsePolicies"] = {"headerTransformations": {"filterHeaders": {"type": "BLOCK"}}}
+    expected = json.loads(json.dumps(spec).replace(gen.TERRAFORM_FUNCTION_ID, TF_FUNCTION_ID).replace("$${", "${"))
     assert terraform_view(json.dumps(spec)) != expected
 
 
@@ -481,7 +489,7 @@ def test_iam_resources_use_the_home_region_provider() -> None:
         for name, body in named.items()
         if rtype.startswith("oci_identity_")
     ]
-    assert len(identity) == 3
+    assert len(identity) == 5, "dynamic groups and policies of both functions"
     for rtype, name, body in identity:
         assert body.get("provider") == "${oci.home}", f"{rtype}.{name} must set provider = oci.home"
     providers = [p["oci"] for p in _blocks("provider") if "oci" in p]

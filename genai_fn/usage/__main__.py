@@ -1,0 +1,39 @@
+"""`python -m genai_fn.usage [LOG ...]` (scripts/usage): the per-caller, per-model table of request-log lines.
+
+Reads the files named (or standard input), e.g. run-local's `.local/function-*.log`, or Functions log entries
+exported from OCI Logging (one JSON entry per line); other lines are ignored. The same parsing and adding up as the
+usage function, without posting anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .aggregate import aggregate, render_table
+from .lines import Batch, read_lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m genai_fn.usage", description=__doc__.splitlines()[0])
+    parser.add_argument("logs", nargs="*", type=Path, help="log files (default: standard input)")
+    args = parser.parse_args(argv)
+    total = Batch()
+    sources = [path.read_text(encoding="utf-8", errors="replace").splitlines() for path in args.logs] or [sys.stdin]
+    for source in sources:
+        batch = read_lines(source)
+        total.lines += batch.lines
+        total.entries += batch.entries
+        total.ignored += batch.ignored
+        total.malformed += batch.malformed
+    sys.stdout.write(render_table(aggregate(total.lines)))
+    print(
+        f"{len(total.lines)} request lines, {total.ignored} other lines ignored, {total.malformed} malformed",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

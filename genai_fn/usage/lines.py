@@ -1,0 +1,174 @@
+"""Read request-log lines (the function's one JSON line per request) out of a Connector Hub batch or a log file.
+
+A Connector Hub connector with a Logging source and a Functions target invokes the function with a JSON array of
+log entries in Logging's entry format; for a function's log (category `invoke`) the function's own output line is the
+string `data.message`, next to `data.src` (STDOUT or STDERR), `data.functionId` and `time`
+(docs.oracle.com/iaas/Content/Logging/Reference/details_for_functions.htm; Oracle's log-forwarding samples read
+`item['data']` of each array item, oracle-samples/oracle-functions-samples samples/oci-logs-splunk-hec/func.py). An
+entry wrapped as `{"logContent": {...}}` (how Connector Hub's Monitoring target names the entry) is read too.
+
+Lines that are not request lines (the platform's "Received function invocation request", fdk's own output) are
+`ignored`; a request line without a usable caller, token count or time, or an entry without a message, is
+`malformed`. Neither ever raises.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..caller import is_valid_caller
+
+NONE = "none"
+"""Dimension value for a request without a model or route (Monitoring refuses empty dimension values)."""
+MAX_DIMENSION_CHARS = 512
+"""MetricDataDetails.dimensions: "The character limit for a dimension value is 512" (oci SDK docstring)."""
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    """One request as the usage metrics see it; `minute` is the request's time, in whole minutes since the epoch."""
+
+    caller: str
+    model: str
+    route: str
+    minute: int
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+
+
+@dataclass
+class Batch:
+    """What one batch (or file) held."""
+
+    lines: list[UsageLine] = field(default_factory=list)
+    entries: int = 0
+    ignored: int = 0
+    malformed: int = 0
+
+
+class _Malformed(Exception):
+    pass
+
+
+def read_batch(body: bytes) -> Batch:
+    """A Connector Hub batch: a JSON array of log entries (one entry alone is read as a batch of one)."""
+    batch = Batch()
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        batch.entries, batch.malformed = 1, 1
+        return batch
+    entries = payload if isinstance(payload, list) else [payload]
+    for entry in entries:
+        batch.entries += 1
+        message, time = _message(entry)
+        if message is None:
+            batch.malformed += 1
+            continue
+        _add(batch, message, time)
+    return batch
+
+
+def read_lines(lines: Iterable[str]) -> Batch:
+    """Log text: each line a request-log line, a Functions log entry (JSON), or anything else (ignored)."""
+    batch = Batch()
+    for raw in lines:
+        text = raw.strip()
+        if not text:
+            continue
+        batch.entries += 1
+        try:
+            value = json.loads(text)
+        except ValueError:
+            batch.ignored += 1
+            continue
+        message, time = _message(value) if isinstance(value, dict) and "data" in value else (text, None)
+        if message is None:
+            batch.malformed += 1
+        else:
+            _add(batch, message, time)
+    return batch
+
+
+def _message(entry: Any) -> tuple[str | None, str | None]:
+    """(data.message, time) of one log entry, or (None, None) when the entry has no message."""
+    if isinstance(entry, dict) and isinstance(entry.get("logContent"), dict):
+        entry = entry["logContent"]
+    data = entry.get("data") if isinstance(entry, dict) else None
+    message = data.get("message") if isinstance(data, dict) else None
+    if not isinstance(message, str):
+        return None, None
+    time = entry.get("time")
+    return message, time if isinstance(time, str) else None
+
+
+def _add(batch: Batch, message: str, entry_time: str | None) -> None:
+    try:
+        line = parse_line(message, entry_time)
+    except _Malformed:
+        batch.malformed += 1
+        return
+    if line is None:
+        batch.ignored += 1
+    else:
+        batch.lines.append(line)
+
+
+def parse_line(message: str, entry_time: str | None = None) -> UsageLine | None:
+    """The request line in `message`, None when it is not one; raises _Malformed for a request line it cannot use."""
+    try:
+        value = json.loads(message)
+    except ValueError:
+        return None
+    if not isinstance(value, dict) or value.get("event") != "request":
+        return None
+    caller = value.get("caller")
+    if not isinstance(caller, str) or not is_valid_caller(caller):
+        raise _Malformed
+    input_tokens = _count(value.get("prompt_tokens"))
+    output_tokens = _count(value.get("completion_tokens"))
+    total = value.get("total_tokens")
+    total_tokens = input_tokens + output_tokens if total is None else _count(total)
+    return UsageLine(
+        caller=caller,
+        model=_dimension(value.get("model")),
+        route=_dimension(value.get("route")),
+        minute=_minute(value.get("ts"), entry_time),
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=total_tokens,
+    )
+
+
+def _count(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _Malformed
+    return value
+
+
+def _dimension(value: Any) -> str:
+    if value is None or value == "":
+        return NONE
+    if not isinstance(value, str) or len(value) > MAX_DIMENSION_CHARS or not value.isprintable():
+        raise _Malformed
+    return value
+
+
+def _minute(ts: Any, entry_time: str | None) -> int:
+    for candidate in (ts, entry_time):
+        if isinstance(candidate, str):
+            try:
+                when = datetime.fromisoformat(candidate.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            return int(when.timestamp() // 60)
+    raise _Malformed
