@@ -23,9 +23,9 @@ SECRET_SYSTEM = "SYSTEM-SECRET-55d0"
 
 
 @pytest.fixture(scope="module")
-def debug_fn(start_function, emulator: Emulator) -> RunningFunction:
+def debug_fn(start_module_function, emulator: Emulator) -> RunningFunction:
     """The function with fdk's own debug logging switched on, as an operator might do while troubleshooting."""
-    return start_function({**function_config(emulator), "FDK_DEBUG": "1"})
+    return start_module_function({**function_config(emulator), "FDK_DEBUG": "1"})
 
 
 def test_fdk_debug_logs_the_cold_requests_headers_before_func_py_loads(

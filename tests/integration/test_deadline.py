@@ -11,9 +11,9 @@ from tests.conftest import function_config
 
 
 @pytest.fixture(scope="module")
-def patient_fn(start_function, emulator):
+def patient_fn(start_module_function, emulator):
     """A function allowed many attempts, so only the deadline can stop its retries."""
-    return start_function(function_config(emulator, MAX_ATTEMPTS="8"))
+    return start_module_function(function_config(emulator, MAX_ATTEMPTS="8"))
 
 
 def test_retries_stop_before_the_deadline(patient_fn, emulator):
