@@ -65,15 +65,19 @@ class RunningFunction:
 
     def request_logs(self) -> list[dict]:
         """The JSON request-log lines written since the last call."""
-        lines = []
-        for line in self.new_log().splitlines():
-            if line.startswith("{"):
-                lines.append(json.loads(line))
-        return lines
+        return _request_lines(self.new_log())
+
+    def last_request_log(self) -> dict:
+        """The newest request-log line, without moving on what new_log() and request_logs() read."""
+        return _request_lines(self.process.stderr())[-1]
 
     def stop(self) -> None:
         self.client.close()
         self.process.stop()
+
+
+def _request_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
 class FunctionPool:

@@ -56,7 +56,9 @@ def test_retries_stop_before_the_deadline(patient_fn, emulator):
     assert 2 <= len(emulator.requests) <= attempts_that_fit(deadline) < MAX_ATTEMPTS, (
         "retried, but no attempt was started that the deadline could not fit"
     )
-    assert patient_fn.request_logs()[-1]["attempts"] == len(emulator.requests)
+    log = patient_fn.request_logs()[-1]
+    assert log["attempts"] == len(emulator.requests)
+    assert log["latency_ms"] < deadline * 1000, "answered within the deadline by the function's own clock"
     emulator.reset()
 
 
@@ -67,6 +69,7 @@ def test_a_slow_service_past_the_deadline_is_504(fn, upstream):
     error = json.loads(reply.body)["error"]
     assert (reply.status, error["type"]) == (504, "upstream_timeout")
     assert len(upstream.requests) <= 1, "a read timeout is not retried: the model may already be generating"
+    assert fn.last_request_log()["latency_ms"] < 2000, "answered within the deadline by the function's own clock"
 
 
 def test_plain_invoke_carries_504_in_the_body(fn, upstream):
