@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import fdk.log  # noqa: F401 - imported for its side effect (root logger at DEBUG), undone below
 import pytest
 
 from emulator import Emulator, mint_resource_principal
@@ -17,9 +15,6 @@ from localfn.config import emulated_config
 from localfn.fdk_process import FdkProcess
 from localfn.gateway import LocalGateway
 from tests.constants import LLAMA_MODEL, MODEL_OCID, VISION_MODEL
-
-# fdk sets the root logger to DEBUG when imported (tests import it in-process); keep pytest's output readable.
-logging.getLogger().setLevel(logging.WARNING)
 
 
 @pytest.fixture(scope="session")
