@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import genai_fn.fdk_keepalive  # noqa: F401 - corrects fdk 0.1.128's idle spin on import (docs/fdk-keepalive.md)
 from genai_fn.app import App
 
 app = App.from_env()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import http.client
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,14 +18,16 @@ FN_HEADER_PREFIX = "fn-http-h-"
 
 
 class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, socket_path: Path, timeout: float) -> None:
+    def __init__(self, socket_path: Path, timeout: float, on_connect: Callable[[], None]) -> None:
         super().__init__("localhost", timeout=timeout)
         self._socket_path = str(socket_path)
+        self._on_connect = on_connect
 
-    def connect(self) -> None:
+    def connect(self) -> None:  # http.client calls it again by itself after the server closed the connection
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(self.timeout)
         self.sock.connect(self._socket_path)
+        self._on_connect()
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class FnClient:
         self.socket_path = socket_path
         self.timeout = timeout
         self._conn: _UnixConnection | None = None
+        self.connections_opened = 0
+        """How many connections this client has opened: 1 while fdk keeps the first one open."""
 
     def invoke(
         self,
@@ -91,7 +95,7 @@ class FnClient:
     def _send(self, data: bytes, headers: Mapping[str, str]) -> http.client.HTTPResponse:
         for attempt in (1, 2):
             if self._conn is None:
-                self._conn = _UnixConnection(self.socket_path, self.timeout)
+                self._conn = _UnixConnection(self.socket_path, self.timeout, self._connected)
             try:
                 self._conn.request("POST", "/call", body=data, headers=dict(headers))
                 return self._conn.getresponse()
@@ -100,6 +104,9 @@ class FnClient:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def _connected(self) -> None:
+        self.connections_opened += 1
 
     def close(self) -> None:
         if self._conn is not None:

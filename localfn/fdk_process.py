@@ -14,8 +14,22 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def fdk_command(func_file: Path, entrypoint: str = "handler") -> list[str]:
-    """The fdk console script beside this interpreter (as in Fn's image: /python/bin/fdk), else the same via -c."""
+def fdk_command(
+    func_file: Path,
+    entrypoint: str = "handler",
+    *,
+    fdk_timeouts: Mapping[str, float] | None = None,
+    keepalive_fix: bool = True,
+) -> list[str]:
+    """The fdk console script beside this interpreter (as in Fn's image: /python/bin/fdk), else the same via -c.
+
+    `fdk_timeouts` (e.g. keep_alive_timeout, 75 s in fdk) or `keepalive_fix=False` run fdk through
+    localfn.fdk_launch, which changes them for a test or a benchmark; the function image never does.
+    """
+    if fdk_timeouts or not keepalive_fix:
+        options = [f"--timeout={name}={seconds}" for name, seconds in (fdk_timeouts or {}).items()]
+        options += [] if keepalive_fix else ["--without-keepalive-fix"]
+        return [sys.executable, "-m", "localfn.fdk_launch", *options, str(func_file), entrypoint]
     script = Path(sys.executable).parent / "fdk"
     if script.exists():
         return [str(script), str(func_file), entrypoint]
@@ -35,15 +49,20 @@ class FdkProcess:
         stderr_path: Path | None = None,
         inherit_env: bool = True,
         command: list[str] | None = None,
+        fdk_timeouts: Mapping[str, float] | None = None,
+        keepalive_fix: bool = True,
     ) -> None:
         self.func_dir = func_dir
         self.workdir = Path(tempfile.mkdtemp(prefix="fn-"))  # short: unix socket paths are limited to 107 bytes
         self.socket_path = self.workdir / "fn.sock"
         self.stderr_path = stderr_path or self.workdir / "stderr.log"
         base = dict(os.environ) if inherit_env else {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        launched = bool(fdk_timeouts) or not keepalive_fix
+        if pythonpath is None:  # localfn.fdk_launch is imported from this repository
+            pythonpath = f"{func_dir}{os.pathsep}{REPO_ROOT}" if launched and func_dir != REPO_ROOT else str(func_dir)
         self.env = {
             **base,
-            "PYTHONPATH": pythonpath if pythonpath is not None else str(func_dir),
+            "PYTHONPATH": pythonpath,
             **env,
             "FN_FORMAT": "http-stream",
             "FN_LISTENER": f"unix:{self.socket_path}",
@@ -52,7 +71,11 @@ class FdkProcess:
             "FN_APP_NAME": "local",
             "FN_FN_NAME": "genai",
         }
-        self.command = command or fdk_command(func_dir / func_file)  # e.g. another interpreter and fdk script
+        if command is not None and launched:
+            raise ValueError("fdk_timeouts and keepalive_fix apply to fdk_command(), not to a command of your own")
+        self.command = command or fdk_command(
+            func_dir / func_file, fdk_timeouts=fdk_timeouts, keepalive_fix=keepalive_fix
+        )
         self.process: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
 
@@ -83,6 +106,10 @@ class FdkProcess:
             raise RuntimeError("the fdk process has not been started")
         return self.process.pid
 
+    def cpu_seconds(self) -> float:
+        """CPU time the fdk process has used so far (user + system)."""
+        return cpu_seconds(self.pid)
+
     def rss_kib(self) -> int:
         """Peak resident memory of the fdk process so far (VmHWM), in KiB."""
         return memory_kib(self.pid, "VmHWM")
@@ -112,3 +139,9 @@ def memory_kib(pid: int, field: str = "VmRSS") -> int:
         if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far, user + system, from /proc/<pid>/stat (utime and stime, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # after "pid (comm)"
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

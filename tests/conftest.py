@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
-import fdk.log  # noqa: F401 - imported for its side effect (root logger at DEBUG), undone below
 import pytest
 
 from emulator import Emulator, mint_resource_principal
@@ -15,10 +14,7 @@ from localfn.client import FnClient
 from localfn.config import emulated_config
 from localfn.fdk_process import FdkProcess
 from localfn.gateway import LocalGateway
-from tests.constants import MODEL_OCID
-
-# fdk sets the root logger to DEBUG when imported (tests import it in-process); keep pytest's output readable.
-logging.getLogger().setLevel(logging.WARNING)
+from tests.constants import LLAMA_MODEL, MODEL_OCID, VISION_MODEL
 
 
 @pytest.fixture(scope="session")
@@ -64,38 +60,103 @@ class RunningFunction:
 
     def request_logs(self) -> list[dict]:
         """The JSON request-log lines written since the last call."""
-        lines = []
-        for line in self.new_log().splitlines():
-            if line.startswith("{"):
-                lines.append(json.loads(line))
-        return lines
+        return _request_lines(self.new_log())
+
+    def last_request_log(self) -> dict:
+        """The newest request-log line, without moving on what new_log() and request_logs() read."""
+        return _request_lines(self.process.stderr())[-1]
 
     def stop(self) -> None:
         self.client.close()
         self.process.stop()
 
 
-@pytest.fixture(scope="session")
-def start_function(rp_env: dict[str, str]) -> Iterator[Callable[..., RunningFunction]]:
-    """Start func.py under the real fdk with the given function config (plus the resource principal env)."""
-    running: list[RunningFunction] = []
+def _request_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
-    def start(config: dict[str, str], *, with_principal: bool = True, **kwargs) -> RunningFunction:
-        env = {**rp_env, **config} if with_principal else config
+
+class FunctionPool:
+    """Function processes started under the real fdk, stopped together by `stop` (at the end of the fixture's scope).
+
+    `start` always starts a new process (a test that changes its credentials or measures it needs its own);
+    `shared` starts one per distinct configuration and hands the same one to every later caller, with a local
+    gateway in front of it on request.
+    """
+
+    def __init__(self, rp_env: dict[str, str]) -> None:
+        self._rp_env = rp_env
+        self._running: list[RunningFunction] = []
+        self._shared: dict[str, RunningFunction] = {}
+        self._gateways: dict[str, LocalGateway] = {}
+
+    def start(self, config: dict[str, str], *, with_principal: bool = True, **kwargs: Any) -> RunningFunction:
+        env = {**self._rp_env, **config} if with_principal else config
         kwargs.setdefault("inherit_env", False)  # as in Fn: the container's environment is its config, nothing else
         function = RunningFunction(FdkProcess(env, **kwargs).start())
-        running.append(function)
+        self._running.append(function)
         return function
 
-    yield start
-    for function in running:
-        function.stop()
+    def shared(self, config: dict[str, str], *, with_principal: bool = True, **kwargs: Any) -> RunningFunction:
+        key = self._key(config, with_principal, kwargs)
+        if key not in self._shared:
+            self._shared[key] = self.start(config, with_principal=with_principal, **kwargs)
+        return self._shared[key]
+
+    def gateway(self, config: dict[str, str], **kwargs: Any) -> LocalGateway:
+        """A local API Gateway (on a free port) in front of the shared function for this configuration."""
+        key = self._key(config, True, kwargs)
+        if key not in self._gateways:
+            function = self.shared(config, **kwargs)
+            self._gateways[key] = LocalGateway([function.process.socket_path], port=0).start()
+        return self._gateways[key]
+
+    @staticmethod
+    def _key(config: dict[str, str], with_principal: bool, kwargs: dict[str, Any]) -> str:
+        return json.dumps([config, with_principal, kwargs], sort_keys=True, default=str)
+
+    def stop(self) -> None:
+        for gateway in self._gateways.values():
+            gateway.stop()
+        for function in self._running:
+            function.stop()
+        self._running, self._shared, self._gateways = [], {}, {}
 
 
 @pytest.fixture(scope="session")
-def fn(start_function: Callable[..., RunningFunction], emulator: Emulator) -> RunningFunction:
+def session_functions(rp_env: dict[str, str]) -> Iterator[FunctionPool]:
+    """Functions for configurations that several modules use (the default one, COHEREV2, vision), one each."""
+    pool = FunctionPool(rp_env)
+    yield pool
+    pool.stop()
+
+
+@pytest.fixture(scope="module")
+def module_functions(rp_env: dict[str, str]) -> Iterator[FunctionPool]:
+    """Functions for one module's own configurations: stopped when the module's tests are done."""
+    pool = FunctionPool(rp_env)
+    yield pool
+    pool.stop()
+
+
+@pytest.fixture
+def start_function(rp_env: dict[str, str]) -> Iterator[Callable[..., RunningFunction]]:
+    """Start func.py under the real fdk with the given function config (plus the resource principal env); the
+    process is the test's own and stops when the test ends."""
+    pool = FunctionPool(rp_env)
+    yield pool.start
+    pool.stop()
+
+
+@pytest.fixture(scope="module")
+def start_module_function(module_functions: FunctionPool) -> Callable[..., RunningFunction]:
+    """Like start_function, for a module-scoped fixture: one process per distinct config, until the module ends."""
+    return module_functions.shared
+
+
+@pytest.fixture(scope="session")
+def fn(session_functions: FunctionPool, emulator: Emulator) -> RunningFunction:
     """The function under test, started once for the session (a hot container)."""
-    return start_function(function_config(emulator))
+    return session_functions.shared(function_config(emulator))
 
 
 @pytest.fixture
@@ -108,18 +169,28 @@ def upstream(emulator: Emulator, fn: RunningFunction) -> Iterator[Emulator]:
 
 
 @pytest.fixture(scope="session")
-def gateway(fn: RunningFunction) -> Iterator[LocalGateway]:
+def gateway(session_functions: FunctionPool, emulator: Emulator) -> LocalGateway:
     """A local API Gateway in front of the session's function, on a free port."""
-    running = LocalGateway([fn.process.socket_path], port=0).start()
-    yield running
-    running.stop()
+    return session_functions.gateway(function_config(emulator))
 
 
-@pytest.fixture(scope="module")
-def cohere_v2_url(start_function: Callable[..., RunningFunction], emulator: Emulator) -> Iterator[str]:
-    """The OpenAI base URL of a function serving a Cohere model as COHEREV2 (a model OCID with API_FORMAT)."""
-    config = function_config(emulator, MODEL_ID=MODEL_OCID, ALLOWED_MODELS=None, API_FORMAT="COHEREV2")
-    function = start_function(config)
-    running = LocalGateway([function.process.socket_path], port=0).start()
-    yield f"{running.url}/genai/v1"
-    running.stop()
+def cohere_v2_config(emulator: Emulator) -> dict[str, str]:
+    """A function serving a Cohere model as COHEREV2 (a model OCID with API_FORMAT)."""
+    return function_config(emulator, MODEL_ID=MODEL_OCID, ALLOWED_MODELS=None, API_FORMAT="COHEREV2")
+
+
+def vision_config(emulator: Emulator) -> dict[str, str]:
+    """A function whose default model is the vision model, Llama also allowed."""
+    return function_config(emulator, MODEL_ID=VISION_MODEL, ALLOWED_MODELS=f"{VISION_MODEL},{LLAMA_MODEL}")
+
+
+@pytest.fixture(scope="session")
+def cohere_v2_url(session_functions: FunctionPool, emulator: Emulator) -> str:
+    """The OpenAI base URL of the shared COHEREV2 function."""
+    return f"{session_functions.gateway(cohere_v2_config(emulator)).url}/genai/v1"
+
+
+@pytest.fixture(scope="session")
+def vision_url(session_functions: FunctionPool, emulator: Emulator) -> str:
+    """The OpenAI base URL of the shared vision function."""
+    return f"{session_functions.gateway(vision_config(emulator)).url}/genai/v1"

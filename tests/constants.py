@@ -8,6 +8,8 @@ from localfn.config import COHERE_MODEL, COMPARTMENT, EMBED_MODEL, LLAMA_MODEL, 
 ENDPOINT = "https://inference.generativeai.us-chicago-1.oci.oraclecloud.com"
 MODEL_OCID = "ocid1.generativeaimodel.oc1.us-chicago-1.amaaaaaaexample"
 ENDPOINT_OCID = "ocid1.generativeaiendpoint.oc1.us-chicago-1.amaaaaaaexample"
+VISION_MODEL = "meta.llama-4-maverick-17b-128e-instruct-fp8"
+"""Llama 4: a vision model that also takes reasoning settings (Generic)."""
 
 __all__ = [
     "COHERE_MODEL",
@@ -18,4 +20,5 @@ __all__ = [
     "LLAMA_MODEL",
     "MODEL_OCID",
     "RERANK_MODEL",
+    "VISION_MODEL",
 ]

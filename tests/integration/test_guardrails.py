@@ -23,7 +23,7 @@ ROUTES = ("simple", "openai", "stream")
 
 
 @pytest.fixture(scope="module")
-def functions(start_function, emulator) -> dict[str, RunningFunction]:
+def functions(start_module_function, emulator) -> dict[str, RunningFunction]:
     """One hot function per configuration (started lazily)."""
     configs = {
         "sensible": {"GUARDRAILS": README_GUARDRAILS},
@@ -42,7 +42,7 @@ def functions(start_function, emulator) -> dict[str, RunningFunction]:
 
     class Lazy(dict):  # type: ignore[type-arg]
         def __missing__(self, name: str) -> RunningFunction:
-            started[name] = start_function(function_config(emulator, **configs[name]))
+            started[name] = start_module_function(function_config(emulator, **configs[name]))
             self[name] = started[name]
             return started[name]
 

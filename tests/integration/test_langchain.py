@@ -13,9 +13,7 @@ from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
 
-from localfn.gateway import LocalGateway
-from tests.conftest import function_config
-from tests.constants import LLAMA_MODEL, MODEL_OCID
+from tests.constants import LLAMA_MODEL, MODEL_OCID, VISION_MODEL
 
 
 @tool
@@ -85,19 +83,10 @@ def test_with_structured_output(chat, upstream):
     assert upstream.requests[-1].json["chatRequest"]["responseFormat"]
 
 
-VISION_MODEL = "meta.llama-4-maverick-17b-128e-instruct-fp8"
 PIXEL = (
     "data:image/png;base64,"
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
-
-
-@pytest.fixture(scope="module")
-def vision_url(start_function, emulator) -> Iterator[str]:
-    function = start_function(function_config(emulator, MODEL_ID=VISION_MODEL, ALLOWED_MODELS=VISION_MODEL))
-    running = LocalGateway([function.process.socket_path], port=0).start()
-    yield f"{running.url}/genai/v1"
-    running.stop()
 
 
 @pytest.mark.parametrize("family", ["cohere", "llama"])

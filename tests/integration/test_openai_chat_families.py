@@ -9,9 +9,7 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from localfn.gateway import LocalGateway
-from tests.conftest import function_config
-from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID
+from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID, VISION_MODEL
 
 TOOLS = [
     {
@@ -26,20 +24,11 @@ TOOLS = [
 QUESTION = {"role": "user", "content": "What is the weather in Paris?"}
 
 
-@pytest.fixture(scope="module")
-def v2_gateway(start_function, emulator) -> Iterator[LocalGateway]:
-    """A function serving one Cohere model OCID as COHEREV2 (API_FORMAT decides the format for OCIDs)."""
-    config = function_config(emulator, MODEL_ID=MODEL_OCID, ALLOWED_MODELS=None, API_FORMAT="COHEREV2")
-    function = start_function(config)
-    running = LocalGateway([function.process.socket_path], port=0).start()
-    yield running
-    running.stop()
-
-
 @pytest.fixture
-def v2_client(v2_gateway, emulator) -> Iterator[openai.OpenAI]:
+def v2_client(cohere_v2_url, emulator) -> Iterator[openai.OpenAI]:
+    """A function serving one Cohere model OCID as COHEREV2 (API_FORMAT decides the format for OCIDs)."""
     emulator.reset()
-    yield openai.OpenAI(base_url=f"{v2_gateway.url}/genai/v1", api_key="unused", max_retries=0)
+    yield openai.OpenAI(base_url=cohere_v2_url, api_key="unused", max_retries=0)
     emulator.reset()
 
 
@@ -226,7 +215,6 @@ def test_fields_that_would_change_the_answer_stay_refused(client, upstream, extr
     assert len(upstream.requests) == 0
 
 
-VISION_MODEL = "meta.llama-4-maverick-17b-128e-instruct-fp8"
 PIXEL = (
     "data:image/png;base64,"
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -234,19 +222,10 @@ PIXEL = (
 """A 1x1 PNG."""
 
 
-@pytest.fixture(scope="module")
-def vision_gateway(start_function, emulator) -> Iterator[LocalGateway]:
-    config = function_config(emulator, MODEL_ID=VISION_MODEL, ALLOWED_MODELS=f"{VISION_MODEL},{LLAMA_MODEL}")
-    function = start_function(config)
-    running = LocalGateway([function.process.socket_path], port=0).start()
-    yield running
-    running.stop()
-
-
 @pytest.fixture
-def vision_client(vision_gateway, emulator) -> Iterator[openai.OpenAI]:
+def vision_client(vision_url, emulator) -> Iterator[openai.OpenAI]:
     emulator.reset()
-    yield openai.OpenAI(base_url=f"{vision_gateway.url}/genai/v1", api_key="unused", max_retries=0)
+    yield openai.OpenAI(base_url=vision_url, api_key="unused", max_retries=0)
     emulator.reset()
 
 

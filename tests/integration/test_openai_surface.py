@@ -91,12 +91,9 @@ EMBED_V4 = "cohere.embed-v4.0"
 
 
 @pytest.fixture(scope="module")
-def embed_gateway(start_function, emulator) -> Iterator[LocalGateway]:
+def embed_gateway(module_functions, emulator) -> LocalGateway:
     """A function serving Embed 4 (which takes `dimensions`) next to an Embed 3 model (which does not)."""
-    function = start_function(function_config(emulator, EMBEDDING_MODELS=f"{EMBED_V4},{EMBED_MODEL}"))
-    running = LocalGateway([function.process.socket_path], port=0).start()
-    yield running
-    running.stop()
+    return module_functions.gateway(function_config(emulator, EMBEDDING_MODELS=f"{EMBED_V4},{EMBED_MODEL}"))
 
 
 @pytest.fixture

@@ -18,11 +18,8 @@ DOCUMENTS = ["Berlin is the capital of Germany.", "Paris is the capital of Franc
 
 
 @pytest.fixture(scope="module")
-def rerank_gateway(start_function, emulator) -> Iterator[LocalGateway]:
-    function = start_function(function_config(emulator, RERANK_MODELS=RERANK_MODEL))
-    running = LocalGateway([function.process.socket_path], port=0).start()
-    yield running
-    running.stop()
+def rerank_gateway(module_functions, emulator) -> LocalGateway:
+    return module_functions.gateway(function_config(emulator, RERANK_MODELS=RERANK_MODEL))
 
 
 @pytest.fixture

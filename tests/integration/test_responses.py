@@ -11,9 +11,7 @@ import openai
 import pydantic
 import pytest
 
-from localfn.gateway import LocalGateway
-from tests.conftest import function_config
-from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID
+from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID, VISION_MODEL
 
 BOTH = pytest.mark.parametrize(("model", "api_format"), [(COHERE_MODEL, "COHERE"), (LLAMA_MODEL, "GENERIC")])
 WEATHER_TOOL = {
@@ -22,8 +20,6 @@ WEATHER_TOOL = {
     "description": "Weather for a city",
     "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]},
 }
-VISION_MODEL = "meta.llama-4-maverick-17b-128e-instruct-fp8"
-"""Llama 4: a vision model that also takes reasoning settings (Generic)."""
 PIXEL = (
     "data:image/png;base64,"
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -271,15 +267,6 @@ def test_refused_fields_and_errors(client, upstream, model, api_format, call, pa
 
     assert caught.value.body["param"] == param and words in caught.value.body["message"]
     assert len(upstream.requests) == before
-
-
-@pytest.fixture(scope="module")
-def vision_url(start_function, emulator) -> Iterator[str]:
-    """The OpenAI base URL of a function serving Llama 4 (vision, reasoning) beside the text-only Llama."""
-    config = function_config(emulator, MODEL_ID=VISION_MODEL, ALLOWED_MODELS=f"{VISION_MODEL},{LLAMA_MODEL}")
-    running = LocalGateway([start_function(config).process.socket_path], port=0).start()
-    yield f"{running.url}/genai/v1"
-    running.stop()
 
 
 @pytest.fixture
