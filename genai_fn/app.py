@@ -36,7 +36,12 @@ class App:
     def configured(
         cls, settings: Settings, *, upstream: Upstream | None = None, request_log: RequestLog | None = None
     ) -> App:
-        return cls(Configured(settings, upstream or Upstream(settings)), request_log=request_log)
+        budgets = None
+        if settings.budgets is not None:  # the store (and, on first use, redis) load only when budgets are on
+            from .budgets.store import BudgetStore
+
+            budgets = BudgetStore(settings.budgets)
+        return cls(Configured(settings, upstream or Upstream(settings), budgets), request_log=request_log)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, request_log: RequestLog | None = None) -> App:

@@ -15,6 +15,7 @@ from . import catalog, families, limits
 from .errors import ConfigError
 
 if TYPE_CHECKING:
+    from .budgets.config import BudgetPolicy
     from .guardrails.policy import GuardrailPolicy
 
 T = TypeVar("T")
@@ -67,6 +68,8 @@ class Settings:
     log_content: bool = False
     guardrails: GuardrailPolicy | None = None
     """GUARDRAILS and its companions (docs/guardrails.md); None: off."""
+    budgets: BudgetPolicy | None = None
+    """TOKEN_BUDGETS, BUDGET_STORE_URL, BUDGET_ON_STORE_ERROR (docs/usage.md); None: off."""
 
     def api_format_for(self, model: str) -> str:
         """The API format `model` is sent in: MODEL_API_FORMATS for that model, else API_FORMAT for a model OCID or
@@ -160,6 +163,7 @@ class Settings:
             max_tools=env.number("MAX_TOOLS", int, limits.DEFAULT_MAX_TOOLS, low=1, high=512),
             log_content=env.flag("LOG_CONTENT"),
             guardrails=_guardrails(os.environ if environ is None else environ),
+            budgets=_budgets(os.environ if environ is None else environ),
         )
         return settings
 
@@ -186,6 +190,17 @@ def _guardrails(environ: Mapping[str, str]) -> GuardrailPolicy | None:
     from .guardrails.policy import parse_policy
 
     return parse_policy(environ)
+
+
+def _budgets(environ: Mapping[str, str]) -> BudgetPolicy | None:
+    """TOKEN_BUDGETS and its companions; the budgets' module loads only when one of them is set."""
+    if not any(
+        environ.get(name, "").strip() for name in ("TOKEN_BUDGETS", "BUDGET_STORE_URL", "BUDGET_ON_STORE_ERROR")
+    ):
+        return None
+    from .budgets.config import parse_budgets
+
+    return parse_budgets(environ)
 
 
 def _is_ocid(value: str) -> bool:

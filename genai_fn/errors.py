@@ -9,14 +9,16 @@
     │   ├── RouteNotFound            404 not_found
     │   ├── MethodNotAllowed         405 method_not_allowed
     │   ├── PayloadTooLarge          413 payload_too_large
-    │   └── ContentFiltered          400 content_filter        a guardrail blocked the input; the text is never echoed
+    │   ├── ContentFiltered          400 content_filter        a guardrail blocked the input; the text is never echoed
+    │   └── BudgetExceeded           429 budget_exceeded       the caller used its token budget; + Retry-After
     └── UpstreamError                carries opc_request_id
         ├── UpstreamRejected         400 upstream_bad_request  the service's own message
         ├── UpstreamAuthFailed       502 upstream_auth_failed  401/403/404: our IAM or configuration
         ├── UpstreamThrottled        429 rate_limited          + Retry-After
         ├── UpstreamFailed           502 upstream_error        5xx, malformed reply, connection failure
         ├── UpstreamTimeout          504 upstream_timeout      read timeout or the invocation deadline
-        └── GuardrailsUnavailable    503 guardrails_unavailable  guardrails call failed, fail-closed; + Retry-After
+        ├── GuardrailsUnavailable    503 guardrails_unavailable  guardrails call failed, fail-closed; + Retry-After
+        └── BudgetStoreUnavailable   503 budget_unavailable    the budget store failed, fail-closed; + Retry-After
 
 Contracts render these (contracts/*.py); only upstream.translate_service_error reads SDK exceptions.
 What the request log needs (attempts, upstream time) is in logs.current_record(), never on the error.
@@ -85,6 +87,20 @@ class ContentFiltered(RequestError):
     status, code = 400, "content_filter"
 
 
+class BudgetExceeded(RequestError):
+    """The caller has used its tokens for a window (TOKEN_BUDGETS): nothing was sent to the model."""
+
+    status, code = 429, "budget_exceeded"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        """Retry-After: until the exceeded window resets."""
+        return {"Retry-After": str(self.retry_after)}
+
+
 class UpstreamError(ProxyError):
     status, code = 502, "upstream_error"
 
@@ -128,3 +144,16 @@ class GuardrailsUnavailable(UpstreamError):
     def headers(self) -> dict[str, str]:
         """Retry-After when known; guardrails.screen always sets it."""
         return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+
+
+class BudgetStoreUnavailable(UpstreamError):
+    """The budget store could not be asked in time and BUDGET_ON_STORE_ERROR=closed: nothing was sent to the model."""
+
+    status, code = 503, "budget_unavailable"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -50,6 +50,8 @@ class RequestRecord:
     method: str
     via_gateway: bool
     cold_start: bool
+    caller: str | None = None
+    """Who is calling (genai_fn/caller.py): the gateway's X-Genai-Caller, or fn-invoke; accounting and budgets only."""
     model: str | None = None
     api_format: str | None = None
     status: int = 0
@@ -64,6 +66,8 @@ class RequestRecord:
     """Only for a bug: its frames as file:line:function, innermost last; never its message or locals."""
     content: dict[str, Any] | None = None
     """Only with LOG_CONTENT=true: the request and reply text."""
+    budget: dict[str, Any] | None = None
+    """Only with TOKEN_BUDGETS: the tokens reserved, whether a budget applied, a store failure (fail-open)."""
     guardrails: dict[str, Any] | None = None
     """Per stage (input, output, embeddings): checks run and fired, scores, PII labels and counts; never the text."""
 

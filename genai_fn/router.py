@@ -17,6 +17,7 @@ from importlib import import_module
 from typing import Any, cast
 from urllib.parse import unquote
 
+from .caller import caller_from
 from .contracts import Contract, ErrorRenderer
 from .envelope import Invocation, Reply
 from .errors import ConfigError, InvalidRequest, MethodNotAllowed, ProxyError, RequestError, RouteNotFound
@@ -153,6 +154,7 @@ def dispatch(invocation: Invocation, state: Configured | ConfigError) -> Reply:
     target = match(invocation)
     record.route, contract = target.name, target.wire()
     try:
+        record.caller = caller_from(invocation.headers, invocation.via_gateway)
         if isinstance(state, ConfigError):
             raise state
         if isinstance(target, Refusal):

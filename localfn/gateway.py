@@ -1,7 +1,8 @@
 """A local stand-in for OCI API Gateway: HTTP on 127.0.0.1 in, Fn http-stream calls to fdk sockets out.
 
 Like the real gateway it forwards method, path+query and headers as Fn-Http-*, and answers with the function's
-Fn-Http-Status and unwrapped Fn-Http-H-* headers. Several fdk processes may serve it, as Fn scales containers.
+Fn-Http-Status and unwrapped Fn-Http-H-* headers. Several fdk processes may serve it, as Fn scales containers. Like
+the deployment's spec it sets or blocks the caller header (gateway_auth.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from . import gateway_auth
 from .client import FnClient
+from .gateway_auth import TokenAuth
 
 AGENT_ERRORS = {502: (502, "function failed"), 504: (504, "function timed out")}
 """Fn's agent answers a container's 502/504 with its own error, without the container's body or headers."""
@@ -21,8 +24,15 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "conten
 
 class LocalGateway:
     def __init__(
-        self, sockets: Sequence[Path], *, host: str = "127.0.0.1", port: int = 8080, deadline_seconds: float = 120.0
+        self,
+        sockets: Sequence[Path],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        deadline_seconds: float = 120.0,
+        auth: TokenAuth | None = None,
     ) -> None:
+        self.auth = auth
         self._clients: queue.Queue[FnClient] = queue.Queue()
         for path in sockets:
             self.add_function(path)
@@ -41,6 +51,9 @@ class LocalGateway:
                 body = self.rfile.read(length) if length else b""
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                 content_type = headers.pop("Content-Type", headers.pop("content-type", "application/octet-stream"))
+                if not gateway_auth.apply(gateway.auth, headers):  # the gateway's own 401, before any function
+                    self.send_error(401, "Unauthorized")
+                    return
                 client = gateway._clients.get()
                 try:
                     reply = client.invoke(

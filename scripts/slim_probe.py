@@ -68,9 +68,42 @@ def exercise() -> dict[str, Any]:
     if hasattr(signer, "refresh_security_token"):
         signer.refresh_security_token()
         done["refresh_security_token"] = "ok"
+    done["budget_store"] = _exercise_budgets()
+    done["usage_publisher"] = _exercise_usage()
     for error in (_service_error(429), _service_error(401), _service_error(500), ConnectionError("probe")):
         done[f"translate_{type(error).__name__}"] = type(failures.translate(error, CallFacts())).__name__
     return done
+
+
+def _exercise_budgets() -> str:
+    """The token budget path (TOKEN_BUDGETS): the store's client connecting over TLS to a cache that cannot be
+    reached, failing open: loads redis as the budget path does."""
+    from genai_fn.budgets import BudgetStore, parse_budgets
+
+    policy = parse_budgets(
+        {
+            "TOKEN_BUDGETS": "*:1/day",
+            "BUDGET_STORE_URL": "rediss://probe.invalid:6379/0",
+            "BUDGET_ON_STORE_ERROR": "open",
+        }
+    )
+    assert policy is not None
+    reservation = BudgetStore(policy).reserve("probe", 1, _far_deadline())
+    return f"store_error={reservation.store_error}"
+
+
+def _exercise_usage() -> str:
+    """The usage function's publisher (the same image serves it, deploy/usage/Dockerfile): its Monitoring client,
+    built with the resource principal, nothing posted."""
+    from genai_fn.usage.config import UsageSettings
+    from genai_fn.usage.publisher import MetricsPublisher
+
+    publisher = MetricsPublisher(UsageSettings("genai_usage", "ocid1.compartment.oc1..probe", "http://127.0.0.1:9"))
+    try:
+        publisher._monitoring()
+    except Exception as exc:  # report, do not fail: with an API key there is no resource principal to sign with
+        return type(exc).__name__
+    return "ok"
 
 
 def _far_deadline() -> float:

@@ -85,8 +85,14 @@ GENERATOR="$SCRIPT_DIR/../apigateway/generate_spec.py"
 export OCI_CLI_REGION="$OCI_REGION"
 
 log() { printf '==> %s\n' "$*" >&2; }
-# Mutating commands go through run, so DRY_RUN shows exactly what would change.
-run() { if [[ "$DRY_RUN" == "1" ]]; then printf 'DRY_RUN:' >&2; printf ' %q' "$@" >&2; echo >&2; else "$@"; fi; }
+# Mutating commands go through run, so DRY_RUN shows exactly what would change (a URL's password shown as ***).
+run() {
+  if [[ "$DRY_RUN" == "1" ]]; then
+    { printf 'DRY_RUN:'; printf ' %q' "$@"; echo; } | sed -E 's#(://[^:/@[:space:]]*:)[^@[:space:]]*@#\1***@#g' >&2
+  else
+    "$@"
+  fi
+}
 # First OCID of a list query, or empty; never fails the script when nothing matches.
 first_id() { "$@" --query 'data[0].id' --raw-output 2>/dev/null | grep '^ocid1\.' || true; }
 

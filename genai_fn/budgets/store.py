@@ -3,9 +3,12 @@
 One counter per caller and window (`genai:budget:{caller}:day:<window start>`, expiring after its window), changed
 only by two Lua scripts, so every container sees one consistent count:
 
-- reserve: if, for every one of the caller's windows, `used + bound <= limit`, add `bound` to each; otherwise add
-  nothing and answer which windows are full. Concurrent requests therefore never hold more than the limit between
-  them; the only overshoot is settling a request whose real count exceeded its bound (at most that one request).
+- reserve: if every one of the caller's windows still has room (`counted < limit`, where counted is what settled
+  requests used plus the bounds of those in flight), add the request's bound to each; otherwise add nothing and
+  answer which windows are full. The bound is a true upper bound (the prompt's UTF-8 bytes plus max_tokens: a
+  byte-level tokenizer's token takes at least one byte), so the last request admitted is the only one that can take
+  a window past its limit, and by less than its own tokens: concurrent callers never overspend by more than one
+  request. A request is never refused because its bound is larger than what is left, only once the budget is used.
 - settle: add `used - bound` (negative: a refund) to counters that still exist.
 
 Every cache call is bounded by the invocation's deadline: the connection's connect and read timeouts are set, before
@@ -23,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..errors import BudgetExceeded, BudgetStoreUnavailable
 from .config import Budget, BudgetPolicy
 
 if TYPE_CHECKING:
@@ -44,7 +48,7 @@ local amount = tonumber(ARGV[1])
 local full = {}
 for i, key in ipairs(KEYS) do
   local used = tonumber(redis.call('GET', key) or '0')
-  if used + amount > tonumber(ARGV[2 * i]) then
+  if used >= tonumber(ARGV[2 * i]) then
     table.insert(full, i)
     table.insert(full, used)
   end
@@ -147,8 +151,6 @@ class BudgetStore:
         except StoreFailure as failure:
             if self.policy.on_store_error == "open":
                 return Reservation(caller, tokens, store_error=str(failure))
-            from .errors import BudgetStoreUnavailable
-
             raise BudgetStoreUnavailable(
                 "the token budget store did not answer and BUDGET_ON_STORE_ERROR=closed: nothing was sent to the "
                 "model; retry later",
@@ -156,7 +158,7 @@ class BudgetStore:
             ) from None
         if answer and int(answer[0]) == 1:
             return Reservation(caller, tokens, keys, enforced=True)
-        raise _exceeded(caller, tokens, budgets, _full_windows(answer), now)
+        raise _exceeded(caller, budgets, _full_windows(answer), now)
 
     def settle(self, reservation: Reservation, used: int, deadline: float) -> bool:
         """Replace the reserved bound by the tokens really used (0 when the call failed); False when the store
@@ -223,15 +225,13 @@ def _full_windows(answer: Any) -> dict[int, int]:
     return {items[i] - 1: items[i + 1] for i in range(0, len(items) - 1, 2)}
 
 
-def _exceeded(caller: str, tokens: int, budgets: Sequence[Budget], full: dict[int, int], now: float) -> Exception:
-    from .errors import BudgetExceeded
-
+def _exceeded(caller: str, budgets: Sequence[Budget], full: dict[int, int], now: float) -> Exception:
     windows = [budgets[i] for i in sorted(full)] or list(budgets)
     longest = max(windows, key=lambda budget: window_reset_in(budget, now))
     used = full.get(budgets.index(longest), 0)
     retry_after = window_reset_in(longest, now)
     return BudgetExceeded(
-        f"caller {caller} is over its token budget: {used} of {longest.tokens} tokens used this {longest.window} "
-        f"(UTC) and this request may use up to {tokens}; the budget resets in {retry_after} s",
+        f"caller {caller} has used its token budget: {used} of {longest.tokens} tokens used or reserved this "
+        f"{longest.window} (UTC); the budget resets in {retry_after} s",
         retry_after=retry_after,
     )

@@ -1,6 +1,6 @@
 """`python -m genai_fn.usage [LOG ...]` (scripts/usage): the per-caller, per-model table of request-log lines.
 
-Reads the files named (or standard input), e.g. run-local's `.local/function-*.log`, or Functions log entries
+Reads the files named (or standard input), e.g. run-local's `.local/<port>/function-*.log`, or Functions log entries
 exported from OCI Logging (one JSON entry per line); other lines are ignored. The same parsing and adding up as the
 usage function, without posting anything.
 """

@@ -7,14 +7,20 @@ returns the neutral reply the contract renders; each notes what the request log 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..upstream.client import Upstream
 
+if TYPE_CHECKING:
+    from ..budgets.store import BudgetStore
+
 
 @dataclass(frozen=True)
 class Configured:
-    """The function when its configuration is valid: the settings and the upstream client built from them."""
+    """The function when its configuration is valid: the settings and the clients built from them, once."""
 
     settings: Settings
     upstream: Upstream
+    budgets: BudgetStore | None = None
+    """The token budget store (TOKEN_BUDGETS); None: budgets are off."""

@@ -7,6 +7,7 @@ from .. import families
 from ..logs import current_record
 from ..neutral.chat import ChatReply, ChatRequest
 from . import Configured
+from .metering import chat_bound, metered
 
 
 def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatReply:
@@ -17,8 +18,9 @@ def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatR
         from ..guardrails import screening
 
         request = screening.screen_chat_input(configured, policy, request, deadline)
-    with record.upstream_call() as facts:
+    with metered(configured, chat_bound(request), deadline) as meter, record.upstream_call() as facts:
         reply = configured.upstream.chat(request, families.get(request.api_format), deadline, facts)
+        meter.used = reply.usage.total_tokens
     if policy is not None:
         reply = screening.screen_chat_output(configured, policy, reply, deadline)
     record.prompt_tokens = reply.usage.prompt_tokens

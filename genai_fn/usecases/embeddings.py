@@ -7,6 +7,7 @@ import dataclasses
 from ..logs import current_record
 from ..neutral.embeddings import EmbeddingReply, EmbeddingRequest
 from . import Configured
+from .metering import metered, text_bound
 
 
 def embed(configured: Configured, request: EmbeddingRequest, deadline: float) -> EmbeddingReply:
@@ -18,7 +19,8 @@ def embed(configured: Configured, request: EmbeddingRequest, deadline: float) ->
 
         inputs = screening.screen(configured, policy, request.inputs, deadline, "embeddings")
         request = dataclasses.replace(request, inputs=inputs)
-    with record.upstream_call() as facts:
+    with metered(configured, text_bound(request.inputs), deadline) as meter, record.upstream_call() as facts:
         reply = configured.upstream.embed(request, deadline, facts)
+        meter.used = reply.usage.total_tokens
     record.prompt_tokens, record.total_tokens = reply.usage.prompt_tokens, reply.usage.total_tokens
     return reply

@@ -124,6 +124,14 @@ def test_config_sets_only_non_empty_contract_variables(tmp_path) -> None:
     assert "SERVICE_ENDPOINT" in line and "inference.generativeai.us-chicago-1" in line
 
 
+def test_a_dry_run_never_prints_the_budget_stores_password(tmp_path) -> None:
+    url = "rediss://genai-budgets:Pa55-word.x@cache.example.com:6379/0"
+    result = _run(tmp_path, existing=True, TOKEN_BUDGETS="*:1000/day", BUDGET_STORE_URL=url)
+    line = next(x for x in result.stderr.splitlines() if "container-function" in x)
+    assert "BUDGET_STORE_URL" in line and "rediss://genai-budgets:***@cache.example.com:6379/0" in line
+    assert "Pa55-word" not in result.stderr + result.stdout
+
+
 def test_missing_required_variable_fails_fast(tmp_path) -> None:
     result = _run(tmp_path, existing=False, MODEL_ID="")
     assert result.returncode == 2 and "MODEL_ID is required" in result.stderr

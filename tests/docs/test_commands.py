@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from genai_fn.config import Settings
+from genai_fn.usage.config import UsageSettings
 from localfn.readme_examples import ExampleError, check, curl_examples, parse_curl
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,9 +79,13 @@ def test_documented_variables_are_the_ones_read() -> None:
             "COMPARTMENT_OCID": "ocid1.compartment.oc1..docs",
             "SERVICE_ENDPOINT": "https://inference.generativeai.us-chicago-1.oci.oraclecloud.com",
             "GUARDRAILS": "content_moderation:block,prompt_injection:block,pii:mask",  # so its variables are read
+            "TOKEN_BUDGETS": "*:1000/day",  # likewise
+            "BUDGET_STORE_URL": "rediss://genai:secret@cache.example.com:6379/0",
+            "USAGE_METRICS_COMPARTMENT_OCID": "ocid1.compartment.oc1..docs",
         }
     )
     Settings.from_env(environment)
+    UsageSettings.from_env(environment)  # the usage function's own config, in the same table file
 
     assert documented - environment.read == set(), "documented but never read"
     assert environment.read - documented == set(), "read but not in docs/configuration.md"

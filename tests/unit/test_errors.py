@@ -9,6 +9,8 @@ import pytest
 
 from genai_fn import errors
 from genai_fn.errors import (
+    BudgetExceeded,
+    BudgetStoreUnavailable,
     InvalidRequest,
     MethodNotAllowed,
     ProxyError,
@@ -131,8 +133,15 @@ def test_method_not_allowed_sends_allow(allowed: tuple[str, ...], headers: dict[
     assert (error.status, error.code) == (405, "method_not_allowed")
 
 
+@pytest.mark.parametrize("cls", [BudgetExceeded, BudgetStoreUnavailable], ids=lambda cls: cls.__name__)
+def test_budget_errors_say_when_to_retry(cls: type[BudgetExceeded | BudgetStoreUnavailable]) -> None:
+    assert cls("x", retry_after=45).headers() == {"Retry-After": "45"}
+
+
 @pytest.mark.parametrize(
-    "cls", [cls for cls in TREE if cls not in (UpstreamThrottled, MethodNotAllowed)], ids=lambda cls: cls.__name__
+    "cls",
+    [cls for cls in TREE if cls not in (UpstreamThrottled, MethodNotAllowed, BudgetExceeded, BudgetStoreUnavailable)],
+    ids=lambda cls: cls.__name__,
 )
 def test_other_errors_send_no_extra_headers(cls: type[ProxyError]) -> None:
     assert cls("x").headers() == {}

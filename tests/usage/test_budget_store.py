@@ -85,14 +85,14 @@ def test_over_budget_is_a_429_with_retry_after_until_the_window_resets(server: R
     clock = Clock(T0 + 15)  # 15 s into a minute window
     store = store_for(server.url, f"{caller}:100/minute", clock=clock)
     store.reserve(caller, 80, soon())
+    assert store.reserve(caller, 30, soon()).enforced, "admitted while the budget has room, whatever its bound"
     with pytest.raises(ProxyError) as raised:
-        store.reserve(caller, 30, soon())
+        store.reserve(caller, 1, soon())
     error = raised.value
     assert (error.status, error.code, type(error).__name__) == (429, "budget_exceeded", "BudgetExceeded")
     assert error.headers() == {"Retry-After": "45"}
-    assert f"caller {caller} is over its token budget: 80 of 100 tokens used this minute" in error.message
-    assert "up to 30" in error.message and "resets in 45 s" in error.message
-    assert store.reserve(caller, 20, soon()).enforced, "what still fits is granted"
+    assert f"caller {caller} has used its token budget: 110 of 100 tokens used or reserved this minute" in error.message
+    assert "resets in 45 s" in error.message
 
 
 def test_a_new_window_starts_from_zero(server: RedisServer, caller: str) -> None:
@@ -112,13 +112,15 @@ def test_every_window_of_a_caller_must_have_room_and_retry_after_waits_for_the_l
     clock = Clock(T0 + 30)
     store = store_for(server.url, f"{caller}:1000/minute,{caller}:1500/day", clock=clock)
     store.reserve(caller, 900, soon())
-    clock.now = T0 + MINUTE + 30  # the minute window is fresh, the day still holds 900
+    clock.now = T0 + MINUTE + 30  # the minute window is fresh, the day holds 900
+    store.reserve(caller, 700, soon())  # the day had room: 1,600 counted now
+    clock.now = T0 + 2 * MINUTE + 30  # a fresh minute again, the day is full
     with pytest.raises(ProxyError) as raised:
-        store.reserve(caller, 700, soon())
-    assert raised.value.headers() == {"Retry-After": str(86400 - MINUTE - 30)}
-    assert "900 of 1500 tokens used this day" in raised.value.message
+        store.reserve(caller, 10, soon())
+    assert raised.value.headers() == {"Retry-After": str(86400 - 2 * MINUTE - 30)}
+    assert "1600 of 1500 tokens used or reserved this day" in raised.value.message
     day_key = counter_key(caller, store.policy.budgets[1], clock.now)
-    assert used(server, day_key) == 900, "a refused reservation changes no counter"
+    assert used(server, day_key) == 1600, "a refused reservation changes no counter"
 
 
 def test_default_entry_gives_each_caller_its_own_counter_and_unnamed_callers_without_one_are_unlimited(
@@ -132,11 +134,15 @@ def test_default_entry_gives_each_caller_its_own_counter_and_unnamed_callers_wit
     assert unlimited.log_fields() == {"reserved": 0, "enforced": False}
 
 
-def test_a_request_larger_than_the_budget_is_refused_even_when_nothing_was_used(
-    server: RedisServer, caller: str
-) -> None:
-    with pytest.raises(ProxyError, match="0 of 100 tokens"):
-        store_for(server.url, f"{caller}:100/day").reserve(caller, 101, soon())
+def test_a_bound_larger_than_the_budget_is_admitted_while_the_budget_has_room(server: RedisServer, caller: str) -> None:
+    """The bound over-estimates (UTF-8 bytes of the prompt): refusing on it would refuse requests the budget covers."""
+    store = store_for(server.url, f"{caller}:100/day")
+    reservation = store.reserve(caller, 5000, soon())
+    assert (reservation.enforced, reservation.tokens) == (True, 5000)
+    assert store.settle(reservation, 40, soon())
+    assert store.reserve(caller, 5000, soon()).enforced
+    with pytest.raises(ProxyError, match="5040 of 100"):
+        store.reserve(caller, 1, soon())
 
 
 def test_settle_refunds_a_failed_call_and_leaves_an_expired_window_alone(server: RedisServer, caller: str) -> None:
@@ -161,8 +167,9 @@ def test_counters_expire_after_their_window(server: RedisServer, caller: str) ->
 
 def test_several_processes_share_one_budget_and_never_overspend(server: RedisServer, caller: str) -> None:
     """Four OS processes, 50 reservations of 10 tokens each, each settling 7: 200 attempts want 1,400 tokens of a
-    1,000-token budget. Whatever the interleaving, the counter never passes the budget, and it is used up to within
-    one in-flight reservation per process (a refusal means counter + 10 > 1000 at that moment)."""
+    1,000-token budget. Whatever the interleaving, the total passes the budget by less than one request's tokens (only
+    the last request admitted can take it past), and the budget is used up to within one in-flight reservation per
+    process (a refusal means settled + in-flight bounds >= 1000 at that moment)."""
     start_at = time.time() + 1.5
     workers = [
         subprocess.Popen(
@@ -181,7 +188,7 @@ def test_several_processes_share_one_budget_and_never_overspend(server: RedisSer
     assert policy is not None
     total = used(server, counter_key(caller, policy.budgets[0], time.time()))
     assert total == granted * 7
-    assert 1000 - 4 * 10 < total <= 1000
+    assert 1000 - 4 * 10 <= total < 1000 + 7
 
 
 def test_the_one_overshoot_is_a_single_request_settling_more_than_its_bound(server: RedisServer, caller: str) -> None:
