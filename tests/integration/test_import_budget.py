@@ -27,6 +27,7 @@ START_UP = frozenset(
         "genai_fn.contracts.simple",
         "genai_fn.envelope",
         "genai_fn.errors",
+        "genai_fn.fdk_keepalive",
         "genai_fn.families",
         "genai_fn.families._base",
         "genai_fn.families.cohere",
