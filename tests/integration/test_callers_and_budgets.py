@@ -19,7 +19,7 @@ from emulator import Emulator
 from localfn.fdk_process import REPO_ROOT
 from localfn.gateway import LocalGateway
 from localfn.gateway_auth import TokenAuth
-from tests.conftest import RunningFunction, function_config
+from tests.conftest import FunctionPool, RunningFunction, function_config
 from tests.usage.redis_server import PASSWORD, USER, RedisServer
 
 AUTH = TokenAuth(secret="local-gateway-test-secret-of-32-bytes-or-more")
@@ -37,10 +37,11 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
 
 
 @pytest.fixture(scope="module")
-def functions(start_function, emulator: Emulator, cache: RedisServer) -> list[RunningFunction]:
+def functions(module_functions: FunctionPool, emulator: Emulator, cache: RedisServer) -> list[RunningFunction]:
+    """Two containers of one function, as Fn scales it: they share nothing but the cache."""
     url = f"rediss://{USER}:{PASSWORD}@localhost:{cache.port}/0?ssl_ca_certs={cache.ca_file}"
     config = function_config(emulator, TOKEN_BUDGETS=BUDGETS, BUDGET_STORE_URL=url)
-    return [start_function(config), start_function(config)]
+    return [module_functions.start(config), module_functions.start(config)]
 
 
 @pytest.fixture(scope="module")

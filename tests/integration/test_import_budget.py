@@ -21,6 +21,7 @@ START_UP = frozenset(
     {
         "genai_fn",
         "genai_fn.app",
+        "genai_fn.caller",
         "genai_fn.catalog",
         "genai_fn.config",
         "genai_fn.contracts",
@@ -49,6 +50,7 @@ START_UP = frozenset(
         "genai_fn.upstream.serving",
         "genai_fn.usecases",
         "genai_fn.usecases.chat",
+        "genai_fn.usecases.metering",
         "genai_fn.validate",
     }
 )

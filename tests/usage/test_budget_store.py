@@ -165,20 +165,24 @@ def test_counters_expire_after_their_window(server: RedisServer, caller: str) ->
         client.close()
 
 
-def test_several_processes_share_one_budget_and_never_overspend(server: RedisServer, caller: str) -> None:
+def test_several_processes_share_one_budget_and_never_overspend(
+    server: RedisServer, caller: str, tmp_path: Path
+) -> None:
     """Four OS processes, 50 reservations of 10 tokens each, each settling 7: 200 attempts want 1,400 tokens of a
     1,000-token budget. Whatever the interleaving, the total passes the budget by less than one request's tokens (only
     the last request admitted can take it past), and the budget is used up to within one in-flight reservation per
     process (a refusal means settled + in-flight bounds >= 1000 at that moment)."""
-    start_at = time.time() + 1.5
+    go = tmp_path / "go"
     workers = [
         subprocess.Popen(
-            [sys.executable, str(WORKER), server.url, caller, f"{caller}:1000/day", "10", "7", "50", str(start_at)],
+            [sys.executable, str(WORKER), server.url, caller, f"{caller}:1000/day", "10", "7", "50", str(go)],
             stdout=subprocess.PIPE,
             text=True,
         )
         for _ in range(4)
     ]
+    assert all(worker.stdout is not None and worker.stdout.readline().strip() == "ready" for worker in workers)
+    go.touch()
     results = [json.loads(worker.communicate(timeout=60)[0]) for worker in workers]
     assert all("error" not in r for r in results), results
     granted = sum(r["granted"] for r in results)
