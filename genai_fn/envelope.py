@@ -89,7 +89,7 @@ def from_fdk(ctx: Any, data: Any) -> Invocation:
         headers=_flatten(raw_headers),
         body=body if isinstance(body, bytes) else str(body).encode(),
         call_id=ctx.CallID() or "",
-        deadline=_monotonic_deadline(ctx.Deadline()),
+        deadline=monotonic_deadline(ctx.Deadline()),
         via_gateway=via_gateway,
         malformed_url=malformed_url,
     )
@@ -122,7 +122,7 @@ def _flatten(headers: Mapping[str, Any]) -> dict[str, str]:
     return flat
 
 
-def _monotonic_deadline(deadline: str | None) -> float:
+def monotonic_deadline(deadline: str | None) -> float:
     """Fn-Deadline (RFC 3339 wall clock) as a time.monotonic() value, so clock changes cannot move it."""
     remaining = DEFAULT_DEADLINE_SECONDS
     if deadline:

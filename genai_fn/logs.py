@@ -121,7 +121,7 @@ class RequestLog:
 
     def write(self, record: RequestRecord) -> None:
         line: dict[str, Any] = {
-            "ts": _utc_now(),
+            "ts": utc_now(),
             "level": "INFO" if record.status < 500 else "ERROR",
             "event": "request",
         }
@@ -143,6 +143,6 @@ class RequestLog:
         stream.flush()
 
 
-def _utc_now() -> str:
+def utc_now() -> str:
     now = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"

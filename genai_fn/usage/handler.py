@@ -15,10 +15,11 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from ..envelope import monotonic_deadline
 from ..errors import ConfigError
+from ..logs import utc_now
 from .aggregate import aggregate
 from .config import UsageSettings
 from .lines import read_batch
@@ -26,7 +27,6 @@ from .metrics import calls, is_fresh, metric_data
 from .publisher import MetricsPublisher
 
 log = logging.getLogger("genai_fn.usage")
-DEFAULT_DEADLINE_SECONDS = 30.0
 
 
 @dataclass
@@ -91,7 +91,9 @@ class UsageFunction:
         from fdk import response
 
         body = data.getvalue() if hasattr(data, "getvalue") else (data or b"")
-        outcome = self.handle(body if isinstance(body, bytes) else str(body).encode(), _deadline(ctx))
+        outcome = self.handle(
+            body if isinstance(body, bytes) else str(body).encode(), monotonic_deadline(ctx.Deadline())
+        )
         return response.Response(
             ctx,
             response_data=json.dumps(outcome.summary),
@@ -102,7 +104,7 @@ class UsageFunction:
     def _finish(self, outcome: Outcome) -> Outcome:
         """The one log line per batch (never a caller's data beyond counts)."""
         line: dict[str, Any] = {
-            "ts": _utc_now(),
+            "ts": utc_now(),
             "level": "INFO" if outcome.status == 200 else "ERROR",
             "event": "usage_batch",
         }
@@ -114,20 +116,3 @@ class UsageFunction:
         except (OSError, ValueError):
             pass
         return outcome
-
-
-def _deadline(ctx: Any) -> float:
-    remaining = DEFAULT_DEADLINE_SECONDS
-    raw = ctx.Deadline() if hasattr(ctx, "Deadline") else None
-    if raw:
-        try:
-            when = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-            remaining = (when - datetime.now(UTC)).total_seconds()
-        except ValueError:
-            pass
-    return time.monotonic() + remaining
-
-
-def _utc_now() -> str:
-    now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"

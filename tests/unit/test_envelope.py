@@ -170,7 +170,7 @@ def test_deadline(case: str, deadline: Any, expected: float) -> None:
 
 def test_monotonic_deadline_is_on_the_monotonic_clock() -> None:
     before = time.monotonic()
-    assert before + 9 < envelope._monotonic_deadline(utc_in(10).isoformat()) <= time.monotonic() + 10
+    assert before + 9 < envelope.monotonic_deadline(utc_in(10).isoformat()) <= time.monotonic() + 10
 
 
 # --- the real fdk InvokeContext -----------------------------------------------------------------------------------
