@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import io
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -23,10 +24,13 @@ from types import FrameType
 from .config import local_run_config
 from .fdk_process import REPO_ROOT, FdkProcess
 from .gateway import LocalGateway
+from .gateway_auth import TokenAuth
 from .ports import HOST, bind_error, free_port
 from .readme_examples import README_BASE_URL, ExampleError, curl_examples
 
 LOCAL_DIR = REPO_ROOT / ".local"
+TOKENS_FILE = "tokens.txt"
+"""With --auth: `caller token` lines, in the instance's directory."""
 EXIT_FAILED = 1
 EXIT_PORT_IN_USE = 3
 PROG = "run-local"
@@ -85,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--dir", type=Path, default=None, help="this instance's files (default .local/<port>)")
     parser.add_argument("--containers", type=int, default=1, help="fdk processes behind the gateway (default 1)")
+    parser.add_argument(
+        "--auth",
+        action="store_true",
+        help="the gateway requires a bearer token and passes its `sub` as the caller, as a deployment with token "
+        "authentication does (tokens are printed; scripts/usage then shows each caller)",
+    )
     return parser
 
 
@@ -119,6 +129,10 @@ def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> None:
     port = gateway.address[1]
     directory = (args.dir or LOCAL_DIR / str(port)).resolve()
     directory.mkdir(parents=True, exist_ok=True)
+    tokens = directory / TOKENS_FILE
+    if args.auth:  # the tokens are written before the gateway serves, so they are there when its URL shows
+        gateway.auth = TokenAuth(secrets.token_urlsafe(32))
+        tokens.write_text("".join(f"{c} {gateway.auth.token(c)}\n" for c in ("team-a", "team-b")), encoding="utf-8")
 
     if emulated:
         env = _start_emulator(directory / "credentials", emulator_port, emulator_flag, started)
@@ -146,6 +160,8 @@ def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> None:
     print(f"\nGateway: {gateway.url}  (Ctrl-C stops everything)")
     print(f"Files of this instance (credentials, function-N.log): {_shown(directory)}/")
     _print_examples(gateway.url)
+    if gateway.auth is not None:
+        _print_tokens(gateway.url, tokens)
     threading.Event().wait()  # until Ctrl-C / SIGTERM / SIGHUP raise in this thread
 
 
@@ -200,6 +216,20 @@ def _print_examples(url: str, count: int = 2) -> None:
     for example in examples:
         print("  " + " ".join(example.command.replace(README_BASE_URL, url).split()))
     print(flush=True)
+
+
+def _print_tokens(url: str, path: Path) -> None:
+    """The tokens of `path`: each request must carry one (`Authorization: Bearer ...`), as behind a deployment's
+    token authentication; the function logs its caller, and scripts/usage adds them up."""
+    print(f"The gateway requires a bearer token (--auth). Tokens for two callers (also in {_shown(path)}):\n")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        caller, _, token = line.partition(" ")
+        print(f"  {caller}: {token}")
+    print(
+        f"\n  curl -s {url}/genai/chat -H 'Authorization: Bearer <token>' -H 'Content-Type: application/json' "
+        '-d \'{"input": "Hi"}\'\n  scripts/usage <this instance\'s function-*.log>\n',
+        flush=True,
+    )
 
 
 def _shown(path: Path) -> str:

@@ -16,6 +16,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,7 @@ from langchain_core.messages import HumanMessage
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 
-from localfn.__main__ import EXIT_PORT_IN_USE, LOCAL_DIR
+from localfn.__main__ import EXIT_PORT_IN_USE, LOCAL_DIR, TOKENS_FILE
 from localfn.fdk_process import REPO_ROOT
 from localfn.readme_examples import README, check_all, curl_examples, group_members, wait_for_gateway
 from tests.constants import COHERE_MODEL, LLAMA_MODEL, RERANK_MODEL
@@ -272,3 +274,32 @@ def test_two_instances_keep_their_files_apart(served: Instance, client: openai.O
     assert credentials.read_bytes() == token, "the second instance rewrote the first one's credentials"
     reply = client.chat.completions.create(model=LLAMA_MODEL, messages=[{"role": "user", "content": "Hi"}])
     assert reply.choices[0].message.content == "Emulated reply to: Hi"  # the first instance still signs and serves
+
+
+def test_with_auth_the_gateway_passes_each_callers_identity_and_the_usage_table_shows_them() -> None:
+    """`scripts/run-local --auth`: the gateway takes bearer tokens as a deployment with token authentication does,
+    the function logs each caller, and `python -m genai_fn.usage` (scripts/usage) adds them up per caller."""
+    with run_local("--auth") as instance:
+        written = (instance.directory / TOKENS_FILE).read_text(encoding="utf-8")
+        tokens = dict(line.split(" ", 1) for line in written.splitlines())
+        assert set(tokens) == {"team-a", "team-b"}
+
+        def chat(token: str | None) -> int:
+            headers = {"Content-Type": "application/json"}
+            if token is not None:
+                headers["Authorization"] = f"Bearer {token}"
+            request = urllib.request.Request(f"{instance.url}/genai/chat", data=b'{"input": "Hi"}', headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return int(response.status)
+            except urllib.error.HTTPError as error:
+                return int(error.code)
+
+        assert chat(None) == 401
+        assert [chat(tokens["team-a"]), chat(tokens["team-a"]), chat(tokens["team-b"])] == [200, 200, 200]
+        logs = sorted(str(path) for path in instance.directory.glob("function-*.log"))
+        table = subprocess.run(
+            [sys.executable, "-m", "genai_fn.usage", *logs], capture_output=True, text=True, check=True, cwd=REPO_ROOT
+        ).stdout
+        rows = {line.split()[0]: line.split() for line in table.splitlines() if line.startswith("team-")}
+        assert set(rows) == {"team-a", "team-b"}, table
