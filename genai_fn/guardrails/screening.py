@@ -72,10 +72,11 @@ def screen(configured: Configured, policy: GuardrailPolicy, screened: Plan[T], d
     blocked = [check for check in verdict.fired if policy.action(check) == "block"]
     masking = "pii" in verdict.fired and policy.action("pii") == "mask"
     masked = mask(texts, starts, verdict.spans) if masking else texts
+    unmaskable = screened.unmaskable(masked) if masking else 0
     if masking and verdict.unlocated:
         blocked.append("pii")  # a finding that cannot be placed is never forwarded unmasked
-    elif masking and screened.unmaskable(masked):
-        entry["unmaskable"] = screened.unmaskable(masked)
+    elif unmaskable:
+        entry["unmaskable"] = unmaskable
         blocked.append("pii")  # a name or a JSON text a mask would break: refused, not sent unmasked
     if blocked:
         entry["outcome"] = "blocked"
