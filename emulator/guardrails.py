@@ -19,7 +19,9 @@ from emulator.shape import validate
 
 UNSAFE_MARKER = "[[unsafe-content]]"
 INJECTION_MARKER = "ignore all previous instructions"
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+"""An address; a match starts only where a run of address characters starts, so a text of megabytes without an
+`@` is scanned once (the plain pattern retried every position of a long run: quadratic)."""
 PHONE = re.compile(r"\+\d{1,3}(?: \d{3}){2} \d{4}")
 DETECTORS = (("EMAIL", EMAIL), ("TELEPHONE_NUMBER", PHONE))
 

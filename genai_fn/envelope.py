@@ -19,6 +19,10 @@ from fdk import response
 
 DEFAULT_DEADLINE_SECONDS = 30.0
 """fdk's own default when Fn sends no Fn-Deadline."""
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+"""The largest reply body the function sends. OCI Functions documents 6 MB for a request ("This limit is currently
+6MB", InvokeFunction's body); the response's limit is not documented and is taken to be the same (UNVERIFIED). A
+reply over it is answered as an error instead (router.dispatch), never cut or left to the platform."""
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,16 @@ from urllib.parse import unquote
 
 from .caller import caller_from
 from .contracts import Contract, ErrorRenderer
-from .envelope import Invocation, Reply
-from .errors import ConfigError, InvalidRequest, MethodNotAllowed, ProxyError, RequestError, RouteNotFound
+from .envelope import MAX_RESPONSE_BYTES, Invocation, Reply
+from .errors import (
+    ConfigError,
+    InvalidRequest,
+    MethodNotAllowed,
+    ProxyError,
+    RequestError,
+    RouteNotFound,
+    UpstreamFailed,
+)
 from .logs import current_record
 from .usecases import Configured
 from .validate import decode_object
@@ -166,7 +174,14 @@ def dispatch(invocation: Invocation, state: Configured | ConfigError) -> Reply:
         if target is PLAIN_INVOKE and "messages" in body and "input" not in body:
             target = PLAIN_INVOKE_OPENAI
             record.route, contract = target.name, target.wire()
-        return target.serve(state, body, invocation)
+        reply = target.serve(state, body, invocation)
+        if len(reply.body) > MAX_RESPONSE_BYTES:
+            raise UpstreamFailed(
+                f"the reply would be {len(reply.body)} bytes, over the {MAX_RESPONSE_BYTES}-byte response limit of "
+                "OCI Functions: ask for a shorter answer, or send less that the reply repeats (Responses "
+                "instructions and tools, rerank documents with return_documents)"
+            )
+        return reply
     except ProxyError as error:
         record.code = error.code
         return contract.render_error(error, invocation)

@@ -17,8 +17,8 @@ from typing import Any
 
 from .. import validate
 from ..config import Settings
-from ..envelope import Invocation, Reply, json_bytes, json_reply
-from ..errors import InvalidRequest
+from ..envelope import MAX_RESPONSE_BYTES, Invocation, Reply, json_bytes, json_reply
+from ..errors import InvalidRequest, PayloadTooLarge
 from ..neutral.chat import ChatReply, ChatRequest, FieldNames, ImagePart, JsonSchema, Message, Reasoning, Tool, ToolCall
 from . import openai_fields as fields
 from .chat_completions import SSE
@@ -50,6 +50,17 @@ STATEFUL_FIELDS = ("previous_response_id", "conversation", "store", "background"
 TEXT_FORMATS = ("text", "json_object", "json_schema")
 SUMMARIES = ("auto", "concise", "detailed")
 """reasoning.summary values: accepted and ignored (the service returns the reasoning text itself, not a summary)."""
+METADATA_PAIRS, METADATA_KEY_CHARS, METADATA_VALUE_CHARS = 16, 64, 512
+"""OpenAI's limits on `metadata`: "Set of 16 key-value pairs ... Keys are strings with a maximum length of 64
+characters. Values are strings with a maximum length of 512 characters." (the openai SDK's
+ResponseCreateParams.metadata docstring); `metadata` is echoed back, so it is held to them."""
+SNAPSHOT_LEFT_OUT = ("instructions", "text", "metadata", "user")
+"""Request echoes the in-progress snapshots (`response.created`, `response.in_progress`) leave out, so each large
+request field is streamed once, in the final `response.completed` (or `.incomplete`), the one clients keep
+(the openai SDK's `get_final_response()`): each is optional in the SDK's `Response` model. `tools` is required
+there, so the snapshots carry `tools: []`."""
+RESPONSE_RESERVE = 64 * 1024
+"""Room the `response` object and its event sequence need beside the echoed request fields, whatever the reply."""
 INCOMPLETE_REASONS = {"length": "max_output_tokens", "content_filter": "content_filter"}
 """Internal finish reasons that make a response `incomplete`, with OpenAI's incomplete_details.reason."""
 NAMES = FieldNames(
@@ -250,6 +261,26 @@ def _small_options(body: dict[str, Any]) -> None:
     metadata = body.get("metadata")
     if metadata is not None and not (isinstance(metadata, dict) and all(isinstance(v, str) for v in metadata.values())):
         raise InvalidRequest("metadata must be an object of strings", param="metadata")
+    if metadata and (
+        len(metadata) > METADATA_PAIRS
+        or any(len(key) > METADATA_KEY_CHARS or len(value) > METADATA_VALUE_CHARS for key, value in metadata.items())
+    ):
+        raise InvalidRequest(
+            f"metadata holds at most {METADATA_PAIRS} pairs, keys of at most {METADATA_KEY_CHARS} characters and "
+            f"values of at most {METADATA_VALUE_CHARS}",
+            param="metadata",
+        )
+
+
+def _echo_fits(call: ResponsesCall) -> None:
+    """The request fields the `response` object repeats (once, stream or not) leave room for a reply under the
+    response limit: otherwise a 413 before the model is called, rather than an answer the platform cannot carry."""
+    echoed = len(json_bytes(call.echo)) + len(json_bytes(call.instructions))
+    if echoed > MAX_RESPONSE_BYTES - RESPONSE_RESERVE:
+        raise PayloadTooLarge(
+            f"the response repeats instructions, tools, text.format, metadata and user ({echoed} bytes), leaving no "
+            f"room for a reply under the {MAX_RESPONSE_BYTES}-byte response limit of OCI Functions: send them shorter"
+        )
 
 
 class Responses(OpenAIErrors):
@@ -296,6 +327,7 @@ class Responses(OpenAIErrors):
             },
             names=NAMES,
         )
+        _echo_fits(call)
         return validate.check_chat(call)
 
     def render(self, reply: ChatReply, call: ResponsesCall, invocation: Invocation) -> Reply:
@@ -381,7 +413,8 @@ def response_object(reply: ChatReply, call: ResponsesCall, response_id: str, cre
 
 
 def stream_events(response: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The finished response as the Responses event sequence, each event numbered (`sequence_number`)."""
+    """The finished response as the Responses event sequence, each event numbered (`sequence_number`); the request
+    fields the response echoes are streamed once, in the final event (SNAPSHOT_LEFT_OUT)."""
     sequence = 0
 
     def event(kind: str, **fields: Any) -> dict[str, Any]:
@@ -390,6 +423,9 @@ def stream_events(response: dict[str, Any]) -> Iterator[dict[str, Any]]:
         return {"type": kind, "sequence_number": sequence - 1, **fields}
 
     pending = {**response, "status": "in_progress", "output": [], "usage": None, "incomplete_details": None}
+    for name in SNAPSHOT_LEFT_OUT:  # streamed once, in the final event
+        pending.pop(name, None)
+    pending["tools"] = []
     yield event("response.created", response=pending)
     yield event("response.in_progress", response=pending)
     for index, item in enumerate(response["output"]):

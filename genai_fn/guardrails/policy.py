@@ -18,7 +18,25 @@ ACTIONS = {
     "pii": ("block", "inform", "mask"),
 }
 SCOPES = ("input", "output", "embeddings")
+"""GUARDRAILS_SCOPE's words: `input` is every text sent to a model (chat, embeddings and rerank), `output` every
+reply a chat model returns, `embeddings` the embeddings and rerank inputs alone (kept from when only those were
+screened apart)."""
+STAGES = {
+    "input": ("input",),
+    "output": ("output",),
+    "embeddings": ("input", "embeddings"),
+    "rerank": ("input", "embeddings"),
+}
+"""Each screening stage (the log line's key) and the scope words that switch it on."""
 ON_ERROR = ("closed", "open")
+COMPANIONS = (
+    "GUARDRAILS_SCOPE",
+    "GUARDRAILS_ON_ERROR",
+    "GUARDRAILS_PII_TYPES",
+    "GUARDRAILS_CATEGORIES",
+    "GUARDRAILS_THRESHOLD",
+    "GUARDRAILS_MAX_CHARS",
+)
 MODERATION_CATEGORIES = ("OVERALL", "BLOCKLIST")
 """The categories the service returns (docs.oracle.com/iaas/Content/generative-ai/guardrails.htm); both are sent by
 default, as ContentModerationConfiguration.categories is required (the SDK model marks it [Required])."""
@@ -28,6 +46,15 @@ ai-guardrails.htm); PersonallyIdentifiableInformationConfiguration.types is requ
 GUARDRAILS_PII_TYPES says otherwise."""
 DEFAULT_THRESHOLD = 0.5
 """Scores are binary today (0.0 or 1.0, per the same page); anything at or above the threshold fires."""
+MAX_CHARS_LIMIT = 6 * 1024 * 1024
+"""GUARDRAILS_MAX_CHARS's upper bound: a request's joined text is never longer than its body (each text costs at least
+two quotes and a comma or colon in JSON, and a character at least one byte), and a body is at most 6 MiB."""
+DEFAULT_MAX_CHARS = MAX_CHARS_LIMIT
+"""The longest joined text one screening sends (GUARDRAILS_MAX_CHARS). Neither the SDK's models nor Oracle's
+guardrails pages document a limit for ApplyGuardrails' text, so the project sets its own: by default every request
+the body limit admits is screened whole (measured: 96 MiB peak with the README's line on the largest bodies,
+docs/guardrails.md); an operator lowers it to refuse long texts before the call. A longer text is refused, never
+forwarded unscreened."""
 
 
 @dataclass(frozen=True)
@@ -43,15 +70,16 @@ class GuardrailPolicy:
     """Sent as PersonallyIdentifiableInformationConfiguration.types; empty: DEFAULT_PII_TYPES."""
     categories: tuple[str, ...] = ()
     """Sent as ContentModerationConfiguration.categories; empty: MODERATION_CATEGORIES."""
+    max_chars: int = DEFAULT_MAX_CHARS
+    """GUARDRAILS_MAX_CHARS: the longest joined text one screening sends."""
 
     def action(self, check: str) -> str | None:
         return dict(self.actions).get(check)
 
     def checks(self, stage: str) -> tuple[str, ...]:
-        """The checks to run at a stage (input, output, embeddings); none when the scope leaves it out."""
-        if stage == "embeddings":  # stored texts: screened for PII only (GUARDRAILS_SCOPE=...,embeddings)
-            return ("pii",) if "embeddings" in self.scope and self.action("pii") else ()
-        if stage not in self.scope:
+        """The checks to run at a stage (STAGES: input, output, embeddings, rerank): every configured check when
+        the scope covers the stage, none otherwise."""
+        if not self.scope.intersection(STAGES[stage]):
             return ()
         return tuple(check for check, _ in self.actions)
 
@@ -60,7 +88,7 @@ def parse_policy(environ: Mapping[str, str]) -> GuardrailPolicy | None:
     """GUARDRAILS and its companions, validated; every error names its variable. Unset GUARDRAILS: off."""
     raw = environ.get("GUARDRAILS", "").strip()
     if not raw:
-        for name in ("GUARDRAILS_SCOPE", "GUARDRAILS_ON_ERROR", "GUARDRAILS_PII_TYPES", "GUARDRAILS_CATEGORIES"):
+        for name in COMPANIONS:
             if environ.get(name, "").strip():
                 raise ConfigError(f"{name} is set but GUARDRAILS is not: set GUARDRAILS (e.g. pii:mask) or unset it")
         return None
@@ -95,6 +123,7 @@ def parse_policy(environ: Mapping[str, str]) -> GuardrailPolicy | None:
         threshold=threshold,
         pii_types=pii_types,
         categories=categories,
+        max_chars=_max_chars(environ.get("GUARDRAILS_MAX_CHARS", "").strip()),
     )
 
 
@@ -112,4 +141,13 @@ def _threshold(raw: str) -> float:
         value = -1.0
     if not 0.0 < value <= 1.0:
         raise ConfigError("GUARDRAILS_THRESHOLD must be a number above 0 and at most 1")
+    return value
+
+
+def _max_chars(raw: str) -> int:
+    if not raw:
+        return DEFAULT_MAX_CHARS
+    value = int(raw) if raw.isdigit() else 0
+    if not 1000 <= value <= MAX_CHARS_LIMIT:
+        raise ConfigError(f"GUARDRAILS_MAX_CHARS must be a whole number from 1000 to {MAX_CHARS_LIMIT}")
     return value

@@ -1,40 +1,53 @@
 """Screening: the use-case step that runs OCI's guardrails around a model call, under the configured policy.
 
-A request's texts are joined (spans.SEPARATOR) and screened with ONE apply_guardrails call; each verdict is applied
+What is screened is the request's (or reply's) plan (plan.py): every text a model reads, found in the neutral
+value. Its texts are joined (spans.SEPARATOR) and screened with ONE apply_guardrails call; each verdict is applied
 per check: block (ContentFiltered, never echoing the text), inform (logged only) or, for pii, mask (each finding
-replaced by `<LABEL>` before the text goes on). The verdicts, never the text, go into the request's log record.
-Loaded only when GUARDRAILS is configured.
+replaced by `<LABEL>` in the place it came from, so what is masked is exactly what is sent). A joined text over
+GUARDRAILS_MAX_CHARS is refused whatever GUARDRAILS_ON_ERROR says: padding a request must not skip its screening.
+The verdicts, never the text, go into the request's log record. Loaded only when GUARDRAILS is configured.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from ..errors import ContentFiltered, GuardrailsUnavailable, UpstreamError, UpstreamThrottled
+from ..errors import ContentFiltered, GuardrailsUnavailable, PayloadTooLarge, UpstreamError, UpstreamThrottled
 from ..logs import CallFacts, current_record
 from ..neutral.chat import ChatReply, ChatRequest
 from ..usecases import Configured
+from .plan import Plan, plan
 from .policy import GuardrailPolicy
-from .spans import join, mask
+from .spans import SEPARATOR, join, mask
 from .verdict import read_verdict
+
+T = TypeVar("T")
 
 UNAVAILABLE_RETRY_AFTER = 2
 """Retry-After of a fail-closed 503 when the service gave none."""
+WHAT = {"input": "input", "output": "output", "embeddings": "input", "rerank": "input"}
+"""What a refusal calls the screened text, per stage."""
 
 
-def screen(
-    configured: Configured, policy: GuardrailPolicy, texts: Sequence[str], deadline: float, stage: str
-) -> tuple[str, ...]:
-    """`texts` screened with one apply_guardrails call: returned (masked where configured), or ContentFiltered /
-    GuardrailsUnavailable raised."""
+def screen(configured: Configured, policy: GuardrailPolicy, screened: Plan[T], deadline: float, stage: str) -> T:
+    """The plan's source screened with one apply_guardrails call: returned (masked where configured), or
+    ContentFiltered / PayloadTooLarge / GuardrailsUnavailable raised."""
     checks = policy.checks(stage)
+    texts = screened.texts
     if not checks or not any(texts):
-        return tuple(texts)
+        return screened.source
     record = current_record()
-    entry: dict[str, Any] = {"ran": list(checks)}
+    entry: dict[str, Any] = {"ran": list(checks), "texts": len(texts)}
     record.guardrails = {**(record.guardrails or {}), stage: entry}
+    size = sum(map(len, texts)) + len(SEPARATOR) * (len(texts) - 1)
+    entry["chars"] = size
+    if size > policy.max_chars:
+        entry["outcome"] = "too_long"
+        raise PayloadTooLarge(
+            f"the {WHAT[stage]} to screen holds {size} characters; the guardrails limit is {policy.max_chars} "
+            "(GUARDRAILS_MAX_CHARS): send less text"
+        )
     joined, starts = join(texts)
     facts = CallFacts()
     try:
@@ -43,7 +56,7 @@ def screen(
         entry["error"] = error.code
         if policy.on_error == "open":
             entry["outcome"] = "failed_open"
-            return tuple(texts)
+            return screened.source
         entry["outcome"] = "failed_closed"
         retry = error.retry_after if isinstance(error, UpstreamThrottled) else UNAVAILABLE_RETRY_AFTER
         raise GuardrailsUnavailable(
@@ -57,40 +70,46 @@ def screen(
     if verdict.pii:
         entry["pii"] = verdict.pii
     blocked = [check for check in verdict.fired if policy.action(check) == "block"]
-    if "pii" in verdict.fired and policy.action("pii") == "mask" and verdict.unlocated:
+    masking = "pii" in verdict.fired and policy.action("pii") == "mask"
+    masked = mask(texts, starts, verdict.spans) if masking else texts
+    unmaskable = screened.unmaskable(masked) if masking else 0
+    if masking and verdict.unlocated:
         blocked.append("pii")  # a finding that cannot be placed is never forwarded unmasked
+    elif unmaskable:
+        entry["unmaskable"] = unmaskable
+        blocked.append("pii")  # a name or a JSON text a mask would break: refused, not sent unmasked
     if blocked:
         entry["outcome"] = "blocked"
-        raise ContentFiltered(f"the {stage} was refused by the {' and '.join(blocked)} guardrail", param=stage)
-    if "pii" in verdict.fired and policy.action("pii") == "mask":
+        what = WHAT[stage]
+        raise ContentFiltered(f"the {what} was refused by the {' and '.join(blocked)} guardrail", param=what)
+    if masking:
         entry["outcome"] = "masked"
-        return mask(texts, starts, verdict.spans)
+        return screened.apply(masked)
     entry["outcome"] = "informed" if verdict.fired else "passed"
-    return tuple(texts)
+    return screened.source
+
+
+def screen_input(configured: Configured, policy: GuardrailPolicy, request: T, deadline: float, stage: str) -> T:
+    """A neutral request (chat, embeddings, rerank) with every text its model reads screened: the request to send."""
+    if not policy.checks(stage):
+        return request
+    return screen(configured, policy, plan(request), deadline, stage)
 
 
 def screen_chat_input(
     configured: Configured, policy: GuardrailPolicy, request: ChatRequest, deadline: float
 ) -> ChatRequest:
-    """Every message's text (user turns, tool results, history, system) screened; the request with masked texts."""
-    if not policy.checks("input"):
-        return request
-    texts = [message.content for message in request.messages]
-    screened = screen(configured, policy, texts, deadline, "input")
-    if tuple(texts) == screened:
-        return request
-    messages = tuple(
-        dataclasses.replace(message, content=text) for message, text in zip(request.messages, screened, strict=True)
-    )
-    return dataclasses.replace(request, messages=messages)
+    """Every text of a chat request the model reads (plan.py): messages of every role, their text parts, tools,
+    tool calls, schemas and whatever text field the neutral request gains; the request with masked texts."""
+    return screen_input(configured, policy, request, deadline, "input")
 
 
 def screen_chat_output(configured: Configured, policy: GuardrailPolicy, reply: ChatReply, deadline: float) -> ChatReply:
-    """The model's reply screened: blocked -> content withheld, finish_reason content_filter; masked -> replaced."""
-    if not policy.checks("output") or not reply.text:
+    """The model's reply (text, reasoning, tool calls) screened, even when its text is empty: blocked or too long ->
+    content withheld, finish_reason content_filter; masked -> replaced."""
+    if not policy.checks("output"):
         return reply
     try:
-        (text,) = screen(configured, policy, [reply.text], deadline, "output")
-    except ContentFiltered:
+        return screen(configured, policy, plan(reply), deadline, "output")
+    except (ContentFiltered, PayloadTooLarge):
         return dataclasses.replace(reply, text="", tool_calls=(), reasoning=None, finish_reason="content_filter")
-    return reply if text == reply.text else dataclasses.replace(reply, text=text)

@@ -9,6 +9,7 @@ located yields no span: the caller refuses the request rather than forward it un
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -68,14 +69,18 @@ def locate(joined: str, offset: int, length: int, found: str | None) -> list[tup
 
 
 def mask(texts: Sequence[str], starts: Sequence[int], spans: Sequence[Span]) -> tuple[str, ...]:
-    """Each span replaced by `<LABEL>`, mapped back to the text (or texts) it falls in."""
-    per_text: list[list[Span]] = [[] for _ in texts]
+    """Each span replaced by `<LABEL>`, mapped back to the text (or texts) it falls in (found by bisection: a
+    request can hold many thousand texts)."""
+    per_text: dict[int, list[Span]] = {}
     for span in spans:
-        for index, (text, start) in enumerate(zip(texts, starts, strict=True)):
-            low, high = max(span.start, start), min(span.end, start + len(text))
+        index = max(bisect_right(starts, span.start) - 1, 0)
+        while index < len(texts) and starts[index] < span.end:
+            start = starts[index]
+            low, high = max(span.start, start), min(span.end, start + len(texts[index]))
             if low < high:
-                per_text[index].append(Span(low - start, high - start, span.label))
-    return tuple(_mask_one(text, found) for text, found in zip(texts, per_text, strict=True))
+                per_text.setdefault(index, []).append(Span(low - start, high - start, span.label))
+            index += 1
+    return tuple(_mask_one(text, per_text[i]) if i in per_text else text for i, text in enumerate(texts))
 
 
 def _mask_one(text: str, spans: list[Span]) -> str:

@@ -1,4 +1,11 @@
-"""ApplyGuardrails in the SDK's own models: the request for one text, and its result read as a neutral Assessment."""
+"""ApplyGuardrails in the SDK's own models: the request for one (joined) text, and its result read as a neutral
+Assessment.
+
+The service also takes `multimodalInput`, a list of text and image items (ApplyGuardrailsDetails' docstring; image
+moderation needs guardrails version 1.1.0), but a PII finding (PersonallyIdentifiableInformationResult: offset,
+length, text, label, score) names no item, so masks could not be mapped back to a list's items. A request's texts
+are therefore joined into the one `input` text (guardrails/spans.py) and screened in one call.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ from ..neutral.guardrails import Assessment, PiiFinding
 
 
 def to_details(policy: GuardrailPolicy, text: str, compartment_id: str, checks: Sequence[str]) -> Any:
-    """ApplyGuardrailsDetails for one text and the checks to run."""
+    """ApplyGuardrailsDetails for one text (`input`, a GuardrailsTextInput) and the checks to run."""
     configs = models.GuardrailConfigs()
     if "content_moderation" in checks:
         configs.content_moderation_config = models.ContentModerationConfiguration(

@@ -1,8 +1,6 @@
-"""Embeddings: the inputs (screened for PII when guardrails say so) turned into vectors."""
+"""Embeddings: the inputs (screened when guardrails are configured) turned into vectors."""
 
 from __future__ import annotations
-
-import dataclasses
 
 from ..logs import current_record
 from ..neutral.embeddings import EmbeddingReply, EmbeddingRequest
@@ -14,11 +12,10 @@ def embed(configured: Configured, request: EmbeddingRequest, deadline: float) ->
     record = current_record()
     record.model = request.model
     policy = configured.settings.guardrails
-    if policy is not None and policy.checks("embeddings"):
+    if policy is not None:  # loaded only when configured
         from ..guardrails import screening
 
-        inputs = screening.screen(configured, policy, request.inputs, deadline, "embeddings")
-        request = dataclasses.replace(request, inputs=inputs)
+        request = screening.screen_input(configured, policy, request, deadline, "embeddings")
     with metered(configured, text_bound(request.inputs), deadline) as meter, record.upstream_call() as facts:
         reply = configured.upstream.embed(request, deadline, facts)
         meter.used = reply.usage.total_tokens

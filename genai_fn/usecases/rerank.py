@@ -1,8 +1,6 @@
-"""Rerank: a query and documents (screened for PII when guardrails say so) ranked by an OCI rerank model."""
+"""Rerank: a query and documents (screened when guardrails are configured) ranked by an OCI rerank model."""
 
 from __future__ import annotations
-
-import dataclasses
 
 from ..logs import current_record
 from ..neutral.rerank import RerankReply, RerankRequest
@@ -13,11 +11,9 @@ def rerank(configured: Configured, request: RerankRequest, deadline: float) -> R
     record = current_record()
     record.model = request.model
     policy = configured.settings.guardrails
-    if policy is not None and policy.checks("embeddings"):
+    if policy is not None:  # loaded only when configured
         from ..guardrails import screening
 
-        texts = (request.query, *request.documents)
-        screened = screening.screen(configured, policy, texts, deadline, "embeddings")
-        request = dataclasses.replace(request, query=screened[0], documents=screened[1:])
+        request = screening.screen_input(configured, policy, request, deadline, "rerank")
     with record.upstream_call() as facts:
         return configured.upstream.rerank(request, deadline, facts)

@@ -13,6 +13,8 @@ import pytest
 
 from emulator import Emulator
 from genai_fn.config import PLATFORM_BODY_LIMIT
+from genai_fn.contracts.responses import METADATA_KEY_CHARS, METADATA_PAIRS, METADATA_VALUE_CHARS, RESPONSE_RESERVE
+from genai_fn.envelope import MAX_RESPONSE_BYTES
 from genai_fn.limits import DEFAULT_MAX_JSON_VALUES, DEFAULT_MAX_MESSAGES, DEFAULT_MAX_TOOLS
 from tests.conftest import RunningFunction, function_config
 from tests.constants import EMBED_MODEL, LLAMA_MODEL
@@ -71,6 +73,24 @@ def largest_requests() -> dict[str, tuple[str, bytes]]:
             "/v1/responses",
             json.dumps({"model": LLAMA_MODEL, "input": _messages(many, long_chars)}).encode(),
         ),
+        "responses (stream): instructions, tools and metadata echoed just under the response limit": (
+            "/v1/responses",
+            json.dumps(_echoing_responses(MAX_RESPONSE_BYTES - RESPONSE_RESERVE - 16 * 1024)).encode(),
+        ),
+    }
+
+
+def _echoing_responses(echoed: int) -> dict[str, object]:
+    """A streamed Responses request whose echoed fields (instructions, one tool, full metadata) take `echoed` bytes."""
+    metadata = {f"{i:02d}".ljust(METADATA_KEY_CHARS, "k"): "v" * METADATA_VALUE_CHARS for i in range(METADATA_PAIRS)}
+    tool = {"type": "function", "name": "f", "description": "d" * (echoed // 2), "parameters": {"type": "object"}}
+    return {
+        "model": LLAMA_MODEL,
+        "input": "hi",
+        "stream": True,
+        "instructions": "a" * (echoed // 2 - 12_000),
+        "tools": [tool],
+        "metadata": metadata,
     }
 
 
@@ -123,6 +143,7 @@ def test_the_largest_accepted_request_stays_under_the_ceiling(fresh: RunningFunc
     peak = fresh.process.rss_kib() / 1024
     print(f"\n{case}: {len(body) / 2**20:.2f} MiB body, status {reply.status}, fdk VmHWM {peak:.1f} MiB")
     assert reply.status == 200, reply.body[:300]
+    assert len(reply.body) <= MAX_RESPONSE_BYTES
     assert peak <= MEMORY_CEILING_MIB
 
 
@@ -158,4 +179,33 @@ def test_the_largest_embedding_call_fits_with_the_default_config(
         assert len(json.loads(reply.body)["data"][0]["embedding"]) == 1536
         assert peak <= MEMORY_CEILING_MIB
     finally:
+        function.stop()
+
+
+README_GUARDRAILS = "content_moderation:block,prompt_injection:block,pii:mask"
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["chat.completions: one message filling the body", "chat.completions: MAX_MESSAGES messages filling the body"],
+)
+def test_the_largest_chat_screened_in_and_out_stays_under_the_ceiling(
+    start_function: Callable[..., RunningFunction], emulator: Emulator, case: str
+) -> None:
+    """The README's GUARDRAILS line on input and output: the whole body joined and screened in one call (the default
+    GUARDRAILS_MAX_CHARS admits every body), then the model call."""
+    emulator.reset()
+    config = function_config(emulator, GUARDRAILS=README_GUARDRAILS, GUARDRAILS_SCOPE="input,output")
+    function = start_function(config)
+    try:
+        path, body = largest_requests()[case]
+        reply = function.invoke(body, gateway=True, url=path, deadline_seconds=60)
+        peak = function.process.rss_kib() / 1024
+        screened = [r for r in emulator.requests if r.path.endswith("/actions/applyGuardrails")]
+        print(f"\nguardrails on, {case}: status {reply.status}, VmHWM {peak:.1f} MiB")
+        assert reply.status == 200, reply.body[:300]
+        assert len(screened) == 2 and len(screened[0].body) >= len(body) * 0.95, "the whole input in one call"
+        assert peak <= MEMORY_CEILING_MIB
+    finally:
+        emulator.reset()
         function.stop()

@@ -159,3 +159,22 @@ def test_the_service_message_is_bounded_and_clean(fn: RunningFunction, upstream:
     assert "BEGIN" not in message and "PRIVATE KEY" not in message and "MIIE" not in message
     assert not [c for c in message if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c == "\u202e"]
     assert len(message) < 400 and len(json.dumps(body)) < 1000
+
+
+def test_a_reply_over_the_response_limit_is_an_error_not_a_cut_body(
+    start_function: Callable[..., RunningFunction], emulator: Emulator
+) -> None:
+    """MAX_REPLY_BYTES raised past the 6 MiB a function can return: a 7 MB answer is refused as an error the caller
+    can read (OCI Functions would not carry the body), never cut."""
+    from genai_fn.envelope import MAX_RESPONSE_BYTES
+
+    emulator.reset()
+    function = start_function(function_config(emulator, MAX_REPLY_BYTES=str(16 * 1024 * 1024)))
+    try:
+        emulator.inject("huge_reply", megabytes=7.0)
+        status, payload, _, _ = _chat(function, deadline=30.0)
+        assert status == 502 and payload["error"]["type"] == "upstream_error"
+        assert f"over the {MAX_RESPONSE_BYTES}-byte response limit" in payload["error"]["message"]
+    finally:
+        emulator.reset()
+        function.stop()

@@ -37,6 +37,9 @@ def functions(start_module_function, emulator) -> dict[str, RunningFunction]:
             "GUARDRAILS_SCOPE": "input,embeddings",
             "RERANK_MODELS": RERANK_MODEL,
         },
+        "embeddings_only": {"GUARDRAILS": "pii:mask", "GUARDRAILS_SCOPE": "embeddings", "RERANK_MODELS": RERANK_MODEL},
+        "output_only": {"GUARDRAILS": "pii:mask", "GUARDRAILS_SCOPE": "output", "RERANK_MODELS": RERANK_MODEL},
+        "short": {"GUARDRAILS": README_GUARDRAILS, "GUARDRAILS_MAX_CHARS": "1000", "GUARDRAILS_ON_ERROR": "open"},
     }
     started: dict[str, RunningFunction] = {}
 
@@ -317,3 +320,56 @@ def test_responses_route_is_screened(functions, upstream):
     assert reply.status == 400 and json.loads(reply.body)["error"]["code"] == "content_filter"
     assert chat_bodies(upstream) == []
     assert EMAIL not in function.new_log()
+
+
+# --- the service's 400, the project's length bound, the scope words ------------------------------------------------
+
+
+@pytest.mark.parametrize(("config", "status", "sent"), [("closed", 503, 0), ("open", 200, 1)])
+def test_a_service_400_on_the_text_follows_guardrails_on_error(functions, upstream, config, status, sent):
+    upstream.fail_next(status=400, code="InvalidParameter", message="content is too long")
+    reply_status, parsed, _ = call(functions[config], "openai", f"mail {EMAIL}")
+    line, _ = log_line(functions[config])
+    assert reply_status == status
+    assert len(chat_bodies(upstream)) == sent
+    assert line["guardrails"]["input"]["error"] == "upstream_bad_request"
+    assert line["guardrails"]["input"]["outcome"] == ("failed_closed" if config == "closed" else "failed_open")
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_text_over_guardrails_max_chars_is_refused_even_failing_open(functions, upstream, route):
+    """Padding a request past the bound must not skip its screening: a 413 before any call, whatever ON_ERROR."""
+    status, parsed, _ = call(functions["short"], route, "x" * 1200)
+    line, _ = log_line(functions["short"])
+    assert status == 413
+    assert (parsed["error"]["code"] if route != "simple" else parsed["error"]["type"]) == "payload_too_large"
+    assert "GUARDRAILS_MAX_CHARS" in parsed["error"]["message"]
+    assert len(upstream.requests) == 0, "neither the guardrails service nor the model was called"
+    assert line["guardrails"]["input"]["outcome"] == "too_long" and line["guardrails"]["input"]["chars"] == 1200
+
+
+def test_scope_embeddings_alone_screens_embeddings_and_rerank_not_chat(functions, upstream):
+    from tests.constants import EMBED_MODEL
+
+    function = functions["embeddings_only"]
+    call(function, "openai", f"mail {EMAIL}")
+    assert EMAIL in chat_bodies(upstream)[-1] and guardrail_requests(upstream) == []
+    reply = function.invoke({"model": EMBED_MODEL, "input": f"mail {EMAIL}"}, gateway=True, url="/genai/v1/embeddings")
+    assert reply.status == 200
+    body = {"model": RERANK_MODEL, "query": f"who is {EMAIL}?", "documents": [EMAIL]}
+    assert function.invoke(body, gateway=True, url="/genai/v1/rerank").status == 200
+    sent = [
+        r.body.decode() for r in upstream.requests if r.path.endswith(("/actions/embedText", "/actions/rerankText"))
+    ]
+    assert len(sent) == 2 and all(EMAIL not in text and "<EMAIL>" in text for text in sent)
+    assert len(guardrail_requests(upstream)) == 2
+
+
+def test_scope_output_alone_leaves_embeddings_unscreened(functions, upstream):
+    from tests.constants import EMBED_MODEL
+
+    reply = functions["output_only"].invoke(
+        {"model": EMBED_MODEL, "input": f"mail {EMAIL}"}, gateway=True, url="/genai/v1/embeddings"
+    )
+    assert reply.status == 200 and guardrail_requests(upstream) == []
+    assert EMAIL in [r.body.decode() for r in upstream.requests if r.path.endswith("/actions/embedText")][-1]

@@ -3,6 +3,7 @@ LangChain's OpenAIEmbeddings): request ids on every reply, `GET /v1/models/{id}`
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -70,6 +71,16 @@ def test_retrieve_an_unknown_model_is_openai_404(client, upstream):
     error = raised.value.body
     assert error["code"] == "not_found" and error["param"] == "model"
     assert "meta.not-configured" in error["message"]
+
+
+def test_retrieve_echoes_a_long_unknown_id_cut(gateway, upstream):
+    url = f"{gateway.url}/genai/v1/models/{'m' * 5000}"
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(url)
+    body = json.loads(raised.value.read())
+    raised.value.close()
+    assert raised.value.code == 404
+    assert "m" * 64 + "..." in body["error"]["message"] and "m" * 65 not in body["error"]["message"]
 
 
 def test_retrieve_with_a_percent_encoded_id(gateway, upstream):

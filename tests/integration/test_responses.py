@@ -205,6 +205,76 @@ def test_stream_with_create_and_a_tool_call(client, upstream):
     assert events[-1].response.output[0].type == "function_call"
 
 
+def test_a_stream_carries_the_echoed_request_fields_once_in_the_final_event(client, gateway, upstream):
+    """instructions, tools, text and metadata in the final event only: the snapshots before it leave them out
+    (tools: [] as the SDK's Response model requires the field), so a large request is not streamed three times."""
+    instructions = "Answer briefly. " * 2000
+    metadata = {"team": "search"}
+    with client.responses.stream(
+        model=LLAMA_MODEL, input="Hello", instructions=instructions, tools=[WEATHER_TOOL], metadata=metadata
+    ) as stream:
+        events = list(stream)
+        final = stream.get_final_response()
+
+    snapshots = [event.response for event in events if event.type in ("response.created", "response.in_progress")]
+    assert len(snapshots) == 2
+    for snapshot in snapshots:
+        assert snapshot.instructions is None and snapshot.tools == [] and snapshot.metadata is None
+        assert snapshot.text is None and snapshot.status == "in_progress"
+    assert final.instructions == instructions and final.metadata == metadata
+    assert [tool.name for tool in final.tools] == ["get_weather"]
+    raw = _post_raw(gateway, {"model": LLAMA_MODEL, "input": "Hello", "instructions": instructions, "stream": True})
+    assert raw.count(b"Answer briefly.") == 2000, "the instructions were streamed once"
+
+
+def _post_raw(gateway, body: dict) -> bytes:
+    import urllib.request
+
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"{gateway.url}/genai/v1/responses", data=data, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request) as response:
+        return bytes(response.read())
+
+
+def test_echoed_fields_too_large_for_the_reply_are_a_413_before_the_model(gateway, upstream):
+    """instructions and tools the response would repeat past the 6 MiB response limit: refused, nothing sent."""
+    import urllib.error
+    import urllib.request
+
+    from genai_fn.envelope import MAX_RESPONSE_BYTES
+
+    tool = {**WEATHER_TOOL, "description": "d" * (MAX_RESPONSE_BYTES // 2)}
+    body = {
+        "model": LLAMA_MODEL,
+        "input": "hi",
+        "instructions": "a" * (MAX_RESPONSE_BYTES // 2 - 50_000),
+        "tools": [tool],
+    }
+    request = urllib.request.Request(
+        f"{gateway.url}/genai/v1/responses",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request)
+    error = json.loads(raised.value.read())["error"]
+    raised.value.close()
+    assert raised.value.code == 413 and error["code"] == "payload_too_large"
+    assert "response limit" in error["message"]
+    assert len(upstream.requests) == 0
+
+
+@pytest.mark.parametrize(
+    "metadata", [{f"k{i}": "v" for i in range(17)}, {"k" * 65: "v"}, {"k": "v" * 513}], ids=["pairs", "key", "value"]
+)
+def test_metadata_is_held_to_openais_limits(client, upstream, metadata):
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.responses.create(model=LLAMA_MODEL, input="hi", metadata=metadata)
+    assert raised.value.body["param"] == "metadata" and len(upstream.requests) == 0
+
+
 @BOTH
 def test_the_token_limit_makes_an_incomplete_response(client, upstream, model, api_format):
     response = client.responses.create(model=model, input="one two three four five six", max_output_tokens=2)

@@ -43,12 +43,45 @@ def test_sensible_line() -> None:
         ({"GUARDRAILS": "pii:mask", "GUARDRAILS_CATEGORIES": "VIOLENCE"}, "GUARDRAILS_CATEGORIES"),
         ({"GUARDRAILS": "pii:mask", "GUARDRAILS_PII_TYPES": "E-MAIL"}, "GUARDRAILS_PII_TYPES"),
         ({"GUARDRAILS_SCOPE": "input,output"}, "GUARDRAILS_SCOPE"),
+        ({"GUARDRAILS": "pii:mask", "GUARDRAILS_MAX_CHARS": "999"}, "GUARDRAILS_MAX_CHARS"),
+        ({"GUARDRAILS": "pii:mask", "GUARDRAILS_MAX_CHARS": "7000000"}, "GUARDRAILS_MAX_CHARS"),
+        ({"GUARDRAILS": "pii:mask", "GUARDRAILS_MAX_CHARS": "1e6"}, "GUARDRAILS_MAX_CHARS"),
+        ({"GUARDRAILS_MAX_CHARS": "5000"}, "GUARDRAILS_MAX_CHARS"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(ConfigError) as raised:
         Settings.from_env({**BASE, **env})
     assert raised.value.message.startswith(variable)
+
+
+@pytest.mark.parametrize(
+    ("scope", "screened"),
+    [
+        ("", {"input", "embeddings", "rerank"}),
+        ("input", {"input", "embeddings", "rerank"}),
+        ("output", {"output"}),
+        ("embeddings", {"embeddings", "rerank"}),
+        ("input,output", {"input", "output", "embeddings", "rerank"}),
+        ("output,embeddings", {"output", "embeddings", "rerank"}),
+    ],
+)
+def test_scope_words_and_the_stages_they_screen(scope: str, screened: set[str]) -> None:
+    """`input` is every text sent to a model (chat, embeddings, rerank); `embeddings` the retrieval routes alone."""
+    policy = parse_policy({"GUARDRAILS": SENSIBLE, "GUARDRAILS_SCOPE": scope})
+    assert policy is not None
+    stages = {stage for stage in ("input", "output", "embeddings", "rerank") if policy.checks(stage)}
+    assert stages == screened
+    assert all(policy.checks(stage) == ("content_moderation", "prompt_injection", "pii") for stage in stages)
+
+
+def test_max_chars_defaults_to_every_body() -> None:
+    from genai_fn.config import PLATFORM_BODY_LIMIT
+
+    policy = parse_policy({"GUARDRAILS": SENSIBLE})
+    assert policy is not None and policy.max_chars == PLATFORM_BODY_LIMIT
+    lowered = parse_policy({"GUARDRAILS": SENSIBLE, "GUARDRAILS_MAX_CHARS": "20000"})
+    assert lowered is not None and lowered.max_chars == 20000
 
 
 def test_details_are_the_sdk_models_with_required_lists() -> None:
@@ -92,6 +125,20 @@ def test_mask_maps_spans_back_to_each_text() -> None:
     phone = joined.index("+1")
     spans = [Span(email, email + len("bob@x.io"), "EMAIL"), Span(phone, phone + 15, "TELEPHONE_NUMBER")]
     assert mask(texts, starts, spans) == ("a <EMAIL> b", "Zoë 🙂 <TELEPHONE_NUMBER>")
+
+
+def test_a_span_across_texts_and_the_separator_masks_each_part_and_empty_texts_stay() -> None:
+    texts = ["ab", "", "cd", "ef", "gh"]
+    joined, starts = join(texts)
+    start, end = joined.index("b"), joined.index("e") + 1
+    assert mask(texts, starts, [Span(start, end, "X")]) == ("a<X>", "", "<X>", "<X>f", "gh")
+    assert mask(texts, starts, [Span(0, 1, "Y"), Span(joined.index("h"), len(joined), "Z")]) == (
+        "<Y>b",
+        "",
+        "cd",
+        "ef",
+        "g<Z>",
+    )
 
 
 def test_overlapping_spans_are_masked_once() -> None:

@@ -48,6 +48,17 @@ def test_parse_accepts_strings_and_text_objects_and_caps_top_n() -> None:
     assert RERANK.parse(body, settings) == RerankRequest(MODEL, "q", ("a", "b"), 2, False)
 
 
+def test_parse_caps_the_document_count_before_any_call() -> None:
+    from genai_fn.contracts.rerank import MAX_RERANK_DOCUMENTS
+    from genai_fn.errors import InvalidRequest
+
+    settings = make_settings(RERANK_MODELS=MODEL)
+    assert len(RERANK.parse({"query": "q", "documents": ["d"] * MAX_RERANK_DOCUMENTS}, settings).documents) == 1000
+    with pytest.raises(InvalidRequest, match="at most 1000") as raised:
+        RERANK.parse({"query": "q", "documents": ["d"] * (MAX_RERANK_DOCUMENTS + 1)}, settings)
+    assert raised.value.param == "documents"
+
+
 def test_parse_needs_rerank_models() -> None:
     with pytest.raises(RouteNotFound, match="RERANK_MODELS"):
         RERANK.parse({"query": "q", "documents": ["a"]}, make_settings())
