@@ -28,8 +28,9 @@ OUTPUT_DIMENSION_MODELS = frozenset({"cohere.embed-v4.0"})
 OUTPUT_DIMENSIONS = (256, 512, 1024, 1536)
 """EmbedTextDetails.output_dimensions docstring: "only available for embed-v4 and newer models. Possible values are
 256, 512, 1024, and 1536." """
-DEDICATED_EMBED_DIMENSION = 1024
-"""Vector size for an embedding endpoint or model OCID, whose base model the emulator cannot know: Embed 3's."""
+DEDICATED_EMBED_DIMENSION = 1536
+"""Vector size for an embedding endpoint or model OCID, whose base model the emulator cannot know: Embed 4's (the
+one embedding model not retired)."""
 TOKEN_LIMITS = ("maxTokens", "maxCompletionTokens")
 SUPPORTED_FORMATS = ("COHERE", "COHEREV2", "GENERIC")
 """apiFormats the emulator answers (non-streamed for COHEREV2)."""
@@ -113,15 +114,6 @@ def _check_request(request: dict[str, Any], dedicated: bool) -> None:
     _check_ranges(request, request_class, dedicated)
 
 
-def expected_format(target: Target, catalog: Catalog) -> str | None:
-    """The apiFormat the serving model needs, or None when any is accepted."""
-    if target.model_id in catalog.api_formats:
-        return catalog.api_formats[target.model_id]
-    if target.dedicated or target.model_id.startswith(MODEL_OCID_PREFIX):
-        return None
-    return "COHERE" if target.model_id.startswith("cohere.") else "GENERIC"
-
-
 def _check_chat_target(target: Target, catalog: Catalog) -> None:
     if target.dedicated:
         if not target.model_id.startswith(ENDPOINT_OCID_PREFIX):
@@ -144,8 +136,8 @@ def validate_chat(body: Any, catalog: Catalog) -> tuple[Target, dict[str, Any]]:
         api_format = request["apiFormat"]
         raise invalid(f"Invalid value for chatRequest.apiFormat: {api_format} is not supported by the emulator.")
     _check_chat_target(target, catalog)
-    wanted = expected_format(target, catalog)
-    if wanted is not None and wanted != request["apiFormat"]:
+    wanted = catalog.chat_formats(target.model_id)
+    if wanted is not None and request["apiFormat"] not in wanted:
         raise invalid("Chat request type does not match serving model.")
     return target, request
 
@@ -176,4 +168,4 @@ def validate_embed(body: Any, catalog: Catalog) -> tuple[Target, dict[str, Any],
     raise not_found()
 
 
-__all__ = ["ApiError", "Catalog", "Target", "expected_format", "validate_chat", "validate_embed"]
+__all__ = ["ApiError", "Catalog", "Target", "validate_chat", "validate_embed"]
