@@ -5,7 +5,8 @@ classes by `shape.validate`. What the models cannot express is checked here, eac
 - parameter ranges and token/tool limits: `emulator.ranges`, derived by the emulator on its own (from the SDK's
   docstrings, with their wording as the source), keyed by the SDK attribute name that `attribute_map` pairs with
   the wire name, so a wrong range in the product is refused here, not mirrored;
-- the limits below; the model ids of `catalog`; the apiFormat a model speaks.
+- the limits below; the model ids of `catalog`; the apiFormats a model takes;
+- Cohere V1's rules for messages, tool calls and their results (`emulator.cohere_v1`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from oci.generative_ai_inference import models
 
-from emulator import ranges
+from emulator import cohere_v1, ranges
 from emulator.catalog import ENDPOINT_OCID_PREFIX, MODEL_OCID_PREFIX, Catalog
 from emulator.errors import ApiError, invalid, not_found
 from emulator.sdk_schema import schema, wire_to_attr
@@ -106,7 +107,7 @@ def _check_request(request: dict[str, Any], dedicated: bool) -> None:
     api_format = request["apiFormat"]
     request_class = schema(models.BaseChatRequest).subtypes[api_format]
     if api_format == "COHERE":
-        _not_blank(request["message"], "chatRequest.message")
+        cohere_v1.check(request)
     elif api_format == "GENERIC":
         _check_generic(request)
     else:
