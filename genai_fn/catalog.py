@@ -97,6 +97,7 @@ upstream call (validate.allowed_model); a dedicated endpoint keeps serving what 
 
 DEDICATED_ONLY: dict[str, str] = {
     "cohere.rerank.v3-5": "docs.oracle.com/iaas/Content/generative-ai/cohere-rerank-3-5.htm",
+    "cohere.rerank.3-5": DEDICATED_RETIREMENTS,  # the same model as the dedicated retirement page spells it
     "cohere.command-a-reasoning": "docs.oracle.com/iaas/Content/generative-ai/cohere-command-a-reasoning-08-2025.htm",
 }
 """Model id prefix -> the page listing it for dedicated AI clusters only, read 2026-11 (Rerank 3.5: "Dedicated mode
