@@ -1,5 +1,8 @@
 """The emulated RerankText operation: validate RerankTextDetails from the SDK's model, answer a RerankTextResult.
 
+Rerank 3.5 is served only on a dedicated endpoint (catalog.RERANK_MODELS is empty): asked for on demand it is
+unknown (404), as any model the region does not serve on demand; on its endpoint the reply names the hosted model.
+
 Scores are deterministic (the share of the query's words a document contains), so tests can predict the order.
 """
 
@@ -11,7 +14,7 @@ from typing import Any
 
 from oci.generative_ai_inference import models
 
-from emulator.catalog import MODEL_OCID_PREFIX, Catalog
+from emulator.catalog import ENDPOINT_OCID_PREFIX, MODEL_OCID_PREFIX, Catalog
 from emulator.errors import invalid, not_found
 from emulator.shape import validate
 
@@ -24,8 +27,11 @@ def answer(body: Any, catalog: Catalog) -> dict[str, Any]:
     if not body["compartmentId"].strip():
         raise invalid("Invalid value for compartmentId: must not be blank.")
     serving = body["servingMode"]
-    model = serving.get("modelId") or serving.get("endpointId") or ""
     dedicated = serving["servingType"] == "DEDICATED"
+    endpoint = serving.get("endpointId") or ""
+    model = catalog.dedicated_endpoints.get(endpoint, endpoint) if dedicated else serving.get("modelId") or ""
+    if dedicated and not endpoint.startswith(ENDPOINT_OCID_PREFIX):
+        raise not_found()
     if not dedicated and not model.startswith(MODEL_OCID_PREFIX) and model not in catalog.rerank_models:
         if model in catalog.chat_models or model in catalog.embed_models:
             raise invalid(f"Model {model} does not support rerank.")

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from emulator.cohere_v1 import tool_schema
 from emulator.schema_example import example_value
 
 REPLY_PREFIX = "Emulated reply to: "
 MAX_ECHO_CHARS = 200
 COHERE_MODEL_VERSION = "1.6"
 GENERIC_MODEL_VERSION = "1.0.0"
-EMBED_MODEL_VERSION = "3.0"
+EMBED_MODEL_VERSION = "4.0"
 FINISH_REASONS = {
     "COHERE": ("COMPLETE", "MAX_TOKENS"),
     "COHEREV2": ("COMPLETE", "MAX_TOKENS"),
@@ -45,6 +46,8 @@ class Completion:
     """The call's arguments as JSON text: an example value of the tool's own parameter schema."""
     reasoning: str | None = None
     """Reasoning text, when the request asked a reasoning model to think (counted in completion tokens)."""
+    cited: tuple[str, ...] = ()
+    """Ids of the request's documents the reply cites (the echoed question, after REPLY_PREFIX, cites them all)."""
 
     def usage(self) -> dict[str, Any]:
         usage: dict[str, Any] = {
@@ -66,8 +69,14 @@ def _generic_text(message: dict[str, Any]) -> str:
 
 
 def _cohere_inputs(request: dict[str, Any]) -> tuple[str, list[str]]:
-    history = [turn.get("message", "") for turn in request.get("chatHistory") or []]
-    return request["message"], [*history, request["message"]]
+    """The question (the message, or with tool results the last USER turn's) and every text of the request."""
+    history = request.get("chatHistory") or []
+    texts = [turn.get("message") or "" for turn in history]
+    question = request["message"]
+    if not question.strip():
+        users = [turn.get("message") or "" for turn in history if turn["role"] == "USER"]
+        question = users[-1] if users else ""
+    return question, [*texts, request["message"]]
 
 
 def _generic_inputs(request: dict[str, Any]) -> tuple[str, list[str]]:
@@ -83,13 +92,33 @@ def _cohere_v2_inputs(request: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def _tools(request: dict[str, Any]) -> dict[str, Any]:
-    """Offered function name -> its parameter schema: Generic tools carry `name`, Cohere V2 tools `function.name`."""
+    """Offered function name -> its parameter schema: Generic tools carry `name`, Cohere V2 tools `function.name`,
+    Cohere V1 tools `name` and `parameterDefinitions` (read as the JSON schema they describe)."""
     tools: dict[str, Any] = {}
     for tool in request.get("tools") or []:
+        if request["apiFormat"] == "COHERE":
+            tools[tool["name"]] = tool_schema(tool)
+            continue
         function = tool if tool.get("name") else tool.get("function") or {}
         if isinstance(function.get("name"), str):
             tools[function["name"]] = function.get("parameters")
     return tools
+
+
+def _answered_tools(request: dict[str, Any]) -> bool:
+    """The conversation ends with tool results (V1: `toolResults`; V2 and Generic: a TOOL message last)."""
+    if request["apiFormat"] == "COHERE":
+        return bool(request.get("toolResults"))
+    return bool(request["messages"][-1]["role"] == "TOOL")
+
+
+def _document_ids(request: dict[str, Any]) -> tuple[str, ...]:
+    """The ids of the request's documents: their `id`, else `doc_<position>` (Cohere's own default)."""
+    ids = []
+    for index, document in enumerate(request.get("documents") or []):
+        identifier = document.get("id") if isinstance(document, dict) else None
+        ids.append(identifier if isinstance(identifier, str) else f"doc_{index}")
+    return tuple(ids)
 
 
 def _called_tool(request: dict[str, Any], last_user: str) -> tuple[str, Any] | None:
@@ -103,7 +132,7 @@ def _called_tool(request: dict[str, Any], last_user: str) -> tuple[str, Any] | N
     tools = _tools(request)
     choice = request.get("toolChoice") or {}
     kind = choice.get("type") or request.get("toolsChoice")
-    if not tools or kind == "NONE" or request["messages"][-1]["role"] == "TOOL":
+    if not tools or kind == "NONE" or _answered_tools(request):
         return None
     if kind == "FUNCTION" and choice.get("name") in tools:
         return choice["name"], tools[choice["name"]]
@@ -161,7 +190,7 @@ def complete(request: dict[str, Any]) -> Completion:
     else:
         last_user, inputs = _generic_inputs(request)
     prompt_tokens = max(1, sum(_words(text) for text in inputs))
-    called = _called_tool(request, last_user) if api_format != "COHERE" else None
+    called = _called_tool(request, last_user)
     if called is not None:
         name, parameters = called
         return Completion("", prompt_tokens, 8, False, tool_name=name, tool_arguments=_arguments(parameters))
@@ -174,9 +203,12 @@ def complete(request: dict[str, Any]) -> Completion:
     if truncated:
         words = words[:limit]
     thought = _thought(request, last_user)
+    cited = _document_ids(request) if not truncated and last_user.strip() else ()
     if thought is not None:
-        return Completion(" ".join(words), prompt_tokens, len(words) + _words(thought), truncated, reasoning=thought)
-    return Completion(" ".join(words), prompt_tokens, len(words), truncated)
+        return Completion(
+            " ".join(words), prompt_tokens, len(words) + _words(thought), truncated, reasoning=thought, cited=cited
+        )
+    return Completion(" ".join(words), prompt_tokens, len(words), truncated, cited=cited)
 
 
 def _thought(request: dict[str, Any], last_user: str) -> str | None:
@@ -211,16 +243,35 @@ def _tool_call(completion: Completion) -> dict[str, Any]:
     }
 
 
+def _cited_span(completion: Completion) -> tuple[int, int, str]:
+    """The part of the reply that cites the documents: the echoed question after REPLY_PREFIX."""
+    start = len(REPLY_PREFIX)
+    return start, len(completion.text), completion.text[start:]
+
+
 def cohere_chat_response(request: dict[str, Any], completion: Completion) -> dict[str, Any]:
+    """CohereChatResponse: the text (or V1 tool calls: name and parameters, no id), citations of the documents, and
+    the request's chatHistory and documents echoed back, as the service does."""
     done, cut = FINISH_REASONS["COHERE"]
     history = list(request.get("chatHistory") or [])
-    history += [
-        {"role": "USER", "message": request.get("message", "")},
-        {"role": "CHATBOT", "message": completion.text},
-    ]
+    if request.get("message"):
+        history.append({"role": "USER", "message": request["message"]})
+    elif request.get("toolResults"):
+        history.append({"role": "TOOL", "toolResults": request["toolResults"]})
+    reply: dict[str, Any] = {"apiFormat": "COHERE", "text": completion.text}
+    if completion.tool_name:
+        call = {"name": completion.tool_name, "parameters": json.loads(completion.tool_arguments)}
+        reply["toolCalls"] = [call]
+        history.append({"role": "CHATBOT", "message": completion.text, "toolCalls": [call]})
+    else:
+        history.append({"role": "CHATBOT", "message": completion.text})
+    if completion.cited:
+        start, end, text = _cited_span(completion)
+        reply["citations"] = [{"start": start, "end": end, "text": text, "documentIds": list(completion.cited)}]
+    if request.get("documents"):
+        reply["documents"] = request["documents"]
     return {
-        "apiFormat": "COHERE",
-        "text": completion.text,
+        **reply,
         "chatHistory": history,
         "finishReason": cut if completion.truncated else done,
         "usage": completion.usage(),
@@ -228,7 +279,8 @@ def cohere_chat_response(request: dict[str, Any], completion: Completion) -> dic
 
 
 def cohere_v2_chat_response(completion: Completion) -> dict[str, Any]:
-    """CohereChatResponseV2: one assistant message with text content or tool calls (function as an object)."""
+    """CohereChatResponseV2: one assistant message with text content (citing the documents) or tool calls (function
+    as an object)."""
     done, cut = FINISH_REASONS["COHEREV2"]
     message: dict[str, Any] = {"role": "ASSISTANT"}
     if completion.tool_name:
@@ -243,6 +295,13 @@ def cohere_v2_chat_response(completion: Completion) -> dict[str, Any]:
         finish = cut if completion.truncated else done
     if completion.reasoning is not None:
         message["content"] = [{"type": "THINKING", "thinking": completion.reasoning}, *message.get("content", [])]
+    if completion.cited:
+        start, end, text = _cited_span(completion)
+        sources = [{"type": "DOCUMENT", "document": {"id": identifier}} for identifier in completion.cited]
+        at = len(message["content"]) - 1  # the TEXT part, after any THINKING part
+        message["citations"] = [
+            {"start": start, "end": end, "text": text, "contentIndex": at, "type": "TEXT_CONTENT", "sources": sources}
+        ]
     return {
         "apiFormat": "COHEREV2",
         "id": str(uuid.uuid4()),

@@ -5,7 +5,8 @@ classes by `shape.validate`. What the models cannot express is checked here, eac
 - parameter ranges and token/tool limits: `emulator.ranges`, derived by the emulator on its own (from the SDK's
   docstrings, with their wording as the source), keyed by the SDK attribute name that `attribute_map` pairs with
   the wire name, so a wrong range in the product is refused here, not mirrored;
-- the limits below; the model ids of `catalog`; the apiFormat a model speaks.
+- the limits below; the model ids of `catalog`; the apiFormats a model takes;
+- Cohere V1's rules for messages, tool calls and their results (`emulator.cohere_v1`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from oci.generative_ai_inference import models
 
-from emulator import ranges
+from emulator import cohere_v1, ranges
 from emulator.catalog import ENDPOINT_OCID_PREFIX, MODEL_OCID_PREFIX, Catalog
 from emulator.errors import ApiError, invalid, not_found
 from emulator.sdk_schema import schema, wire_to_attr
@@ -28,8 +29,9 @@ OUTPUT_DIMENSION_MODELS = frozenset({"cohere.embed-v4.0"})
 OUTPUT_DIMENSIONS = (256, 512, 1024, 1536)
 """EmbedTextDetails.output_dimensions docstring: "only available for embed-v4 and newer models. Possible values are
 256, 512, 1024, and 1536." """
-DEDICATED_EMBED_DIMENSION = 1024
-"""Vector size for an embedding endpoint or model OCID, whose base model the emulator cannot know: Embed 3's."""
+DEDICATED_EMBED_DIMENSION = 1536
+"""Vector size for an embedding endpoint or model OCID, whose base model the emulator cannot know: Embed 4's (the
+one embedding model not retired)."""
 TOKEN_LIMITS = ("maxTokens", "maxCompletionTokens")
 SUPPORTED_FORMATS = ("COHERE", "COHEREV2", "GENERIC")
 """apiFormats the emulator answers (non-streamed for COHEREV2)."""
@@ -105,21 +107,12 @@ def _check_request(request: dict[str, Any], dedicated: bool) -> None:
     api_format = request["apiFormat"]
     request_class = schema(models.BaseChatRequest).subtypes[api_format]
     if api_format == "COHERE":
-        _not_blank(request["message"], "chatRequest.message")
+        cohere_v1.check(request)
     elif api_format == "GENERIC":
         _check_generic(request)
     else:
         _check_messages(request)
     _check_ranges(request, request_class, dedicated)
-
-
-def expected_format(target: Target, catalog: Catalog) -> str | None:
-    """The apiFormat the serving model needs, or None when any is accepted."""
-    if target.model_id in catalog.api_formats:
-        return catalog.api_formats[target.model_id]
-    if target.dedicated or target.model_id.startswith(MODEL_OCID_PREFIX):
-        return None
-    return "COHERE" if target.model_id.startswith("cohere.") else "GENERIC"
 
 
 def _check_chat_target(target: Target, catalog: Catalog) -> None:
@@ -144,8 +137,8 @@ def validate_chat(body: Any, catalog: Catalog) -> tuple[Target, dict[str, Any]]:
         api_format = request["apiFormat"]
         raise invalid(f"Invalid value for chatRequest.apiFormat: {api_format} is not supported by the emulator.")
     _check_chat_target(target, catalog)
-    wanted = expected_format(target, catalog)
-    if wanted is not None and wanted != request["apiFormat"]:
+    wanted = catalog.chat_formats(target.model_id)
+    if wanted is not None and request["apiFormat"] not in wanted:
         raise invalid("Chat request type does not match serving model.")
     return target, request
 
@@ -176,4 +169,4 @@ def validate_embed(body: Any, catalog: Catalog) -> tuple[Target, dict[str, Any],
     raise not_found()
 
 
-__all__ = ["ApiError", "Catalog", "Target", "expected_format", "validate_chat", "validate_embed"]
+__all__ = ["ApiError", "Catalog", "Target", "validate_chat", "validate_embed"]

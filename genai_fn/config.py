@@ -23,6 +23,7 @@ T = TypeVar("T")
 AUTH_MODES = ("resource_principal", "instance_principal", "api_key")
 PLATFORM_BODY_LIMIT = 6 * 1024 * 1024
 """OCI Functions (and API Gateway towards a function) refuse bodies over 6 MB."""
+ENDPOINT_OCID_PREFIX = "ocid1.generativeaiendpoint."
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 """Plain http is accepted only here: a local emulator or tunnel, never a network hop."""
 ON_DEMAND_OUTPUT_CAP = 4000
@@ -45,6 +46,9 @@ class Settings:
     embedding_models: tuple[str, ...] = ()
     rerank_models: tuple[str, ...] = ()
     dedicated_endpoint_id: str | None = None
+    rerank_endpoint_id: str | None = None
+    """RERANK_ENDPOINT_ID: the dedicated endpoint the rerank route calls (Rerank 3.5 is served on dedicated AI
+    clusters only); None: rerank models are called on demand."""
     api_format: str | None = None
     model_api_formats: tuple[tuple[str, str], ...] = ()
     """MODEL_API_FORMATS: (model, API format) overrides, e.g. a Cohere model moved to COHEREV2."""
@@ -110,7 +114,7 @@ class Settings:
         api_formats = families.api_formats()
         api_format = env.choice("API_FORMAT", api_formats)
         dedicated = env.optional("DEDICATED_ENDPOINT_ID")
-        if dedicated is not None and not dedicated.startswith("ocid1.generativeaiendpoint."):
+        if dedicated is not None and not dedicated.startswith(ENDPOINT_OCID_PREFIX):
             raise ConfigError("DEDICATED_ENDPOINT_ID must be an endpoint OCID (ocid1.generativeaiendpoint.…)")
         if dedicated is not None and (api_format is None or len(allowed) > 1):
             raise ConfigError(
@@ -123,6 +127,10 @@ class Settings:
                 "model OCID"
             )
         model_api_formats = _model_api_formats(env.csv("MODEL_API_FORMATS"), allowed, api_formats)
+        rerank_models = env.csv("RERANK_MODELS")
+        rerank_endpoint = _rerank_endpoint(env.optional("RERANK_ENDPOINT_ID"), rerank_models)
+        if dedicated is None:
+            _served_on_demand(allowed, "MODEL_ID or ALLOWED_MODELS", "DEDICATED_ENDPOINT_ID (and API_FORMAT)")
         max_tokens_limit = env.number("MAX_TOKENS_LIMIT", int, ON_DEMAND_OUTPUT_CAP, low=1, high=128_000)
         settings = cls(
             model_id=model_id,
@@ -130,8 +138,9 @@ class Settings:
             service_endpoint=endpoint.rstrip("/"),
             allowed_models=allowed,
             embedding_models=env.csv("EMBEDDING_MODELS"),
-            rerank_models=env.csv("RERANK_MODELS"),
+            rerank_models=rerank_models,
             dedicated_endpoint_id=dedicated,
+            rerank_endpoint_id=rerank_endpoint,
             api_format=api_format,
             model_api_formats=model_api_formats,
             default_max_tokens=env.number("DEFAULT_MAX_TOKENS", int, 600, low=1, high=max_tokens_limit),
@@ -181,6 +190,32 @@ def _model_api_formats(
             raise ConfigError("MODEL_API_FORMATS names a model that is not MODEL_ID or in ALLOWED_MODELS")
         pairs.append((model, api_format))
     return tuple(pairs)
+
+
+def _rerank_endpoint(endpoint: str | None, models: tuple[str, ...]) -> str | None:
+    """RERANK_ENDPOINT_ID: an endpoint OCID serving the one model RERANK_MODELS names; without it, every rerank
+    model must be one OCI serves on demand."""
+    if endpoint is None:
+        _served_on_demand(models, "RERANK_MODELS", "RERANK_ENDPOINT_ID")
+        return None
+    if not endpoint.startswith(ENDPOINT_OCID_PREFIX):
+        raise ConfigError(f"RERANK_ENDPOINT_ID must be an endpoint OCID ({ENDPOINT_OCID_PREFIX}…)")
+    if len(models) != 1:
+        raise ConfigError(
+            "RERANK_ENDPOINT_ID serves one model: name it as the only entry of RERANK_MODELS (e.g. cohere.rerank.v3-5)"
+        )
+    return endpoint
+
+
+def _served_on_demand(models: tuple[str, ...], variable: str, endpoint_variable: str) -> None:
+    """A model OCI serves only on dedicated AI clusters cannot be called on demand: say which variable to set."""
+    for model in models:
+        source = catalog.dedicated_only(model)
+        if source is not None:
+            raise ConfigError(
+                f"{variable} names {model}, which OCI serves only on dedicated AI clusters ({source}): "
+                f"set {endpoint_variable} to the endpoint that hosts it"
+            )
 
 
 def _guardrails(environ: Mapping[str, str]) -> GuardrailPolicy | None:

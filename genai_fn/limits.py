@@ -4,8 +4,8 @@ A 6 MB body is small on the wire but not in memory: 6 MB of `{}` decodes into ~1
 one-character messages become ~140 MiB of request objects, SDK models and their serialisation (issue 10, measured in
 docs/security.md). So the body's JSON values are counted before it is decoded (C-speed byte counts; strings are cut
 out only when the cheap count is over), then the decoded tree's depth is checked without recursion, then the lists
-that multiply into SDK objects (messages, history turns, Responses input items, tools) are counted, all before the
-contract builds anything. Every refusal names the limit and its variable.
+that multiply into SDK objects (messages, history turns, Responses input items, documents, tools) are counted, all
+before the contract builds anything. Every refusal names the limit and its variable.
 """
 
 from __future__ import annotations
@@ -27,7 +27,14 @@ DEFAULT_MAX_TOOLS = 128
 _STRING = re.compile(rb'"(?:[^"\\]++|\\.?)*+(?:"|\Z)', re.DOTALL)
 """A JSON string literal, whose punctuation is not structure. Possessive and ended by the closing quote or the end
 of the body, so every match attempt succeeds and the scan is linear on any body."""
-_COUNTED_LISTS = (("messages", "MAX_MESSAGES"), ("history", "MAX_MESSAGES"), ("input", "MAX_MESSAGES"))
+_COUNTED_LISTS = (
+    ("messages", "MAX_MESSAGES"),
+    ("history", "MAX_MESSAGES"),
+    ("input", "MAX_MESSAGES"),
+    ("documents", "MAX_MESSAGES"),
+)
+"""Each item becomes several objects (neutral, SDK model, serialisation): chat documents (and rerank documents, the
+same key) are counted with the messages."""
 
 
 def json_values(body: bytes, limit: int) -> int:

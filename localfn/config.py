@@ -8,11 +8,15 @@ from __future__ import annotations
 
 COHERE_MODEL = "cohere.command-a-03-2025"
 LLAMA_MODEL = "meta.llama-3.3-70b-instruct"
-EMBED_MODEL = "cohere.embed-english-v3.0"
+EMBED_MODEL = "cohere.embed-v4.0"
+"""Cohere Embed 4, the replacement Oracle names for the Embed 3 models it retired on 2026-10-21
+(docs.oracle.com/iaas/releasenotes/generative-ai/cohere-embed-v3-retired.htm)."""
 RERANK_MODEL = "cohere.rerank.v3-5"
 """Cohere Rerank 3.5 as Oracle's model page names it: "OCI model name: cohere.rerank.v3-5"
 (docs.oracle.com/iaas/Content/generative-ai/cohere-rerank-3-5.htm). That page lists it for dedicated AI clusters
-only; the emulator serves it on demand until the function reaches rerank through a dedicated endpoint."""
+only, so the function reaches it through RERANK_ENDPOINT_ID, and the emulator serves it only there."""
+RERANK_ENDPOINT = "ocid1.generativeaiendpoint.oc1.local.rerank"
+"""The local dedicated endpoint hosting RERANK_MODEL (the emulator's catalog maps it to that model)."""
 COMPARTMENT = "ocid1.compartment.oc1..local"
 
 
@@ -29,7 +33,12 @@ def emulated_config(service_endpoint: str, **overrides: str | None) -> dict[str,
     return {key: value for key, value in config.items() if value is not None}
 
 
+def rerank_config() -> dict[str, str]:
+    """The rerank route's variables: Rerank 3.5 on its dedicated endpoint."""
+    return {"RERANK_MODELS": RERANK_MODEL, "RERANK_ENDPOINT_ID": RERANK_ENDPOINT}
+
+
 def local_run_config(service_endpoint: str) -> dict[str, str]:
     """What `python -m localfn` (README command 1) serves: the tests' config plus the rerank route, so every route
     of the README answers. The suites keep rerank off by default (their model lists are exact)."""
-    return emulated_config(service_endpoint, RERANK_MODELS=RERANK_MODEL)
+    return emulated_config(service_endpoint, **rerank_config())

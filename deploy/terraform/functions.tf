@@ -7,6 +7,7 @@ locals {
     ALLOWED_MODELS        = var.allowed_models
     EMBEDDING_MODELS      = var.embedding_models
     RERANK_MODELS         = var.rerank_models
+    RERANK_ENDPOINT_ID    = var.rerank_endpoint_id
     DEDICATED_ENDPOINT_ID = var.dedicated_endpoint_id
     GUARDRAILS            = var.guardrails
     GUARDRAILS_SCOPE      = var.guardrails_scope

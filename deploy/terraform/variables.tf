@@ -175,6 +175,17 @@ variable "rerank_models" {
   default     = ""
 }
 
+variable "rerank_endpoint_id" {
+  description = "RERANK_ENDPOINT_ID: the dedicated endpoint OCID hosting the one rerank model (Rerank 3.5 is served on dedicated AI clusters only)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.rerank_endpoint_id == "" || startswith(var.rerank_endpoint_id, "ocid1.generativeaiendpoint.")
+    error_message = "rerank_endpoint_id must be an endpoint OCID (ocid1.generativeaiendpoint...)."
+  }
+}
+
 variable "guardrails" {
   description = "GUARDRAILS: check:action list, e.g. content_moderation:block,prompt_injection:block,pii:mask (docs/guardrails.md); also adds the guardrails IAM statement."
   type        = string

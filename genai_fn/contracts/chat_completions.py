@@ -17,35 +17,41 @@ from ..config import Settings
 from ..envelope import Invocation, Reply, json_bytes, json_reply
 from ..errors import InvalidRequest
 from ..neutral.chat import ChatReply, ChatRequest, ImagePart, JsonSchema, Message, Tool, ToolCall
+from . import grounding
 from . import openai_fields as fields
 from .openai_errors import OpenAIErrors
 
 SSE = "text/event-stream; charset=utf-8"
-CHAT_FIELDS = frozenset(
-    {
-        "model",
-        "messages",
-        "max_tokens",
-        "max_completion_tokens",
-        "temperature",
-        "top_p",
-        "frequency_penalty",
-        "presence_penalty",
-        "seed",
-        "stop",
-        "n",
-        "stream",
-        "stream_options",
-        "response_format",
-        "tools",
-        "tool_choice",
-        "parallel_tool_calls",
-        "logprobs",
-        "reasoning_effort",
-        "verbosity",
-        "logit_bias",
-    }
+CHAT_FIELDS = (
+    frozenset(
+        {
+            "model",
+            "messages",
+            "max_tokens",
+            "max_completion_tokens",
+            "temperature",
+            "top_p",
+            "frequency_penalty",
+            "presence_penalty",
+            "seed",
+            "stop",
+            "n",
+            "stream",
+            "stream_options",
+            "response_format",
+            "tools",
+            "tool_choice",
+            "parallel_tool_calls",
+            "logprobs",
+            "reasoning_effort",
+            "verbosity",
+            "logit_bias",
+        }
+    )
+    | grounding.FIELDS
 )
+"""OpenAI's fields, plus the grounding fields (documents, citation_quality, safety_mode) an OpenAI client sends as
+extra body fields (contracts/grounding.py)."""
 IGNORED_CHAT_FIELDS = frozenset(
     {"user", "store", "metadata", "service_tier", "prompt_cache_key", "safety_identifier", "prediction", "modalities"}
 )
@@ -200,8 +206,11 @@ def _chunks(reply: ChatReply, call: ChatCall, completion_id: str, created: int) 
     yield delta({"role": "assistant", "content": ""})
     if reply.reasoning:
         yield delta({"reasoning_content": reply.reasoning})
-    if reply.text:
-        yield delta({"content": reply.text})
+    if reply.text or reply.citations:
+        content: dict[str, Any] = {"content": reply.text}
+        if reply.citations:
+            content["citations"] = grounding.citations_json(reply)
+        yield delta(content)
     if reply.tool_calls:
         yield delta({"tool_calls": [{"index": i, **_tool_call_json(c)} for i, c in enumerate(reply.tool_calls)]})
     yield delta({}, _finish(reply))
@@ -272,6 +281,7 @@ class ChatCompletions(OpenAIErrors):
                     ("reasoning_effort", "verbosity"),
                 ),
                 logit_bias=fields.logit_bias(body.get("logit_bias")),
+                **grounding.parse(body),
                 stream=stream,
                 include_usage=bool(options and fields.flag(options, "include_usage", "stream_options.include_usage")),
             )
@@ -289,6 +299,8 @@ class ChatCompletions(OpenAIErrors):
             message["tool_calls"] = [_tool_call_json(c) for c in reply.tool_calls]
         if reply.reasoning:
             message["reasoning_content"] = reply.reasoning
+        if reply.citations:
+            message["citations"] = grounding.citations_json(reply)
         body = {
             "id": completion_id,
             "object": "chat.completion",

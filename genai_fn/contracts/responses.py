@@ -20,29 +20,34 @@ from ..config import Settings
 from ..envelope import MAX_RESPONSE_BYTES, Invocation, Reply, json_bytes, json_reply
 from ..errors import InvalidRequest, PayloadTooLarge
 from ..neutral.chat import ChatReply, ChatRequest, FieldNames, ImagePart, JsonSchema, Message, Reasoning, Tool, ToolCall
+from . import grounding
 from . import openai_fields as fields
 from .chat_completions import SSE
 from .openai_errors import OpenAIErrors
 
-FIELDS = frozenset(
-    {
-        "model",
-        "input",
-        "instructions",
-        "tools",
-        "tool_choice",
-        "parallel_tool_calls",
-        "text",
-        "reasoning",
-        "max_output_tokens",
-        "temperature",
-        "top_p",
-        "stream",
-        "stream_options",
-        "include",
-        "truncation",
-    }
+FIELDS = (
+    frozenset(
+        {
+            "model",
+            "input",
+            "instructions",
+            "tools",
+            "tool_choice",
+            "parallel_tool_calls",
+            "text",
+            "reasoning",
+            "max_output_tokens",
+            "temperature",
+            "top_p",
+            "stream",
+            "stream_options",
+            "include",
+            "truncation",
+        }
+    )
+    | grounding.FIELDS
 )
+"""OpenAI's fields, plus the grounding fields an OpenAI client sends as extra body fields (contracts/grounding.py)."""
 IGNORED_FIELDS = frozenset({"metadata", "user", "safety_identifier", "prompt_cache_key", "service_tier"})
 """Accepted and not forwarded: they change nothing about the answer (`metadata` and `user` are echoed back)."""
 STATEFUL_FIELDS = ("previous_response_id", "conversation", "store", "background")
@@ -313,6 +318,7 @@ class Responses(OpenAIErrors):
             json_schema=json_schema,
             parallel_tool_calls=parallel if tools else None,
             reasoning=call_reasoning,
+            **grounding.parse(body),
             stream=fields.flag(body, "stream"),
             instructions=instructions,
             echo={
@@ -358,15 +364,10 @@ def output_items(reply: ChatReply, response_id: str, status: str) -> list[dict[s
             }
         )
     if reply.text or not reply.tool_calls:
-        items.append(
-            {
-                "id": f"msg_{base}",
-                "type": "message",
-                "status": status,
-                "role": "assistant",
-                "content": [{"type": "output_text", "text": reply.text, "annotations": [], "logprobs": []}],
-            }
-        )
+        text: dict[str, Any] = {"type": "output_text", "text": reply.text, "annotations": [], "logprobs": []}
+        if reply.citations:  # no annotation type of OpenAI's names documents: an extra field (docs/responses.md)
+            text["citations"] = grounding.citations_json(reply)
+        items.append({"id": f"msg_{base}", "type": "message", "status": status, "role": "assistant", "content": [text]})
     for index, call in enumerate(reply.tool_calls):
         items.append(
             {

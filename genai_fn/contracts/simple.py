@@ -12,22 +12,26 @@ from ..config import Settings
 from ..envelope import Invocation, Reply, json_reply
 from ..errors import InvalidRequest, ProxyError
 from ..neutral.chat import ChatReply, ChatRequest, Message
+from . import grounding
 
-FIELDS = frozenset(
-    {
-        "input",
-        "system",
-        "history",
-        "model",
-        "max_tokens",
-        "temperature",
-        "top_p",
-        "top_k",
-        "frequency_penalty",
-        "presence_penalty",
-        "seed",
-        "stop",
-    }
+FIELDS = (
+    frozenset(
+        {
+            "input",
+            "system",
+            "history",
+            "model",
+            "max_tokens",
+            "temperature",
+            "top_p",
+            "top_k",
+            "frequency_penalty",
+            "presence_penalty",
+            "seed",
+            "stop",
+        }
+    )
+    | grounding.FIELDS
 )
 HISTORY_ROLES = ("user", "assistant")
 
@@ -53,6 +57,7 @@ class SimpleChat:
                 api_format=family.api_format,
                 messages=tuple(messages),
                 params=validate.params(body, settings, family),
+                **grounding.parse(body),
             )
         )
 
@@ -60,7 +65,7 @@ class SimpleChat:
         """Plain text by default (as the blog function answered); JSON when the caller accepts it."""
         if not invocation.wants_json():
             return Reply(200, reply.text.encode("utf-8", "replace"), "text/plain; charset=utf-8")
-        body = {
+        body: dict[str, Any] = {
             "text": reply.text,
             "model": reply.model,
             "finish_reason": reply.finish_reason,
@@ -74,6 +79,8 @@ class SimpleChat:
         }
         if reply.reasoning:
             body["reasoning_content"] = reply.reasoning
+        if reply.citations:
+            body["citations"] = grounding.citations_json(reply)
         return json_reply(200, body)
 
     def render_error(self, error: ProxyError, invocation: Invocation) -> Reply:

@@ -29,6 +29,9 @@ FEATURES: dict[str, str] = {
     "logit_bias": "{where} is not supported for {family} models",
     "stop": "{where} is not supported for {family} models",
     "seed": "{where} is not supported for {family} models",
+    "documents": "{where} (grounded answers with citations) is not supported for {family} models",
+    "citation_quality": "{where} is not supported for {family} models",
+    "safety_mode": "{where} is not supported for {family} models",
 }
 """Every optional feature a request may use, with the refusal a family without it answers. Sampling parameters
 are not features: each family lists the ones it has, with their ranges."""
@@ -64,6 +67,9 @@ class Family(ABC):
     max_tokens is common to all and bounded by configuration."""
     features: ClassVar[frozenset[str]]
     """The FEATURES this family serves; any other is refused at parse time."""
+    echoed_reply_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields of its chat reply (under chatResponse) that only echo the request back (Cohere V1's chatHistory):
+    dropped while the reply is read, so they cost neither memory nor MAX_REPLY_BYTES (upstream/echo.py)."""
 
     def check(self, request: ChatRequest) -> None:  # noqa: B027 - an optional hook: most families need none
         """Rules of this family beyond its features (e.g. which turn comes last); raise InvalidRequest."""
@@ -104,6 +110,12 @@ def requested_features(request: ChatRequest) -> Iterator[tuple[str, str]]:
         yield "stop", names.stop
     if request.params.seed is not None:
         yield "seed", names.seed
+    if request.documents:
+        yield "documents", names.documents
+    if request.citation_quality is not None:
+        yield "citation_quality", names.citation_quality
+    if request.safety_mode is not None:
+        yield "safety_mode", names.safety_mode
 
 
 def refuse_unsupported(request: ChatRequest, family: Family) -> None:

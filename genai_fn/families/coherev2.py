@@ -1,9 +1,13 @@
 """Cohere V2 (apiFormat COHEREV2, `CohereChatRequestV2`): the whole conversation as typed messages, with tools,
-images and thinking.
- `toolsChoice` is only REQUIRED or NONE
+images, thinking, documents and citations.
+
+`toolsChoice` is only REQUIRED or NONE
 (auto is the default), so a tool_choice naming one function is refused rather than silently widened;
 `parallel_tool_calls` has no V2 field and is accepted as a no-op (docs/openai.md). A reasoning effort maps to
-`thinking` (CohereThinkingV2: ENABLED / DISABLED), since V2 has no effort scale.
+`thinking` (CohereThinkingV2: ENABLED / DISABLED), since V2 has no effort scale. Documents go as Cohere's V2
+document objects, `{"id", "data": {fields}}` (Cohere's V2 chat API; its OCI client passes them to COHEREV2
+unchanged, cohere-ai/cohere-python src/cohere/oci_client.py); `citation_quality` is `citationOptions.mode`
+(ACCURATE, FAST, OFF); a citation's sources (a document or a tool result) become the ids it cites.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from typing import Any
 from oci.generative_ai_inference import models as m
 
 from ..errors import UpstreamFailed
-from ..neutral.chat import ChatReply, ChatRequest, Message, ToolCall
+from ..neutral.chat import ChatReply, ChatRequest, Citation, Message, ToolCall
 from ._base import Family, finish_reason, sampling, unreadable, usage
-from .cohere import CohereV1, stop_and_format
+from .cohere import CohereV1, safety, stop_and_format
 
 
 class CohereV2(Family):
@@ -23,11 +27,27 @@ class CohereV2(Family):
     ranges = CohereV1.ranges  # the SDK's CohereChatRequestV2 docstrings repeat V1's
 
     features = frozenset(
-        {"tools", "tool_choice_required", "images", "json_object", "json_schema", "reasoning_effort", "stop", "seed"}
+        {
+            "tools",
+            "tool_choice_required",
+            "images",
+            "json_object",
+            "json_schema",
+            "reasoning_effort",
+            "stop",
+            "seed",
+            "documents",
+            "citation_quality",
+            "safety_mode",
+        }
     )
 
     def to_sdk(self, request: ChatRequest) -> m.CohereChatRequestV2:
-        extra = stop_and_format(request)
+        extra = {**stop_and_format(request), **safety(request)}
+        if request.documents:
+            extra["documents"] = [{"id": d.id, "data": dict(d.fields)} for d in request.documents]
+        if request.citation_quality:
+            extra["citation_options"] = m.CitationOptionsV2(mode=request.citation_quality.upper())
         if request.tools:
             extra["tools"] = [
                 m.CohereToolV2(
@@ -78,7 +98,26 @@ class CohereV2(Family):
             opc_request_id=opc_request_id,
             tool_calls=tuple(calls),
             reasoning="".join(thinking) or None,
+            citations=tuple(_citations(message.citations or [])),
         )
+
+
+def _citations(citations: list[m.CohereCitationV2]) -> list[Citation]:
+    """Citations of the reply's text (not of its thinking or tool plan), each naming the documents and tool results
+    it cites by their ids."""
+    found = []
+    for citation in citations:
+        if citation.type not in (None, "TEXT_CONTENT") or not isinstance(citation.start, int):
+            continue
+        if not isinstance(citation.end, int) or not isinstance(citation.text, str):
+            continue
+        ids = []
+        for source in citation.sources or []:
+            origin = source.document if source.type == "DOCUMENT" else source.tool
+            if isinstance(getattr(origin, "id", None), str):
+                ids.append(origin.id)
+        found.append(Citation(citation.start, citation.end, citation.text, tuple(ids)))
+    return found
 
 
 def _content(message: Message) -> list[m.CohereContentV2]:

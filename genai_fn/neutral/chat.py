@@ -41,6 +41,27 @@ class JsonSchema:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A document the model may ground its answer on and cite: its fields as text (`text`, `title`, `url`, ...).
+    `id` is the caller's own `id` field, else `doc_<position>`: what a citation names it by."""
+
+    id: str
+    fields: tuple[tuple[str, str], ...]
+    """(name, value) pairs in the caller's order, `id` not among them."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A span of the reply grounded in documents (or tool results): characters start..end (end excluded) of the
+    reply text, that text, and the ids of what it cites (Document.id, or the service's id of a tool result)."""
+
+    start: int
+    end: int
+    text: str
+    document_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ImagePart:
     """An image in a user turn: a data: (base64) or https: URL; detail is auto, low, high or None (not sent)."""
 
@@ -103,6 +124,9 @@ class FieldNames:
     logit_bias: str = "logit_bias"
     stop: str = "stop"
     seed: str = "seed"
+    documents: str = "documents"
+    citation_quality: str = "citation_quality"
+    safety_mode: str = "safety_mode"
 
 
 @dataclass(frozen=True)
@@ -123,6 +147,12 @@ class ChatRequest:
     reasoning: Reasoning | None = None
     logit_bias: dict[str, float] | None = None
     """Token id (as text) -> bias in -100..100."""
+    documents: tuple[Document, ...] = ()
+    """Documents to ground the answer on (Cohere's `documents`); the reply cites them."""
+    citation_quality: str | None = None
+    """accurate, fast or off; None: not sent (the service's default)."""
+    safety_mode: str | None = None
+    """contextual or strict (Cohere's safetyMode); None: not sent (the service's default, contextual)."""
     names: FieldNames = field(default=FieldNames(), compare=False, repr=False)
 
 
@@ -147,3 +177,5 @@ class ChatReply:
     tool_calls: tuple[ToolCall, ...] = ()
     reasoning: str | None = None
     """The model's reasoning text where the service returns it (Cohere V2 thinking, Generic reasoning_content)."""
+    citations: tuple[Citation, ...] = ()
+    """Where the reply is grounded in the request's documents or tool results (Cohere V1 and V2)."""

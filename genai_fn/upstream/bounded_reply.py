@@ -7,6 +7,11 @@ for streamed and non-streamed calls alike) refuses a Content-Length over the bud
 body for a reader that counts bytes and checks a monotonic deadline before every socket read, shrinking the socket
 timeout to the time left. Over either bound it closes the connection and raises the ProxyError the caller gets; the
 retry checker and translate_service_error pass ProxyErrors through untouched, so neither is retried.
+
+A reply that echoes the request back (Cohere V1's chatHistory and documents: the family's `echoed_reply_fields`)
+has those fields dropped while read (echo.EchoSkipper), so only what the service adds counts against the budget:
+the caller's own prompt never makes its reply "too large". Streaming the echo through costs time, not memory; its
+raw size is still bounded, by what the request could make the service repeat (ECHO_FACTOR).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 from urllib3.exceptions import ReadTimeoutError
 
 from ..errors import UpstreamFailed, UpstreamTimeout
+from .echo import EchoSkipper
 
 READ_SIZE = 64 * 1024
 """At most this much per socket read; each read returns what one recv() delivered, so the deadline is checked
@@ -28,14 +34,19 @@ between the bytes of a trickle, not only after a full chunk."""
 ERROR_BODY_BYTES = 64 * 1024
 """An error reply (status 300 and up) is read this far and cut there, not refused: its status still reaches the
 caller, and only the first few hundred characters of its message are ever shown (service_message)."""
+ECHO_FACTOR = 2
+"""An echoing reply's raw size may reach ECHO_FACTOR x (the request's body + max_bytes): the echo repeats the
+request's history, documents and tool results and the reply's own text once more, escaped its own way."""
 
 
 @dataclass(frozen=True)
 class ReplyBudget:
-    """What one attempt's reply may cost: its size in bytes, and the monotonic time by which all of it has arrived."""
+    """What one attempt's reply may cost: its size in bytes, and the monotonic time by which all of it has arrived;
+    `echo_fields`: members of chatResponse that only echo the request, dropped while read."""
 
     max_bytes: int
     deadline: float
+    echo_fields: tuple[str, ...] = ()
 
 
 BUDGET: ContextVar[ReplyBudget | None] = ContextVar("genai_fn_reply_budget", default=None)
@@ -58,11 +69,19 @@ def bound_reply(response: Any, **_: Any) -> Any:
     if budget is None or not hasattr(raw, "read1"):
         return response
     failed = not 200 <= (response.status_code or 0) <= 299
+    echo = budget.echo_fields if not failed else ()
+    raw_cap = ECHO_FACTOR * (_request_bytes(response) + budget.max_bytes) if echo else budget.max_bytes
     length = _content_length(response.headers.get("content-length"))
-    if not failed and length is not None and length > budget.max_bytes:
+    if not failed and length is not None and length > raw_cap:
         _abort(raw)
         raise reply_too_large(budget)
-    response.raw = BoundedBody(raw, budget, cut_at=min(budget.max_bytes, ERROR_BODY_BYTES) if failed else None)
+    response.raw = BoundedBody(
+        raw,
+        budget,
+        cut_at=min(budget.max_bytes, ERROR_BODY_BYTES) if failed else None,
+        raw_cap=raw_cap,
+        skipper=EchoSkipper(echo) if echo else None,
+    )
     return response
 
 
@@ -73,6 +92,12 @@ def reply_too_large(budget: ReplyBudget) -> UpstreamFailed:
     )
 
 
+def _request_bytes(response: Any) -> int:
+    """The size of the request this reply answers (the SDK sends JSON with ASCII escapes: characters are bytes)."""
+    body = getattr(getattr(response, "request", None), "body", None)
+    return len(body) if isinstance(body, str | bytes) else 0
+
+
 def reply_too_slow() -> UpstreamTimeout:
     return UpstreamTimeout("the Generative AI service's reply did not arrive before the invocation deadline")
 
@@ -80,16 +105,28 @@ def reply_too_slow() -> UpstreamTimeout:
 class BoundedBody:
     """A urllib3 response whose `stream()` (what requests reads the body with) keeps to a ReplyBudget.
 
-    Over the byte budget it raises, or with `cut_at` (an error reply) it ends the body there. Everything else
-    (close, release_conn, headers, ...) is the wrapped response's own."""
+    Over the byte budget it raises, or with `cut_at` (an error reply) it ends the body there. With a `skipper` the
+    echoed fields are dropped first: what is kept counts against the budget, what arrives against `raw_cap`.
+    Everything else (close, release_conn, headers, ...) is the wrapped response's own."""
 
-    def __init__(self, raw: Any, budget: ReplyBudget, *, cut_at: int | None = None) -> None:
+    def __init__(
+        self,
+        raw: Any,
+        budget: ReplyBudget,
+        *,
+        cut_at: int | None = None,
+        raw_cap: int | None = None,
+        skipper: EchoSkipper | None = None,
+    ) -> None:
         self._raw = raw
         self._budget = budget
         self._cut_at = cut_at
+        self._raw_cap = budget.max_bytes if raw_cap is None else raw_cap
+        self._skipper = skipper
         self._sock = _socket_of(raw)
         self._read_timeout = self._sock.gettimeout() if self._sock is not None else None
         self.bytes_read = 0
+        self.bytes_kept = 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._raw, name)
@@ -111,9 +148,15 @@ class BoundedBody:
                 _abort(self._raw)
                 return
             self.bytes_read += len(data)
-            if self.bytes_read > self._budget.max_bytes:
+            if self.bytes_read > self._raw_cap:
                 self._abort_with(reply_too_large(self._budget))
-            yield data
+            if self._skipper is not None:
+                data = self._skipper.feed(data)
+            self.bytes_kept += len(data)
+            if self.bytes_kept > self._budget.max_bytes:
+                self._abort_with(reply_too_large(self._budget))
+            if data:
+                yield data
 
     def read(self, amt: int | None = None, decode_content: bool | None = None, **_: Any) -> bytes:
         """The whole rest of the body (or `amt` bytes of it), within the budget."""

@@ -16,7 +16,7 @@ from .serving import serving_mode
 def to_details(request: ChatRequest, family: Family, settings: Settings) -> m.ChatDetails:
     return m.ChatDetails(
         compartment_id=settings.compartment_ocid,
-        serving_mode=serving_mode(settings, request.model),
+        serving_mode=serving_mode(settings.dedicated_endpoint_id, request.model),
         chat_request=family.to_sdk(request),
     )
 

@@ -56,7 +56,7 @@ class Upstream:
 
     def chat(self, request: ChatRequest, family: Family, deadline: float, facts: CallFacts) -> ChatReply:
         details = chat.to_details(request, family, self._settings)
-        result = self._call(self.client.chat, details, deadline, facts)
+        result = self._call(self.client.chat, details, deadline, facts, echo_fields=family.echoed_reply_fields)
         return chat.to_reply(result, family, request, facts.opc_request_id)
 
     def embed(self, request: EmbeddingRequest, deadline: float, facts: CallFacts) -> EmbeddingReply:
@@ -90,8 +90,10 @@ class Upstream:
         deadline: float,
         facts: CallFacts,
         reply_cap: int | None = None,
+        echo_fields: tuple[str, ...] = (),
     ) -> Any:
-        """One deadline-bounded, retried, translated call; the reply is capped at MAX_REPLY_BYTES unless told."""
+        """One deadline-bounded, retried, translated call; the reply is capped at MAX_REPLY_BYTES unless told, what
+        it only echoes (`echo_fields`) dropped while read."""
         client = self.client
         self._tokens.before_call(client.base_client.signer)
         strategy = DeadlineRetryStrategy(
@@ -100,6 +102,7 @@ class Upstream:
             timeouts=(self._settings.connect_timeout, self._settings.read_timeout),
             deadline=deadline,
             reply_cap=self._settings.max_reply_bytes if reply_cap is None else reply_cap,
+            echo_fields=echo_fields,
         )
         started = time.perf_counter()
         try:

@@ -1,4 +1,5 @@
-"""The rerank call in the SDK's models: RerankTextDetails, and the service's DocumentRank list read back in order."""
+"""The rerank call in the SDK's models: RerankTextDetails (on RERANK_ENDPOINT_ID when configured: Rerank 3.5 is
+served on dedicated AI clusters only), and the service's DocumentRank list read back in order."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def to_details(request: RerankRequest, settings: Settings) -> m.RerankTextDetail
     return m.RerankTextDetails(
         input=request.query,
         compartment_id=settings.compartment_ocid,
-        serving_mode=serving_mode(settings, request.model),
+        serving_mode=serving_mode(settings.rerank_endpoint_id, request.model),
         documents=list(request.documents),
         top_n=request.top_n,
         is_echo=False,

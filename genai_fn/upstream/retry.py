@@ -54,6 +54,7 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
         timeouts: tuple[float, float],
         deadline: float,
         reply_cap: int,
+        echo_fields: tuple[str, ...] = (),
     ) -> None:
         checkers = RetryCheckerContainer([LimitBasedRetryChecker(max_attempts), RetryableFailure()])
         super().__init__(BACKOFF_BASE_SECONDS, 2, BACKOFF_MAX_SECONDS, checkers)
@@ -61,6 +62,7 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
         self._timeouts = timeouts
         self._deadline = deadline
         self._reply_cap = reply_cap
+        self._echo_fields = echo_fields
         self.attempts = 0
 
     def remaining(self) -> float:
@@ -76,7 +78,9 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
             connect, read = self._timeouts
             self._base_client.timeout = (min(connect, left), min(read, left))
             self.attempts += 1
-            budget = bounded_reply.ReplyBudget(self._reply_cap, self._deadline - RESPONSE_MARGIN_SECONDS)
+            budget = bounded_reply.ReplyBudget(
+                self._reply_cap, self._deadline - RESPONSE_MARGIN_SECONDS, self._echo_fields
+            )
             with scoped(bounded_reply.BUDGET, budget):
                 return func_ref(*a, **kw)
 

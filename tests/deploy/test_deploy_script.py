@@ -38,7 +38,7 @@ ENV = {
     "GATEWAY_SUBNET_OCID": "ocid1.subnet.oc1..g",
     "OCIR_REPO": "ord.ocir.io/ns/genai",
     "MODEL_ID": "cohere.command-a-03-2025",
-    "EMBEDDING_MODELS": "cohere.embed-multilingual-v3.0",
+    "EMBEDDING_MODELS": "cohere.embed-v4.0",
     "DRY_RUN": "1",
     "MANAGE_IAM": "1",
     "TENANCY_OCID": "ocid1.tenancy.oc1..t",

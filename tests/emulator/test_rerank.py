@@ -10,14 +10,17 @@ from oci.generative_ai_inference import models
 from tests.constants import RERANK_MODEL as RERANK
 from tests.emulator.conftest import COMPARTMENT
 
+ENDPOINT = "ocid1.generativeaiendpoint.oc1.local.rerank"
+"""Rerank 3.5 is dedicated-only: the emulator hosts it on this endpoint (localfn.config.RERANK_ENDPOINT)."""
+
 DOCS = ["Berlin is the capital of Germany.", "Paris is the capital of France.", "Bananas are yellow."]
 
 
-def _rerank(model: str = RERANK, **fields: object) -> models.RerankTextDetails:
+def _rerank(model: str | None = None, **fields: object) -> models.RerankTextDetails:
+    """On the Rerank 3.5 endpoint, or on demand for `model`."""
     values = {"input": "capital of France", "documents": DOCS, **fields}
-    return models.RerankTextDetails(
-        compartment_id=COMPARTMENT, serving_mode=models.OnDemandServingMode(model_id=model), **values
-    )
+    serving = models.OnDemandServingMode(model_id=model) if model else models.DedicatedServingMode(endpoint_id=ENDPOINT)
+    return models.RerankTextDetails(compartment_id=COMPARTMENT, serving_mode=serving, **values)
 
 
 def test_rerank_round_trip_orders_by_score(client) -> None:
@@ -42,6 +45,7 @@ def test_rerank_without_echo_has_no_documents(client) -> None:
         (_rerank(top_n=0), 400),
         (_rerank("cohere.command-a-03-2025"), 400),
         (_rerank("cohere.rerank-unknown"), 404),
+        (_rerank(RERANK), 404),  # Rerank 3.5 is served on dedicated AI clusters only
     ],
 )
 def test_rerank_refusals(client, details: models.RerankTextDetails, status: int) -> None:
@@ -63,7 +67,9 @@ def test_embed_v4_output_dimensions(client) -> None:
     assert len(client.embed_text(_embed("cohere.embed-v4.0", 256)).data.embeddings[0]) == 256
 
 
-@pytest.mark.parametrize(("model", "dimensions"), [("cohere.embed-v4.0", 300), ("cohere.embed-english-v3.0", 256)])
+@pytest.mark.parametrize(
+    ("model", "dimensions"), [("cohere.embed-v4.0", 300), ("ocid1.generativeaimodel.oc1..embed", 256)]
+)
 def test_output_dimensions_refused_where_the_model_has_none(client, model: str, dimensions: int) -> None:
     with pytest.raises(oci.exceptions.ServiceError) as raised:
         client.embed_text(_embed(model, dimensions))

@@ -88,19 +88,19 @@ def test_generic_tool_call(client) -> None:
 def test_embed_round_trip_is_deterministic(client) -> None:
     details = models.EmbedTextDetails(
         inputs=["alpha beta", "gamma"],
-        serving_mode=models.OnDemandServingMode(model_id="cohere.embed-english-light-v3.0"),
+        serving_mode=models.OnDemandServingMode(model_id="cohere.embed-v4.0"),
         compartment_id=COMPARTMENT,
         is_echo=True,
     )
     first = client.embed_text(details).data
     second = client.embed_text(details).data
     assert isinstance(first, models.EmbedTextResult)
-    assert [len(v) for v in first.embeddings] == [384, 384]
+    assert [len(v) for v in first.embeddings] == [1536, 1536]
     assert first.embeddings == second.embeddings
     assert first.embeddings[0] != first.embeddings[1]
     assert math.isclose(sum(x * x for x in first.embeddings[0]), 1.0, abs_tol=1e-3)
     assert first.inputs == ["alpha beta", "gamma"]
-    assert first.usage.prompt_tokens == 3 and first.model_version == "3.0"
+    assert first.usage.prompt_tokens == 3 and first.model_version == "4.0"
 
 
 def test_streaming_answers_server_sent_events(client, chat_details) -> None:

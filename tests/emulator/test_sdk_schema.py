@@ -242,7 +242,7 @@ def test_a_non_object_body_is_refused() -> None:
 
 
 def _chat(api_format: str, **fields: Any) -> dict[str, Any]:
-    model = "cohere.command-r-08-2024" if api_format == "COHERE" else "meta.llama-3.3-70b-instruct"
+    model = "cohere.command-a-03-2025" if api_format == "COHERE" else "meta.llama-3.3-70b-instruct"
     request: dict[str, Any] = {"apiFormat": api_format, **fields}
     if api_format == "COHERE":
         request["message"] = "hi"
@@ -269,8 +269,11 @@ def test_the_products_ranges_are_the_emulated_services(api_format: str) -> None:
 
 def test_cohere_v2_is_validated_and_matched_to_its_model(wire) -> None:
     body = wire(VALID["cohere-v2"])
+    validate_chat(body, Catalog())  # Command A takes V1 and V2 (emulator/catalog.py CHAT_FORMATS)
+    body["servingMode"]["modelId"] = "meta.llama-3.3-70b-instruct"
     with pytest.raises(ApiError, match="Chat request type does not match serving model"):
-        validate_chat(body, Catalog())  # an on-demand cohere.* name is served as V1 here
+        validate_chat(body, Catalog())
+    body["servingMode"]["modelId"] = "cohere.command-a-03-2025"
     body["chatRequest"]["messages"] = []
     with pytest.raises(ApiError, match="must contain at least one message"):
         validate_chat(body, Catalog())

@@ -58,7 +58,7 @@ def test_invalid_chat_requests(client, chat_details, model: str, request_fields:
 def test_nan_is_rejected() -> None:
     body = {
         "compartmentId": "c",
-        "servingMode": {"servingType": "ON_DEMAND", "modelId": "cohere.command-r-08-2024"},
+        "servingMode": {"servingType": "ON_DEMAND", "modelId": "cohere.command-a-03-2025"},
         "chatRequest": {"apiFormat": "COHERE", "message": "hi", "temperature": math.nan},
     }
     with pytest.raises(Exception, match="temperature: must be a number"):
@@ -106,7 +106,7 @@ def test_body_that_is_not_json(client) -> None:
     _expect(client, "not json", 400, "CannotParseRequest", "JSON")
 
 
-def _embed(model: str = "cohere.embed-english-v3.0", **fields: object) -> dict:
+def _embed(model: str = "cohere.embed-v4.0", **fields: object) -> dict:
     return {
         "compartmentId": "c",
         "servingMode": {"servingType": "ON_DEMAND", "modelId": model},
@@ -126,6 +126,7 @@ def _embed(model: str = "cohere.embed-english-v3.0", **fields: object) -> dict:
         (_embed(colour="red"), 400, "Unknown parameter"),
         (_embed("cohere.command-a-03-2025"), 400, "does not support text embedding"),
         (_embed("cohere.embed-nope"), 404, "Authorization failed"),
+        (_embed("cohere.embed-english-v3.0"), 404, "Authorization failed"),  # retired on 2026-10-21: unknown
     ],
 )
 def test_invalid_embed_requests(client, body: dict, status: int, message: str) -> None:

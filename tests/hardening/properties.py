@@ -105,7 +105,8 @@ FIELDS: dict[str, st.SearchStrategy[Any]] = {
             COHERE_MODEL.upper(),
             COHERE_MODEL + " ",
             "ocid1.generativeaimodel.oc1..x",
-            "cohere.embed-english-v3.0",
+            "cohere.embed-v4.0",
+            "cohere.command-r-08-2024",  # retired: a 400 naming its replacement
         ]
     )
     | json_values,

@@ -17,7 +17,7 @@ from genai_fn.contracts.responses import METADATA_KEY_CHARS, METADATA_PAIRS, MET
 from genai_fn.envelope import MAX_RESPONSE_BYTES
 from genai_fn.limits import DEFAULT_MAX_JSON_VALUES, DEFAULT_MAX_MESSAGES, DEFAULT_MAX_TOOLS
 from tests.conftest import RunningFunction, function_config
-from tests.constants import EMBED_MODEL, LLAMA_MODEL
+from tests.constants import COHERE_MODEL, EMBED_MODEL, LLAMA_MODEL
 
 MEMORY_CEILING_MIB = 110
 """The 128 MB function shape minus headroom (issue 10)."""
@@ -64,6 +64,21 @@ def largest_requests() -> dict[str, tuple[str, bytes]]:
         "chat (simple, Cohere): MAX_MESSAGES one-char history turns": (
             "/genai/chat",
             json.dumps({"input": "x", "history": _messages(many - 1, 1)}).encode(),
+        ),
+        # Cohere V1 echoes its chatHistory and documents in every reply: a 5.9 MB prompt comes back (issue 23).
+        "chat (simple, Cohere V1): MAX_MESSAGES history turns filling the body, echoed back": (
+            "/genai/chat",
+            json.dumps({"input": "x", "history": _messages(many - 1, long_chars)}).encode(),
+        ),
+        "chat.completions (Cohere V1): two messages filling the body, echoed back": (
+            "/v1/chat/completions",
+            json.dumps({"model": COHERE_MODEL, "messages": _messages(2, NEAR_CAP // 2)}).encode(),
+        ),
+        "chat.completions (Cohere V1): MAX_MESSAGES documents filling the body, echoed back": (
+            "/v1/chat/completions",
+            json.dumps(
+                {"model": COHERE_MODEL, "messages": _messages(1, 1), "documents": ["d" * long_chars] * many}
+            ).encode(),
         ),
         "embeddings: 96 inputs filling the body": (
             "/v1/embeddings",

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from emulator.guardrails import INJECTION_MARKER, UNSAFE_MARKER
+from localfn.config import rerank_config
 from tests.conftest import RunningFunction, function_config
 from tests.constants import RERANK_MODEL
 
@@ -35,7 +36,7 @@ def functions(start_module_function, emulator) -> dict[str, RunningFunction]:
         "embeddings": {
             "GUARDRAILS": "pii:mask",
             "GUARDRAILS_SCOPE": "input,embeddings",
-            "RERANK_MODELS": RERANK_MODEL,
+            **rerank_config(),
         },
         "embeddings_only": {"GUARDRAILS": "pii:mask", "GUARDRAILS_SCOPE": "embeddings", "RERANK_MODELS": RERANK_MODEL},
         "output_only": {"GUARDRAILS": "pii:mask", "GUARDRAILS_SCOPE": "output", "RERANK_MODELS": RERANK_MODEL},

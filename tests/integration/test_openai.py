@@ -186,7 +186,7 @@ def test_embeddings(client, upstream, inputs):
 
     count = 1 if isinstance(inputs, str) else len(inputs)
     assert [d.index for d in result.data] == list(range(count))
-    assert all(len(d.embedding) == 1024 for d in result.data)
+    assert all(len(d.embedding) == 1536 for d in result.data)  # Embed 4's size
     sent = upstream.requests[-1].json
     assert sent["inputs"] == ([inputs] if isinstance(inputs, str) else inputs)
     assert result.usage.prompt_tokens > 0 and result.model == EMBED_MODEL

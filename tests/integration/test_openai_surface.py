@@ -98,13 +98,18 @@ def test_models_by_id_is_get_only(gateway, upstream):
     assert raised.value.code == 405
 
 
-EMBED_V4 = "cohere.embed-v4.0"
+EMBED_V4 = EMBED_MODEL
+EMBED_OCID = "ocid1.generativeaimodel.oc1.us-chicago-1.embedexample"
+"""An embedding model by OCID (a custom or imported model): the function cannot know it takes `dimensions`."""
+EMBED_3 = "cohere.embed-english-v3.0"
+"""Retired on 2026-10-21 (docs.oracle.com/iaas/releasenotes/generative-ai/cohere-embed-v3-retired.htm)."""
 
 
 @pytest.fixture(scope="module")
 def embed_gateway(module_functions, emulator) -> LocalGateway:
-    """A function serving Embed 4 (which takes `dimensions`) next to an Embed 3 model (which does not)."""
-    return module_functions.gateway(function_config(emulator, EMBEDDING_MODELS=f"{EMBED_V4},{EMBED_MODEL}"))
+    """A function serving Embed 4 (which takes `dimensions`) next to a model OCID (which may not) and a retired
+    Embed 3 model still in its configuration."""
+    return module_functions.gateway(function_config(emulator, EMBEDDING_MODELS=f"{EMBED_V4},{EMBED_OCID},{EMBED_3}"))
 
 
 @pytest.fixture
@@ -137,13 +142,23 @@ def test_defaults_send_no_input_type_and_truncate_none(embed_client, emulator):
 
 @pytest.mark.parametrize(
     ("model", "dimensions"),
-    [(EMBED_MODEL, 256), (EMBED_V4, 300)],
+    [(EMBED_OCID, 256), (EMBED_V4, 300)],
 )
 def test_dimensions_a_model_does_not_offer_is_a_400_before_any_call(embed_client, emulator, model, dimensions):
     with pytest.raises(openai.BadRequestError) as raised:
         embed_client.embeddings.create(model=model, input="a", dimensions=dimensions)
 
     assert raised.value.body["param"] == "dimensions" and model in raised.value.body["message"]
+    assert len(emulator.requests) == 0
+
+
+def test_a_retired_model_is_a_400_naming_its_replacement_before_any_call(embed_client, emulator):
+    with pytest.raises(openai.BadRequestError) as raised:
+        embed_client.embeddings.create(model=EMBED_3, input="a")
+
+    body = raised.value.body
+    assert body["param"] == "model" and "retired" in body["message"] and "use cohere.embed-v4.0" in body["message"]
+    assert "cohere-embed-v3-retired" in body["message"]  # the source of the fact
     assert len(emulator.requests) == 0
 
 

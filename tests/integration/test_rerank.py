@@ -10,6 +10,7 @@ import httpx
 import openai
 import pytest
 
+from localfn.config import RERANK_ENDPOINT, rerank_config
 from localfn.gateway import LocalGateway
 from tests.conftest import function_config
 from tests.constants import COHERE_MODEL, COMPARTMENT, EMBED_MODEL, RERANK_MODEL
@@ -19,7 +20,7 @@ DOCUMENTS = ["Berlin is the capital of Germany.", "Paris is the capital of Franc
 
 @pytest.fixture(scope="module")
 def rerank_gateway(module_functions, emulator) -> LocalGateway:
-    return module_functions.gateway(function_config(emulator, RERANK_MODELS=RERANK_MODEL))
+    return module_functions.gateway(function_config(emulator, **rerank_config()))
 
 
 @pytest.fixture
@@ -45,7 +46,8 @@ def test_rerank_orders_by_relevance_and_maps_to_rerank_text(client, emulator):
     sent = emulator.requests[-1]
     assert sent.path.endswith("/actions/rerankText")
     assert sent.json["input"] == "What is the capital of France?" and sent.json["documents"] == DOCUMENTS
-    assert sent.json["servingMode"] == {"servingType": "ON_DEMAND", "modelId": RERANK_MODEL}
+    # Rerank 3.5 is dedicated-only (its model page): the call goes to RERANK_ENDPOINT_ID.
+    assert sent.json["servingMode"] == {"servingType": "DEDICATED", "endpointId": RERANK_ENDPOINT}
     assert sent.json["compartmentId"] == COMPARTMENT
     assert reply.headers["x-request-id"] and reply.headers["opc-request-id"]
 

@@ -137,7 +137,7 @@ def test_the_readme_python_example_runs(served: Instance) -> None:
     text, models, dimensions = printed.getvalue().splitlines()
     assert text == "Emulated reply to: What is the capital of France?"
     assert RERANK_MODEL in models and COHERE_MODEL in models
-    assert dimensions == "1024"
+    assert dimensions == "1536"  # Embed 4
 
 
 # --- frameworks against run-local ------------------------------------------------------------------------------

@@ -299,7 +299,9 @@ def test_cohere_reply_from_the_wire() -> None:
     )
     reply = to_reply(result, None, request("COHERE"))
     assert (reply.text, reply.finish_reason, reply.usage) == ("Hi", "length", Usage(1, 2, 3))
-    assert reply.tool_calls == ()  # tools are refused for Cohere before any call; none are read back
+    (call,) = reply.tool_calls  # V1 calls carry no id: one derived from position, name and parameters
+    assert (call.name, json.loads(call.arguments)) == ("weather", {"city": "Paris"})
+    assert call.id.startswith("call_") and call.id != "weather"
 
 
 def test_generic_reply() -> None:

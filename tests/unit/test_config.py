@@ -50,7 +50,7 @@ def test_settings_are_frozen() -> None:
 def test_every_variable_is_read() -> None:
     settings = from_env(
         ALLOWED_MODELS=LLAMA_MODEL,
-        EMBEDDING_MODELS=" cohere.embed-english-v3.0 , cohere.embed-multilingual-v3.0 ",
+        EMBEDDING_MODELS=" cohere.embed-v4.0 , ocid1.generativeaimodel.oc1..embed ",
         API_FORMAT="generic",
         DEFAULT_MAX_TOKENS="100",
         MAX_TOKENS_LIMIT="200",
@@ -68,7 +68,7 @@ def test_every_variable_is_read() -> None:
     )
     assert settings.service_endpoint == ENDPOINT
     assert settings.allowed_models == (COHERE_MODEL, LLAMA_MODEL)
-    assert settings.embedding_models == ("cohere.embed-english-v3.0", "cohere.embed-multilingual-v3.0")
+    assert settings.embedding_models == ("cohere.embed-v4.0", "ocid1.generativeaimodel.oc1..embed")
     assert settings.api_format == "GENERIC"
     assert (settings.default_max_tokens, settings.max_tokens_limit) == (100, 200)
     assert (settings.default_temperature, settings.default_top_p) == (0.5, 0.9)
@@ -252,3 +252,49 @@ def test_model_api_formats_move_one_model_to_another_format() -> None:
 def test_model_api_formats_refuse_what_the_function_cannot_serve(value: str) -> None:
     with pytest.raises(ConfigError, match="MODEL_API_FORMATS"):
         from_env(MODEL_API_FORMATS=value)
+
+
+RERANK = "cohere.rerank.v3-5"
+
+
+def test_a_dedicated_only_rerank_model_is_called_on_its_endpoint() -> None:
+    settings = from_env(RERANK_MODELS=RERANK, RERANK_ENDPOINT_ID=ENDPOINT_OCID)
+    assert (settings.rerank_models, settings.rerank_endpoint_id) == ((RERANK,), ENDPOINT_OCID)
+    assert settings.dedicated_endpoint_id is None, "chat's endpoint is another one"
+    assert from_env(RERANK_MODELS="cohere.rerank-new").rerank_endpoint_id is None  # on demand by name
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"RERANK_MODELS": RERANK}, "RERANK_MODELS names cohere.rerank.v3-5, which OCI serves only on dedicated"),
+        ({"RERANK_MODELS": "cohere.rerank.3-5"}, "set RERANK_ENDPOINT_ID"),
+        ({"RERANK_MODELS": RERANK, "RERANK_ENDPOINT_ID": "ocid1.generativeaimodel.oc1..x"}, "endpoint OCID"),
+        ({"RERANK_MODELS": f"{RERANK},cohere.rerank-new", "RERANK_ENDPOINT_ID": ENDPOINT_OCID}, "serves one model"),
+        ({"RERANK_ENDPOINT_ID": ENDPOINT_OCID}, "serves one model"),
+        ({"ALLOWED_MODELS": "cohere.command-a-reasoning-08-2025"}, "set DEDICATED_ENDPOINT_ID"),
+    ],
+)
+def test_a_model_served_only_on_dedicated_clusters_needs_its_endpoint(env: dict[str, str], words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        from_env(**env)
+
+
+def test_a_dedicated_endpoint_may_host_a_dedicated_only_chat_model() -> None:
+    settings = from_env(
+        MODEL_ID="cohere.command-a-reasoning-08-2025", DEDICATED_ENDPOINT_ID=ENDPOINT_OCID, API_FORMAT="COHEREV2"
+    )
+    assert settings.api_format_for(settings.model_id) == "COHEREV2"
+
+
+def test_a_retired_model_is_configurable_and_refused_per_call() -> None:
+    """Retirement is a date, not a setting: the configuration stays valid, each call names the replacement."""
+    from genai_fn import validate
+    from genai_fn.errors import InvalidRequest
+
+    settings = from_env(ALLOWED_MODELS="cohere.command-r-08-2024")
+    with pytest.raises(InvalidRequest, match="retired.*use cohere.command-a-03-2025") as caught:
+        validate.resolve_model("cohere.command-r-08-2024", settings)
+    assert caught.value.param == "model"
+    dedicated = from_env(MODEL_ID="cohere.command-r-08-2024", DEDICATED_ENDPOINT_ID=ENDPOINT_OCID, API_FORMAT="COHERE")
+    assert validate.resolve_model(None, dedicated)[0] == "cohere.command-r-08-2024"  # its cluster still serves it

@@ -28,7 +28,7 @@ from genai_fn.upstream import embeddings as embed_mapping
 from genai_fn.upstream.client import Upstream
 from genai_fn.usecases import Configured
 from genai_fn.usecases.models import list_models
-from tests.constants import COHERE_MODEL, EMBED_MODEL, LLAMA_MODEL
+from tests.constants import COHERE_MODEL, EMBED_MODEL, LLAMA_MODEL, MODEL_OCID
 
 from .conftest import make_settings
 
@@ -41,7 +41,7 @@ INVOCATION = Invocation(
 
 @pytest.fixture
 def settings() -> Settings:
-    return make_settings(EMBEDDING_MODELS=f"{EMBED},cohere.embed-multilingual-v3.0")
+    return make_settings(EMBEDDING_MODELS=f"{EMBED},{MODEL_OCID}")
 
 
 def chat(settings: Settings, **fields: Any) -> ChatCall:
@@ -153,12 +153,14 @@ def test_generic_penalty_range_is_wider(settings: Settings) -> None:
 
 
 def test_family_rules_apply_at_parse_time(settings: Settings) -> None:
-    """Cohere (the default model here) has no tools: refused while parsing, before anything is translated."""
+    """Cohere V1 (the default model here) names no single tool to call: refused while parsing, before anything is
+    translated; Llama (Generic) takes it."""
     tools = [{"type": "function", "function": {"name": "weather"}}]
-    with pytest.raises(InvalidRequest) as caught:
-        chat(settings, tools=tools)
-    assert caught.value.param == "tools"
-    assert chat(settings, model=LLAMA_MODEL, tools=tools).tools[0].name == "weather"
+    choice = {"type": "function", "function": {"name": "weather"}}
+    with pytest.raises(InvalidRequest, match="COHERE") as caught:
+        chat(settings, tools=tools, tool_choice=choice)
+    assert caught.value.param == "tool_choice"
+    assert chat(settings, model=LLAMA_MODEL, tools=tools, tool_choice=choice).tool_choice == "weather"
 
 
 def test_model_outside_the_allow_list(settings: Settings) -> None:
@@ -221,7 +223,7 @@ def test_models_list_chat_then_embedding_models(settings: Settings) -> None:
         (COHERE_MODEL, "cohere"),
         (LLAMA_MODEL, "meta"),
         (EMBED, "cohere"),
-        ("cohere.embed-multilingual-v3.0", "cohere"),
+        (MODEL_OCID, "oci"),
     ]
 
 
@@ -240,7 +242,8 @@ def test_embeddings_parse(settings: Settings) -> None:
         ({"input": ["x"] * 97}, InvalidRequest, "input"),
         ({"input": [""]}, InvalidRequest, "input[0]"),
         ({"input": "x", "model": COHERE_MODEL}, ModelNotAllowed, "model"),
-        ({"input": "x", "dimensions": 256}, InvalidRequest, "dimensions"),
+        ({"input": "x", "model": MODEL_OCID, "dimensions": 256}, InvalidRequest, "dimensions"),
+        ({"input": "x", "model": "cohere.embed-english-v3.0"}, InvalidRequest, "model"),
         ({"input": "x", "encoding_format": "int8"}, InvalidRequest, "encoding_format"),
         ({"input": "x", "truncate": "MIDDLE"}, InvalidRequest, "truncate"),
         ({"input": "x", "truncate": 1}, InvalidRequest, "truncate"),
@@ -251,13 +254,13 @@ def test_embeddings_parse(settings: Settings) -> None:
 )
 def test_invalid_embedding_requests(fields: dict, error: type, param: str) -> None:
     with pytest.raises(error) as caught:
-        EMBEDDINGS.parse(fields, make_settings(EMBEDDING_MODELS=f"{EMBED},cohere.embed-v4.0"))
+        EMBEDDINGS.parse(fields, make_settings(EMBEDDING_MODELS=f"{EMBED},{MODEL_OCID},cohere.embed-english-v3.0"))
     assert caught.value.param == param
 
 
 def test_embedding_options_map_to_oci_fields() -> None:
-    settings = make_settings(EMBEDDING_MODELS=f"{EMBED},cohere.embed-v4.0")
-    fields = {"input": "x", "model": "cohere.embed-v4.0", "dimensions": 512, "input_type": "search_query"}
+    settings = make_settings(EMBEDDING_MODELS=EMBED)
+    fields = {"input": "x", "model": EMBED, "dimensions": 512, "input_type": "search_query"}
     call = EMBEDDINGS.parse({**fields, "truncate": "end"}, settings)
     assert (call.dimensions, call.input_type, call.truncate) == (512, "SEARCH_QUERY", "END")
     details = embed_mapping.to_details(call, settings)

@@ -141,7 +141,7 @@ def test_state_refusals_say_to_send_the_items(settings):
 
 def test_family_rules_and_the_allow_list_apply(settings):
     with pytest.raises(InvalidRequest, match="COHERE"):
-        parse(settings, model=COHERE_MODEL, tools=[TOOL])
+        parse(settings, model=COHERE_MODEL, tools=[TOOL], tool_choice="required")
     with pytest.raises(ModelNotAllowed):
         parse(settings, model="gpt-4o")
 

@@ -78,7 +78,7 @@ def test_api_format_for(settings_env: dict[str, str | None], model: str, expecte
     ("kwargs", "messages"),
     [
         ({"tools": (Tool("lookup"),)}, (Message("user", "Hi"),)),
-        ({"tool_choice": "auto"}, (Message("user", "Hi"),)),
+        ({"tools": (Tool("lookup"),), "tool_choice": "auto"}, (Message("user", "Hi"),)),
         (
             {},
             (
@@ -88,14 +88,20 @@ def test_api_format_for(settings_env: dict[str, str | None], model: str, expecte
                 Message("user", "and?"),
             ),
         ),
-        ({}, (Message("user", "Hi"), Message("tool", "42", tool_call_id="c1"), Message("user", "and?"))),
     ],
 )
-def test_cohere_with_tools_is_refused(kwargs: dict[str, Any], messages: tuple[Message, ...]) -> None:
-    with pytest.raises(InvalidRequest) as caught:
-        validate.check_chat(request("COHERE", *messages, **kwargs))
-    assert (caught.value.status, caught.value.param) == (400, "tools")
-    validate.check_chat(request("GENERIC", *messages, **kwargs))  # the Generic family carries them
+def test_cohere_v1_carries_tools_as_every_family_does(kwargs: dict[str, Any], messages: tuple[Message, ...]) -> None:
+    for api_format in ("COHERE", "COHEREV2", "GENERIC"):
+        validate.check_chat(request(api_format, *messages, **kwargs))
+
+
+def test_a_tool_result_without_its_call_is_refused_by_cohere_v1() -> None:
+    """V1 sends a result with the call it answers (name and parameters): a result that follows no call is a 400."""
+    messages = (Message("user", "Hi"), Message("tool", "42", tool_call_id="c1"), Message("user", "and?"))
+    with pytest.raises(InvalidRequest, match="must follow the assistant message") as caught:
+        validate.check_chat(request("COHERE", *messages))
+    assert (caught.value.status, caught.value.param) == (400, "messages")
+    validate.check_chat(request("GENERIC", *messages))  # the Generic family leaves that to the service
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,11 @@ from genai_fn.envelope import Invocation
 from genai_fn.errors import RouteNotFound, UpstreamFailed
 from genai_fn.neutral.rerank import Ranked, RerankReply, RerankRequest
 from genai_fn.upstream import rerank
+from tests.constants import ENDPOINT_OCID, RERANK_MODEL
 
 from .conftest import make_settings
 
-MODEL = "cohere.rerank.3-5"
+MODEL = RERANK_MODEL
 REQUEST = RerankRequest(MODEL, "q", ("a", "b", "c"), top_n=None, return_documents=True)
 INVOCATION = Invocation("POST", "/v1/rerank", {}, b"", "call-1", 1e12, True)
 
@@ -43,7 +44,7 @@ def test_a_reply_without_ranks_is_unreadable() -> None:
 
 
 def test_parse_accepts_strings_and_text_objects_and_caps_top_n() -> None:
-    settings = make_settings(RERANK_MODELS=MODEL)
+    settings = make_settings(RERANK_MODELS=MODEL, RERANK_ENDPOINT_ID=ENDPOINT_OCID)
     body = {"query": "q", "documents": ["a", {"text": "b"}], "top_n": 5, "user": "ignored"}
     assert RERANK.parse(body, settings) == RerankRequest(MODEL, "q", ("a", "b"), 2, False)
 
@@ -79,7 +80,10 @@ def test_render_is_the_cohere_jina_shape() -> None:
 
 
 def test_details_carry_the_request() -> None:
-    settings = make_settings(RERANK_MODELS=MODEL)
+    """Rerank 3.5 is dedicated-only: the call goes to RERANK_ENDPOINT_ID; a model served on demand goes by name."""
+    settings = make_settings(RERANK_MODELS=MODEL, RERANK_ENDPOINT_ID=ENDPOINT_OCID)
     details = rerank.to_details(RerankRequest(MODEL, "q", ("a",), 1), settings)
     assert (details.input, details.documents, details.top_n, details.is_echo) == ("q", ["a"], 1, False)
-    assert details.serving_mode.model_id == MODEL and details.compartment_id == settings.compartment_ocid
+    assert details.serving_mode.endpoint_id == ENDPOINT_OCID and details.compartment_id == settings.compartment_ocid
+    on_demand = make_settings(RERANK_MODELS="cohere.rerank-new")
+    assert rerank.to_details(RerankRequest("cohere.rerank-new", "q", ("a",)), on_demand).serving_mode.model_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import random
 import time
 from email.utils import formatdate
 from typing import Any
@@ -15,12 +17,14 @@ from genai_fn.scope import scoped
 from genai_fn.upstream import retry_after, service_message
 from genai_fn.upstream.bounded_reply import (
     BUDGET,
+    ECHO_FACTOR,
     ERROR_BODY_BYTES,
     BoundedBody,
     ReplyBudget,
     bound_reply,
     install,
 )
+from genai_fn.upstream.echo import EchoSkipper
 
 NOW = 1_700_000_000.0
 
@@ -235,3 +239,75 @@ def test_install_is_idempotent() -> None:
     install(session)
     install(session)
     assert session.hooks["response"].count(bound_reply) == 1
+
+
+# --- what a Cohere V1 reply only echoes ---------------------------------------------------------------------------
+
+ECHO = ("chatHistory", "documents")
+
+
+def _v1_reply(history: list[dict[str, Any]], text: str = "Hi") -> bytes:
+    response = {"apiFormat": "COHERE", "text": text, "chatHistory": history, "finishReason": "COMPLETE"}
+    return json.dumps({"modelId": "m", "chatResponse": {**response, "documents": [{"id": "d", "text": "x"}]}}).encode()
+
+
+def _feed(data: bytes, sizes: list[int]) -> bytes:
+    skipper, kept, at = EchoSkipper(ECHO), [], 0
+    for size in sizes:
+        kept.append(skipper.feed(data[at : at + size]))
+        at += size
+    kept.append(skipper.feed(data[at:]))
+    return b"".join(kept)
+
+
+TRICKY = [
+    {"role": "USER", "message": 'quote " bracket ] brace } colon : comma , "chatHistory": [1]'},
+    {"role": "CHATBOT", "message": 'escapes \\" \\\\ \u00e9\u2028 \n', "toolCalls": [{"name": "f", "parameters": {}}]},
+    {"role": "TOOL", "toolResults": [{"call": {"name": "f", "parameters": {"documents": [[]]}}, "outputs": [{}]}]},
+]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_echo_is_dropped_whatever_the_chunk_boundaries(seed: int) -> None:
+    """Only chatResponse's chatHistory and documents become null; the same text, strings and nesting elsewhere,
+    chunk boundaries inside strings and escapes included, pass through byte for byte."""
+    data = _v1_reply(TRICKY, text='he said "chatHistory": [] ok')
+    sizes = [random.Random(seed).randint(1, 9) for _ in range(len(data))]
+    kept = json.loads(_feed(data, sizes))
+    expected = json.loads(data)
+    expected["chatResponse"].update(chatHistory=None, documents=None)
+    assert kept == expected
+
+
+def test_only_members_of_chat_response_are_dropped() -> None:
+    data = json.dumps({"chatHistory": [1], "chatResponse": {"nested": {"chatHistory": [2]}, "documents": "text"}})
+    assert json.loads(_feed(data.encode(), [3] * 40)) == json.loads(data)
+
+
+def test_an_echoing_reply_counts_only_what_it_adds() -> None:
+    """A 5.9 MB echoed history passes a 1,000-byte budget; the reply's own text over it is still too large."""
+    history = [{"role": "USER", "message": "a" * 2900} for _ in range(2048)]
+    data = _v1_reply(history)
+    chunks = [data[i : i + 65536] for i in range(0, len(data), 65536)]
+    body = BoundedBody(FakeRaw(*chunks), budget(1000), raw_cap=2 * len(data), skipper=EchoSkipper(ECHO))
+    kept = b"".join(body.stream())
+    assert json.loads(kept)["chatResponse"]["chatHistory"] is None and body.bytes_read == len(data)
+    assert body.bytes_kept == len(kept) < 1000
+    data = _v1_reply([], text="x" * 2000)
+    body = BoundedBody(FakeRaw(data), budget(1000), raw_cap=10**6, skipper=EchoSkipper(ECHO))
+    with pytest.raises(UpstreamFailed, match="too large"):
+        b"".join(body.stream())
+
+
+def test_an_echo_larger_than_the_request_could_cause_is_refused() -> None:
+    """The raw size stays bounded by what the request could make the service repeat (ECHO_FACTOR)."""
+    request = requests.PreparedRequest()
+    request.body = b"x" * 100
+    response = _response(200, **{"Content-Length": str(ECHO_FACTOR * (100 + 1000) + 1)})
+    response.request = request
+    with scoped(BUDGET, ReplyBudget(1000, time.monotonic() + 60, ECHO)), pytest.raises(UpstreamFailed):
+        bound_reply(response)
+    response = _response(200, **{"Content-Length": str(ECHO_FACTOR * (100 + 1000))})
+    response.request = request
+    with scoped(BUDGET, ReplyBudget(1000, time.monotonic() + 60, ECHO)):
+        assert isinstance(bound_reply(response).raw, BoundedBody)
