@@ -22,7 +22,19 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from ..neutral.chat import ChatReply, ChatRequest, ImagePart, JsonSchema, Message, Params, Reasoning, Tool, ToolCall
+from ..neutral.chat import (
+    ChatReply,
+    ChatRequest,
+    Citation,
+    Document,
+    ImagePart,
+    JsonSchema,
+    Message,
+    Params,
+    Reasoning,
+    Tool,
+    ToolCall,
+)
 from ..neutral.embeddings import EmbeddingRequest
 from ..neutral.rerank import RerankRequest
 
@@ -55,6 +67,10 @@ NOT_TEXT: dict[tuple[type, str], str] = {
     (EmbeddingRequest, "input_type"): "an enum",
     (EmbeddingRequest, "truncate"): "an enum",
     (RerankRequest, "model"): "a model id, checked against the allow-list",
+    (Document, "id"): "the id a citation names the document by: it must come back unchanged",
+    (ChatRequest, "citation_quality"): "an enum",
+    (ChatRequest, "safety_mode"): "an enum",
+    (Citation, "document_ids"): "the ids of the cited documents",
 }
 """Neutral fields that hold strings but no text a model reads (or a caller reads as the model's words), with the
 reason. Everything else is screened."""
@@ -72,10 +88,18 @@ DERIVED: dict[tuple[type, str], tuple[Callable[[Any], bool], Callable[[Any], Any
         lambda message: bool(message.parts),
         lambda message: "".join(part for part in message.parts if isinstance(part, str)),
     ),
+    (ChatReply, "citations"): (
+        lambda reply: bool(reply.citations),
+        lambda reply: tuple(c for c in reply.citations if reply.text[c.start : c.end] == c.text),
+    ),
 }
-"""Fields computed from others when the predicate holds: a turn with an image keeps its text in `parts` (sent by
-families that take images) and the same text joined in `content` (sent by text-only families). The parts are
-screened once; `content` is rebuilt from them, so both carry the same masked text."""
+"""Fields computed from others when the predicate holds (and only when a mask changed the value):
+- a turn with an image keeps its text in `parts` (sent by families that take images) and the same text joined in
+  `content` (sent by text-only families). The parts are screened once; `content` is rebuilt from them, so both
+  carry the same masked text;
+- a reply's citations point into its text by offsets and quote it: a mask in the reply keeps only the citations
+  whose span still holds their quote (before any mask, and without one), so no citation repeats a masked text or
+  points at the wrong span."""
 
 Visit = Callable[[str, str], str]
 

@@ -49,7 +49,7 @@ def client(gateway, upstream) -> Iterator[openai.OpenAI]:
 
 
 @pytest.fixture(scope="module")
-def v2_function(start_function, emulator) -> RunningFunction:
+def v2_function(start_module_function, emulator) -> RunningFunction:
     """Command A moved to Cohere's V2 API by name, as docs/configuration.md's MODEL_API_FORMATS example does; a
     retired model is still allowed in its configuration."""
     config = function_config(
@@ -57,7 +57,7 @@ def v2_function(start_function, emulator) -> RunningFunction:
         ALLOWED_MODELS=f"{COHERE_MODEL},{RETIRED}",
         MODEL_API_FORMATS=f"{COHERE_MODEL}:COHEREV2",
     )
-    return start_function(config)
+    return start_module_function(config)
 
 
 @pytest.fixture(scope="module")

@@ -38,8 +38,8 @@ def functions(start_module_function, emulator) -> dict[str, RunningFunction]:
             "GUARDRAILS_SCOPE": "input,embeddings",
             **rerank_config(),
         },
-        "embeddings_only": {"GUARDRAILS": "pii:mask", "GUARDRAILS_SCOPE": "embeddings", "RERANK_MODELS": RERANK_MODEL},
-        "output_only": {"GUARDRAILS": "pii:mask", "GUARDRAILS_SCOPE": "output", "RERANK_MODELS": RERANK_MODEL},
+        "embeddings_only": {"GUARDRAILS": "pii:mask", "GUARDRAILS_SCOPE": "embeddings", **rerank_config()},
+        "output_only": {"GUARDRAILS": "pii:mask", "GUARDRAILS_SCOPE": "output", **rerank_config()},
         "short": {"GUARDRAILS": README_GUARDRAILS, "GUARDRAILS_MAX_CHARS": "1000", "GUARDRAILS_ON_ERROR": "open"},
     }
     started: dict[str, RunningFunction] = {}

@@ -14,13 +14,14 @@ this table.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from emulator.guardrails import INJECTION_MARKER, UNSAFE_MARKER
+from localfn.config import rerank_config
 from tests.conftest import RunningFunction, function_config
 from tests.constants import COHERE_MODEL, EMBED_MODEL, LLAMA_MODEL, MODEL_OCID, RERANK_MODEL
 
@@ -300,17 +301,11 @@ def screenings(emulator: Any) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def screened_input(start_function, emulator) -> Iterator[RunningFunction]:
+def screened_input(start_module_function, emulator) -> RunningFunction:
     config = function_config(
-        emulator,
-        GUARDRAILS=README_GUARDRAILS,
-        ALLOWED_MODELS=MODELS,
-        API_FORMAT="COHEREV2",
-        RERANK_MODELS=RERANK_MODEL,
+        emulator, GUARDRAILS=README_GUARDRAILS, ALLOWED_MODELS=MODELS, API_FORMAT="COHEREV2", **rerank_config()
     )
-    function = start_function(config)
-    yield function
-    function.stop()
+    return start_module_function(config)
 
 
 @pytest.mark.parametrize("check", sorted(PAYLOADS))
@@ -377,13 +372,11 @@ OUTPUT_PLACES = [
 
 
 @pytest.fixture(scope="module")
-def screened_output(start_function, emulator) -> Iterator[RunningFunction]:
+def screened_output(start_module_function, emulator) -> RunningFunction:
     config = function_config(
         emulator, GUARDRAILS=README_GUARDRAILS, GUARDRAILS_SCOPE="output", ALLOWED_MODELS=MODELS, API_FORMAT="COHEREV2"
     )
-    function = start_function(config)
-    yield function
-    function.stop()
+    return start_module_function(config)
 
 
 def _events(body: bytes) -> list[dict[str, Any]]:

@@ -53,7 +53,7 @@ def test_parse_caps_the_document_count_before_any_call() -> None:
     from genai_fn.contracts.rerank import MAX_RERANK_DOCUMENTS
     from genai_fn.errors import InvalidRequest
 
-    settings = make_settings(RERANK_MODELS=MODEL)
+    settings = make_settings(RERANK_MODELS=MODEL, RERANK_ENDPOINT_ID=ENDPOINT_OCID)
     assert len(RERANK.parse({"query": "q", "documents": ["d"] * MAX_RERANK_DOCUMENTS}, settings).documents) == 1000
     with pytest.raises(InvalidRequest, match="at most 1000") as raised:
         RERANK.parse({"query": "q", "documents": ["d"] * (MAX_RERANK_DOCUMENTS + 1)}, settings)

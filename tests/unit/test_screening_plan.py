@@ -21,13 +21,15 @@ import pytest
 from oci.generative_ai_inference import models as sdk
 
 from genai_fn import families
-from genai_fn.guardrails.plan import JSON, KINDS, NAME, NOT_TEXT, TEXT, plan
+from genai_fn.families.cohere import FOLDED_KEYWORDS
+from genai_fn.guardrails.plan import JSON, KINDS, NAME, NOT_TEXT, TEXT, Plan, plan
 from genai_fn.guardrails.policy import GuardrailPolicy
 from genai_fn.guardrails.spans import join, mask
 from genai_fn.guardrails.verdict import read_verdict
 from genai_fn.neutral.chat import (
     ChatReply,
     ChatRequest,
+    Document,
     FieldNames,
     ImagePart,
     JsonSchema,
@@ -62,9 +64,10 @@ SDK_FIELDS: dict[tuple[str, str], str] = {
     ("CohereToolResult", "outputs"): SDK_TEXT,
     ("CohereResponseJsonFormat", "schema"): SDK_TEXT,
     ("CohereTool", "name"): SDK_TEXT,
+    ("CohereTool", "parameter_definitions"): SDK_TEXT,
     ("CohereTool", "description"): SDK_TEXT,
     ("CohereParameterDefinition", "description"): SDK_TEXT,
-    ("CohereParameterDefinition", "type"): SDK_TEXT,
+    ("CohereParameterDefinition", "type"): "a Python type name from the family's own table (families/cohere.py)",
     # Cohere V2
     ("CohereChatRequestV2", "documents"): SDK_TEXT,
     ("CohereChatRequestV2", "stop_sequences"): "stop sequences: matched against the output, not read as a prompt",
@@ -123,9 +126,16 @@ SDK_FIELDS: dict[tuple[str, str], str] = {
 setter checks `allowed_values`) or a subtype's fixed discriminator: SDK_TEXT (whatever a family sends there must
 be screened text: checked below on what each family builds) or why it carries no text a model reads."""
 SDK_OWN_KEYS: dict[tuple[str, str], frozenset[str]] = {
-    ("CohereToolCallV2", "function"): frozenset({"name", "arguments"})
+    ("CohereToolCallV2", "function"): frozenset({"name", "arguments"}),
+    ("CohereToolResult", "outputs"): frozenset({"output"}),
+    ("CohereChatRequest", "documents"): frozenset({"id"}),
+    ("CohereChatRequestV2", "documents"): frozenset({"id", "data"}),
 }
-"""Object fields whose keys the SDK fixes (CohereToolCallV2.function is {"name", "arguments"})."""
+"""Object fields whose keys the SDK or the family fixes: CohereToolCallV2.function is {"name", "arguments"}; a V1
+tool output that is not a JSON object is sent as {"output": text}; a document's id travels under `id` (and V2 puts
+its fields under `data`)."""
+FAMILY_WORDS = tuple(label for _, label in FOLDED_KEYWORDS)
+"""Words Cohere V1 adds to a parameter's description for the constraints it has no field for ("one of: [...]")."""
 
 
 # --- the neutral side ----------------------------------------------------------------------------------------------
@@ -231,6 +241,9 @@ def full_request() -> ChatRequest:
         reasoning=Reasoning("low", "low", True),
         logit_bias={"123": 1.0},
         names=FieldNames(messages="input"),
+        documents=(Document("doc_0", (("title", text()), ("text", text()))),),
+        citation_quality="ACCURATE",
+        safety_mode="CONTEXTUAL",
     )
 
 
@@ -323,7 +336,10 @@ def sdk_string_fields() -> set[tuple[str, str]]:
                 inner = _inner(kind)
                 if inner in ("str", "object") and not not_text_by_the_sdk(cls, attr):
                     found.add((cls.__name__, attr))
-                elif hasattr(sdk, inner):
+                    continue
+                if kind.startswith("dict(str,"):  # its keys are strings too (Cohere V1's parameter names)
+                    found.add((cls.__name__, attr))
+                if hasattr(sdk, inner):
                     pending.append(inner)
     return found
 
@@ -350,9 +366,36 @@ def sent_strings(value: Any, where: tuple[str, str] = ("", "")) -> Iterator[tupl
             yield from sent_strings(item, where)
 
 
-def unscreened(sdk_request: Any, screened: tuple[str, ...]) -> list[str]:
-    """The strings at SDK_TEXT fields that are not made of screened texts (joined in any way the families join)."""
-    pieces = sorted({t for t in screened if t}, key=len, reverse=True)
+def json_leaves(text: str) -> Iterator[str]:
+    """The keys and string values inside a JSON text: a family that parses screened JSON sends them apart."""
+    try:
+        pending = [json.loads(text)]
+    except ValueError:
+        return
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            yield from (key for key in value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+
+
+def unscreened(sdk_request: Any, screened: Plan[Any]) -> list[str]:
+    """The strings at SDK_TEXT fields that are not made of screened texts (joined in any way the families join, a
+    screened JSON text possibly parsed apart), ids the plan leaves alone by design, and the family's own words."""
+    texts = set(screened.texts)
+    texts.update(
+        leaf
+        for text, kind in zip(screened.texts, screened.kinds, strict=True)
+        if kind == JSON
+        for leaf in json_leaves(text)
+    )
+    if isinstance(screened.source, ChatRequest):
+        texts.update(document.id for document in screened.source.documents)
+    pieces = sorted({t for t in texts if t}, key=len, reverse=True)
     problems = []
     for (cls, attr), value, key in sent_strings(sdk_request):
         classified = SDK_FIELDS.get((cls, attr))
@@ -362,9 +405,9 @@ def unscreened(sdk_request: Any, screened: tuple[str, ...]) -> list[str]:
         if classified != SDK_TEXT or (key and value in SDK_OWN_KEYS.get((cls, attr), ())):
             continue
         rest = value
-        for piece in pieces:
+        for piece in (*pieces, *FAMILY_WORDS):
             rest = rest.replace(piece, "")
-        if rest.strip():
+        if rest.strip(' \t\n[]{}",:;.'):
             problems.append(f"{cls}.{attr}: {value[:60]!r}")
     return problems
 
@@ -373,7 +416,7 @@ def unscreened(sdk_request: Any, screened: tuple[str, ...]) -> list[str]:
 def test_no_family_sends_unscreened_or_unmasked_text(api_format: str) -> None:
     request = dataclasses.replace(full_request(), api_format=api_format)
     masked, _ = fake_service_masks(request)
-    screened_after = plan(masked).texts
+    screened_after = plan(masked)
     sdk_request = families.get(api_format).to_sdk(masked)
     wire = json.dumps(oci.util.to_dict(sdk_request))
     assert not ADDRESS.search(wire), f"{api_format} sends an address the plan did not mask"
@@ -385,7 +428,9 @@ def test_the_leak_check_finds_an_unscreened_text() -> None:
     request = full_request()
     sdk_request = families.get("GENERIC").to_sdk(request)
     assert ADDRESS.search(json.dumps(oci.util.to_dict(sdk_request)))
-    assert unscreened(sdk_request, plan(request).texts[1:]) != []
+    screened = plan(request)
+    fewer = Plan(request, screened.texts[1:], screened.kinds[1:])
+    assert unscreened(sdk_request, fewer) != []
 
 
 def test_the_reply_plan_holds_text_reasoning_and_calls_even_with_empty_text() -> None:
