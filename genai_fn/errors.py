@@ -33,15 +33,24 @@ class ProxyError(Exception):
     status: int = 500
     code: str = "internal_error"
 
-    def __init__(self, message: str, *, param: str | None = None, opc_request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        opc_request_id: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
         self.opc_request_id = opc_request_id
+        self.retry_after = retry_after
+        """Seconds the caller should wait before retrying (the Retry-After header); None: no advice."""
 
     def headers(self) -> dict[str, str]:
-        """Extra response headers this error needs (e.g. Retry-After)."""
-        return {}
+        """Extra response headers this error needs (Retry-After when there is advice)."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class ConfigError(ProxyError):
@@ -88,17 +97,10 @@ class ContentFiltered(RequestError):
 
 
 class BudgetExceeded(RequestError):
-    """The caller has used its tokens for a window (TOKEN_BUDGETS): nothing was sent to the model."""
+    """The caller has used its tokens for a window (TOKEN_BUDGETS): nothing was sent to the model; Retry-After is
+    the time until that window resets."""
 
     status, code = 429, "budget_exceeded"
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-    def headers(self) -> dict[str, str]:
-        """Retry-After: until the exceeded window resets."""
-        return {"Retry-After": str(self.retry_after)}
 
 
 class UpstreamError(ProxyError):
@@ -117,11 +119,7 @@ class UpstreamThrottled(UpstreamError):
     status, code = 429, "rate_limited"
 
     def __init__(self, message: str, *, retry_after: int = 1, opc_request_id: str | None = None) -> None:
-        super().__init__(message, opc_request_id=opc_request_id)
-        self.retry_after = retry_after
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
+        super().__init__(message, opc_request_id=opc_request_id, retry_after=retry_after)
 
 
 class UpstreamFailed(UpstreamError):
@@ -137,23 +135,8 @@ class GuardrailsUnavailable(UpstreamError):
 
     status, code = 503, "guardrails_unavailable"
 
-    def __init__(self, message: str, *, retry_after: int | None = None, opc_request_id: str | None = None) -> None:
-        super().__init__(message, opc_request_id=opc_request_id)
-        self.retry_after = retry_after
-
-    def headers(self) -> dict[str, str]:
-        """Retry-After when known; guardrails.screen always sets it."""
-        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
-
 
 class BudgetStoreUnavailable(UpstreamError):
     """The budget store could not be asked in time and BUDGET_ON_STORE_ERROR=closed: nothing was sent to the model."""
 
     status, code = 503, "budget_unavailable"
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}

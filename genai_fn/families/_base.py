@@ -9,11 +9,11 @@ the caller's own field; `to_sdk` never refuses anything.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from ..errors import InvalidRequest, UpstreamFailed
-from ..neutral.chat import ChatReply, ChatRequest, Usage
+from ..neutral.chat import ChatReply, ChatRequest, Message, Usage
 
 FEATURES: dict[str, str] = {
     "tools": "tools and tool messages are not supported for {family} models",
@@ -88,11 +88,11 @@ def requested_features(request: ChatRequest) -> Iterator[tuple[str, str]]:
     """(feature, the caller's field) for each optional feature the request uses."""
     names = request.names
     if request.tools or request.tool_choice or any(msg.role == "tool" or msg.tool_calls for msg in request.messages):
-        yield "tools", names.tools
+        yield "tools", "tools"
     if request.tool_choice == "required":
-        yield "tool_choice_required", names.tool_choice
+        yield "tool_choice_required", "tool_choice"
     elif request.tool_choice not in (None, "auto", "none"):
-        yield "named_tool_choice", names.tool_choice
+        yield "named_tool_choice", "tool_choice"
     for message in request.messages:
         for image in message.images:
             yield "images", image.where or names.messages
@@ -105,17 +105,17 @@ def requested_features(request: ChatRequest) -> Iterator[tuple[str, str]]:
     if request.reasoning and request.reasoning.verbosity is not None:
         yield "verbosity", names.verbosity
     if request.logit_bias:
-        yield "logit_bias", names.logit_bias
+        yield "logit_bias", "logit_bias"
     if request.params.stop:
-        yield "stop", names.stop
+        yield "stop", "stop"
     if request.params.seed is not None:
-        yield "seed", names.seed
+        yield "seed", "seed"
     if request.documents:
-        yield "documents", names.documents
+        yield "documents", "documents"
     if request.citation_quality is not None:
-        yield "citation_quality", names.citation_quality
+        yield "citation_quality", "citation_quality"
     if request.safety_mode is not None:
-        yield "safety_mode", names.safety_mode
+        yield "safety_mode", "safety_mode"
 
 
 def refuse_unsupported(request: ChatRequest, family: Family) -> None:
@@ -159,3 +159,14 @@ def sampling(request: ChatRequest) -> dict[str, Any]:
 
 def unreadable(opc_request_id: str | None) -> UpstreamFailed:
     return UpstreamFailed("the service returned a chat reply the function cannot read", opc_request_id=opc_request_id)
+
+
+def content(message: Message, text: Callable[[str], Any], image: Callable[[str, str | None], Any]) -> list[Any]:
+    """A turn's content in a family's SDK parts: its text alone, or its text and image parts in order (`image` gets
+    the URL and the detail upper-cased, as the SDK's enums spell it)."""
+    if not message.parts:
+        return [text(message.content)]
+    return [
+        text(part) if isinstance(part, str) else image(part.url, part.detail.upper() if part.detail else None)
+        for part in message.parts
+    ]

@@ -149,7 +149,6 @@ class CohereV1(Family):
     def check(self, request: ChatRequest) -> None:
         """The turns lay out as V1 needs (the last one the user's or a tool result, every call answered), each tool
         fits parameterDefinitions, and no V2-only choice is asked for."""
-        names = request.names
         if request.parallel_tool_calls is False:
             raise InvalidRequest(
                 f"parallel_tool_calls false is not supported for {self.api_format} models: the model may call "
@@ -158,12 +157,12 @@ class CohereV1(Family):
             )
         if request.citation_quality == "off":
             raise InvalidRequest(
-                f"{names.citation_quality} off is not supported for {self.api_format} models: send accurate or "
+                f"citation_quality off is not supported for {self.api_format} models: send accurate or "
                 "fast, or no documents",
-                param=names.citation_quality,
+                param="citation_quality",
             )
         for index, tool in enumerate(request.tools):
-            _parameters(tool, f"{names.tools}[{index}]")
+            _parameters(tool, f"tools[{index}]")
         _plan(request)
 
     def to_sdk(self, request: ChatRequest) -> m.CohereChatRequest:

@@ -18,7 +18,7 @@ from oci.generative_ai_inference import models as m
 
 from ..errors import UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest, Citation, Message, ToolCall
-from ._base import Family, finish_reason, sampling, unreadable, usage
+from ._base import Family, content, finish_reason, sampling, unreadable, usage
 from .cohere import CohereV1, safety, stop_and_format
 
 
@@ -121,16 +121,11 @@ def _citations(citations: list[m.CohereCitationV2]) -> list[Citation]:
 
 
 def _content(message: Message) -> list[m.CohereContentV2]:
-    if not message.parts:
-        return [m.CohereTextContentV2(text=message.content)]
-    return [
-        m.CohereTextContentV2(text=part)
-        if isinstance(part, str)
-        else m.CohereImageContentV2(
-            image_url=m.CohereImageUrlV2(url=part.url, detail=part.detail.upper() if part.detail else None)
-        )
-        for part in message.parts
-    ]
+    return content(
+        message,
+        lambda text: m.CohereTextContentV2(text=text),
+        lambda url, detail: m.CohereImageContentV2(image_url=m.CohereImageUrlV2(url=url, detail=detail)),
+    )
 
 
 def _message(message: Message) -> m.CohereMessageV2:

@@ -13,7 +13,7 @@ from typing import Any
 from oci.generative_ai_inference import models as m
 
 from ..neutral.chat import ChatReply, ChatRequest, Message, ToolCall
-from ._base import Family, finish_reason, sampling, unreadable, usage
+from ._base import Family, content, finish_reason, sampling, unreadable, usage
 
 
 class Generic(Family):
@@ -110,14 +110,11 @@ def _tool_choice(choice: str) -> m.ToolChoice:
 
 
 def _content(message: Message) -> list[m.ChatContent]:
-    if not message.parts:
-        return [m.TextContent(text=message.content)]
-    return [
-        m.TextContent(text=part)
-        if isinstance(part, str)
-        else m.ImageContent(image_url=m.ImageUrl(url=part.url, detail=part.detail.upper() if part.detail else None))
-        for part in message.parts
-    ]
+    return content(
+        message,
+        lambda text: m.TextContent(text=text),
+        lambda url, detail: m.ImageContent(image_url=m.ImageUrl(url=url, detail=detail)),
+    )
 
 
 def _message(message: Message) -> m.Message:

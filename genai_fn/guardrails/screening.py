@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from ..errors import ContentFiltered, GuardrailsUnavailable, PayloadTooLarge, UpstreamError, UpstreamThrottled
 from ..logs import CallFacts, current_record
-from ..neutral.chat import ChatReply, ChatRequest
+from ..neutral.chat import ChatReply
 from ..usecases import Configured
 from .plan import Plan, plan
 from .policy import GuardrailPolicy
@@ -94,14 +94,6 @@ def screen_input(configured: Configured, policy: GuardrailPolicy, request: T, de
     if not policy.checks(stage):
         return request
     return screen(configured, policy, plan(request), deadline, stage)
-
-
-def screen_chat_input(
-    configured: Configured, policy: GuardrailPolicy, request: ChatRequest, deadline: float
-) -> ChatRequest:
-    """Every text of a chat request the model reads (plan.py): messages of every role, their text parts, tools,
-    tool calls, schemas and whatever text field the neutral request gains; the request with masked texts."""
-    return screen_input(configured, policy, request, deadline, "input")
 
 
 def screen_chat_output(configured: Configured, policy: GuardrailPolicy, reply: ChatReply, deadline: float) -> ChatReply:

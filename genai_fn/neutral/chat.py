@@ -113,20 +113,14 @@ class Reasoning:
 
 @dataclass(frozen=True)
 class FieldNames:
-    """What the caller's contract calls each part of the request, so a refusal names the caller's own field."""
+    """What the caller's contract calls the parts of the request whose names differ between contracts (Responses
+    says `input`, `text.format`, `reasoning.effort`), so a refusal names the caller's own field. Every other part
+    (tools, tool_choice, logit_bias, stop, seed, documents, citation_quality, safety_mode) has one name in all."""
 
     messages: str = "messages"
-    tools: str = "tools"
-    tool_choice: str = "tool_choice"
     response_format: str = "response_format"
     reasoning_effort: str = "reasoning_effort"
     verbosity: str = "verbosity"
-    logit_bias: str = "logit_bias"
-    stop: str = "stop"
-    seed: str = "seed"
-    documents: str = "documents"
-    citation_quality: str = "citation_quality"
-    safety_mode: str = "safety_mode"
 
 
 @dataclass(frozen=True)

@@ -7,22 +7,18 @@ from .. import families
 from ..logs import current_record
 from ..neutral.chat import ChatReply, ChatRequest
 from . import Configured
+from .guarded import screened_input, screened_output
 from .metering import chat_bound, metered
 
 
 def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatReply:
     record = current_record()
     record.model, record.api_format = request.model, request.api_format
-    policy = configured.settings.guardrails
-    if policy is not None:  # loaded only when configured: a function without guardrails never imports them
-        from ..guardrails import screening
-
-        request = screening.screen_chat_input(configured, policy, request, deadline)
+    request = screened_input(configured, request, deadline, "input")
     with metered(configured, chat_bound(request), deadline) as meter, record.upstream_call() as facts:
         reply = configured.upstream.chat(request, families.get(request.api_format), deadline, facts)
         meter.used = reply.usage.total_tokens
-    if policy is not None:
-        reply = screening.screen_chat_output(configured, policy, reply, deadline)
+    reply = screened_output(configured, reply, deadline)
     record.prompt_tokens = reply.usage.prompt_tokens
     record.completion_tokens = reply.usage.completion_tokens
     record.total_tokens = reply.usage.total_tokens

@@ -5,17 +5,14 @@ from __future__ import annotations
 from ..logs import current_record
 from ..neutral.embeddings import EmbeddingReply, EmbeddingRequest
 from . import Configured
+from .guarded import screened_input
 from .metering import metered, text_bound
 
 
 def embed(configured: Configured, request: EmbeddingRequest, deadline: float) -> EmbeddingReply:
     record = current_record()
     record.model = request.model
-    policy = configured.settings.guardrails
-    if policy is not None:  # loaded only when configured
-        from ..guardrails import screening
-
-        request = screening.screen_input(configured, policy, request, deadline, "embeddings")
+    request = screened_input(configured, request, deadline, "embeddings")
     with metered(configured, text_bound(request.inputs), deadline) as meter, record.upstream_call() as facts:
         reply = configured.upstream.embed(request, deadline, facts)
         meter.used = reply.usage.total_tokens

@@ -5,15 +5,12 @@ from __future__ import annotations
 from ..logs import current_record
 from ..neutral.rerank import RerankReply, RerankRequest
 from . import Configured
+from .guarded import screened_input
 
 
 def rerank(configured: Configured, request: RerankRequest, deadline: float) -> RerankReply:
     record = current_record()
     record.model = request.model
-    policy = configured.settings.guardrails
-    if policy is not None:  # loaded only when configured
-        from ..guardrails import screening
-
-        request = screening.screen_input(configured, policy, request, deadline, "rerank")
+    request = screened_input(configured, request, deadline, "rerank")
     with record.upstream_call() as facts:
         return configured.upstream.rerank(request, deadline, facts)

@@ -52,6 +52,7 @@ START_UP = frozenset(
         "genai_fn.upstream.serving",
         "genai_fn.usecases",
         "genai_fn.usecases.chat",
+        "genai_fn.usecases.guarded",
         "genai_fn.usecases.metering",
         "genai_fn.validate",
     }

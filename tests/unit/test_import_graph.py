@@ -64,7 +64,7 @@ def test_the_import_graph_of_genai_fn_has_no_cycle() -> None:
 def test_the_graph_reader_sees_relative_and_function_level_imports() -> None:
     edges = graph()
     assert "genai_fn.families" in edges["genai_fn.config"]
-    assert "genai_fn.guardrails.screening" in edges["genai_fn.usecases.chat"]  # imported inside chat()
+    assert "genai_fn.guardrails.screening" in edges["genai_fn.usecases.guarded"]  # imported inside a function
 
 
 def test_importing_the_configuration_loads_no_sdk() -> None:

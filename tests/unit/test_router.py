@@ -108,6 +108,14 @@ def test_matching_by_path_suffix(path: str, method: str, route: str, status: int
         assert (error["type"] == "invalid_request_error") is openai_shape
 
 
+def test_the_legacy_completions_path_says_what_to_call_instead() -> None:
+    """LlamaIndex's default (and older clients) call /v1/completions: a 404 that names the route to use."""
+    reply = Harness().call("/genai/v1/completions", "POST", {"model": "m", "prompt": "Hi"})
+    error = json.loads(reply.body)["error"]
+    assert reply.status == 404 and error["type"] == "invalid_request_error" and error["code"] == "not_found"
+    assert "/v1/chat/completions" in error["message"] and "messages" in error["message"]
+
+
 @pytest.mark.parametrize(
     ("body", "route", "expected"),
     [
