@@ -3,7 +3,7 @@ ApplyGuardrailsResult in the wire shape of the SDK models' attribute_map, with d
 
 Triggers a test can use: UNSAFE_MARKER (content moderation OVERALL 1.0), INJECTION_MARKER (prompt injection 1.0,
 case-insensitive), email addresses (EMAIL) and phone numbers like +1 555 010 0199 (TELEPHONE_NUMBER). Offsets and
-lengths are Unicode code points, the reading genai_fn/guardrails.py makes (UNVERIFIED against the service).
+lengths are Unicode code points, the reading genai_fn/guardrails/spans.py makes (UNVERIFIED against the service).
 Only the checks the request configures are answered, as the service does.
 """
 

@@ -13,9 +13,10 @@ spec that let a client's header through, and is refused too. The prefix works fo
 (token/JWT claims, an authorizer function's context, OpenID Connect claims); where the policy has `verifyClaims`
 the generator also marks the claim `isRequired`, so such tokens are refused at the gateway already.
 
-Only a gateway call (Fn-Intent: httprequest) is read; a plain `fn invoke` is attributed to FN_INVOKE_CALLER whatever
-headers it carries: anyone allowed to invoke the function (FN_INVOCATION) can send any header, so the identity is
-exactly as trustworthy as that IAM policy (docs/usage.md).
+Only a gateway call (Fn-Intent: httprequest) is read; a plain `fn invoke` is attributed to FN_INVOKE_CALLER. Anyone
+allowed to invoke the function (FN_INVOCATION) can send any header, `Fn-Intent: httprequest` with gateway-style
+headers included, and so pose as any caller: the identity is exactly as trustworthy as that IAM policy
+(docs/usage.md).
 
 Pure: the envelope passes its lower-cased headers and whether the call came through the gateway.
 """

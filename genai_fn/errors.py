@@ -20,7 +20,7 @@
         ├── GuardrailsUnavailable    503 guardrails_unavailable  guardrails call failed, fail-closed; + Retry-After
         └── BudgetStoreUnavailable   503 budget_unavailable    the budget store failed, fail-closed; + Retry-After
 
-Contracts render these (contracts/*.py); only upstream.translate_service_error reads SDK exceptions.
+Contracts render these (contracts/*.py); only upstream/failures.py reads SDK exceptions.
 What the request log needs (attempts, upstream time) is in logs.current_record(), never on the error.
 """
 

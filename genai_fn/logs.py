@@ -97,7 +97,7 @@ class RequestRecord:
 
 
 def _short_path(filename: str) -> str:
-    """The file's package and name (genai_fn/usecases.py), without the host's directories."""
+    """The file's package and name (usecases/chat.py), without the host's directories."""
     return "/".join(PurePath(filename).parts[-2:])
 
 

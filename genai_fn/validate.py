@@ -182,10 +182,15 @@ def params(
     max_tokens_fields: tuple[str, ...] = ("max_tokens",),
 ) -> Params:
     """Generation parameters from the body, range-checked for the family; max_tokens always resolved."""
-    max_tokens = settings.default_max_tokens
-    for name in max_tokens_fields:
-        if body.get(name) is not None:
-            max_tokens = integer(body[name], name, 1, settings.max_tokens_limit)
+    limits = {
+        name: integer(body[name], name, 1, settings.max_tokens_limit)
+        for name in max_tokens_fields
+        if body.get(name) is not None
+    }
+    if len(set(limits.values())) > 1:  # two different limits: neither may silently win
+        first, second = limits
+        raise InvalidRequest(f"{first} and {second} disagree: send one token limit", param=second)
+    max_tokens = next(iter(limits.values()), settings.default_max_tokens)
     values: dict[str, Any] = {}
     for name in SAMPLING_PARAMETERS:
         if body.get(name) is None:

@@ -16,7 +16,7 @@ locals {
   # Only the budget store's keys and the commands of its two Lua scripts (genai_fn/budgets/store.py).
   cache_user_acl = "~genai:budget:* +evalsha +script|load +get +incrby +ttl +expire +exists +ping"
   created_store_url = local.cache_enabled == 1 ? format(
-    "rediss://%s:%s@%s:6379/0", local.cache_user_name, urlencode(var.cache_user_password),
+    "rediss://%s:%s@%s:6379/0", local.cache_user_name, var.cache_user_password,
     oci_redis_redis_cluster.budgets[0].primary_fqdn
   ) : ""
   budget_store_url = var.budget_store_url != "" ? var.budget_store_url : local.created_store_url

@@ -39,4 +39,16 @@ resource "oci_functions_function" "this" {
       count    = provisioned_concurrency_config.value
     }
   }
+
+  lifecycle {
+    precondition {
+      # Without a store every call would be a 500 config_error naming BUDGET_STORE_URL: refuse the plan instead.
+      condition     = var.token_budgets == "" || var.budget_store_url != "" || var.create_cache_cluster
+      error_message = "token_budgets needs a store: set budget_store_url, or create_cache_cluster = true (with cache_user_password)."
+    }
+    precondition {
+      condition     = !(var.token_budgets != "" && var.create_cache_cluster && var.budget_store_url == "") || var.cache_user_password != ""
+      error_message = "create_cache_cluster = true needs cache_user_password: the cache user's password, also put in BUDGET_STORE_URL."
+    }
+  }
 }

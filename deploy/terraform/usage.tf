@@ -74,7 +74,18 @@ resource "oci_sch_service_connector" "usage" {
     function_id = oci_functions_function.usage[0].id
   }
 
-  depends_on = [oci_identity_policy.usage, time_sleep.iam_propagation]
+  depends_on = [time_sleep.usage_iam_propagation]
+}
+
+# The connector is checked against its policy when it is created: wait for the usage policy to propagate too
+# (time_sleep.iam_propagation covers the chat function's statements only).
+resource "time_sleep" "usage_iam_propagation" {
+  count           = var.manage_iam && var.usage_metrics ? 1 : 0
+  create_duration = "${var.iam_propagation_seconds}s"
+  triggers = {
+    usage_policy  = oci_identity_policy.usage[0].id
+    dynamic_group = oci_identity_dynamic_group.usage[0].id
+  }
 }
 
 resource "oci_identity_dynamic_group" "usage" {

@@ -384,6 +384,12 @@ variable "cache_user_password" {
   type        = string
   default     = ""
   sensitive   = true
+  validation {
+    # URL-unreserved characters only: it is written into BUDGET_STORE_URL as is, and redis-py's URL parsing would
+    # read a "+" (what urlencode makes of a space) as a plus, not a space.
+    condition     = var.cache_user_password == "" || can(regex("^[A-Za-z0-9._~-]{16,128}$", var.cache_user_password))
+    error_message = "cache_user_password: 16 to 128 characters from A-Z a-z 0-9 . _ ~ -"
+  }
 }
 
 variable "cache_node_count" {

@@ -188,7 +188,9 @@ class BudgetStore:
             raise StoreFailure(type(exc).__name__) from exc
 
     def _connected_client(self, timeout: float) -> Redis:
-        """The container's one connection, its connect and read timeouts set to `timeout` (within the ceilings)."""
+        """The container's one connection, its connect and read timeouts set to `timeout` (within the ceilings), and
+        reconnected first when the cache closed it while idle (a failover, a restart, an idle timeout): the check
+        redis-py's pool makes before it hands out a connection, which a single-connection client skips."""
         read_timeout = min(timeout, self.policy.store_timeout)
         connect_timeout = min(timeout, self.policy.connect_timeout)
         if self._client is None:
@@ -199,7 +201,21 @@ class BudgetStore:
             connection.socket_timeout = read_timeout
             connection.socket_connect_timeout = connect_timeout
             connection.update_current_socket_timeout(-1)  # the live socket too, not only the next one
+            _reconnect_if_closed(connection)
         return self._client
+
+
+def _reconnect_if_closed(connection: Any) -> None:
+    """Nothing is sent yet: a connection with bytes waiting, or one the peer closed (EOF), is dropped, and the next
+    command connects afresh (a failed connect is then the store failure it is)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    try:
+        stale = bool(connection.can_read(timeout=0))
+    except (RedisConnectionError, OSError):
+        stale = True
+    if stale:
+        connection.disconnect()
 
 
 def _new_client(policy: BudgetPolicy, read_timeout: float, connect_timeout: float) -> Redis:

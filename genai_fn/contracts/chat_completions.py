@@ -86,7 +86,7 @@ def _message(item: Any, where: str) -> Message:
     )
     tool_call_id = None
     if role == "tool":
-        tool_call_id = validate.text(item.get("tool_call_id"), f"{where}.tool_call_id")
+        tool_call_id = fields.call_id(item.get("tool_call_id"), f"{where}.tool_call_id")
     return Message(role, content, calls, tool_call_id, parts)
 
 
@@ -137,7 +137,7 @@ def _tool_calls(value: Any, where: str) -> tuple[ToolCall, ...]:
             raise InvalidRequest(f"{path} must be a function call", param=path)
         calls.append(
             ToolCall(
-                validate.text(call.get("id"), f"{path}.id"),
+                fields.call_id(call.get("id"), f"{path}.id"),
                 validate.text(function.get("name"), f"{path}.function.name"),
                 validate.text(function.get("arguments"), f"{path}.function.arguments", allow_empty=True),
             )

@@ -52,6 +52,19 @@ def tools(value: Any, function_of: Callable[[Any, str], Mapping[str, Any]]) -> t
     )
 
 
+MAX_CALL_ID_CHARS = 256
+"""A tool call's id (OpenAI's are ~30 characters): longer is refused, so an id cannot carry a prompt's worth of text
+(ids are screened too, never masked: guardrails/plan.py)."""
+
+
+def call_id(value: Any, where: str) -> str:
+    """A tool call's id as a caller echoes it back: non-blank text of at most MAX_CALL_ID_CHARS characters."""
+    text = validate.text(value, where)
+    if len(text) > MAX_CALL_ID_CHARS:
+        raise InvalidRequest(f"{where} is longer than {MAX_CALL_ID_CHARS} characters", param=where)
+    return text
+
+
 def function_tool(spec: Mapping[str, Any], where: str) -> Tool:
     """A function tool from its {name, description, parameters} (chat nests them under `function`; Responses not)."""
     parameters = spec.get("parameters")
@@ -128,7 +141,7 @@ def logit_bias(value: Any) -> dict[str, float] | None:
         raise InvalidRequest("logit_bias must map token ids to numbers", param="logit_bias")
     for token, bias in value.items():
         if (
-            not token.isdigit()
+            not (token.isascii() and token.isdigit())
             or isinstance(bias, bool)
             or not isinstance(bias, int | float)
             or not -100 <= bias <= 100

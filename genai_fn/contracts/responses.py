@@ -65,7 +65,10 @@ request field is streamed once, in the final `response.completed` (or `.incomple
 (the openai SDK's `get_final_response()`): each is optional in the SDK's `Response` model. `tools` is required
 there, so the snapshots carry `tools: []`."""
 RESPONSE_RESERVE = 64 * 1024
-"""Room the `response` object and its event sequence need beside the echoed request fields, whatever the reply."""
+"""Room the `response` object and its event sequence need beside the echoed request fields and the reply."""
+STREAMED_REPLY_COPIES = 5
+"""How often a streamed response carries the reply's text: the delta, output_text.done, content_part.done,
+output_item.done and response.completed (stream_events); a plain response carries it once."""
 INCOMPLETE_REASONS = {"length": "max_output_tokens", "content_filter": "content_filter"}
 """Internal finish reasons that make a response `incomplete`, with OpenAI's incomplete_details.reason."""
 NAMES = FieldNames(
@@ -159,7 +162,7 @@ def _messages(value: Any, instructions: str | None) -> tuple[Message, ...]:
             messages.append(_message(item, where))
         elif kind == "function_call":
             call = ToolCall(
-                validate.text(item.get("call_id"), f"{where}.call_id"),
+                fields.call_id(item.get("call_id"), f"{where}.call_id"),
                 validate.text(item.get("name"), f"{where}.name"),
                 _text(item.get("arguments"), f"{where}.arguments"),
             )
@@ -170,7 +173,7 @@ def _messages(value: Any, instructions: str | None) -> tuple[Message, ...]:
                 messages.append(Message("assistant", "", (call,)))
         elif kind == "function_call_output":
             output, _ = _parts(item.get("output"), f"{where}.output", ("input_text", "output_text"))
-            messages.append(Message("tool", output, (), validate.text(item.get("call_id"), f"{where}.call_id")))
+            messages.append(Message("tool", output, (), fields.call_id(item.get("call_id"), f"{where}.call_id")))
         elif kind == "reasoning":
             continue  # a prior reasoning item: context for stateful servers, nothing a stateless model can take
         else:
@@ -277,11 +280,13 @@ def _small_options(body: dict[str, Any]) -> None:
         )
 
 
-def _echo_fits(call: ResponsesCall) -> None:
-    """The request fields the `response` object repeats (once, stream or not) leave room for a reply under the
-    response limit: otherwise a 413 before the model is called, rather than an answer the platform cannot carry."""
+def _echo_fits(call: ResponsesCall, settings: Settings) -> None:
+    """The request fields the `response` object repeats (once, stream or not) leave room for the largest reply the
+    function reads (MAX_REPLY_BYTES, as often as the response carries it) under the response limit: otherwise a 413
+    before the model is called, rather than an answer the platform cannot carry after the tokens are spent."""
     echoed = len(json_bytes(call.echo)) + len(json_bytes(call.instructions))
-    if echoed > MAX_RESPONSE_BYTES - RESPONSE_RESERVE:
+    copies = STREAMED_REPLY_COPIES if call.stream else 1
+    if echoed > MAX_RESPONSE_BYTES - RESPONSE_RESERVE - copies * settings.max_reply_bytes:
         raise PayloadTooLarge(
             f"the response repeats instructions, tools, text.format, metadata and user ({echoed} bytes), leaving no "
             f"room for a reply under the {MAX_RESPONSE_BYTES}-byte response limit of OCI Functions: send them shorter"
@@ -333,7 +338,7 @@ class Responses(OpenAIErrors):
             },
             names=NAMES,
         )
-        _echo_fits(call)
+        _echo_fits(call, settings)
         return validate.check_chat(call)
 
     def render(self, reply: ChatReply, call: ResponsesCall, invocation: Invocation) -> Reply:

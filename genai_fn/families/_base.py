@@ -9,11 +9,11 @@ the caller's own field; `to_sdk` never refuses anything.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from ..errors import InvalidRequest, UpstreamFailed
-from ..neutral.chat import ChatReply, ChatRequest, Message, Usage
+from ..neutral.chat import ChatReply, ChatRequest, Citation, Message, Usage
 
 FEATURES: dict[str, str] = {
     "tools": "tools and tool messages are not supported for {family} models",
@@ -170,3 +170,18 @@ def content(message: Message, text: Callable[[str], Any], image: Callable[[str, 
         text(part) if isinstance(part, str) else image(part.url, part.detail.upper() if part.detail else None)
         for part in message.parts
     ]
+
+
+def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
+    """The citations whose quote is the reply's own text, each pointing at where it is: a quote found elsewhere in
+    the text (the service's offsets may count in other units) is re-anchored there, one found nowhere is dropped.
+    So a citation never carries text the reply (and its screening) does not hold."""
+    kept = []
+    for citation in citations:
+        if text[citation.start : citation.end] != citation.text:
+            at = text.find(citation.text) if citation.text else -1
+            if at < 0:
+                continue
+            citation = Citation(at, at + len(citation.text), citation.text, citation.document_ids)
+        kept.append(citation)
+    return tuple(kept)

@@ -43,7 +43,7 @@ from oci.generative_ai_inference import models as m
 
 from ..errors import InvalidRequest, UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest, Citation, Document, Tool, ToolCall
-from ._base import Family, finish_reason, sampling, unreadable, usage
+from ._base import Family, anchored, finish_reason, sampling, unreadable, usage
 
 PYTHON_TYPES = {
     "string": "str",
@@ -202,7 +202,7 @@ class CohereV1(Family):
             usage=usage(response.usage),
             opc_request_id=opc_request_id,
             tool_calls=calls,
-            citations=tuple(_citations(response.citations or [])),
+            citations=anchored(response.text, _citations(response.citations or [])),
         )
 
 
@@ -288,10 +288,19 @@ def _shown(value: str | None) -> str:
     return repr((value or "")[:64])
 
 
+def _strict_json(text: str) -> Any:
+    """JSON as the service takes it: NaN and Infinity are not JSON (the SDK would send them as bare words)."""
+
+    def refuse(name: str) -> Any:
+        raise ValueError(f"{name} is not valid JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
 def _parameters_of(call: ToolCall, where: str) -> dict[str, Any]:
     """A call's arguments as the object CohereToolCall.parameters holds."""
     try:
-        parameters = json.loads(call.arguments) if call.arguments.strip() else {}
+        parameters = _strict_json(call.arguments) if call.arguments.strip() else {}
     except ValueError:
         parameters = None
     if not isinstance(parameters, dict):
@@ -307,7 +316,7 @@ def _outputs(text: str) -> list[dict[str, Any]]:
     any other text wrapped as {"output": text}."""
     if text.lstrip()[:1] in ("{", "["):
         try:
-            value = json.loads(text)
+            value = _strict_json(text)
         except ValueError:
             value = None
         if isinstance(value, dict):

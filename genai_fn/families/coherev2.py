@@ -18,7 +18,7 @@ from oci.generative_ai_inference import models as m
 
 from ..errors import UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest, Citation, Message, ToolCall
-from ._base import Family, content, finish_reason, sampling, unreadable, usage
+from ._base import Family, anchored, content, finish_reason, sampling, unreadable, usage
 from .cohere import CohereV1, safety, stop_and_format
 
 
@@ -90,15 +90,16 @@ class CohereV2(Family):
                     )
                 )
         thinking = [p.thinking for p in parts if isinstance(p, m.CohereThinkingContentV2) and p.thinking]
+        text = "".join(p.text for p in parts if isinstance(p, m.CohereTextContentV2) and p.text)
         return ChatReply(
-            text="".join(p.text for p in parts if isinstance(p, m.CohereTextContentV2) and p.text),
+            text=text,
             model=model,
             finish_reason=finish_reason(response.finish_reason),
             usage=usage(response.usage),
             opc_request_id=opc_request_id,
             tool_calls=tuple(calls),
             reasoning="".join(thinking) or None,
-            citations=tuple(_citations(message.citations or [])),
+            citations=anchored(text, _citations(message.citations or [])),
         )
 
 

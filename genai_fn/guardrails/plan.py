@@ -52,8 +52,6 @@ NOT_TEXT: dict[tuple[type, str], str] = {
     (ChatRequest, "logit_bias"): "token ids (digits) mapped to numbers",
     (ChatRequest, "names"): "the caller's field names, for errors; never sent",
     (Message, "role"): "a role: system, user, assistant or tool",
-    (Message, "tool_call_id"): "an id pairing a tool result with its call",
-    (ToolCall, "id"): "an id pairing a call with its result",
     (ImagePart, "url"): "an image (a data: or https: URL): images are not screened (docs/guardrails.md, Images)",
     (ImagePart, "detail"): "an enum: auto, low or high",
     (ImagePart, "where"): "the caller's field path, for errors; never sent",
@@ -78,6 +76,8 @@ reason. Everything else is screened."""
 KINDS: dict[tuple[type, str], str] = {
     (Tool, "name"): NAME,
     (ToolCall, "name"): NAME,
+    (ToolCall, "id"): NAME,
+    (Message, "tool_call_id"): NAME,
     (JsonSchema, "name"): NAME,
     (ToolCall, "arguments"): JSON,
 }

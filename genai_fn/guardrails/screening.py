@@ -97,11 +97,13 @@ def screen_input(configured: Configured, policy: GuardrailPolicy, request: T, de
 
 
 def screen_chat_output(configured: Configured, policy: GuardrailPolicy, reply: ChatReply, deadline: float) -> ChatReply:
-    """The model's reply (text, reasoning, tool calls) screened, even when its text is empty: blocked or too long ->
-    content withheld, finish_reason content_filter; masked -> replaced."""
+    """The model's reply (text, reasoning, tool calls; citations quote its text) screened, even when its text is
+    empty: blocked or too long -> all of it withheld, finish_reason content_filter; masked -> replaced."""
     if not policy.checks("output"):
         return reply
     try:
         return screen(configured, policy, plan(reply), deadline, "output")
     except (ContentFiltered, PayloadTooLarge):
-        return dataclasses.replace(reply, text="", tool_calls=(), reasoning=None, finish_reason="content_filter")
+        return dataclasses.replace(
+            reply, text="", tool_calls=(), reasoning=None, citations=(), finish_reason="content_filter"
+        )

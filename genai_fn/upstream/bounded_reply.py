@@ -6,7 +6,7 @@ read never times out. A response hook on the client's session (requests' public 
 for streamed and non-streamed calls alike) refuses a Content-Length over the budget at once and swaps the urllib3
 body for a reader that counts bytes and checks a monotonic deadline before every socket read, shrinking the socket
 timeout to the time left. Over either bound it closes the connection and raises the ProxyError the caller gets; the
-retry checker and translate_service_error pass ProxyErrors through untouched, so neither is retried.
+retry checker and failures.translate pass ProxyErrors through untouched, so neither is retried.
 
 A reply that echoes the request back (Cohere V1's chatHistory and documents: the family's `echoed_reply_fields`)
 has those fields dropped while read (echo.EchoSkipper), so only what the service adds counts against the budget:

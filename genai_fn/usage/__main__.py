@@ -20,7 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("logs", nargs="*", type=Path, help="log files (default: standard input)")
     args = parser.parse_args(argv)
     total = Batch()
-    sources = [path.read_text(encoding="utf-8", errors="replace").splitlines() for path in args.logs] or [sys.stdin]
+    try:
+        sources = [path.read_text(encoding="utf-8", errors="replace").splitlines() for path in args.logs] or [sys.stdin]
+    except OSError as error:
+        print(f"python -m genai_fn.usage: cannot read {error.filename}: {error.strerror}", file=sys.stderr)
+        return 2
     for source in sources:
         batch = read_lines(source)
         total.lines += batch.lines

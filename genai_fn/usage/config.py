@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ..config import LOOPBACK_HOSTS
 from ..errors import ConfigError
 from .metrics import check_namespace
 
 DEFAULT_NAMESPACE = "genai_usage"
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)

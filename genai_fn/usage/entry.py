@@ -7,6 +7,7 @@ this file by path as module `func`, so it imports absolutely.
 
 from typing import Any
 
+import genai_fn.fdk_keepalive  # noqa: F401 - corrects fdk 0.1.128's idle spin on import (docs/fdk-keepalive.md)
 from genai_fn.usage.handler import UsageFunction
 
 function = UsageFunction.from_env()

@@ -83,7 +83,12 @@ class UsageFunction:
                 status = getattr(exc, "status", None)
                 if isinstance(status, int):
                     summary["error_status"] = status
-                return self._finish(Outcome(502, {**summary, "failed_metrics": failed}))
+                # Nothing posted yet: a failed invocation, so the batch may be delivered again. Something posted:
+                # answered as done (at most once), the unposted rest counted in the log line, never posted twice.
+                summary["unposted_calls"] = len(bodies) - summary["calls"]
+                return self._finish(
+                    Outcome(502 if not summary["calls"] else 200, {**summary, "failed_metrics": failed})
+                )
             summary["calls"] += 1
         return self._finish(Outcome(200, {**summary, "failed_metrics": failed}))
 

@@ -14,14 +14,15 @@ from .metering import chat_bound, metered
 def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatReply:
     record = current_record()
     record.model, record.api_format = request.model, request.api_format
-    request = screened_input(configured, request, deadline, "input")
-    with metered(configured, chat_bound(request), deadline) as meter, record.upstream_call() as facts:
-        reply = configured.upstream.chat(request, families.get(request.api_format), deadline, facts)
+    with metered(configured, lambda: chat_bound(request), deadline) as meter:  # a caller over budget: nothing runs
+        request = screened_input(configured, request, deadline, "input")
+        with record.upstream_call() as facts:
+            reply = configured.upstream.chat(request, families.get(request.api_format), deadline, facts)
         meter.used = reply.usage.total_tokens
+        record.prompt_tokens = reply.usage.prompt_tokens  # billed now, whatever happens to the reply after
+        record.completion_tokens = reply.usage.completion_tokens
+        record.total_tokens = reply.usage.total_tokens
     reply = screened_output(configured, reply, deadline)
-    record.prompt_tokens = reply.usage.prompt_tokens
-    record.completion_tokens = reply.usage.completion_tokens
-    record.total_tokens = reply.usage.total_tokens
     if configured.settings.log_content:
         record.content = {"messages": [[m.role, m.content] for m in request.messages], "reply": reply.text}
     return reply

@@ -12,9 +12,10 @@ from .metering import metered, text_bound
 def embed(configured: Configured, request: EmbeddingRequest, deadline: float) -> EmbeddingReply:
     record = current_record()
     record.model = request.model
-    request = screened_input(configured, request, deadline, "embeddings")
-    with metered(configured, text_bound(request.inputs), deadline) as meter, record.upstream_call() as facts:
-        reply = configured.upstream.embed(request, deadline, facts)
+    with metered(configured, lambda: text_bound(request.inputs), deadline) as meter:
+        request = screened_input(configured, request, deadline, "embeddings")
+        with record.upstream_call() as facts:
+            reply = configured.upstream.embed(request, deadline, facts)
         meter.used = reply.usage.total_tokens
     record.prompt_tokens, record.total_tokens = reply.usage.prompt_tokens, reply.usage.total_tokens
     return reply

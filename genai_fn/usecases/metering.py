@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..caller import FN_INVOKE_CALLER
@@ -27,14 +27,15 @@ class Meter:
 
 
 @contextlib.contextmanager
-def metered(configured: Configured, bound: int, deadline: float) -> Iterator[Meter]:
+def metered(configured: Configured, bound: Callable[[], int], deadline: float) -> Iterator[Meter]:
+    """Reserve `bound()` (computed only when budgets are on) for the request's caller, settle on the way out."""
     meter = Meter()
     store = configured.budgets
     if store is None:
         yield meter
         return
     record = current_record()
-    reservation = store.reserve(record.caller or FN_INVOKE_CALLER, bound, deadline)
+    reservation = store.reserve(record.caller or FN_INVOKE_CALLER, bound(), deadline)
     try:
         yield meter
     finally:
@@ -52,6 +53,7 @@ def chat_bound(request: ChatRequest) -> int:
         size += len(json.dumps([tool.name, tool.description, tool.parameters], ensure_ascii=False).encode())
     if request.json_schema is not None:
         size += len(json.dumps(request.json_schema.schema, ensure_ascii=False).encode())
+    size += sum(len(name.encode()) + len(value.encode()) for doc in request.documents for name, value in doc.fields)
     return size + request.params.max_tokens
 
 

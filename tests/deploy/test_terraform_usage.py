@@ -17,7 +17,9 @@ def test_connector_moves_the_function_log_to_the_usage_function() -> None:
     assert source["kind"] == "logging"
     assert source["log_sources"][0]["log_id"] == "${oci_logging_log.function_invoke.id}"
     assert (target["kind"], target["function_id"]) == ("functions", "${oci_functions_function.usage[0].id}")
-    assert "oci_identity_policy.usage" in str(connector["depends_on"])
+    assert "time_sleep.usage_iam_propagation" in str(connector["depends_on"])
+    wait = tf._resource("time_sleep", "usage_iam_propagation")  # the connector waits for its own policy
+    assert "oci_identity_policy.usage" in str(wait["triggers"])
 
 
 def test_usage_function_is_in_its_own_application_so_its_output_never_loops_back() -> None:

@@ -121,7 +121,7 @@ def test_fault(fn: RunningFunction, upstream: Emulator, row: Row) -> None:
     (log,) = fn.request_logs()
     assert (log["call_id"], log["status"], log["attempts"]) == (f"fault-{row.name}", row.status, row.attempts)
     # Timed by the function's own clock: the test process also runs the emulator, so its own stalls are not the
-    # function's. The function keeps 0.5 s of its deadline back to answer (genai_fn/upstream.py).
+    # function's. The function keeps 0.5 s of its deadline back to answer (genai_fn/upstream/retry.py).
     assert log["latency_ms"] < row.deadline * 1000, f"answered after the Fn-Deadline ({log['latency_ms']} ms)"
 
     upstream.reset()

@@ -12,8 +12,14 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from emulator import Emulator
-from genai_fn.config import PLATFORM_BODY_LIMIT
-from genai_fn.contracts.responses import METADATA_KEY_CHARS, METADATA_PAIRS, METADATA_VALUE_CHARS, RESPONSE_RESERVE
+from genai_fn.config import DEFAULT_MAX_REPLY_BYTES, PLATFORM_BODY_LIMIT
+from genai_fn.contracts.responses import (
+    METADATA_KEY_CHARS,
+    METADATA_PAIRS,
+    METADATA_VALUE_CHARS,
+    RESPONSE_RESERVE,
+    STREAMED_REPLY_COPIES,
+)
 from genai_fn.envelope import MAX_RESPONSE_BYTES
 from genai_fn.limits import DEFAULT_MAX_JSON_VALUES, DEFAULT_MAX_MESSAGES, DEFAULT_MAX_TOOLS
 from tests.conftest import RunningFunction, function_config
@@ -90,7 +96,11 @@ def largest_requests() -> dict[str, tuple[str, bytes]]:
         ),
         "responses (stream): instructions, tools and metadata echoed just under the response limit": (
             "/v1/responses",
-            json.dumps(_echoing_responses(MAX_RESPONSE_BYTES - RESPONSE_RESERVE - 16 * 1024)).encode(),
+            json.dumps(
+                _echoing_responses(
+                    MAX_RESPONSE_BYTES - RESPONSE_RESERVE - STREAMED_REPLY_COPIES * DEFAULT_MAX_REPLY_BYTES - 16 * 1024
+                )
+            ).encode(),
         ),
     }
 

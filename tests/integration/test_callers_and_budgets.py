@@ -11,6 +11,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,6 +105,21 @@ def test_the_usage_table_adds_up_each_caller(functions) -> None:
     ).stdout
     rows = {line.split()[0]: line.split() for line in table.splitlines() if line.startswith("team-")}
     assert set(rows) == {"team-a", "team-b"}, table
+    header = table.splitlines()[0].split()
+    lines = request_lines_of(logs)
+    for caller, row in rows.items():  # every request counts (the refused one too), with the tokens it used
+        made = [line for line in lines if line["caller"] == caller]
+        counts = dict(zip(header, row, strict=True))
+        assert int(counts["requests"]) == len(made) and int(counts["total_tokens"]) == sum(
+            line.get("total_tokens", 0) for line in made
+        ), (caller, table)
+
+
+def request_lines_of(paths: list[str]) -> list[dict[str, Any]]:
+    lines = []
+    for path in paths:
+        lines += [json.loads(x) for x in Path(path).read_text().splitlines() if x.startswith('{"ts"')]
+    return [line for line in lines if line.get("event") == "request"]
 
 
 def test_no_token_no_call_and_a_clients_own_caller_header_never_reaches_the_function(gateway, functions) -> None:

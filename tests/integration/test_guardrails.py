@@ -236,6 +236,57 @@ def test_output_block_is_content_filter_finish(functions, upstream, route):
     assert UNSAFE_MARKER not in log
 
 
+@pytest.mark.parametrize(
+    ("url", "citations_of"),
+    [
+        ("/genai/v1/chat/completions", lambda body: body["choices"][0]["message"].get("citations")),
+        (
+            "/genai/v1/responses",
+            lambda body: [
+                c for item in body["output"] for p in item.get("content", []) for c in p.get("citations", [])
+            ],
+        ),
+        ("/genai/chat", lambda body: body.get("citations")),
+    ],
+    ids=["chat-completions", "responses", "simple"],
+)
+def test_a_blocked_reply_withholds_its_citations_too(functions, fn, upstream, url, citations_of):
+    """Citations quote the reply: when the reply is withheld, so are they (the control shows they would be there)."""
+    document = {"id": "d1", "text": f"{UNSAFE_MARKER} the plan is to meet in Paris"}
+    if url.endswith("/chat"):
+        body: dict[str, Any] = {"input": f"say {UNSAFE_MARKER} Paris", "documents": [document]}
+    elif url.endswith("/responses"):
+        body = {"input": f"say {UNSAFE_MARKER} Paris", "documents": [document]}
+    else:
+        body = {"messages": [{"role": "user", "content": f"say {UNSAFE_MARKER} Paris"}], "documents": [document]}
+    headers = {"Accept": "application/json"}
+    control = fn.invoke(body, gateway=True, url=url, headers=headers)
+    assert control.status == 200 and citations_of(json.loads(control.body)), "the unscreened reply cites d1"
+    blocked = functions["output"].invoke(body, gateway=True, url=url, headers=headers)
+    assert blocked.status == 200 and not citations_of(json.loads(blocked.body))
+    assert UNSAFE_MARKER not in blocked.body.decode()
+
+
+@pytest.mark.parametrize("field", ["assistant tool_calls[].id", "tool message tool_call_id"])
+def test_text_in_a_tool_call_id_is_screened(functions, upstream, field):
+    """Ids are screened like names (never masked): an injection hidden in one is refused before any model call."""
+    hidden = f"call {INJECTION_MARKER}"
+    call_id = hidden if field.startswith("assistant") else "call_1"
+    messages = [
+        {"role": "user", "content": "hi"},
+        {
+            "role": "assistant",
+            "tool_calls": [{"id": call_id, "type": "function", "function": {"name": "f", "arguments": ""}}],
+        },
+        {"role": "tool", "tool_call_id": hidden, "content": "ok"},
+    ]
+    tools = [{"type": "function", "function": {"name": "f"}}]
+    body = {"model": "meta.llama-3.3-70b-instruct", "messages": messages, "tools": tools}
+    reply = functions["sensible"].invoke(body, gateway=True, url="/genai/v1/chat/completions")
+    assert reply.status == 400 and json.loads(reply.body)["error"]["code"] == "content_filter"
+    assert chat_bodies(upstream) == []
+
+
 # --- failure policy --------------------------------------------------------------------------------------------
 
 

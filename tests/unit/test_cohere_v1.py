@@ -247,6 +247,14 @@ def test_a_tool_output_that_was_the_answer_gets_a_chatbot_turn_before_the_next_u
             ),
             "must be a JSON object",
         ),
+        (
+            (
+                Message("user", "Hi"),
+                Message("assistant", "", tool_calls=(ToolCall("c1", "f", '{"a": NaN}'),)),
+                Message("tool", "1", tool_call_id="c1"),
+            ),
+            "must be a JSON object",
+        ),
     ],
 )
 def test_a_conversation_v1_cannot_carry_is_a_400(messages: tuple[Message, ...], words: str) -> None:

@@ -443,8 +443,8 @@ def test_the_reply_plan_holds_text_reasoning_and_calls_even_with_empty_text() ->
         reasoning="thinking of u2@example.com",
     )
     screened = plan(reply)
-    assert screened.texts == ("", "lookup", '{"to": "u1@example.com"}', "thinking of u2@example.com")
-    assert screened.kinds == (TEXT, NAME, JSON, TEXT)
+    assert screened.texts == ("", "c", "lookup", '{"to": "u1@example.com"}', "thinking of u2@example.com")
+    assert screened.kinds == (TEXT, NAME, NAME, JSON, TEXT)
     masked, _ = fake_service_masks(reply)
     assert masked.tool_calls[0].arguments == '{"to": "<EMAIL>"}' and masked.reasoning == "thinking of <EMAIL>"
 
@@ -452,8 +452,8 @@ def test_the_reply_plan_holds_text_reasoning_and_calls_even_with_empty_text() ->
 def test_a_mask_that_breaks_a_name_or_json_is_counted() -> None:
     reply = ChatReply("", "m", "stop", Usage(), tool_calls=(ToolCall("c", "u1@example.com", '"u2@example.com"'),))
     screened = plan(reply)
-    assert screened.unmaskable(["", "<EMAIL>", '"<EMAIL>"']) == 1
-    assert screened.unmaskable(["", "u1@example.com", '"<EMAIL>']) == 1
+    assert screened.unmaskable(["", "c", "<EMAIL>", '"<EMAIL>"']) == 1
+    assert screened.unmaskable(["", "c", "u1@example.com", '"<EMAIL>']) == 1
 
 
 @pytest.mark.parametrize(

@@ -470,7 +470,13 @@ def test_reload_only_an_expiring_token(signer: Signer, refreshes: int) -> None:
 
 @pytest.mark.parametrize("signer", [None, object(), SimpleNamespace(security_token=Token(valid=False))])
 def test_signers_without_tokens_are_left_alone(signer: Any) -> None:
-    credentials.ExpiringTokenReloader().before_call(signer)
+    """An API key's signer, a test's stand-in, or a token holder that cannot refresh: nothing is reloaded, and the
+    reloader remembers no token of it."""
+    reloader = credentials.ExpiringTokenReloader()
+    before = vars(signer).copy() if hasattr(signer, "__dict__") else None
+    reloader.before_call(signer)
+    assert reloader._reloaded is None
+    assert (vars(signer) if hasattr(signer, "__dict__") else None) == before
 
 
 def test_failed_reload_is_an_auth_failure() -> None:

@@ -349,10 +349,16 @@ def test_params_max_tokens_limit_is_configurable() -> None:
         validate.params({"max_tokens": 11}, settings, families.get("COHERE"))
 
 
-def test_params_max_tokens_aliases_last_one_wins(settings: Settings) -> None:
-    body = {"max_tokens": 10, "max_completion_tokens": 20}
+def test_params_max_tokens_aliases_must_agree(settings: Settings) -> None:
+    """max_tokens and max_completion_tokens name one limit: the same value twice is fine, two values are a 400."""
     fields = ("max_tokens", "max_completion_tokens")
-    assert validate.params(body, settings, families.get("GENERIC"), max_tokens_fields=fields).max_tokens == 20
+    generic = families.get("GENERIC")
+    assert validate.params({"max_completion_tokens": 20}, settings, generic, max_tokens_fields=fields).max_tokens == 20
+    same = {"max_tokens": 20, "max_completion_tokens": 20}
+    assert validate.params(same, settings, generic, max_tokens_fields=fields).max_tokens == 20
+    with pytest.raises(InvalidRequest, match="disagree") as disagree:
+        validate.params({"max_tokens": 10, "max_completion_tokens": 20}, settings, generic, max_tokens_fields=fields)
+    assert disagree.value.param == "max_completion_tokens"
     with pytest.raises(InvalidRequest) as caught:
         validate.params({"max_completion_tokens": 0}, settings, families.get("GENERIC"), max_tokens_fields=fields)
     assert caught.value.param == "max_completion_tokens"

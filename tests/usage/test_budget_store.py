@@ -235,6 +235,22 @@ def test_cache_down_fails_open_when_configured_and_says_so(caller: str) -> None:
     assert store.settle(reservation, 5, soon()), "nothing to settle for an unenforced reservation"
 
 
+def test_a_connection_the_cache_closed_while_idle_is_replaced_before_the_next_reserve(
+    tmp_path: Path, caller: str
+) -> None:
+    """A failover, a restart or an idle timeout closes the container's connection between invocations: the next
+    reserve reconnects instead of answering 503 (the default, fail-closed policy would)."""
+    restarted = RedisServer(tmp_path / "restart").start()
+    try:
+        store = store_for(restarted.url, f"{caller}:1000/day")
+        assert store.reserve(caller, 10, soon()).enforced
+        restarted.stop()
+        restarted.start()  # same port: the old connection is dead, the server is back
+        assert store.reserve(caller, 10, soon()).enforced
+    finally:
+        restarted.stop()
+
+
 def test_a_wrong_password_or_an_untrusted_certificate_is_a_store_failure(server: RedisServer, caller: str) -> None:
     wrong_password = server.url.replace("s3cret", "guess")
     with pytest.raises(ProxyError, match="did not answer"):

@@ -14,6 +14,7 @@ from genai_fn.errors import ConfigError
 from genai_fn.usage import __main__ as cli
 from genai_fn.usage.aggregate import Usage, aggregate, render_table
 from genai_fn.usage.config import UsageSettings
+from genai_fn.usage.handler import UsageFunction
 from genai_fn.usage.lines import read_batch, read_lines
 from genai_fn.usage.metrics import MAX_STREAMS_PER_CALL, calls, check_namespace, is_fresh, metric_data
 
@@ -195,3 +196,38 @@ def test_the_cli_table_from_request_lines_and_log_entries(capsys: pytest.Capture
     ]
     assert "3 request lines, 1 other lines ignored, 1 malformed" in err
     assert render_table(aggregate(read_lines(io.StringIO("").readlines()).lines)).startswith("caller")
+
+
+class FlakyPublisher:
+    """Stands in for the Monitoring client at the handler's edge: posts succeed `good` times, then raise."""
+
+    def __init__(self, good: int) -> None:
+        self.good, self.posted = good, 0
+
+    def post(self, body: object, deadline: float) -> int:
+        if self.posted >= self.good:
+            raise ConnectionError("telemetry-ingestion unreachable")
+        self.posted += 1
+        return 0
+
+
+@pytest.mark.parametrize(("good", "status", "posted", "unposted"), [(0, 502, 0, 2), (1, 200, 1, 1)])
+def test_a_batch_is_posted_at_most_once(good: int, status: int, posted: int, unposted: int) -> None:
+    """A batch needing two posts whose second fails is answered done (a redelivered batch would count the first
+    post twice); only a batch of which nothing was posted is a failed invocation, to be delivered again."""
+    now = time.time()
+    body = batch(*(entry(request_line(f"caller-{i}", "m", "/chat", 1, 1, now), now) for i in range(13)))
+    settings = UsageSettings("genai_usage", COMPARTMENT)
+    function = UsageFunction(settings, publisher=FlakyPublisher(good), stream=io.StringIO())  # type: ignore[arg-type]
+    outcome = function.handle(body, time.monotonic() + 10, now=now)
+    assert outcome.status == status
+    assert (outcome.summary["calls"], outcome.summary["unposted_calls"], outcome.summary["error"]) == (
+        posted,
+        unposted,
+        "ConnectionError",
+    )
+
+
+def test_the_cli_says_which_log_it_cannot_read(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    assert cli.main([str(tmp_path / "function-0.log")]) == 2
+    assert "function-0.log" in capsys.readouterr().err
