@@ -72,3 +72,13 @@ def test_importing_the_configuration_loads_no_sdk() -> None:
     code = "import sys, genai_fn.config; print(sorted(m for m in sys.modules if m.split('.')[0] == 'oci'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_every_fn_entrypoint_applies_the_fdk_idle_spin_fix() -> None:
+    """Both functions of this package run under fdk 0.1.128: each entrypoint imports the correction first
+    (docs/fdk-keepalive.md), or its hot containers would spin when idle."""
+    root = PACKAGE.parent
+    for entrypoint in (root / "func.py", PACKAGE / "usage" / "entry.py"):
+        tree = ast.parse(entrypoint.read_text(encoding="utf-8"))
+        imported = [alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names]
+        assert "genai_fn.fdk_keepalive" in imported, entrypoint
