@@ -84,6 +84,18 @@ class RequestRecord:
             self.calls.append(facts)
 
     @property
+    def service_ms(self) -> float:
+        """Time spent waiting on OCI Generative AI: every model call, and each guardrails stage's call (its `ms`)."""
+        stages = (self.guardrails or {}).values()
+        screening: float = sum(stage.get("ms", 0.0) for stage in stages if isinstance(stage, dict))
+        return sum(call.ms for call in self.calls) + screening
+
+    @property
+    def overhead_ms(self) -> float:
+        """The function's own time: its latency minus the time spent waiting on the service (x-genai-overhead-ms)."""
+        return max(self.latency_ms - self.service_ms, 0.0)
+
+    @property
     def opc_request_id(self) -> str | None:
         """The service's request id of the last model call that got one (what Oracle support asks for)."""
         return next((call.opc_request_id for call in reversed(self.calls) if call.opc_request_id), None)
@@ -130,6 +142,7 @@ class RequestLog:
             if value is not None and item.name != "calls":
                 line[item.name] = value
         line["latency_ms"] = round(record.latency_ms, 1)
+        line["overhead_ms"] = round(record.overhead_ms, 2)
         line["attempts"] = sum(call.attempts for call in record.calls)
         if record.calls:
             line["upstream_ms"] = round(sum(call.ms for call in record.calls), 1)
