@@ -54,10 +54,14 @@ class Reply:
 JSON = "application/json"
 
 
+COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""Built once: json.dumps with options builds a new encoder on every call."""
+
+
 def json_bytes(value: Any) -> bytes:
     """Compact UTF-8 JSON that always encodes: text that cannot (a lone surrogate) falls back to \\u escapes."""
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return COMPACT_JSON.encode(value).encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(value, separators=(",", ":")).encode("ascii")
 

@@ -137,10 +137,10 @@ class RequestLog:
             "level": "INFO" if record.status < 500 else "ERROR",
             "event": "request",
         }
-        for item in fields(record):
-            value = getattr(record, item.name)
-            if value is not None and item.name != "calls":
-                line[item.name] = value
+        for name in _RECORD_FIELDS:
+            value = getattr(record, name)
+            if value is not None:
+                line[name] = value
         line["latency_ms"] = round(record.latency_ms, 1)
         line["overhead_ms"] = round(record.overhead_ms, 2)
         line["attempts"] = sum(call.attempts for call in record.calls)
@@ -152,8 +152,13 @@ class RequestLog:
         if chars:
             line["upstream_message_chars"] = chars[-1]
         stream = self._stream or sys.stderr
-        stream.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+        stream.write(_LINE_JSON.encode(line) + "\n")
         stream.flush()
+
+
+_RECORD_FIELDS = tuple(item.name for item in fields(RequestRecord) if item.name != "calls")
+"""The record's fields in order, read once (dataclasses.fields() walks the class on every call)."""
+_LINE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _utc_now() -> str:

@@ -8,6 +8,7 @@ reply; what it cost (attempts, time, the service's request id) goes into the cal
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -102,8 +103,8 @@ class Upstream:
             reply_cap=self._settings.max_reply_bytes if reply_cap is None else reply_cap,
         )
         started = time.perf_counter()
-        try:
-            response = operation(details, retry_strategy=strategy)
+        try:  # one idempotency token for all the call's attempts; the SDK's own costs 30 SystemRandom draws
+            response = operation(details, retry_strategy=strategy, opc_retry_token=os.urandom(16).hex())
         except ProxyError:  # the reply bound's or the deadline's own answer: already what the caller sees
             raise
         except Exception as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from oci.retry.retry import ExponentialBackoffRetryStrategyBase
@@ -38,6 +39,12 @@ class RetryableFailure(BaseRetryChecker):  # type: ignore[misc]  # oci ships no 
         return failures.is_connection_failure(exception)
 
 
+@cache
+def retry_checkers(max_attempts: int) -> RetryCheckerContainer:
+    """Whether a failed attempt is retried: stateless checks, built once per container (not once per call)."""
+    return RetryCheckerContainer([LimitBasedRetryChecker(max_attempts), RetryableFailure()])
+
+
 class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignore[misc]  # oci is untyped
     """Jittered exponential backoff, bounded by attempts and by the invocation deadline.
 
@@ -55,8 +62,7 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
         deadline: float,
         reply_cap: int,
     ) -> None:
-        checkers = RetryCheckerContainer([LimitBasedRetryChecker(max_attempts), RetryableFailure()])
-        super().__init__(BACKOFF_BASE_SECONDS, 2, BACKOFF_MAX_SECONDS, checkers)
+        super().__init__(BACKOFF_BASE_SECONDS, 2, BACKOFF_MAX_SECONDS, retry_checkers(max_attempts))
         self._base_client = base_client
         self._timeouts = timeouts
         self._deadline = deadline

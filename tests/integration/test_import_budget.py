@@ -21,6 +21,7 @@ START_UP = frozenset(
     {
         "genai_fn",
         "genai_fn.app",
+        "genai_fn.caller",
         "genai_fn.catalog",
         "genai_fn.config",
         "genai_fn.contracts",
@@ -28,6 +29,7 @@ START_UP = frozenset(
         "genai_fn.envelope",
         "genai_fn.errors",
         "genai_fn.fdk_keepalive",
+        "genai_fn.fdk_zipkin",
         "genai_fn.families",
         "genai_fn.families._base",
         "genai_fn.families.cohere",
@@ -49,6 +51,7 @@ START_UP = frozenset(
         "genai_fn.upstream.serving",
         "genai_fn.usecases",
         "genai_fn.usecases.chat",
+        "genai_fn.usecases.metering",
         "genai_fn.validate",
     }
 )
