@@ -45,6 +45,8 @@ class Invocation:
 
 @dataclass(frozen=True)
 class Reply:
+    """What the function answers: status, body, content type and extra headers (fdk-independent)."""
+
     status: int
     body: bytes
     content_type: str

@@ -2,11 +2,11 @@
 
 fdk/context.py's `TracingContext.__create_zipkin_attrs`, run for every invocation, calls
 `collections.namedtuple("ZipkinAttrs", "trace_id, span_id, parent_span_id, is_sampled, flags")`, which defines a new
-class each time (namedtuple compiles its `__new__`): about 0.1 ms per call, a quarter of what fdk and the socket
-hop cost a call that does nothing (0.42 ms, 0.32 ms with this fix, on the benchmark machine). The arguments never change, so fdk's module gets a cached namedtuple:
-the first call defines the class, every later one reuses it. Fields and values are unchanged; only the class is
-shared between calls. Applied on import (func.py) and only while fdk.context uses the standard namedtuple; an fdk
-upgrade re-checks it (a test pins FDK_VERSION).
+class each time (namedtuple compiles its `__new__`): about 0.1 ms per call, a quarter of what fdk and the socket hop
+cost a call that does nothing (0.42 ms, 0.32 ms with this fix, on the benchmark machine). The arguments never
+change, so fdk's module gets a cached namedtuple: the first call defines the class, every later one reuses it.
+Fields and values are unchanged; only the class is shared between calls. Applied on import (func.py) and only while
+fdk.context uses the standard namedtuple; an fdk upgrade re-checks it (a test pins FDK_VERSION).
 """
 
 from __future__ import annotations

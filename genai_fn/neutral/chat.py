@@ -52,6 +52,8 @@ class ImagePart:
 
 @dataclass(frozen=True)
 class Message:
+    """One turn of the conversation."""
+
     role: str
     """system, user, assistant or tool."""
     content: str
@@ -128,6 +130,8 @@ class ChatRequest:
 
 @dataclass(frozen=True)
 class Usage:
+    """Tokens the service counted for the call."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0

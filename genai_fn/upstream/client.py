@@ -19,7 +19,7 @@ from oci.generative_ai_inference import GenerativeAiInferenceClient
 from ..config import Settings
 from ..errors import ProxyError
 from ..logs import CallFacts
-from . import bounded_reply, chat, failures
+from . import bounded_reply, chat
 from .credentials import ExpiringTokenReloader, load_signer
 from .retry import DeadlineRetryStrategy
 
@@ -108,6 +108,8 @@ class Upstream:
         except ProxyError:  # the reply bound's or the deadline's own answer: already what the caller sees
             raise
         except Exception as exc:
+            from . import failures  # the error path's modules load on the first failure, not at start-up
+
             raise failures.translate(exc, facts) from exc
         finally:
             facts.attempts, facts.ms = strategy.attempts, (time.perf_counter() - started) * 1000
