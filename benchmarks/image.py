@@ -230,6 +230,19 @@ def first_reply_seconds(tag: str, workdir: Path, config: Mapping[str, str]) -> f
     return elapsed
 
 
+def container_floor_seconds(tag: str) -> float:
+    """`docker run` -> exit of a bare `python3 -S -c pass` in the same image with the same limits: what any
+    container of this image costs before a function runs (the engine, the cgroup, the mounts, the interpreter)."""
+    args = ["run", "--network", "host", "--user", FN_USER, "--read-only", "--memory", MEMORY, "--memory-swap", MEMORY]
+    started = time.perf_counter()
+    container = docker(*args, "--detach", "--entrypoint", "/usr/local/bin/python3", tag, "-S", "-c", "pass")
+    container_id = container.stdout.strip()
+    docker("wait", container_id)
+    elapsed = time.perf_counter() - started
+    docker("rm", "--force", container_id, check=False)
+    return elapsed
+
+
 def measure(requests: int, no_cache: bool, starts: int = 5) -> dict[str, Any]:
     from emulator import Emulator, mint_resource_principal
 
@@ -254,6 +267,9 @@ def measure(requests: int, no_cache: bool, starts: int = 5) -> dict[str, Any]:
             config = {**rp_env, **emulated_config(emulator.url)}
             print(f"{starts} container starts at --memory {MEMORY} ...", file=sys.stderr, flush=True)
             firsts = [first_reply_seconds(tag, Path(tmp) / f"start-{i}", config) for i in range(starts)]
+            floors = [container_floor_seconds(tag) for _ in range(starts)]
+            results["container_floor_all_s"] = [round(x, 3) for x in floors]
+            results["container_floor_s"] = round(statistics.median(floors), 3)
             results["first_reply_all_s"] = [round(x, 3) for x in firsts]
             results["first_reply_s"] = round(statistics.median(firsts), 3)
             results["starts"] = starts
