@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,7 @@ class LocalRun:
 def drive(run: LocalRun, concurrency: int, seconds: float, warmup: float = 1.0) -> list[Sample]:
     """`concurrency` callers in a closed loop for warmup + seconds; the samples after the warm-up."""
     samples: list[Sample] = []
+    failures: list[str] = []
     lock = threading.Lock()
     started = time.monotonic()
     measure_from, ends = started + warmup, started + warmup + seconds
@@ -131,7 +133,9 @@ def drive(run: LocalRun, concurrency: int, seconds: float, warmup: float = 1.0) 
                     reply = conn.getresponse()
                     reply.read()
                     status, headers = reply.status, reply.headers
-                except (OSError, http.client.HTTPException):
+                except (OSError, http.client.HTTPException) as exc:  # status 0: the connection failed
+                    with lock:
+                        failures.append(f"{type(exc).__name__}: {exc}"[:200])
                     conn.close()
                     conn = http.client.HTTPConnection(run.host, run.port, timeout=60)
                     status, headers = 0, None
@@ -155,6 +159,8 @@ def drive(run: LocalRun, concurrency: int, seconds: float, warmup: float = 1.0) 
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        print(f"  {len(failures)} connection failures, e.g. {sorted(set(failures))[:3]}", file=sys.stderr, flush=True)
     return samples
 
 
@@ -185,6 +191,7 @@ def level(run: LocalRun, concurrency: int, seconds: float, guardrails: bool) -> 
         "guardrails": guardrails,
         "requests": len(samples),
         "errors": len(samples) - len(ok),
+        "error_statuses": dict(Counter(str(s.status) for s in samples if s.status != 200)),
         "rps": len(samples) / seconds,
         "latency": percentiles([s.latency_ms for s in ok]),
         "overhead_header": percentiles([s.overhead_ms for s in ok if s.overhead_ms is not None]),
