@@ -113,6 +113,9 @@ def load_panel(ax: Any, load: dict[str, Any]) -> None:
             values = [r["overhead_header"][stat] for r in rows]
             ax.plot(xs, values, style, marker="o", color=colour, label=f"own overhead {stat[:3]}, {tag}")
     ax.set_xscale("log")
+    levels = sorted({r["concurrency"] for r in load["levels"]})
+    ax.set_xticks(levels, [str(level) for level in levels])
+    ax.xaxis.set_minor_formatter(importlib.import_module("matplotlib.ticker").NullFormatter())
     ax.set_xlabel("concurrent callers")
     ax.set_ylabel("x-genai-overhead-ms (ms)")
     ax.grid(True, which="both", alpha=0.3)

@@ -193,7 +193,8 @@ def load_section(load: dict[str, Any]) -> list[str]:
         f"`{load['command']}`: {load['containers']} function containers behind run-local's gateway "
         f"(localfn.gateway), the emulator answering at once, {load['seconds_per_level']:g} s per level after a "
         "warm-up. Overhead from the replies' `x-genai-overhead-ms` (the function's own time), and as the whole "
-        "call's latency minus the emulator's time for it (gateway, agent hop and fdk included).",
+        "call's latency minus the emulator's time for it (gateway, agent hop and fdk included; with more callers than "
+        "containers, mostly waiting for a free container: Fn sends a container one call at a time).",
         "",
         "| concurrency | guardrails | requests | errors | req/s | latency p50 / p95 / p99 (ms) | "
         "x-genai-overhead-ms p50 / p95 / p99 | latency − emulator p50 / p95 / p99 | load avg |",
@@ -323,37 +324,33 @@ def readme_block(results_dir: Path) -> str:
         "",
         f"![latency distributions, start-up, memory and load](benchmarks/results/{CHART})",
         "",
-        "| | project | blog's function |",
-        "|---|---:|---:|",
-        f"| `import func` (ms, median) | {imports['project']['median_ms']:.0f} | {imports['blog']['median_ms']:.0f} |",
-        f"| cold start: spawn → first reply (ms, median) | {cold['project']['median_ms']:.0f} | "
-        f"{cold['blog']['median_ms']:.0f} |",
+        "| | project | blog's function | project / blog |",
+        "|---|---:|---:|---:|",
     ]
+
+    def row(label: str, project: float, blog: float, digits: int = 0) -> None:
+        rows.append(f"| {label} | {project:.{digits}f} | {blog:.{digits}f} | {project / blog:.2f} |")
+
+    row("`import func` (ms, median)", imports["project"]["median_ms"], imports["blog"]["median_ms"])
+    row("cold start: spawn → first reply (ms, median)", cold["project"]["median_ms"], cold["blog"]["median_ms"])
     for s in latest["scenarios"]:
         if s["latency_s"]:
             continue
         w = s["warm"]
-        rows.append(
-            f"| {s['name']}: warm call, median / p99 (ms; direct SDK call {w['direct']['median_ms']:.2f}) | "
-            f"{w['project']['median_ms']:.2f} / {w['project']['p99_ms']:.2f} | "
-            f"{w['blog']['median_ms']:.2f} / {w['blog']['p99_ms']:.2f} |"
-        )
-        rows.append(
-            f"| {s['name']}: overhead over the direct call, median (ms) | {overhead(w, 'project'):.2f} | "
-            f"{overhead(w, 'blog'):.2f} |"
-        )
-        rows.append(
-            f"| {s['name']}: peak RSS (MiB) | {s['peak_rss_kib']['project'] / 1024:.1f} | "
-            f"{s['peak_rss_kib']['blog'] / 1024:.1f} |"
-        )
+        label = f"{s['name']}: warm call (ms, median; direct SDK call {w['direct']['median_ms']:.2f})"
+        row(label, w["project"]["median_ms"], w["blog"]["median_ms"], 2)
+        row(f"{s['name']}: warm call (ms, p99)", w["project"]["p99_ms"], w["blog"]["p99_ms"], 2)
+        row(f"{s['name']}: overhead over the direct call (ms, median)", overhead(w, "project"), overhead(w, "blog"), 2)
+        peak = s["peak_rss_kib"]
+        row(f"{s['name']}: peak RSS (MiB)", peak["project"] / 1024, peak["blog"] / 1024, 1)
     deps = latest["dependency_bytes"]
-    rows.append(f"| dependencies (MB) | {deps['project'] / 1e6:.1f} | {deps['blog'] / 1e6:.1f} |")
+    row("dependencies (MB)", deps["project"] / 1e6, deps["blog"] / 1e6, 1)
     if idle:
         by = {(r["variant"], r["kind"]): r["cpu_seconds"] for r in idle["rows"]}
         project = max(v for (n, _), v in by.items() if n == "project")
         blog = max(v for (n, _), v in by.items() if n == "blog baseline")
         window = idle["window_s"]
-        rows.append(f"| idle CPU over {window:g} s after a call (s, worst kind) | {project:.2f} | {blog:.2f} |")
+        rows.append(f"| idle CPU over {window:g} s after a call (s, worst kind) | {project:.2f} | {blog:.2f} | |")
     if load:
         top = max((r for r in load["levels"] if not r["guardrails"]), key=lambda r: r["concurrency"])
         rows += [
@@ -365,6 +362,7 @@ def readme_block(results_dir: Path) -> str:
             "([load](benchmarks/results/latest.md#load-through-the-local-gateway)).",
         ]
     if image:
+        rows.append("")
         rows.append(
             f"The real image starts and answers its first request {image['first_reply_s']:.2f} s after `docker run` "
             f"at `--memory 128m` (cgroup peak {image['peak_mib']} MiB)."
