@@ -2,7 +2,7 @@
 
 Each Route pairs a method and a path with a use case (usecases/) and the contract (contracts/) that parses its
 request and renders its reply and every error. Both are named, not imported: a route's modules load on its first
-call, so a container pays at start-up only for what every call needs (tests/unit/test_import_budget.py).
+call, so a container pays at start-up only for what every call needs (tests/integration/test_import_budget.py).
 Paths are matched by their end, so any API Gateway deployment prefix, and OpenAI base URLs with or without /v1,
 work; `path` is the canonical gateway path the deployment's API Gateway spec is generated from. A plain
 `fn invoke` has no path: its body decides the contract, here, once.
