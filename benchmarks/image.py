@@ -3,7 +3,7 @@ Reports, never asserts. Needs root, a Docker engine and a base image; none of th
 
     python benchmarks/image.py engine DIR      # a private dockerd (no networking of its own); prints DOCKER_HOST
     python benchmarks/image.py base            # the base image from Debian's packages (debootstrap), no registry
-    python benchmarks/image.py measure [--requests 50] [--no-cache]
+    python benchmarks/image.py measure [--requests 50] [--starts 5] [--no-cache]   # writes results/image.json
 
 No registry is reachable here, so the base image stands in for `python:3.11-slim-bookworm`: Debian bookworm's own
 python3 (3.11) with `/usr/local/bin/python3` linked as in the official images and pip trusting this machine's CA
@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -219,13 +220,39 @@ def tree_bytes(tag: str, path: str) -> int:
     return int(out.split()[0])
 
 
-def measure(requests: int, no_cache: bool) -> dict[str, Any]:
+def first_reply_seconds(tag: str, workdir: Path, config: Mapping[str, str]) -> float:
+    """`docker run` -> the first reply complete, for one fresh container."""
+    with FnContainer(tag, workdir, config) as container:
+        reply = container.client.invoke(json.dumps({"input": "What is the capital of France?"}))
+        elapsed = time.perf_counter() - container.started_at
+        if reply.status != 200:
+            raise RuntimeError(f"first reply {reply.status}: {container.logs()[-2000:]}")
+    return elapsed
+
+
+def container_floor_seconds(tag: str) -> float:
+    """`docker run` -> exit of a bare `python3 -S -c pass` in the same image with the same limits: what any
+    container of this image costs before a function runs (the engine, the cgroup, the mounts, the interpreter)."""
+    args = ["run", "--network", "host", "--user", FN_USER, "--read-only", "--memory", MEMORY, "--memory-swap", MEMORY]
+    started = time.perf_counter()
+    container = docker(*args, "--detach", "--entrypoint", "/usr/local/bin/python3", tag, "-S", "-c", "pass")
+    container_id = container.stdout.strip()
+    docker("wait", container_id)
+    elapsed = time.perf_counter() - started
+    docker("rm", "--force", container_id, check=False)
+    return elapsed
+
+
+def measure(requests: int, no_cache: bool, starts: int = 5) -> dict[str, Any]:
     from emulator import Emulator, mint_resource_principal
 
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    print(f"building {IMAGE_TAG} ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
     tag = build_image(no_cache=no_cache)
     build_s = time.perf_counter() - started
     results: dict[str, Any] = {
+        "load_before": load_before,
         "build_s": round(build_s, 1),
         "image_mb": round(image_bytes(tag) / 1e6, 1),
         "base_mb": round(image_bytes(BASE_IMAGE) / 1e6, 1),
@@ -238,9 +265,17 @@ def measure(requests: int, no_cache: bool) -> dict[str, Any]:
         rp_env = mint_resource_principal(creds)
         with Emulator(creds) as emulator:
             config = {**rp_env, **emulated_config(emulator.url)}
-            with FnContainer(tag, Path(tmp), config) as container:
+            print(f"{starts} container starts at --memory {MEMORY} ...", file=sys.stderr, flush=True)
+            firsts = [first_reply_seconds(tag, Path(tmp) / f"start-{i}", config) for i in range(starts)]
+            floors = [container_floor_seconds(tag) for _ in range(starts)]
+            results["container_floor_all_s"] = [round(x, 3) for x in floors]
+            results["container_floor_s"] = round(statistics.median(floors), 3)
+            results["first_reply_all_s"] = [round(x, 3) for x in firsts]
+            results["first_reply_s"] = round(statistics.median(firsts), 3)
+            results["starts"] = starts
+            print(f"{requests} requests with 100 KB prompts ...", file=sys.stderr, flush=True)
+            with FnContainer(tag, Path(tmp) / "requests", config) as container:
                 first = container.client.invoke(json.dumps({"input": "What is the capital of France?"}))
-                results["first_reply_s"] = round(time.perf_counter() - container.started_at, 2)
                 replies = [first]
                 prompt = json.dumps({"input": "x" * 100_000})
                 replies += [container.client.invoke(prompt) for _ in range(requests)]
@@ -252,6 +287,7 @@ def measure(requests: int, no_cache: bool) -> dict[str, Any]:
                     oom_killed=container.oom_killed(),
                     upstream_calls=len(emulator.requests),
                 )
+    results["load_after"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
 
@@ -266,17 +302,23 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("measure", help="build the image, run it as Functions does, report")
     run.add_argument("--requests", type=int, default=50, help="100 KB prompts after the first reply")
     run.add_argument("--no-cache", action="store_true", help="time a build from scratch (pip install included)")
+    run.add_argument("--starts", type=int, default=5, help="fresh containers timed from docker run to first reply")
+    run.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
     if args.command == "engine":
         print(f"export DOCKER_HOST={start_engine(args.dir.resolve())}")
     elif args.command == "base":
         make_base(args.work, args.ca_bundle)
     else:
-        results = measure(args.requests, args.no_cache)
+        results = measure(args.requests, args.no_cache, args.starts)
+        results["command"] = " ".join(["python -m benchmarks.image", *(argv if argv is not None else sys.argv[1:])])
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "image.json").write_text(json.dumps(results, indent=2) + "\n")
         print(json.dumps(results))
         print(
             f"image {results['image_mb']} MB (base {results['base_mb']} MB, /python {results['python_mb']} MB); "
-            f"first reply {results['first_reply_s']} s after docker run; {results['answered']}/{results['requests']} "
+            f"first reply {results['first_reply_s']} s after docker run (median of {results['starts']}); "
+            f"{results['answered']}/{results['requests']} "
             f"requests answered (100 KB prompts), "
             f"cgroup peak {results['peak_mib']} MiB at --memory {MEMORY}, OOM killed: {results['oom_killed']}"
         )

@@ -1,13 +1,23 @@
-"""Project function vs. the blog's function, both under the real fdk against the local emulator. Reports, never asserts.
+"""The project vs the blog's function vs a direct SDK call, under the real fdk against the emulator. Reports, never
+asserts.
 
-    python benchmarks/run.py [--invocations 300] [--latency 0.3] [--sustained 3000]
+    python -m benchmarks.run [--invocations 300] [--imports 9] [--cold 9] [--latency 0.3] [--sustained 3000]
 
 Each function ships with its own dependency tree, as its image would: the project's on the `scripts/build-deps`
-tree, the baseline (benchmarks/baseline/func.py) on a full `pip install --target` of the same requirements (with
-bytecode, as Fn's build makes it). Both run under `python -S` with nothing else importable. Scenarios: plain HTTP
-and TLS, each with the emulator answering at once and (with --latency) after a fixed delay. Per scenario the two
-functions and a direct SDK call (a reused client in this process: the floor) are called in turn.
-Writes benchmarks/results/latest.json and latest.md and prints one summary line.
+tree, the blog's (benchmarks/baseline/func.py) on a full `pip install --target` of the same requirements (with
+bytecode, as Fn's build makes it), and the minimal fdk function (benchmarks/minimal/func.py: one reused client, the
+least any fdk function does) on the project's tree. All run under `python -S` with nothing else importable.
+
+Phases, each reported on stderr as it starts, with the machine's load average (the machine is shared):
+1. imports: fresh processes, interleaved: `import func` of the project and the blog; the SDK floor
+   (`import fdk, oci.generative_ai_inference`); and in one process the floor then `import func` (our own modules).
+2. cold starts: spawn -> first reply, the functions alternating.
+3. warm scenarios: plain HTTP and TLS (and, with --latency, both with the emulator answering that late); per round
+   one call to each function of a group and one direct SDK call (a reused client in this process: the floor), the
+   order rotating; the project with the minimal fdk function, then the blog's function (GROUPS).
+   The project's replies carry x-genai-overhead-ms, its own figure for each call; it is summarised too.
+Writes benchmarks/results/latest.json (benchmarks.report turns it, with the load, idle and image results, into
+latest.md and README's table) and prints one summary line.
 """
 
 from __future__ import annotations
@@ -29,10 +39,24 @@ from localfn.config import COHERE_MODEL, COMPARTMENT, emulated_config
 from scripts.slim_tree import ALLOWLIST_FILE, REPO_ROOT, stage_function, tree_size
 
 BASELINE_DIR = REPO_ROOT / "benchmarks" / "baseline"
+MINIMAL_DIR = REPO_ROOT / "benchmarks" / "minimal"
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 CACHE_DIR = Path(tempfile.gettempdir()) / "oci-genai-fn-bench"
 PROMPT = b'{"input": "What is the capital of France?"}'
 SUSTAINED_SIZES = (16, 1_000, 10_000, 100_000)
+GROUPS = (("project", "minimal"), ("blog",))
+"""Interleaved together per warm scenario, each group with the direct call. The blog's function apart: after each
+reply it tears down a client, a connection pool and a signer, CPU that would land on the next call of the round."""
+
+
+def progress(message: str) -> None:
+    """One line per phase on stderr, with the load average the figures were taken under."""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"[{time.strftime('%H:%M:%S')}] {message} (load {load})", file=sys.stderr, flush=True)
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def dependency_trees() -> tuple[Path, Path]:
@@ -42,6 +66,7 @@ def dependency_trees() -> tuple[Path, Path]:
     for name, extra in (("slim", []), ("full", ["--no-prune"])):
         tree = CACHE_DIR / f"{name}-{key}"
         if not (tree / "bin" / "fdk").exists():
+            progress(f"building the {name} dependency tree (once; cached in {tree})")
             subprocess.run(["rm", "-rf", str(tree)], check=True)
             subprocess.run(
                 [sys.executable, str(REPO_ROOT / "scripts" / "build-deps"), str(tree), *extra],
@@ -97,42 +122,59 @@ def scenario(
     invocations: int,
     latency: float,
 ) -> dict[str, Any]:
+    load_before = load_average()
     emulator.set_latency(latency)
-    runners = [measure.start(fut) for fut in functions]
+    runners = {fut.name: measure.start(fut) for fut in functions}
+    warm: dict[str, dict[str, Any]] = {}
     try:
         direct = direct_call(emulator, rp_env, functions[0].env.get("REQUESTS_CA_BUNDLE"))
-        warm = measure.interleaved(runners, direct, PROMPT, invocations, warmup=3 if latency else 10)
-        peak = {r.fut.name: r.process.rss_kib() for r in runners}
+        for group in GROUPS:
+            progress(f"warm scenario {name}: {invocations} rounds of {', '.join(group)} and direct")
+            measured = measure.interleaved(
+                [runners[n] for n in group], direct, PROMPT, invocations, warmup=3 if latency else 10
+            )
+            reference = {stat: measured["direct"][stat] for stat in ("median_ms", "p95_ms", "p99_ms")}
+            for key, value in measured.items():
+                if key == "direct":
+                    warm.setdefault("direct", value)  # the first group's: the chart's and the tables' floor
+                else:
+                    warm[key] = {**value, "direct": reference}  # its own group's direct call, for its overhead
+        peak = {n: r.process.rss_kib() for n, r in runners.items()}
     finally:
-        for runner in runners:
+        for runner in runners.values():
             runner.stop()
         emulator.set_latency(0)
-    print(f"  {name}: " + ", ".join(f"{k} {v['median_ms']:.1f} ms" for k, v in warm.items()), file=sys.stderr)
+    print(f"  {name}: " + ", ".join(f"{k} {v['median_ms']:.2f} ms" for k, v in warm.items()), file=sys.stderr)
     return {
         "name": name,
         "tls": emulator.tls,
         "latency_s": latency,
         "invocations": invocations,
+        "load_before": load_before,
+        "load_after": load_average(),
         "warm": warm,
         "peak_rss_kib": peak,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--invocations", type=int, default=300, help="warm calls per function per scenario")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    parser.add_argument("--invocations", type=int, default=300, help="warm rounds per scenario")
+    parser.add_argument("--imports", type=int, default=9, help="fresh processes per import measure")
+    parser.add_argument("--cold", type=int, default=9, help="cold starts per function")
     parser.add_argument("--latency", type=float, default=0.0, help="also run with this emulated upstream delay (s)")
     parser.add_argument("--latency-invocations", type=int, default=40)
-    parser.add_argument("--cold", type=int, default=5, help="cold starts per function")
     parser.add_argument("--sustained", type=int, default=0, help="sustained calls (prompts up to 100 KB)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
     started = time.monotonic()
     slim, full = dependency_trees()
     results: dict[str, Any] = {
-        "command": "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": report.machine(),
         "python": platform.python_version(),
+        "load_before": load_average(),
         "dependency_bytes": {"project": tree_size(slim), "blog": tree_size(full)},
     }
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -150,10 +192,19 @@ def main(argv: list[str] | None = None) -> int:
                 return [
                     measure.FunctionUnderTest("project", project_dir, slim, env),
                     measure.FunctionUnderTest("blog", BASELINE_DIR, full, env),
+                    measure.FunctionUnderTest("minimal", MINIMAL_DIR, slim, env),
                 ]
 
-            results["import_ms"] = {fut.name: measure.import_time(fut) for fut in functions(plain)}
-            results["cold_start"] = measure.cold_starts(functions(plain), PROMPT, args.cold)
+            project, blog, _ = functions(plain)
+            progress(f"imports: {args.imports} fresh processes each (project, blog, SDK floor, floor + func)")
+            results["imports"] = {"load_before": load_average(), **measure.import_times(project, blog, args.imports)}
+            results["imports"]["load_after"] = load_average()
+            progress(f"cold starts: {args.cold} each, alternating")
+            results["cold_start"] = {
+                "load_before": load_average(),
+                **measure.cold_starts(functions(plain), PROMPT, args.cold),
+                "load_after": load_average(),
+            }
             runs = [("plain", plain, args.invocations, 0.0), ("tls", tls, args.invocations, 0.0)]
             if args.latency:
                 runs += [
@@ -164,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
                 scenario(name, emulator, functions(emulator), rp_env, n, latency) for name, emulator, n, latency in runs
             ]
             if args.sustained:
+                progress(f"sustained: {args.sustained} calls on the project")
                 runner = measure.start(functions(plain)[0])
                 try:
                     results["sustained"] = measure.sustained(
@@ -171,8 +223,11 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 finally:
                     runner.stop()
+    results["load_after"] = load_average()
     results["elapsed_s"] = round(time.monotonic() - started, 1)
-    report.write(results, args.out)
+    args.out.mkdir(parents=True, exist_ok=True)
+    report.write_json(results, args.out / "latest.json")
+    progress(f"done in {results['elapsed_s']} s; wrote {args.out / 'latest.json'} (python -m benchmarks.report)")
     print(report.summary_line(results))
     return 0
 

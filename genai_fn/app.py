@@ -70,9 +70,10 @@ class App:
         )
         self._served = True
         with scoped(CURRENT, record):
-            reply = with_request_ids(router.dispatch(invocation, self.state), invocation.call_id, record.opc_request_id)
+            reply = router.dispatch(invocation, self.state)
         record.status = reply.status
         record.latency_ms = (time.perf_counter() - started) * 1000
+        reply = with_request_ids(reply, invocation.call_id, record.opc_request_id, record.overhead_ms)
         with contextlib.suppress(Exception):  # a broken log stream must not turn the answer into fdk's 502
             self.request_log.write(record)
         return reply

@@ -49,6 +49,8 @@ class Invocation:
 
 @dataclass(frozen=True)
 class Reply:
+    """What the function answers: status, body, content type and extra headers (fdk-independent)."""
+
     status: int
     body: bytes
     content_type: str
@@ -58,10 +60,14 @@ class Reply:
 JSON = "application/json"
 
 
+COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""Built once: json.dumps with options builds a new encoder on every call."""
+
+
 def json_bytes(value: Any) -> bytes:
     """Compact UTF-8 JSON that always encodes: text that cannot (a lone surrogate) falls back to \\u escapes."""
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return COMPACT_JSON.encode(value).encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(value, separators=(",", ":")).encode("ascii")
 
@@ -70,10 +76,18 @@ def json_reply(status: int, value: Any, headers: dict[str, str] | None = None) -
     return Reply(status, json_bytes(value), JSON, headers or {})
 
 
-def with_request_ids(reply: Reply, call_id: str, opc_request_id: str | None) -> Reply:
-    """The reply with `x-request-id` (the Fn call id, what the openai SDK reads as `_request_id`) and, when the
-    service answered, `opc-request-id` (what Oracle support asks for); a header the reply already set is kept."""
+OVERHEAD_HEADER = "x-genai-overhead-ms"
+"""The function's own milliseconds for this call, upstream excluded (as gateways publish theirs: LiteLLM's
+`x-litellm-overhead-duration-ms`); docs/operations.md#overhead."""
+
+
+def with_request_ids(reply: Reply, call_id: str, opc_request_id: str | None, overhead_ms: float | None = None) -> Reply:
+    """The reply with `x-request-id` (the Fn call id, what the openai SDK reads as `_request_id`), when the service
+    answered `opc-request-id` (what Oracle support asks for) and, when given, `x-genai-overhead-ms`; a header the
+    reply already set is kept."""
     ids = {"x-request-id": call_id, "opc-request-id": opc_request_id or ""}
+    if overhead_ms is not None:
+        ids[OVERHEAD_HEADER] = f"{overhead_ms:.2f}"
     present = {name.lower() for name in reply.headers}
     added = {name: value for name, value in ids.items() if value and name not in present}
     return Reply(reply.status, reply.body, reply.content_type, {**reply.headers, **added}) if added else reply

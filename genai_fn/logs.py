@@ -84,6 +84,18 @@ class RequestRecord:
             self.calls.append(facts)
 
     @property
+    def service_ms(self) -> float:
+        """Time spent waiting on OCI Generative AI: every model call, and each guardrails stage's call (its `ms`)."""
+        stages = (self.guardrails or {}).values()
+        screening: float = sum(stage.get("ms", 0.0) for stage in stages if isinstance(stage, dict))
+        return sum(call.ms for call in self.calls) + screening
+
+    @property
+    def overhead_ms(self) -> float:
+        """The function's own time: its latency minus the time spent waiting on the service (x-genai-overhead-ms)."""
+        return max(self.latency_ms - self.service_ms, 0.0)
+
+    @property
     def opc_request_id(self) -> str | None:
         """The service's request id of the last model call that got one (what Oracle support asks for)."""
         return next((call.opc_request_id for call in reversed(self.calls) if call.opc_request_id), None)
@@ -125,11 +137,12 @@ class RequestLog:
             "level": "INFO" if record.status < 500 else "ERROR",
             "event": "request",
         }
-        for item in fields(record):
-            value = getattr(record, item.name)
-            if value is not None and item.name != "calls":
-                line[item.name] = value
+        for name in _RECORD_FIELDS:
+            value = getattr(record, name)
+            if value is not None:
+                line[name] = value
         line["latency_ms"] = round(record.latency_ms, 1)
+        line["overhead_ms"] = round(record.overhead_ms, 2)
         line["attempts"] = sum(call.attempts for call in record.calls)
         if record.calls:
             line["upstream_ms"] = round(sum(call.ms for call in record.calls), 1)
@@ -139,10 +152,16 @@ class RequestLog:
         if chars:
             line["upstream_message_chars"] = chars[-1]
         stream = self._stream or sys.stderr
-        stream.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+        stream.write(_LINE_JSON.encode(line) + "\n")
         stream.flush()
 
 
+_RECORD_FIELDS = tuple(item.name for item in fields(RequestRecord) if item.name != "calls")
+"""The record's fields in order, read once (dataclasses.fields() walks the class on every call)."""
+_LINE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def utc_now() -> str:
+    """The log lines' `ts`: UTC, milliseconds, a Z suffix."""
     now = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"

@@ -46,6 +46,8 @@ def load(target: str) -> Any:
 
 @dataclass(frozen=True)
 class Route:
+    """One route: method and path, the use case that serves it and the contract that speaks its wire shape."""
+
     name: str
     """The request log's `route`."""
     method: str

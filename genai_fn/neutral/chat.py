@@ -9,70 +9,33 @@ names the caller's own field so a family's refusal points at it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .features import Citation as Citation
+    from .features import Document as Document
+    from .features import ImagePart as ImagePart
+    from .features import JsonSchema as JsonSchema
+    from .features import Reasoning as Reasoning
+    from .features import Tool as Tool
+    from .features import ToolCall as ToolCall
+
+FEATURE_TYPES = frozenset({"Citation", "Document", "ImagePart", "JsonSchema", "Reasoning", "Tool", "ToolCall"})
+"""Defined in features.py and loaded on first use, so a plain chat never pays for them; still importable from here."""
 
 
-@dataclass(frozen=True)
-class ToolCall:
-    """A function call the model asked for; `arguments` is the JSON text the model produced."""
+def __getattr__(name: str) -> Any:
+    if name in FEATURE_TYPES:
+        from . import features
 
-    id: str
-    name: str
-    arguments: str
-
-
-@dataclass(frozen=True)
-class Tool:
-    """A function the caller offers the model; `parameters` is its JSON Schema."""
-
-    name: str
-    description: str | None = None
-    parameters: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class JsonSchema:
-    """A JSON Schema the reply must follow (chat's response_format json_schema, Responses' text.format)."""
-
-    name: str
-    schema: dict[str, Any]
-    description: str | None = None
-    strict: bool | None = None
-
-
-@dataclass(frozen=True)
-class Document:
-    """A document the model may ground its answer on and cite: its fields as text (`text`, `title`, `url`, ...).
-    `id` is the caller's own `id` field, else `doc_<position>`: what a citation names it by."""
-
-    id: str
-    fields: tuple[tuple[str, str], ...]
-    """(name, value) pairs in the caller's order, `id` not among them."""
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A span of the reply grounded in documents (or tool results): characters start..end (end excluded) of the
-    reply text, that text, and the ids of what it cites (Document.id, or the service's id of a tool result)."""
-
-    start: int
-    end: int
-    text: str
-    document_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ImagePart:
-    """An image in a user turn: a data: (base64) or https: URL; detail is auto, low, high or None (not sent)."""
-
-    url: str
-    detail: str | None = None
-    where: str = field(default="", compare=False, repr=False)
-    """The caller's field it came from (`messages[0].content[1]`), for a refusal that names it."""
+        return getattr(features, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
 class Message:
+    """One turn of the conversation."""
+
     role: str
     """system, user, assistant or tool."""
     content: str
@@ -84,6 +47,10 @@ class Message:
 
     @property
     def images(self) -> tuple[ImagePart, ...]:
+        if not self.parts:  # text only: no need to load the image type
+            return ()
+        from .features import ImagePart
+
         return tuple(part for part in self.parts if isinstance(part, ImagePart))
 
 
@@ -99,16 +66,6 @@ class Params:
     presence_penalty: float | None = None
     seed: int | None = None
     stop: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Reasoning:
-    """Reasoning knobs; None means "not sent". `completion_limit`: the caller's token limit came as
-    max_completion_tokens (sent as maxCompletionTokens where the family has it, which counts reasoning tokens)."""
-
-    effort: str | None = None
-    verbosity: str | None = None
-    completion_limit: bool = False
 
 
 @dataclass(frozen=True)

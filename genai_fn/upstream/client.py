@@ -8,6 +8,7 @@ reply; what it cost (attempts, time, the service's request id) goes into the cal
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from oci.generative_ai_inference import GenerativeAiInferenceClient
 from ..config import Settings
 from ..errors import ProxyError
 from ..logs import CallFacts
-from . import bounded_reply, chat, failures
+from . import bounded_reply, chat
 from .credentials import ExpiringTokenReloader, load_signer
 from .retry import DeadlineRetryStrategy
 
@@ -105,11 +106,13 @@ class Upstream:
             echo_fields=echo_fields,
         )
         started = time.perf_counter()
-        try:
-            response = operation(details, retry_strategy=strategy)
+        try:  # one idempotency token for all the call's attempts; the SDK's own costs 30 SystemRandom draws
+            response = operation(details, retry_strategy=strategy, opc_retry_token=os.urandom(16).hex())
         except ProxyError:  # the reply bound's or the deadline's own answer: already what the caller sees
             raise
         except Exception as exc:
+            from . import failures  # the error path's modules load on the first failure, not at start-up
+
             raise failures.translate(exc, facts) from exc
         finally:
             facts.attempts, facts.ms = strategy.attempts, (time.perf_counter() - started) * 1000

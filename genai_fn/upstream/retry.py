@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from oci.retry.retry import ExponentialBackoffRetryStrategyBase
@@ -17,7 +18,7 @@ from oci.retry.retry_checkers import BaseRetryChecker, LimitBasedRetryChecker, R
 
 from ..errors import UpstreamTimeout
 from ..scope import scoped
-from . import bounded_reply, failures
+from . import bounded_reply
 
 RESPONSE_MARGIN_SECONDS = 0.5
 """Time kept back from the deadline to write the answer."""
@@ -32,10 +33,18 @@ class RetryableFailure(BaseRetryChecker):  # type: ignore[misc]  # oci ships no 
     because the service may already be generating the reply."""
 
     def should_retry(self, exception: Exception | None = None, response: Any = None, **kwargs: Any) -> bool:
+        from . import failures  # asked only after a failure: the error path loads then, not at start-up
+
         code = failures.status(exception)
         if code is not None:
             return code == 429 or (code >= 500 and code != 501)
         return failures.is_connection_failure(exception)
+
+
+@cache
+def retry_checkers(max_attempts: int) -> RetryCheckerContainer:
+    """Whether a failed attempt is retried: stateless checks, built once per container (not once per call)."""
+    return RetryCheckerContainer([LimitBasedRetryChecker(max_attempts), RetryableFailure()])
 
 
 class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignore[misc]  # oci is untyped
@@ -56,8 +65,7 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
         reply_cap: int,
         echo_fields: tuple[str, ...] = (),
     ) -> None:
-        checkers = RetryCheckerContainer([LimitBasedRetryChecker(max_attempts), RetryableFailure()])
-        super().__init__(BACKOFF_BASE_SECONDS, 2, BACKOFF_MAX_SECONDS, checkers)
+        super().__init__(BACKOFF_BASE_SECONDS, 2, BACKOFF_MAX_SECONDS, retry_checkers(max_attempts))
         self._base_client = base_client
         self._timeouts = timeouts
         self._deadline = deadline
@@ -89,6 +97,8 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
     def do_sleep(self, attempt: int, exception: Exception) -> None:
         """Back off, or wait as long as the service's Retry-After asks; a wait past the backoff cap or the time
         left is not slept: the failure is answered at once (a 429 with the service's Retry-After)."""
+        from . import failures
+
         delay = min(
             BACKOFF_BASE_SECONDS * 2 ** (attempt - 1) + random.uniform(0, BACKOFF_BASE_SECONDS), BACKOFF_MAX_SECONDS
         )

@@ -30,6 +30,7 @@ START_UP = frozenset(
         "genai_fn.envelope",
         "genai_fn.errors",
         "genai_fn.fdk_keepalive",
+        "genai_fn.fdk_zipkin",
         "genai_fn.families",
         "genai_fn.families._base",
         "genai_fn.families.cohere",
@@ -45,10 +46,7 @@ START_UP = frozenset(
         "genai_fn.upstream.client",
         "genai_fn.upstream.credentials",
         "genai_fn.upstream.echo",
-        "genai_fn.upstream.failures",
         "genai_fn.upstream.retry",
-        "genai_fn.upstream.retry_after",
-        "genai_fn.upstream.service_message",
         "genai_fn.upstream.serving",
         "genai_fn.usecases",
         "genai_fn.usecases.chat",
@@ -58,6 +56,10 @@ START_UP = frozenset(
     }
 )
 """genai_fn's modules after `import func` and one plain `fn invoke` of the simple contract on the default model."""
+ERROR_PATH = frozenset(
+    {"genai_fn.upstream.failures", "genai_fn.upstream.retry_after", "genai_fn.upstream.service_message"}
+)
+"""Reading the SDK's failures: loaded by the first call that fails, never by a call that succeeds."""
 NEVER_AT_START = frozenset({"openai", "redis", "emulator", "localfn", "trustme", "aiohttp", "pytest", "hypothesis"})
 """Top-level packages a plain call must not load (test tools, or libraries loaded only when configured)."""
 SDK_SERVICES = frozenset({"generative_ai_inference", "dns", "object_storage", "work_requests"})
@@ -77,13 +79,15 @@ PROBE = textwrap.dedent(
 )
 
 
-def loaded_by_one_plain_call(emulator: Emulator, rp_env: dict[str, str], **config: str) -> set[str]:
+def loaded_by_one_plain_call(
+    emulator: Emulator, rp_env: dict[str, str], expected_status: int = 200, **config: str
+) -> set[str]:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO_ROOT), **rp_env, **function_config(emulator, **config)}
     out = subprocess.run(
         [sys.executable, "-c", PROBE], env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=True
     ).stdout
     result = json.loads(out.strip().splitlines()[-1])
-    assert result["status"] == 200
+    assert result["status"] == expected_status
     return set(result["modules"])
 
 
@@ -95,6 +99,17 @@ def test_import_func_and_one_plain_call_load_only_the_start_up_set(emulator: Emu
     sdk = Path(oci.__file__).parent
     services = {name.split(".")[1] for name in modules if name.startswith("oci.")}
     assert {name for name in services if (sdk / name / "models").is_dir()} <= SDK_SERVICES
+
+
+def test_the_error_path_loads_on_the_first_failure(emulator: Emulator, rp_env: dict[str, str]) -> None:
+    """The control for ERROR_PATH: the same probe, with the service failing the call, sees those modules."""
+    emulator.reset()
+    emulator.fail_next(status=400, code="InvalidParameter", message="no")
+    try:
+        modules = loaded_by_one_plain_call(emulator, rp_env, expected_status=400)
+    finally:
+        emulator.reset()
+    assert ERROR_PATH <= modules
 
 
 def test_configured_guardrails_load_on_the_call_that_needs_them(emulator: Emulator, rp_env: dict[str, str]) -> None:

@@ -11,7 +11,15 @@ import pytest
 from fdk.context import InvokeContext
 
 from genai_fn import envelope
-from genai_fn.envelope import DEFAULT_DEADLINE_SECONDS, Invocation, Reply, from_fdk, to_fdk, with_request_ids
+from genai_fn.envelope import (
+    DEFAULT_DEADLINE_SECONDS,
+    OVERHEAD_HEADER,
+    Invocation,
+    Reply,
+    from_fdk,
+    to_fdk,
+    with_request_ids,
+)
 
 
 class FakeContext:
@@ -239,3 +247,16 @@ def test_request_ids_are_added_unless_the_reply_set_them() -> None:
     kept = Reply(200, b"", "x", {"X-Request-Id": "mine"})
     assert with_request_ids(kept, "call-1", None) is kept
     assert with_request_ids(Reply(200, b"", "x"), "", None).headers == {}
+
+
+def test_the_overhead_header_is_milliseconds_with_two_decimals() -> None:
+    reply = with_request_ids(Reply(200, b"", "x"), "call-1", None, 0.4567)
+    assert reply.headers == {"x-request-id": "call-1", OVERHEAD_HEADER: "0.46"}
+    assert with_request_ids(Reply(200, b"", "x"), "", None, 0.0).headers == {OVERHEAD_HEADER: "0.00"}
+
+
+def test_the_benchmarks_read_the_same_overhead_header() -> None:
+    """benchmarks/measure.py names the header itself (importing envelope would import fdk into the benchmark)."""
+    from benchmarks import measure
+
+    assert measure.OVERHEAD_HEADER == OVERHEAD_HEADER

@@ -39,6 +39,7 @@ def test_minimal_record_is_one_line_with_exact_fields() -> None:
         "status": 0,
         "attempts": 0,
         "latency_ms": 0.0,
+        "overhead_ms": 0.0,
     }
 
 
@@ -75,11 +76,31 @@ def test_full_record() -> None:
         "opc_request_id": "opc-1",
         "attempts": 2,
         "latency_ms": 812.3,
+        "overhead_ms": 22.29,
         "upstream_ms": 790.1,
         "prompt_tokens": 41,
         "completion_tokens": 128,
         "total_tokens": 169,
     }
+
+
+def test_overhead_is_the_latency_without_the_model_and_guardrails_calls() -> None:
+    record = minimal()
+    record.latency_ms = 300.0
+    record.calls = [CallFacts(attempts=1, ms=180.0), CallFacts(attempts=2, ms=60.5)]
+    record.guardrails = {"input": {"ms": 40.25, "outcome": "passed"}, "output": {"ms": 19.0, "outcome": "masked"}}
+    assert record.service_ms == 299.75
+    assert record.overhead_ms == 0.25
+    assert write(record)[1]["overhead_ms"] == 0.25
+    record.guardrails = {"input": {"outcome": "failed_open"}}  # a stage whose call never answered: no ms
+    assert record.overhead_ms == 59.5
+
+
+def test_overhead_is_never_negative() -> None:
+    """The logged stage times are rounded: their sum may exceed the latency by a hair."""
+    record = minimal()
+    record.latency_ms, record.guardrails = 10.0, {"input": {"ms": 10.04}}
+    assert record.overhead_ms == 0.0
 
 
 def test_no_none_fields() -> None:

@@ -379,9 +379,11 @@ class StandInClient:
     def __init__(self, *failures: BaseException) -> None:
         self.base_client = SimpleNamespace(timeout=(10.0, 60.0), signer=object())
         self.failures = list(failures)
+        self.retry_tokens: list[str] = []
 
-    def chat(self, details: Any, *, retry_strategy: DeadlineRetryStrategy) -> SimpleNamespace:
+    def chat(self, details: Any, *, retry_strategy: DeadlineRetryStrategy, opc_retry_token: str) -> SimpleNamespace:
         def send() -> SimpleNamespace:
+            self.retry_tokens.append(opc_retry_token)
             if self.failures:
                 raise self.failures.pop(0)
             return SimpleNamespace(data={"echo": details}, request_id="opc-ok")
@@ -408,10 +410,21 @@ def test_call_returns_data_and_fills_the_callers_facts(sleeps: list[float]) -> N
 def test_call_translates_and_counts(sleeps: list[float]) -> None:
     errors = [service_error(503), service_error(429, "TooManyRequests", **{"retry-after": "1"})]
     facts = CallFacts()
+    client = StandInClient(*errors)
     with pytest.raises(UpstreamThrottled) as caught:
-        call(stand_in_upstream(StandInClient(*errors), MAX_ATTEMPTS="2"), far(), facts)
+        call(stand_in_upstream(client, MAX_ATTEMPTS="2"), far(), facts)
     assert (facts.attempts, facts.opc_request_id) == (2, "opc-1") and facts.ms >= 0
     assert caught.value.__cause__ is errors[1]
+    (token,) = set(client.retry_tokens)  # one idempotency token for both attempts, as the SDK would make
+    assert len(client.retry_tokens) == 2 and len(token) == 32 and token.isalnum()
+
+
+def test_each_call_has_its_own_retry_token() -> None:
+    client = StandInClient()
+    genai = stand_in_upstream(client)
+    call(genai, far(), CallFacts())
+    call(genai, far(), CallFacts())
+    assert len(set(client.retry_tokens)) == 2
 
 
 def test_a_rejection_notes_the_service_messages_length_in_the_facts_not_the_error(sleeps: list[float]) -> None:
