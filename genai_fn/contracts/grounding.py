@@ -9,11 +9,14 @@ them is decided by validate.check_chat (the Cohere families do; Generic is a 400
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import validate
 from ..errors import InvalidRequest
-from ..neutral.chat import ChatReply, Document
+from ..neutral.chat import ChatReply
+
+if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
+    from ..neutral.features import Document
 
 FIELDS = frozenset({"documents", "citation_quality", "safety_mode"})
 CITATION_QUALITIES = ("accurate", "fast", "off")
@@ -50,6 +53,8 @@ def documents(value: Any) -> tuple[Document, ...]:
 
 
 def _document(item: Any, where: str, index: int) -> Document:
+    from ..neutral.features import Document
+
     if isinstance(item, str):
         return Document(f"doc_{index}", (("text", validate.text(item, where)),))
     if not isinstance(item, dict):

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import InvalidRequest, UpstreamFailed
-from ..neutral.chat import ChatReply, ChatRequest, Citation, Message, Usage
+from ..neutral.chat import ChatReply, ChatRequest, Message, Usage
+
+if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
+    from ..neutral.features import Citation
 
 FEATURES: dict[str, str] = {
     "tools": "tools and tool messages are not supported for {family} models",
@@ -182,6 +185,8 @@ def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
             at = text.find(citation.text) if citation.text else -1
             if at < 0:
                 continue
+            from ..neutral.features import Citation
+
             citation = Citation(at, at + len(citation.text), citation.text, citation.document_ids)
         kept.append(citation)
     return tuple(kept)

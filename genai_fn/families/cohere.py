@@ -37,13 +37,16 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
 
 from ..errors import InvalidRequest, UpstreamFailed
-from ..neutral.chat import ChatReply, ChatRequest, Citation, Document, Tool, ToolCall
+from ..neutral.chat import ChatReply, ChatRequest
 from ._base import Family, anchored, finish_reason, sampling, unreadable, usage
+
+if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
+    from ..neutral.features import Citation, Document, Tool, ToolCall
 
 PYTHON_TYPES = {
     "string": "str",
@@ -208,6 +211,8 @@ class CohereV1(Family):
 
 def _reply_calls(calls: list[Any], opc_request_id: str | None) -> Iterator[ToolCall]:
     for position, call in enumerate(calls):
+        from ..neutral.features import ToolCall  # loaded only when the model calls a tool
+
         name, parameters = getattr(call, "name", None), getattr(call, "parameters", None)
         if not isinstance(name, str) or not isinstance(parameters, dict | None):
             raise unreadable(opc_request_id)
@@ -217,6 +222,8 @@ def _reply_calls(calls: list[Any], opc_request_id: str | None) -> Iterator[ToolC
 
 def _citations(citations: list[Any]) -> Iterator[Citation]:
     for citation in citations:
+        from ..neutral.features import Citation  # loaded only when the reply cites
+
         start, end, text = getattr(citation, "start", None), getattr(citation, "end", None), citation.text
         if isinstance(start, int) and isinstance(end, int) and isinstance(text, str):
             ids = tuple(i for i in citation.document_ids or () if isinstance(i, str))

@@ -12,14 +12,17 @@ unchanged, cohere-ai/cohere-python src/cohere/oci_client.py); `citation_quality`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
 
 from ..errors import UpstreamFailed
-from ..neutral.chat import ChatReply, ChatRequest, Citation, Message, ToolCall
+from ..neutral.chat import ChatReply, ChatRequest, Message
 from ._base import Family, anchored, content, finish_reason, sampling, unreadable, usage
 from .cohere import CohereV1, safety, stop_and_format
+
+if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
+    from ..neutral.features import Citation
 
 
 class CohereV2(Family):
@@ -81,6 +84,8 @@ class CohereV2(Family):
         for i, call in enumerate(message.tool_calls or []):
             function = call.function if isinstance(call.function, dict) else {}
             if isinstance(function.get("name"), str):
+                from ..neutral.features import ToolCall  # loaded only when the model calls a tool
+
                 arguments = function.get("arguments")
                 calls.append(
                     ToolCall(
@@ -117,6 +122,8 @@ def _citations(citations: list[m.CohereCitationV2]) -> list[Citation]:
             origin = source.document if source.type == "DOCUMENT" else source.tool
             if isinstance(getattr(origin, "id", None), str):
                 ids.append(origin.id)
+        from ..neutral.features import Citation  # loaded only when the reply cites
+
         found.append(Citation(citation.start, citation.end, citation.text, tuple(ids)))
     return found
 

@@ -8,12 +8,15 @@ maxCompletionTokens), logitBias and named tool choice are Generic's alone.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
 
-from ..neutral.chat import ChatReply, ChatRequest, Message, ToolCall
+from ..neutral.chat import ChatReply, ChatRequest, Message
 from ._base import Family, content, finish_reason, sampling, unreadable, usage
+
+if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
+    from ..neutral.features import ToolCall
 
 
 class Generic(Family):
@@ -93,11 +96,7 @@ class Generic(Family):
             finish_reason=finish_reason(choice.finish_reason),
             usage=usage(response.usage or choice.usage),
             opc_request_id=opc_request_id,
-            tool_calls=tuple(
-                ToolCall(id=c.id or f"call_{i}", name=c.name, arguments=c.arguments or "{}")
-                for i, c in enumerate(calls)
-                if isinstance(c, m.FunctionCall)
-            ),
+            tool_calls=_tool_calls(calls),
             reasoning=getattr(choice.message, "reasoning_content", None) or None,
         )
 
@@ -130,6 +129,18 @@ def _message(message: Message) -> m.Message:
         return m.ToolMessage(content=content, tool_call_id=message.tool_call_id)
     calls = [m.FunctionCall(id=c.id, name=c.name, arguments=c.arguments) for c in message.tool_calls]
     return m.AssistantMessage(content=content, tool_calls=calls or None)
+
+
+def _tool_calls(calls: list[Any]) -> tuple[ToolCall, ...]:
+    if not calls:
+        return ()
+    from ..neutral.features import ToolCall  # loaded only when the model calls a tool
+
+    return tuple(
+        ToolCall(id=c.id or f"call_{i}", name=c.name, arguments=c.arguments or "{}")
+        for i, c in enumerate(calls)
+        if isinstance(c, m.FunctionCall)
+    )
 
 
 FAMILY = Generic()

@@ -80,5 +80,5 @@ def test_every_fn_entrypoint_applies_the_fdk_idle_spin_fix() -> None:
     root = PACKAGE.parent
     for entrypoint in (root / "func.py", PACKAGE / "usage" / "entry.py"):
         tree = ast.parse(entrypoint.read_text(encoding="utf-8"))
-        imported = [alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names]
+        imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
         assert "genai_fn.fdk_keepalive" in imported, entrypoint

@@ -26,6 +26,7 @@ from genai_fn.guardrails.plan import JSON, KINDS, NAME, NOT_TEXT, TEXT, Plan, pl
 from genai_fn.guardrails.policy import GuardrailPolicy
 from genai_fn.guardrails.spans import join, mask
 from genai_fn.guardrails.verdict import read_verdict
+from genai_fn.neutral import features
 from genai_fn.neutral.chat import (
     ChatReply,
     ChatRequest,
@@ -151,7 +152,7 @@ def dataclass_fields(root: type) -> Iterator[tuple[type, str, Any]]:
         if cls in seen:
             continue
         seen.add(cls)
-        hints = typing.get_type_hints(cls)
+        hints = typing.get_type_hints(cls, localns=vars(features))  # chat.py names feature types only for type checkers
         for field in dataclasses.fields(cls):
             hint = hints[field.name]
             yield cls, field.name, hint
