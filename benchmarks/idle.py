@@ -119,25 +119,16 @@ def run(keep_alive: float, window: float) -> list[dict[str, Any]]:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    window = results["window_s"]
-    names = [variant.name for variant in VARIANTS]
     lines = [
         f"`{results['command']}` on {results['machine']}; load average {results['load_before']} before, "
         f"{results['load_after']} after (the machine is shared).",
         "",
-        f"CPU seconds an idle hot function used over {window:g} s, measured once fdk's keep-alive timer had fired "
-        f"({results['keep_alive_s']:g} s after the reply; 75 s in fdk), after one call of each kind on a kept-alive "
-        "connection. The status is the caller's.",
+        f"CPU seconds an idle hot function used over {results['window_s']:g} s, measured once fdk's keep-alive timer "
+        f"had fired ({results['keep_alive_s']:g} s after the reply; 75 s in fdk), after one call of each kind on a "
+        "kept-alive connection. The status is the caller's.",
         "",
-        "| after | " + " | ".join(names) + " |",
-        "|---|" + "---:|" * len(names),
+        *report.idle_table(results),
     ]
-    for kind in KINDS:
-        cells = []
-        for name in names:
-            (row,) = [r for r in results["rows"] if r["variant"] == name and r["kind"] == kind]
-            cells.append(f"{row['cpu_seconds']:.2f} s ({row['cpu_seconds'] / window:.0%}), {row['status']}")
-        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

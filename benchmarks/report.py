@@ -222,22 +222,26 @@ def load_section(load: dict[str, Any]) -> list[str]:
 
 
 def idle_section(idle: dict[str, Any]) -> list[str]:
+    return [
+        f"`{idle['command']}`; load average {_load(idle.get('load_before'))} before, {_load(idle.get('load_after'))} "
+        f"after. CPU seconds a hot function used over {idle['window_s']:g} idle seconds once fdk's keep-alive timer "
+        "had fired, after one call of each kind ([docs/fdk-keepalive.md](../../docs/fdk-keepalive.md)).",
+        "",
+        *idle_table(idle),
+    ]
+
+
+def idle_table(idle: dict[str, Any]) -> list[str]:
+    """One row per kind of call, one column per function: CPU seconds, share of the window, the caller's status."""
     window = idle["window_s"]
     names = list(dict.fromkeys(row["variant"] for row in idle["rows"]))
     kinds = list(dict.fromkeys(row["kind"] for row in idle["rows"]))
-    rows = [
-        f"`{idle['command']}`; load average {_load(idle.get('load_before'))} before, {_load(idle.get('load_after'))} "
-        f"after. CPU seconds a hot function used over {window:g} idle seconds once fdk's keep-alive timer had fired, "
-        "after one call of each kind ([docs/fdk-keepalive.md](../../docs/fdk-keepalive.md)).",
-        "",
-        "| after | " + " | ".join(names) + " |",
-        "|---|" + "---:|" * len(names),
-    ]
+    rows = ["| after | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for kind in kinds:
         cells = []
         for name in names:
             (row,) = [r for r in idle["rows"] if r["variant"] == name and r["kind"] == kind]
-            cells.append(f"{row['cpu_seconds']:.2f} s ({row['cpu_seconds'] / window:.0%})")
+            cells.append(f"{row['cpu_seconds']:.2f} s ({row['cpu_seconds'] / window:.0%}), {row['status']}")
         rows.append(f"| {kind} | " + " | ".join(cells) + " |")
     return rows
 
