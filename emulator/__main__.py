@@ -33,9 +33,11 @@ def main(argv: list[str] | None = None) -> None:
         env = mint_resource_principal(directory)  # re-issue: an old token may have expired
     env_file = write_env_file(directory, env) if args.print_env else None
 
-    emulator = Emulator(
-        directory, host=args.host, port=args.port, tls=args.tls, stream_seconds=args.stream_seconds
-    ).start()
+    try:
+        emulator = Emulator(directory, host=args.host, port=args.port, tls=args.tls, stream_seconds=args.stream_seconds)
+    except ValueError as exc:
+        parser.error(str(exc))
+    emulator.start()
     line = f"emulator listening on {emulator.url}"
     if env_file:
         line += f" env={env_file}"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from oci.generative_ai_inference import GenerativeAiInferenceClient
 
 from emulator import Emulator
+from emulator.__main__ import main as emulator_main
 from emulator.streaming import STREAM_ERROR
 
 COHERE = "cohere.command-a-03-2025"
@@ -202,3 +204,10 @@ def test_the_whole_reply_is_unchanged(client: GenerativeAiInferenceClient, chat_
     response = client.chat(chat_details(COHERE))
     assert response.headers["content-type"] == "application/json"
     assert response.data.chat_response.text == "Emulated reply to: hello there"
+
+
+def test_cli_refuses_negative_stream_seconds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        emulator_main(["--credentials", str(tmp_path), "--stream-seconds", "-1"])
+    assert exit_info.value.code == 2
+    assert "stream seconds must be a finite number >= 0" in capsys.readouterr().err
