@@ -1,4 +1,5 @@
-"""`python -m emulator --credentials DIR [--port 8999] [--tls] [--print-env]`: run the emulator in the foreground."""
+"""`python -m emulator --credentials DIR [--port 8999] [--tls] [--print-env] [--stream-seconds N]`: run the emulator
+in the foreground."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a CA written to emulator-ca.pem")
     parser.add_argument("--print-env", action="store_true", help="write function.env (KEY=VALUE) into DIR")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument(
+        "--stream-seconds", type=float, default=0.0, help="spread each streamed reply over about N seconds"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
 
@@ -29,7 +33,11 @@ def main(argv: list[str] | None = None) -> None:
         env = mint_resource_principal(directory)  # re-issue: an old token may have expired
     env_file = write_env_file(directory, env) if args.print_env else None
 
-    emulator = Emulator(directory, host=args.host, port=args.port, tls=args.tls).start()
+    try:
+        emulator = Emulator(directory, host=args.host, port=args.port, tls=args.tls, stream_seconds=args.stream_seconds)
+    except ValueError as exc:
+        parser.error(str(exc))
+    emulator.start()
     line = f"emulator listening on {emulator.url}"
     if env_file:
         line += f" env={env_file}"

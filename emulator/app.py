@@ -17,7 +17,6 @@ from emulator.keystore import KeyStore
 from emulator.responses import (
     LOAD_BALANCER_502,
     Completion,
-    chat_events,
     chat_result,
     complete,
     echoed_history,
@@ -25,6 +24,7 @@ from emulator.responses import (
     huge_completion,
 )
 from emulator.signature import Principal, SignatureError, verify_request
+from emulator.streaming import STREAM_FAULTS, StreamLog, StreamPlan, chat_events, plan
 from emulator.validation import Catalog, validate_chat, validate_embed
 
 BASE_PATH = "/20231130"
@@ -49,7 +49,8 @@ MALFORMED_BODY = b'{"modelId": "cohere.command-a-03-2025", "chatResponse": {"api
 @dataclass
 class Outcome:
     """What to do on the socket: `action` is "send" or one of TRANSPORT_FAULTS; `delay` comes before anything is
-    sent, `interval` paces a trickle, `stall` is how long a stalled reply waits before closing."""
+    sent, `interval` paces a trickle, `stall` is how long a stalled reply waits before closing. A streamed reply
+    has a `stream` plan, sent event by event when the action is "send" (`body` holds its events for the others)."""
 
     status: int
     body: bytes = b""
@@ -59,6 +60,7 @@ class Outcome:
     delay: float = 0.0
     interval: float = 0.0
     stall: float = 0.0
+    stream: StreamPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -123,11 +125,6 @@ def _json_outcome(data: Any) -> Outcome:
     return Outcome(200, json.dumps(data).encode())
 
 
-def _sse_outcome(events: list[dict[str, Any]]) -> Outcome:
-    body = "".join(f"data: {json.dumps(event)}\n\n" for event in events).encode()
-    return Outcome(200, body, "text/event-stream")
-
-
 def _parse_json(body: bytes) -> Any | None:
     try:
         return json.loads(body)
@@ -145,11 +142,22 @@ def _request_id(headers: dict[str, str]) -> str:
 class Api:
     """The emulated service: `handle(...)` turns a request into an Outcome and records it."""
 
-    def __init__(self, keystore: KeyStore, catalog: Catalog, faults: FaultPlan, log: RecordedRequests) -> None:
+    def __init__(
+        self,
+        keystore: KeyStore,
+        catalog: Catalog,
+        faults: FaultPlan,
+        log: RecordedRequests,
+        streams: StreamLog,
+        stream_seconds: float = 0.0,
+    ) -> None:
         self.keystore = keystore
         self.catalog = catalog
         self.faults = faults
         self.log = log
+        self.streams = streams
+        self.stream_seconds = stream_seconds
+        """A streamed reply's events are spread over about this many seconds (0: sent back to back)."""
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Outcome:
         principal: Principal | None = None
@@ -213,7 +221,7 @@ class Api:
             return _json_outcome(guardrails.answer(details))
         if operation == "rerank":
             return _json_outcome(rerank.answer(details, self.catalog))
-        if kind in ("huge_reply", "huge_history"):
+        if kind in ("huge_reply", "huge_history") or kind in STREAM_FAULTS:
             raise ApiError(400, "InvalidParameter", f"Emulator fault {kind} applies to chat requests only.")
         return self._embed(details, wrong_format=kind == "wrong_format")
 
@@ -228,13 +236,23 @@ class Api:
         if kind == "wrong_format":
             return _json_outcome(chat_result(target.model_id, OTHER_FORMAT[api_format], request, completion))
         if request.get("isStream"):
-            return _sse_outcome(chat_events(api_format, request, completion))
+            return self._stream(request, completion, fault)
+        if kind in STREAM_FAULTS:
+            raise ApiError(400, "InvalidParameter", f"Emulator fault {kind} applies to streamed chat requests only.")
         result = chat_result(target.model_id, api_format, request, completion)
         if fault and kind == "huge_history":
             if api_format != "COHERE":
                 raise ApiError(400, "InvalidParameter", "Emulator fault huge_history applies to apiFormat COHERE.")
             result["chatResponse"]["chatHistory"] = echoed_history(int(fault.params["entries"]))
         return _json_outcome(result)
+
+    def _stream(self, request: dict[str, Any], completion: Completion, fault: Fault | None) -> Outcome:
+        """The reply as server-sent events, paced by `stream_seconds` (emulator/streaming.py)."""
+        kind = fault.kind if fault else None
+        stream = plan(
+            chat_events(request, completion), self.stream_seconds, self.streams, kind, fault.params if fault else {}
+        )
+        return Outcome(200, b"".join(stream.events), "text/event-stream", stream=stream)
 
     def _embed(self, details: Any, *, wrong_format: bool) -> Outcome:
         target, details, dimension = validate_embed(details, self.catalog)

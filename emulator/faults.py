@@ -26,6 +26,9 @@ FAULT_PARAMS: dict[str, dict[str, float]] = {
     "stalled": {"stall": 30.0},  # headers, then nothing for `stall` seconds, then close
     "huge_reply": {"megabytes": 50.0},  # a valid chat reply whose text is that many MB (10**6 bytes)
     "huge_history": {"entries": 300_000.0},  # a Cohere V1 reply echoing that many chatHistory entries
+    "stream_cut": {"after": 3.0},  # a streamed reply: `after` events, then the connection closes
+    "stream_stall": {"after": 3.0, "stall": 30.0},  # a streamed reply: `after` events, `stall` s of silence, the rest
+    "stream_error": {"after": 3.0},  # a streamed reply: `after` events, an error event, then the connection closes
 }
 """Fault kind -> its parameters and their defaults."""
 FAULT_KINDS = frozenset(FAULT_PARAMS)

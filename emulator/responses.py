@@ -17,6 +17,7 @@ from typing import Any
 
 from emulator.cohere_v1 import tool_schema
 from emulator.schema_example import example_value
+from emulator.story import story_words
 
 REPLY_PREFIX = "Emulated reply to: "
 MAX_ECHO_CHARS = 200
@@ -197,7 +198,7 @@ def complete(request: dict[str, Any]) -> Completion:
     json_reply = _json_reply(request, last_user)
     if json_reply is not None:  # never cut at maxTokens: a client parses it
         return Completion(json_reply, prompt_tokens, _words(json_reply), False)
-    words = (REPLY_PREFIX + last_user[:MAX_ECHO_CHARS]).split()
+    words = (REPLY_PREFIX + last_user[:MAX_ECHO_CHARS]).split() + story_words(last_user)
     limit = request.get("maxTokens") or request.get("maxCompletionTokens")
     truncated = limit is not None and limit < len(words)
     if truncated:
@@ -348,32 +349,6 @@ def chat_result(model_id: str, api_format: str, request: dict[str, Any], complet
         "modelVersion": GENERIC_MODEL_VERSION,
         "chatResponse": generic_chat_response(completion),
     }
-
-
-def chat_events(api_format: str, request: dict[str, Any], completion: Completion) -> list[dict[str, Any]]:
-    """A minimal SSE stream: one event per word, then a final event with finishReason (and usage if asked)."""
-    final = chat_result("", api_format, request, completion)["chatResponse"]
-    words = completion.text.split()
-    include_usage = bool((request.get("streamOptions") or {}).get("isIncludeUsage"))
-    events: list[dict[str, Any]] = []
-    for i, word in enumerate(words):
-        piece = word if i == 0 else " " + word
-        if api_format == "COHERE":
-            events.append({"apiFormat": "COHERE", "text": piece})
-        else:
-            events.append({"index": 0, "message": {"role": "ASSISTANT", "content": [{"type": "TEXT", "text": piece}]}})
-    if api_format == "COHERE":
-        last = {"apiFormat": "COHERE", "text": completion.text, "finishReason": final["finishReason"]}
-    else:
-        last = {
-            "index": 0,
-            "message": final["choices"][0]["message"],
-            "finishReason": final["choices"][0]["finishReason"],
-        }
-    if include_usage:
-        last["usage"] = completion.usage()
-    events.append(last)
-    return events
 
 
 def embedding(text: str, dimension: int) -> list[float]:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from emulator.app import Api, Outcome, RecordedRequest, RecordedRequests, error_outcome
 from emulator.faults import Fault, FaultPlan
 from emulator.keystore import KeyStore
+from emulator.streaming import STREAM_ERROR, StreamLog, StreamPlan, StreamRecord, encode
 from emulator.tls import ensure_tls_material
 from emulator.validation import Catalog
 
@@ -87,6 +88,9 @@ class _Handler(BaseHTTPRequestHandler):
         if outcome.action == "reset":
             self._reset()
             return
+        if outcome.stream is not None and outcome.action == "send":
+            self._stream(outcome, outcome.stream)
+            return
         body = outcome.body
         self.send_response(outcome.status)
         for name, value in outcome.headers.items():
@@ -107,6 +111,36 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body[: len(body) // 2])
         else:
             self.wfile.write(body)
+
+    def _stream(self, outcome: Outcome, stream: StreamPlan) -> None:
+        """Send each event as it is due, `stream.gap` apart, with no Content-Length and the connection closed at the
+        end (HTTP/1.1 lets the close end the body); a stream fault cuts, stalls or fails it after some events."""
+        self.send_response(outcome.status)
+        for name, value in outcome.headers.items():
+            self.send_header(name, _latin1(value))
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.close_connection = True
+        self.end_headers()
+        stopping = self.server.stopping
+        try:
+            for index, event in enumerate(stream.events):
+                if index == stream.cut_after:
+                    break
+                if index == stream.error_after:
+                    self.wfile.write(encode(STREAM_ERROR))
+                    break
+                if index == stream.stall_after and stopping.wait(stream.stall):
+                    break
+                if index > 0 and stream.gap > 0 and stopping.wait(stream.gap):
+                    break
+                self.wfile.write(event)
+                self.wfile.flush()
+                stream.record.sent.append(time.monotonic())
+        except OSError:
+            pass  # the client went away: stop writing
+        stream.record.closed_early = len(stream.record.sent) < stream.record.total
 
     def _trickle(self, body: bytes, interval: float) -> None:
         """One byte per `interval`; stops early (leaving the body short) when the emulator stops."""
@@ -198,6 +232,7 @@ class Emulator:
         port: int = 0,
         tls: bool = False,
         catalog: Catalog | None = None,
+        stream_seconds: float = 0.0,
     ) -> None:
         self.credentials_dir = Path(credentials_dir).resolve()
         self.host = host
@@ -206,7 +241,11 @@ class Emulator:
         self.catalog = catalog or Catalog()
         self.requests = RecordedRequests()
         self._faults = FaultPlan()
-        self.api = Api(KeyStore(self.credentials_dir), self.catalog, self._faults, self.requests)
+        self._streams = StreamLog()
+        self._stream_seconds = _seconds(stream_seconds)
+        self.api = Api(
+            KeyStore(self.credentials_dir), self.catalog, self._faults, self.requests, self._streams, stream_seconds
+        )
         self.ca_bundle: Path | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -282,10 +321,21 @@ class Emulator:
         """Delay every API answer, to stand in for upstream model latency."""
         self._faults.latency = float(seconds)
 
+    def set_stream_seconds(self, seconds: float) -> None:
+        """Spread each streamed reply over about `seconds` (0: its events back to back), until `reset()`."""
+        self.api.stream_seconds = _seconds(seconds)
+
+    @property
+    def streams(self) -> list[StreamRecord]:
+        """Every streamed reply since the last reset, with the time each of its events was sent."""
+        return self._streams.snapshot()
+
     def reset(self) -> None:
-        """Forget faults, latency and recorded requests."""
+        """Forget faults, latency, recorded requests and streams; stream pacing goes back to the constructor's."""
         self._faults.clear()
         self.requests.clear()
+        self._streams.clear()
+        self.api.stream_seconds = self._stream_seconds
 
     def control(self, method: str, path: str, body: bytes) -> Outcome:
         """`/_emulator/*`: the same controls over HTTP, for an emulator in another process."""
@@ -297,6 +347,7 @@ class Emulator:
             "fail_next": self.fail_next,
             "inject": self.inject,
             "latency": self._latency,
+            "stream_seconds": self.set_stream_seconds,
             "reset": self.reset,
         }
         if action not in handlers and action != "requests":
@@ -314,6 +365,12 @@ class Emulator:
 
     def _latency(self, seconds: float) -> None:
         self.set_latency(seconds)
+
+
+def _seconds(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf"):
+        raise ValueError("stream seconds must be a finite number >= 0")
+    return float(value)
 
 
 __all__ = ["Emulator", "RecordedRequest"]

@@ -13,6 +13,7 @@ from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
 
+from emulator.story import STORY
 from tests.constants import LLAMA_MODEL, MODEL_OCID, VISION_MODEL
 
 
@@ -50,7 +51,7 @@ def test_stream(chat, upstream):
     llm, api_format = chat
     pieces = [chunk.content for chunk in llm.stream("Tell me a story")]
 
-    assert "".join(pieces) == "Emulated reply to: Tell me a story"
+    assert "".join(pieces) == "Emulated reply to: Tell me a story " + STORY  # the emulated model's long answer
     assert len(pieces) > 1
     assert upstream.requests[-1].json["chatRequest"]["apiFormat"] == api_format
 
