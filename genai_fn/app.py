@@ -11,14 +11,15 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from . import router
 from .config import Settings
 from .envelope import from_fdk, to_fdk
 from .errors import ConfigError
-from .http import Invocation, Reply, with_request_ids
+from .http import Invocation, Reply, StreamReply, with_request_ids
 from .logs import CURRENT, RequestLog, RequestRecord
 from .scope import scoped
 from .upstream.client import Upstream
@@ -58,9 +59,12 @@ class App:
         return cls.configured(settings, request_log=request_log)
 
     def handle_fdk(self, ctx: Any, data: Any) -> Any:
-        return to_fdk(ctx, self.handle(from_fdk(ctx, data)))
+        reply = self.handle(from_fdk(ctx, data))
+        assert isinstance(reply, Reply)  # from_fdk never sets `streaming`: the fdk edge buffers every reply
+        return to_fdk(ctx, reply)
 
-    def handle(self, invocation: Invocation) -> Reply:
+    def handle(self, invocation: Invocation) -> Reply | StreamReply:
+        """The reply, its request logged once: now, or for a StreamReply when its chunks end or are closed."""
         started = time.perf_counter()
         record = RequestRecord(
             call_id=invocation.call_id,
@@ -73,8 +77,32 @@ class App:
         with scoped(CURRENT, record):
             reply = router.dispatch(invocation, self.state)
         record.status = reply.status
+        if isinstance(reply, StreamReply):  # its own time is not known yet: no overhead header
+            reply = with_request_ids(reply, invocation.call_id, record.opc_request_id)
+            return replace(reply, chunks=self._logged_at_end(reply.chunks, record, started))
         record.latency_ms = (time.perf_counter() - started) * 1000
         reply = with_request_ids(reply, invocation.call_id, record.opc_request_id, record.overhead_ms)
+        self._write(record)
+        return reply
+
+    def _logged_at_end(self, chunks: Iterator[bytes], record: RequestRecord, started: float) -> Iterator[bytes]:
+        """The chunks, each made inside the request's record (whichever thread the edge pulls them from), and the
+        request's one log line when they end or the edge closes them (a client gone)."""
+        try:
+            while True:
+                with scoped(CURRENT, record):
+                    chunk = next(chunks, None)
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            with scoped(CURRENT, record):
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+            record.latency_ms = (time.perf_counter() - started) * 1000
+            self._write(record)
+
+    def _write(self, record: RequestRecord) -> None:
         with contextlib.suppress(Exception):  # a broken log stream must not turn the answer into fdk's 502
             self.request_log.write(record)
-        return reply

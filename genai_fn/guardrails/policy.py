@@ -36,6 +36,7 @@ COMPANIONS = (
     "GUARDRAILS_CATEGORIES",
     "GUARDRAILS_THRESHOLD",
     "GUARDRAILS_MAX_CHARS",
+    "GUARDRAILS_STREAM_WINDOW_CHARS",
 )
 MODERATION_CATEGORIES = ("OVERALL", "BLOCKLIST")
 """The categories the service returns (docs.oracle.com/iaas/Content/generative-ai/guardrails.htm); both are sent by
@@ -57,6 +58,14 @@ docs/guardrails.md); an operator lowers it to refuse long texts before the call.
 forwarded unscreened."""
 
 
+DEFAULT_STREAM_WINDOW_CHARS = 400
+"""Longer than the longest PII entity the service finds: an email address is at most 254 characters (RFC 5321's
+256-octet path less its brackets), phone numbers, card and account numbers far less; the rest gives the detector
+context on both sides. Each screening of a stream releases at least this many characters, so the number of
+screening calls is about the reply's length / this (docs/streaming.md#guardrails-on-a-stream)."""
+STREAM_WINDOW_LIMITS = (100, 100_000)
+
+
 @dataclass(frozen=True)
 class GuardrailPolicy:
     """What the operator configured; None in Settings means guardrails are off."""
@@ -72,6 +81,9 @@ class GuardrailPolicy:
     """Sent as ContentModerationConfiguration.categories; empty: MODERATION_CATEGORIES."""
     max_chars: int = DEFAULT_MAX_CHARS
     """GUARDRAILS_MAX_CHARS: the longest joined text one screening sends."""
+    stream_window_chars: int = DEFAULT_STREAM_WINDOW_CHARS
+    """GUARDRAILS_STREAM_WINDOW_CHARS: on a stream, the reply's last characters held back until the text after them
+    has been screened with them (guardrails/streaming.py)."""
 
     def action(self, check: str) -> str | None:
         return dict(self.actions).get(check)
@@ -124,6 +136,7 @@ def parse_policy(environ: Mapping[str, str]) -> GuardrailPolicy | None:
         pii_types=pii_types,
         categories=categories,
         max_chars=_max_chars(environ.get("GUARDRAILS_MAX_CHARS", "").strip()),
+        stream_window_chars=_stream_window(environ.get("GUARDRAILS_STREAM_WINDOW_CHARS", "").strip()),
     )
 
 
@@ -150,4 +163,14 @@ def _max_chars(raw: str) -> int:
     value = int(raw) if raw.isdigit() else 0
     if not 1000 <= value <= MAX_CHARS_LIMIT:
         raise ConfigError(f"GUARDRAILS_MAX_CHARS must be a whole number from 1000 to {MAX_CHARS_LIMIT}")
+    return value
+
+
+def _stream_window(raw: str) -> int:
+    if not raw:
+        return DEFAULT_STREAM_WINDOW_CHARS
+    low, high = STREAM_WINDOW_LIMITS
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 0
+    if not low <= value <= high:
+        raise ConfigError(f"GUARDRAILS_STREAM_WINDOW_CHARS must be a whole number from {low} to {high}")
     return value

@@ -21,9 +21,12 @@ from . import Configured
 
 @dataclass
 class Meter:
-    """What the call really used; the use case sets it from the service's usage (it stays 0 when the call failed)."""
+    """What the call really used; the use case sets it from the service's usage (it stays 0 when the call failed).
+    `unknown`: the call reached the service and how it ended is not known (a stream cut, stalled, closed by the
+    client, or ended without usage): the service may have billed all of it, so the whole reservation is kept."""
 
     used: int = 0
+    unknown: bool = False
 
 
 @contextlib.contextmanager
@@ -39,7 +42,7 @@ def metered(configured: Configured, bound: Callable[[], int], deadline: float) -
     try:
         yield meter
     finally:
-        store.settle(reservation, meter.used, deadline)
+        store.settle(reservation, reservation.tokens if meter.unknown else meter.used, deadline)
         record.budget = reservation.log_fields()
 
 
