@@ -93,7 +93,7 @@ def async_worker(url: str, count: int) -> dict[str, Any]:
 
     import httpx
     from oci.generative_ai_inference import models as m
-    from oci_genai_auth import OciResourcePrincipalAuth
+    from importlib import import_module
 
     from genai_fn import families
     from genai_fn.config import Settings
@@ -124,7 +124,8 @@ def async_worker(url: str, count: int) -> dict[str, Any]:
 
     async def run() -> tuple[list[tuple[float, float, int]], int, int]:
         limits = httpx.Limits(max_connections=count + 1, max_keepalive_connections=count + 1)
-        async with httpx.AsyncClient(auth=OciResourcePrincipalAuth(), timeout=120, limits=limits) as client:
+        auth = import_module("oci_genai_auth").OciResourcePrincipalAuth()  # optional: pip install oci-genai-auth
+        async with httpx.AsyncClient(auth=auth, timeout=120, limits=limits) as client:
             await one(client)  # warm
             base = rss_kib()
             with PeakRss() as peak:
