@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -90,10 +91,10 @@ def async_worker(url: str, count: int) -> dict[str, Any]:
     """httpx.AsyncClient signed by oci-genai-auth's resource principal auth (the SDK's signer inside), one task per
     stream, the same request body the SDK sends."""
     import asyncio
+    from importlib import import_module
 
     import httpx
     from oci.generative_ai_inference import models as m
-    from importlib import import_module
 
     from genai_fn import families
     from genai_fn.config import Settings
@@ -142,7 +143,7 @@ def summary(results: list[tuple[float, float, int]], base: int, peak: int, count
     return {
         "streams": count,
         "ttft_p50_ms": round(statistics.median(firsts) * 1000, 1),
-        "ttft_p95_ms": round(firsts[int(0.95 * (len(firsts) - 1))] * 1000, 1),
+        "ttft_p95_ms": round(firsts[math.ceil(0.95 * len(firsts)) - 1] * 1000, 1),  # nearest rank
         "total_p50_s": round(statistics.median(totals), 2),
         "events_per_stream": results[0][2],
         "rss_base_mib": round(base / 1024, 1),
