@@ -111,7 +111,8 @@ def parse_token_budgets(raw: str) -> tuple[Budget, ...]:
             tokens,
             1,
             MAX_TOKENS,
-            what=f"TOKEN_BUDGETS entries are caller:tokens/window with tokens a whole number (ASCII digits) between 1 and {MAX_TOKENS}",
+            what="TOKEN_BUDGETS entries are caller:tokens/window with tokens a whole number (ASCII digits) between 1 "
+            f"and {MAX_TOKENS}",
         )
         if (name, window) in seen:
             raise ConfigError("TOKEN_BUDGETS has two entries for the same caller and window")
@@ -153,9 +154,8 @@ def parse_store_url(url: str) -> tuple[dict[str, Any], dict[str, float]]:
     query = parse_qs(urlsplit(url).query)
     for name in ("socket_timeout", "socket_connect_timeout"):
         if name in kwargs:
-            kwargs.pop(
-                name
-            )  # redis-py's float() takes `inf`, `1_0` and Unicode digits; its first value is read here, as parse_url reads it
+            # redis-py's float() takes `inf`, `1_0` and Unicode digits: its first value is read here, as parse_url does
+            kwargs.pop(name)
             timeouts[name] = decimal(
                 "BUDGET_STORE_URL",
                 query[name][0],
