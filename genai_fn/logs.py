@@ -20,8 +20,9 @@ from pathlib import PurePath
 from traceback import extract_tb
 from typing import Any, TextIO
 
-NOISY_LOGGERS = ("oci", "urllib3", "oci._vendor.urllib3", "fdk", "asyncio")
-"""fdk sets the root logger to DEBUG; these would otherwise write several lines per call, some with headers."""
+NOISY_LOGGERS = ("oci", "urllib3", "oci._vendor.urllib3", "fdk", "asyncio", "redis")
+"""fdk sets the root logger to DEBUG; these would otherwise write several lines per call, some with headers (redis-py,
+loaded only with budgets on, logs its connection's handshake at DEBUG)."""
 
 
 def quiet_libraries(level: int = logging.WARNING) -> None:
