@@ -40,6 +40,9 @@ class CallFacts:
     """The service's request id of the last attempt that got an answer (success or error)."""
     message_chars: int | None = None
     """Only for a service 4xx: its message's full length (the caller gets it cut and cleaned; never the text)."""
+    billable_attempts: int = 0
+    """Attempts the service may have billed: each answered one, and each failed one whose outcome is unknown
+    (upstream.failures.may_have_billed); the budgets charge by it (usecases/metering.py)."""
 
 
 @dataclass
