@@ -17,7 +17,10 @@ from emulator import Emulator
 from tests.conftest import FunctionPool, RunningFunction, function_config
 from tests.usage.redis_server import PASSWORD, USER, RedisServer
 
-BUDGETS = "team-timeout:1000/day,team-refused:1000/day,team-closed:1000/day,team-broken:1000/day,team-served:100000/day"
+BUDGETS = (
+    ",".join(f"team-{name}:1000/day" for name in ("timeout", "refused", "closed", "broken", "5xx"))
+    + ",team-served:100000/day"
+)
 BODY = {"input": "How long is a piece of string?", "max_tokens": 1000}
 
 
@@ -69,6 +72,15 @@ def test_a_connection_broken_mid_reply_keeps_its_reservation(function, emulator)
     assert line["budget"]["charged"] == line["budget"]["reserved"]
     status, body, _ = call(function, "team-broken")
     assert (status, body["error"]["type"]) == (429, "budget_exceeded")
+
+
+def test_a_5xx_keeps_its_reservation(function, emulator) -> None:
+    emulator.reset()
+    emulator.fail_next(status=500, code="InternalServerError", message="failed after generating")
+    status, body, line = call(function, "team-5xx")
+    assert (status, body["error"]["type"]) == (502, "upstream_error")
+    assert line["budget"]["charged"] == line["budget"]["reserved"]
+    assert call(function, "team-5xx")[0] == 429
 
 
 def test_a_4xx_from_the_service_releases_the_reservation(function, emulator) -> None:
