@@ -6,19 +6,19 @@ Every variable is documented in docs/configuration.md; a bad value raises Config
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
-from . import catalog, families, limits
+from . import catalog, config_numbers, families, limits
 from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .budgets.config import BudgetPolicy
     from .guardrails.policy import GuardrailPolicy
 
-T = TypeVar("T")
+D = TypeVar("D", float, None)
 
 AUTH_MODES = ("resource_principal", "instance_principal", "api_key")
 PLATFORM_BODY_LIMIT = 6 * 1024 * 1024
@@ -131,7 +131,7 @@ class Settings:
         rerank_endpoint = _rerank_endpoint(env.optional("RERANK_ENDPOINT_ID"), rerank_models)
         if dedicated is None:
             _served_on_demand(allowed, "MODEL_ID or ALLOWED_MODELS", "DEDICATED_ENDPOINT_ID (and API_FORMAT)")
-        max_tokens_limit = env.number("MAX_TOKENS_LIMIT", int, ON_DEMAND_OUTPUT_CAP, low=1, high=128_000)
+        max_tokens_limit = env.whole("MAX_TOKENS_LIMIT", ON_DEMAND_OUTPUT_CAP, low=1, high=128_000)
         settings = cls(
             model_id=model_id,
             compartment_ocid=compartment,
@@ -143,33 +143,30 @@ class Settings:
             rerank_endpoint_id=rerank_endpoint,
             api_format=api_format,
             model_api_formats=model_api_formats,
-            default_max_tokens=env.number("DEFAULT_MAX_TOKENS", int, 600, low=1, high=max_tokens_limit),
+            default_max_tokens=env.whole("DEFAULT_MAX_TOKENS", 600, low=1, high=max_tokens_limit),
             max_tokens_limit=max_tokens_limit,
-            default_temperature=env.number("DEFAULT_TEMPERATURE", float, None, low=0.0, high=2.0),
-            default_top_p=env.number("DEFAULT_TOP_P", float, None, low=0.0, high=1.0),
-            connect_timeout=env.number("CONNECT_TIMEOUT_SECONDS", float, 10.0, low=0.1, high=300.0),
-            read_timeout=env.number("READ_TIMEOUT_SECONDS", float, 60.0, low=0.1, high=300.0),
-            max_attempts=env.number("MAX_ATTEMPTS", int, 3, low=1, high=8),
+            default_temperature=env.decimal("DEFAULT_TEMPERATURE", None, low=0.0, high=2.0),
+            default_top_p=env.decimal("DEFAULT_TOP_P", None, low=0.0, high=1.0),
+            connect_timeout=env.decimal("CONNECT_TIMEOUT_SECONDS", 10.0, low=0.1, high=300.0),
+            read_timeout=env.decimal("READ_TIMEOUT_SECONDS", 60.0, low=0.1, high=300.0),
+            max_attempts=env.whole("MAX_ATTEMPTS", 3, low=1, high=8),
             auth_mode=env.choice("AUTH_MODE", AUTH_MODES, lower=True) or "resource_principal",
             oci_config_file=env.optional("OCI_CONFIG_FILE") or "~/.oci/config",
             oci_config_profile=env.optional("OCI_CONFIG_PROFILE") or "DEFAULT",
-            max_body_bytes=env.number("MAX_BODY_BYTES", int, PLATFORM_BODY_LIMIT, low=1, high=PLATFORM_BODY_LIMIT),
-            max_reply_bytes=env.number(
-                "MAX_REPLY_BYTES", int, DEFAULT_MAX_REPLY_BYTES, low=64 * 1024, high=64 * 1024 * 1024
-            ),
-            max_embeddings_reply_bytes=env.number(
+            max_body_bytes=env.whole("MAX_BODY_BYTES", PLATFORM_BODY_LIMIT, low=1, high=PLATFORM_BODY_LIMIT),
+            max_reply_bytes=env.whole("MAX_REPLY_BYTES", DEFAULT_MAX_REPLY_BYTES, low=64 * 1024, high=64 * 1024 * 1024),
+            max_embeddings_reply_bytes=env.whole(
                 "MAX_EMBEDDINGS_REPLY_BYTES",
-                int,
                 DEFAULT_MAX_EMBEDDINGS_REPLY_BYTES,
                 low=64 * 1024,
                 high=64 * 1024 * 1024,
             ),
-            max_json_values=env.number(
-                "MAX_JSON_VALUES", int, limits.DEFAULT_MAX_JSON_VALUES, low=100, high=limits.DEFAULT_MAX_JSON_VALUES
+            max_json_values=env.whole(
+                "MAX_JSON_VALUES", limits.DEFAULT_MAX_JSON_VALUES, low=100, high=limits.DEFAULT_MAX_JSON_VALUES
             ),
-            max_json_depth=env.number("MAX_JSON_DEPTH", int, limits.DEFAULT_MAX_JSON_DEPTH, low=4, high=200),
-            max_messages=env.number("MAX_MESSAGES", int, limits.DEFAULT_MAX_MESSAGES, low=1, high=10_000),
-            max_tools=env.number("MAX_TOOLS", int, limits.DEFAULT_MAX_TOOLS, low=1, high=512),
+            max_json_depth=env.whole("MAX_JSON_DEPTH", limits.DEFAULT_MAX_JSON_DEPTH, low=4, high=200),
+            max_messages=env.whole("MAX_MESSAGES", limits.DEFAULT_MAX_MESSAGES, low=1, high=10_000),
+            max_tools=env.whole("MAX_TOOLS", limits.DEFAULT_MAX_TOOLS, low=1, high=512),
             log_content=env.flag("LOG_CONTENT"),
             guardrails=_guardrails(os.environ if environ is None else environ),
             budgets=_budgets(os.environ if environ is None else environ),
@@ -277,14 +274,12 @@ class _Env:
             raise ConfigError(f"{name} must be true or false")
         return value in ("true", "1", "yes")
 
-    def number(self, name: str, kind: Callable[[str], T], default: T, *, low: float, high: float) -> T:
+    def whole(self, name: str, default: int, *, low: int, high: int) -> int:
+        """A whole-number variable (config_numbers: ASCII digits within [low, high]); unset or blank: default."""
         raw = self.optional(name)
-        if raw is None:
-            return default
-        try:
-            value = kind(raw)
-        except ValueError:
-            raise ConfigError(f"{name} must be a {kind.__name__} between {low} and {high}") from None
-        if not low <= value <= high:  # type: ignore[operator]
-            raise ConfigError(f"{name} must be a {kind.__name__} between {low} and {high}")
-        return value
+        return default if raw is None else config_numbers.whole(name, raw, low, high)
+
+    def decimal(self, name: str, default: D, *, low: float, high: float) -> float | D:
+        """A decimal variable (config_numbers: ASCII digits, one optional point, within [low, high])."""
+        raw = self.optional(name)
+        return default if raw is None else config_numbers.decimal(name, raw, low, high)

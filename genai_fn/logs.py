@@ -20,8 +20,9 @@ from pathlib import PurePath
 from traceback import extract_tb
 from typing import Any, TextIO
 
-NOISY_LOGGERS = ("oci", "urllib3", "oci._vendor.urllib3", "fdk", "asyncio")
-"""fdk sets the root logger to DEBUG; these would otherwise write several lines per call, some with headers."""
+NOISY_LOGGERS = ("oci", "urllib3", "oci._vendor.urllib3", "fdk", "asyncio", "redis")
+"""fdk sets the root logger to DEBUG; these would otherwise write several lines per call, some with headers (redis-py,
+loaded only with budgets on, logs its connection's handshake at DEBUG)."""
 
 
 def quiet_libraries(level: int = logging.WARNING) -> None:
@@ -39,6 +40,9 @@ class CallFacts:
     """The service's request id of the last attempt that got an answer (success or error)."""
     message_chars: int | None = None
     """Only for a service 4xx: its message's full length (the caller gets it cut and cleaned; never the text)."""
+    billable_attempts: int = 0
+    """Attempts the service may have billed: each answered one, and each failed one whose outcome is unknown
+    (upstream.failures.may_have_billed); the budgets charge by it (usecases/metering.py)."""
 
 
 @dataclass

@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from ..caller import is_valid_caller
+from ..config_numbers import decimal, whole
 from ..errors import ConfigError
 
 WINDOWS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -97,16 +99,21 @@ def parse_token_budgets(raw: str) -> tuple[Budget, ...]:
             continue
         name, _, limit = entry.rpartition(":")
         tokens, _, window = limit.partition("/")
-        if not name or not tokens.isdigit() or window not in WINDOWS:
+        if not name or window not in WINDOWS:
             raise ConfigError(
                 "TOKEN_BUDGETS entries are caller:tokens/window with window minute, hour or day, "
                 "e.g. *:200000/day,team-a:1000000/day"
             )
         if name != DEFAULT_CALLER and not is_valid_caller(name):
             raise ConfigError("TOKEN_BUDGETS names a caller that cannot be one (see docs/usage.md for the characters)")
-        count = int(tokens)
-        if not 1 <= count <= MAX_TOKENS:
-            raise ConfigError(f"TOKEN_BUDGETS token counts must be between 1 and {MAX_TOKENS}")
+        count = whole(
+            "TOKEN_BUDGETS",
+            tokens,
+            1,
+            MAX_TOKENS,
+            what="TOKEN_BUDGETS entries are caller:tokens/window with tokens a whole number (ASCII digits) between 1 "
+            f"and {MAX_TOKENS}",
+        )
         if (name, window) in seen:
             raise ConfigError("TOKEN_BUDGETS has two entries for the same caller and window")
         seen.add((name, window))
@@ -144,11 +151,18 @@ def parse_store_url(url: str) -> tuple[dict[str, Any], dict[str, float]]:
     if ca is not None and not Path(str(ca)).is_file():
         raise ConfigError("BUDGET_STORE_URL ssl_ca_certs must name a readable PEM file")
     timeouts: dict[str, float] = {}
+    query = parse_qs(urlsplit(url).query)
     for name in ("socket_timeout", "socket_connect_timeout"):
         if name in kwargs:
-            value = float(kwargs.pop(name))
-            if not 0 < value <= MAX_STORE_TIMEOUT_SECONDS:
-                raise ConfigError(f"BUDGET_STORE_URL {name} must be between 0 and {MAX_STORE_TIMEOUT_SECONDS} seconds")
-            timeouts[name] = value
+            # redis-py's float() takes `inf`, `1_0` and Unicode digits: its first value is read here, as parse_url does
+            kwargs.pop(name)
+            timeouts[name] = decimal(
+                "BUDGET_STORE_URL",
+                query[name][0],
+                0,
+                MAX_STORE_TIMEOUT_SECONDS,
+                low_open=True,
+                what=f"BUDGET_STORE_URL {name} must be between 0 and {MAX_STORE_TIMEOUT_SECONDS} seconds",
+            )
     kwargs.setdefault("port", 6379)
     return kwargs, timeouts

@@ -161,7 +161,7 @@ class BudgetStore:
         raise _exceeded(caller, budgets, _full_windows(answer), now)
 
     def settle(self, reservation: Reservation, used: int, deadline: float) -> bool:
-        """Replace the reserved bound by the tokens really used (0 when the call failed); False when the store
+        """Replace the reserved bound by what the call is charged (metering.charge); False when the store
         could not be told (the bound then stays counted: the safe side). Never raises."""
         if not reservation.enforced or used == reservation.tokens:
             return True

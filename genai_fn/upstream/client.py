@@ -116,5 +116,6 @@ class Upstream:
             raise failures.translate(exc, facts) from exc
         finally:
             facts.attempts, facts.ms = strategy.attempts, (time.perf_counter() - started) * 1000
+            facts.billable_attempts = strategy.billable_attempts
         facts.opc_request_id = response.request_id
         return response.data

@@ -10,7 +10,7 @@ import time
 
 import oci
 from oci._vendor.requests import exceptions as http_errors
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutError
 
 from ..errors import (
     ProxyError,
@@ -23,6 +23,8 @@ from ..errors import (
 from ..logs import CallFacts
 from . import retry_after, service_message
 
+CHAIN_LINKS = 8
+"""How far an exception's chain (args, cause, context) is followed to find what failed underneath."""
 DEFAULT_RETRY_AFTER_SECONDS = 2
 """What a 429 tells the caller when the service's own Retry-After is missing or not a valid value."""
 AUTH_HINT = (
@@ -77,6 +79,39 @@ def requested_wait(exception: BaseException | None) -> int | None:
         return None
     value = (exception.headers or {}).get("retry-after")
     return retry_after.parse(value if isinstance(value, str) else None, time.time())
+
+
+def may_have_billed(exception: BaseException) -> bool:
+    """Whether an attempt that failed with `exception` may have run on the service (and so be billed), its token count
+    unknown: the budgets then keep the call's whole reservation (usecases/metering.py, docs/usage.md).
+
+    Definitely not billed: a 4xx from the service (429 included: a refusal, nothing generated), credentials that
+    could not sign the request, and a connection never made (refused, unresolvable, connect timeout: urllib3's
+    `Retry._is_connection_error` is "fairly sure that the server did not receive the request"; with requests' zero
+    retries it arrives as a MaxRetryError whose reason is a ConnectTimeoutError, NewConnectionError included). Every
+    other outcome may have been billed: a 5xx (it may come after generation), a read timeout after the request was
+    sent, a connection broken mid-request or mid-reply, an unreadable or oversized reply, anything unknown."""
+    if isinstance(exception, oci.exceptions.ServiceError):
+        return not 400 <= exception.status <= 499
+    if isinstance(exception, oci.exceptions.ClientError | oci.exceptions.InvalidPrivateKey):
+        return False
+    return not _never_connected(exception)
+
+
+def _never_connected(exception: BaseException) -> bool:
+    """A MaxRetryError for a ConnectTimeoutError in the exception's chain. The SDK rewrites the args of requests'
+    exception into strings (base_client.py, redact_sensitive_string_for_logs), so the chain is followed through
+    `__cause__` and `__context__` (requests raises its ConnectionError inside `except MaxRetryError`) as well."""
+    pending: list[BaseException] = [exception]
+    for _ in range(CHAIN_LINKS):
+        if not pending:
+            return False
+        found = pending.pop()
+        if isinstance(found, MaxRetryError):
+            return isinstance(found.reason, ConnectTimeoutError)
+        links = (found.__cause__, found.__context__, *found.args[:1])
+        pending += [link for link in links if isinstance(link, BaseException)]
+    return False
 
 
 def translate(exc: BaseException, facts: CallFacts) -> ProxyError:

@@ -24,6 +24,13 @@ DIMENSIONS = ("caller", "model", "route")
 MAX_STREAMS_PER_CALL = 50
 MAX_AGE_SECONDS = 2 * 3600
 MAX_AHEAD_SECONDS = 10 * 60
+"""Datapoint.timestamp (oci/monitoring/models/datapoint.py, SDK 2.189.0): "For a data point to be posted, its
+timestamp must be near current time (less than two hours in the past and less than 10 minutes in the future)"."""
+AGE_MARGIN_SECONDS = 5 * 60
+"""Kept back from the two hours: Monitoring judges a timestamp when the post arrives, up to the function's whole
+run later (a usage function runs for at most its timeout, 60 s as deployed; Functions allow 300 s)."""
+AHEAD_MARGIN_SECONDS = 60
+"""Kept back from the 10 minutes: a batch may come from a container whose clock runs ahead."""
 NAMESPACE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}")
 """MetricDataDetails.namespace: "starts with an alphabetical character and includes only alphanumeric characters and
 underscores" (the 255-character cap is ours)."""
@@ -41,9 +48,10 @@ def check_namespace(namespace: str) -> str:
 
 
 def is_fresh(minute: int, now: float) -> bool:
-    """Whether Monitoring still accepts a datapoint for this minute (a batch may arrive late)."""
+    """Whether Monitoring will still accept this minute's datapoint (its timestamp is the minute's start) when the
+    post arrives: inside Oracle's window with the margins above (a batch may arrive late)."""
     start = minute * 60
-    return now - MAX_AGE_SECONDS < start + 60 and start < now + MAX_AHEAD_SECONDS
+    return now - (MAX_AGE_SECONDS - AGE_MARGIN_SECONDS) < start < now + MAX_AHEAD_SECONDS - AHEAD_MARGIN_SECONDS
 
 
 def metric_data(totals: dict[Key, Usage], namespace: str, compartment_id: str) -> list[MetricDataDetails]:

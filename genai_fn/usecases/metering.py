@@ -1,29 +1,30 @@
-"""Token budgets around a model call: reserve the request's bound before it, settle with the service's count after.
+"""Token budgets around a model call: reserve the request's bound before it, settle with what it may have cost after.
 
 With TOKEN_BUDGETS off (`configured.budgets` is None) this is a no-op that imports nothing more. With it on, the
 caller (the request record's `caller`, from the gateway) must have room left in every window, or the request is a
-429 (BudgetExceeded) before anything is sent; whatever happens to the call, the reservation is settled and the log
-line says what was reserved.
+429 (BudgetExceeded) before anything is sent; whatever happens to the call, the reservation is settled by `charge`
+(the service's count, the whole reservation, or nothing) and the log line's `budget` says what was reserved and
+charged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..caller import FN_INVOKE_CALLER
-from ..logs import current_record
+from ..logs import CallFacts, current_record
 from ..neutral.chat import ChatRequest
 from . import Configured
 
 
 @dataclass
 class Meter:
-    """What the call really used; the use case sets it from the service's usage (it stays 0 when the call failed)."""
+    """What the call really used: the use case sets it from the service's usage once the reply is read."""
 
-    used: int = 0
+    used: int | None = None
 
 
 @contextlib.contextmanager
@@ -36,11 +37,28 @@ def metered(configured: Configured, bound: Callable[[], int], deadline: float) -
         return
     record = current_record()
     reservation = store.reserve(record.caller or FN_INVOKE_CALLER, bound(), deadline)
+    first_call = len(record.calls)
     try:
         yield meter
     finally:
-        store.settle(reservation, meter.used, deadline)
-        record.budget = reservation.log_fields()
+        charged = charge(meter.used, record.calls[first_call:], reservation.tokens)
+        store.settle(reservation, charged, deadline)
+        record.budget = {**reservation.log_fields(), "charged": charged if reservation.enforced else 0}
+
+
+def charge(used: int | None, calls: Sequence[CallFacts], reserved: int) -> int:
+    """What a request costs its caller's budget: the service's count (`used`) when its one billable attempt was
+    read; the whole reservation when an attempt may have been billed without a count read (a timeout after the
+    request was sent, a connection broken mid-reply, a 5xx, an unreadable reply: upstream.failures.may_have_billed),
+    or when a retry followed one; nothing when no attempt can have been billed (refused before sending, a 4xx,
+    connection refused). The reservation is the request's upper bound, so the caller is never charged less than the
+    service may have billed for one generation (docs/usage.md: the rule and its worst case)."""
+    billable = sum(call.billable_attempts for call in calls)
+    if billable == 0:
+        return 0
+    if used is not None and billable == 1:
+        return used
+    return max(reserved, used or 0)
 
 
 def chat_bound(request: ChatRequest) -> int:

@@ -24,6 +24,7 @@ START_UP = frozenset(
         "genai_fn.caller",
         "genai_fn.catalog",
         "genai_fn.config",
+        "genai_fn.config_numbers",
         "genai_fn.contracts",
         "genai_fn.contracts.grounding",
         "genai_fn.contracts.simple",
