@@ -19,7 +19,9 @@ from genai_fn.neutral.guardrails import Assessment, PiiFinding
 
 def case(findings: int) -> tuple[str, Assessment]:
     """The joined text and the service's findings, offsets in UTF-16 code units (the emoji counts two)."""
-    lines = ["🙂 contacts:"] + [f"write to user{i:05d}@example.com about the report {'x' * 160}" for i in range(findings)]
+    lines = ["🙂 contacts:"] + [
+        f"write to user{i:05d}@example.com about the report {'x' * 160}" for i in range(findings)
+    ]
     text = "\n".join(lines)
     found, units = [], 0
     for index, char in enumerate(text):
