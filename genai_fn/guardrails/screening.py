@@ -4,10 +4,10 @@ What is screened is the request's (or reply's) plan (plan.py): every text a mode
 as it will be sent (a chat request, under its family's Reading) or in the neutral value (embeddings, rerank, a
 reply). Its texts are joined as the model reads them (spans.join) and screened with ONE apply_guardrails call;
 each verdict is applied per check: block (ContentFiltered, never echoing the text), inform (logged only) or, for
-pii, mask (each finding replaced by `<LABEL>` in the place it came from, so what is masked is exactly what is sent; a finding in a name
-refuses the request). A joined text over
-GUARDRAILS_MAX_CHARS is refused whatever GUARDRAILS_ON_ERROR says: padding a request must not skip its screening.
-The verdicts, never the text, go into the request's log record. Loaded only when GUARDRAILS is configured.
+pii, mask (each finding replaced by `<LABEL>` in the place it came from, so what is masked is exactly what is
+sent; a finding in a name refuses the request). A joined text over GUARDRAILS_MAX_CHARS is refused whatever
+GUARDRAILS_ON_ERROR says: padding a request must not skip its screening. The verdicts, never the text, go into the
+request's log record. Loaded only when GUARDRAILS is configured.
 """
 
 from __future__ import annotations
