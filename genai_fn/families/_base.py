@@ -89,6 +89,9 @@ class Reading:
     keys: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
     """Object fields (or lists of objects) whose named top-level keys hold a NAME or JSON (a document's id, a V2
     call's arguments)."""
+    json_parts: frozenset[str] = frozenset()
+    """Message classes whose text parts hold a tool's output: a part that is a JSON text is read as JSON (its
+    strings decoded: an escape is the character it stands for), any other as text."""
     joined: frozenset[str] = frozenset()
     """Content-part classes the model reads as one text with the other such parts of the same turn (no separator
     between them), whatever else (an image) sits between."""

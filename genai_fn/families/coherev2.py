@@ -71,6 +71,7 @@ class CohereV2(Family):
             ("CohereChatRequestV2", "documents"): {"id": NAME},  # what citations name it by: screened, never masked
             ("CohereToolCallV2", "function"): {"name": NAME, "arguments": JSON},
         },
+        json_parts=frozenset({"CohereToolMessageV2"}),
         joined=frozenset({"CohereTextContentV2"}),  # a turn's text parts: one text to the model
     )
 

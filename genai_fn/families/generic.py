@@ -76,6 +76,7 @@ class Generic(Family):
             ("ToolMessage", "tool_call_id"): NAME,
             ("FunctionCall", "arguments"): JSON,
         },
+        json_parts=frozenset({"ToolMessage"}),
         joined=frozenset({"TextContent"}),  # a turn's text parts: one text to the model
     )
 

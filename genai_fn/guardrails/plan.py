@@ -139,7 +139,7 @@ class _Walk:
         if value is None or isinstance(value, bool | int | float):
             return value
         if hasattr(value, "swagger_types"):
-            return self.model(value, glued)
+            return self.model(value, kind, glued)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return self.dataclass(value)
         if isinstance(value, tuple | list):
@@ -177,17 +177,18 @@ class _Walk:
         new = self.value(decoded, TEXT)
         return text if new is decoded else encode_json_text(new)
 
-    def model(self, value: Any, glued: bool) -> Any:
-        """An SDK model: each of its swagger_types fields, but the SDK's enums and what the reading leaves out."""
+    def model(self, value: Any, kind: str, glued: bool) -> Any:
+        """An SDK model: each of its swagger_types fields, but the SDK's enums and what the reading leaves out; the
+        parts of a message the reading names in `json_parts` are read as JSON when they are."""
         reading, name = self.reading, type(value).__name__
+        default = JSON if kind == JSON or name in reading.json_parts else TEXT
         changes = {}
         for attr in value.swagger_types:
             key = (name, attr)
             if attr in SDK_ENUMS or key in reading.not_text:
                 continue
             old = getattr(value, attr)
-            kind = reading.kinds.get(key, TEXT)
-            new = self.value(old, kind, reading.keys.get(key), glued, where=f"{name}.{attr}")
+            new = self.value(old, reading.kinds.get(key, default), reading.keys.get(key), glued, where=f"{name}.{attr}")
             if new is not old:
                 changes[attr] = new
         if not changes:
