@@ -138,14 +138,14 @@ def test_escaped_text_in_tool_arguments_and_results_is_masked_as_decoded(screene
 
 
 @pytest.mark.parametrize("model", FAMILIES.values(), ids=FAMILIES.keys())
-def test_an_escaped_injection_in_a_tool_result_is_outcome(screened, emulator, model):
+def test_an_escaped_injection_in_a_tool_result_is_refused(screened, emulator, model):
     result = f'{{"result": "{ESCAPED_INJECTION}"}}'
     status, code = outcome(screened, emulator, "chat", _tool_turns('{"q": "x"}', result, model))
     assert (status, code) == (400, "content_filter")
     assert model_requests(emulator) == []
 
 
-def test_an_escaped_injection_in_a_responses_function_call_output_is_outcome(screened, emulator):
+def test_an_escaped_injection_in_a_responses_function_call_output_is_refused(screened, emulator):
     call = {"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": '{"q": "x"}'}
     output = {"type": "function_call_output", "call_id": "call_1", "output": f'{{"result": "{ESCAPED_INJECTION}"}}'}
     tool = {"type": "function", **_tool()["function"]}
