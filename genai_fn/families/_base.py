@@ -106,8 +106,9 @@ class Family(ABC):
     max_tokens is common to all and bounded by configuration."""
     features: ClassVar[frozenset[str]]
     """The FEATURES this family serves; any other is refused at parse time."""
-    reading: ClassVar[Reading]
-    """How its model reads its SDK chat request: what screening reads and masks (docs/guardrails.md)."""
+    reading: ClassVar[Reading] = Reading(not_text={})
+    """How its model reads its SDK chat request: what screening reads and masks (docs/guardrails.md). By default
+    every string field but the SDK's enums is text: a new family is screened whole until it says otherwise."""
     echoed_reply_fields: ClassVar[tuple[str, ...]] = ()
     """Fields of its chat reply (under chatResponse) that only echo the request back (Cohere V1's chatHistory):
     dropped while the reply is read, so they cost neither memory nor MAX_REPLY_BYTES (upstream/echo.py)."""
