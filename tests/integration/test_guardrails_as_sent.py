@@ -205,3 +205,12 @@ def test_an_address_a_parser_decodes_from_tool_arguments_is_masked_not_withheld(
     assert choice["finish_reason"] == "tool_calls"
     arguments = json.loads(choice["message"]["tool_calls"][0]["function"]["arguments"])
     assert arguments == {"q": "bø<EMAIL>"}
+
+
+@pytest.mark.parametrize("model", [LLAMA_MODEL, MODEL_OCID], ids=["Generic", "Cohere V2"])
+def test_tool_arguments_nested_too_deep_are_a_400_naming_the_field_not_a_500(screened, emulator, model):
+    deep = "[" * 3000 + f'"{ATTACKER}"' + "]" * 3000
+    status, body = send(screened, "chat", _tool_turns(deep, "ok", model))
+    error = json.loads(body)["error"]
+    assert (status, error["code"]) == (400, "invalid_request") and "arguments" in error["param"], error
+    assert model_requests(emulator) == []
