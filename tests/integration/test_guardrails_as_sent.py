@@ -109,6 +109,7 @@ def test_a_document_id_is_screened_and_never_reaches_the_model(screened, emulato
 
 
 def test_a_document_id_is_held_to_256_characters(screened, emulator):
+    emulator.reset()
     status, body = send(screened, "chat", _grounded("chat", COHERE_MODEL, "d" * 257))
     assert status == 400 and json.loads(body)["error"]["param"] == "documents[0].id"
     assert model_requests(emulator) == []
@@ -210,6 +211,7 @@ def test_an_address_a_parser_decodes_from_tool_arguments_is_masked_not_withheld(
 @pytest.mark.parametrize("model", [LLAMA_MODEL, MODEL_OCID], ids=["Generic", "Cohere V2"])
 def test_tool_arguments_nested_too_deep_are_a_400_naming_the_field_not_a_500(screened, emulator, model):
     deep = "[" * 3000 + f'"{ATTACKER}"' + "]" * 3000
+    emulator.reset()
     status, body = send(screened, "chat", _tool_turns(deep, "ok", model))
     error = json.loads(body)["error"]
     assert (status, error["code"]) == (400, "invalid_request") and "arguments" in error["param"], error
