@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import InvalidRequest, UpstreamFailed
@@ -61,6 +62,41 @@ FINISH_REASONS = {
 ERROR is an upstream failure, not a finish; a value not listed here is passed on (lower-cased), not guessed."""
 
 
+TEXT, NAME, JSON = "text", "name", "json"
+"""How a model reads a string: TEXT (screened, masked in place), NAME (a tool or schema name, an id, a JSON key:
+screened, never masked, since the caller's code expects it back; a finding refuses the request), JSON (a JSON text
+in a string: decoded, each key a NAME and each string a TEXT, re-encoded when masked)."""
+
+SDK_ENUMS = frozenset(
+    {"api_format", "role", "type", "mode", "detail", "prompt_truncation", "citation_quality", "safety_mode"}
+    | {"tools_choice", "reasoning_effort", "verbosity", "service_tier", "search_context_size"}
+)
+"""SDK fields that are enums or a subtype's discriminator (the SDK's setters check `allowed_values`): no text.
+tests/unit/test_screening_plan.py proves each is one, on every class a family's request can reach."""
+STOP_SEQUENCES = "stop sequences: matched against the model's output, never read by it as a prompt"
+MEDIA_URL = "an image or other media (a data: or https: URL): media is not screened (docs/guardrails.md, Images)"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a family's model reads its SDK chat request (guardrails/plan.py screens by it): every string field of
+    the request is TEXT unless named here. Keys are (SDK class name, field)."""
+
+    not_text: Mapping[tuple[str, str], str]
+    """Fields the model never reads as a prompt, with why (proved by tests/unit/test_screening_plan.py)."""
+    kinds: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """Fields read as NAME or JSON."""
+    keys: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
+    """Object fields (or lists of objects) whose named top-level keys hold a NAME or JSON (a document's id, a V2
+    call's arguments)."""
+    json_parts: frozenset[str] = frozenset()
+    """Message classes whose text parts hold a tool's output: a part that is a JSON text is read as JSON (its
+    strings decoded: an escape is the character it stands for), any other as text."""
+    joined: frozenset[str] = frozenset()
+    """Content-part classes the model reads as one text with the other such parts of the same turn (no separator
+    between them), whatever else (an image) sits between."""
+
+
 class Family(ABC):
     """One API format. Subclasses set the class attributes and the two translations; `check` may add rules."""
 
@@ -70,6 +106,9 @@ class Family(ABC):
     max_tokens is common to all and bounded by configuration."""
     features: ClassVar[frozenset[str]]
     """The FEATURES this family serves; any other is refused at parse time."""
+    reading: ClassVar[Reading] = Reading(not_text={})
+    """How its model reads its SDK chat request: what screening reads and masks (docs/guardrails.md). By default
+    every string field but the SDK's enums is text: a new family is screened whole until it says otherwise."""
     echoed_reply_fields: ClassVar[tuple[str, ...]] = ()
     """Fields of its chat reply (under chatResponse) that only echo the request back (Cohere V1's chatHistory):
     dropped while the reply is read, so they cost neither memory nor MAX_REPLY_BYTES (upstream/echo.py)."""

@@ -43,7 +43,7 @@ from oci.generative_ai_inference import models as m
 
 from ..errors import InvalidRequest, UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest
-from ._base import Family, anchored, finish_reason, sampling, unreadable, usage
+from ._base import NAME, STOP_SEQUENCES, Family, Reading, anchored, finish_reason, sampling, unreadable, usage
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
     from ..neutral.features import Citation, Document, Tool, ToolCall
@@ -148,6 +148,15 @@ class CohereV1(Family):
         {"tools", "json_object", "json_schema", "stop", "seed", "documents", "citation_quality", "safety_mode"}
     )
     echoed_reply_fields = ("chatHistory", "documents")
+    reading = Reading(
+        not_text={
+            ("CohereChatRequest", "stop_sequences"): STOP_SEQUENCES,
+            ("CohereParameterDefinition", "type"): "a Python type name from the family's own table (PYTHON_TYPES)",
+        },
+        kinds={("CohereTool", "name"): NAME, ("CohereToolCall", "name"): NAME},
+        keys={("CohereChatRequest", "documents"): {"id": NAME}},  # what citations name it by: never masked
+    )
+    """Tool results and call parameters are objects here (decoded by the family): screened as the model reads them."""
 
     def check(self, request: ChatRequest) -> None:
         """The turns lay out as V1 needs (the last one the user's or a tool result, every call answered), each tool

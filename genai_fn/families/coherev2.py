@@ -18,7 +18,20 @@ from oci.generative_ai_inference import models as m
 
 from ..errors import UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest, Message
-from ._base import Family, anchored, content, finish_reason, sampling, unreadable, usage
+from ._base import (
+    JSON,
+    MEDIA_URL,
+    NAME,
+    STOP_SEQUENCES,
+    Family,
+    Reading,
+    anchored,
+    content,
+    finish_reason,
+    sampling,
+    unreadable,
+    usage,
+)
 from .cohere import CohereV1, safety, stop_and_format
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
@@ -43,6 +56,23 @@ class CohereV2(Family):
             "citation_quality",
             "safety_mode",
         }
+    )
+
+    reading = Reading(
+        not_text={("CohereChatRequestV2", "stop_sequences"): STOP_SEQUENCES, ("CohereImageUrlV2", "url"): MEDIA_URL},
+        kinds={
+            ("Function", "name"): NAME,
+            ("CohereToolCallV2", "id"): NAME,
+            ("CohereToolMessageV2", "tool_call_id"): NAME,
+            ("CohereCitationDocument", "id"): NAME,
+            ("CohereCitationToolV2", "id"): NAME,
+        },
+        keys={
+            ("CohereChatRequestV2", "documents"): {"id": NAME},  # what citations name it by: screened, never masked
+            ("CohereToolCallV2", "function"): {"name": NAME, "arguments": JSON},
+        },
+        json_parts=frozenset({"CohereToolMessageV2"}),
+        joined=frozenset({"CohereTextContentV2"}),  # a turn's text parts: one text to the model
     )
 
     def to_sdk(self, request: ChatRequest) -> m.CohereChatRequestV2:

@@ -13,7 +13,19 @@ from typing import TYPE_CHECKING, Any
 from oci.generative_ai_inference import models as m
 
 from ..neutral.chat import ChatReply, ChatRequest, Message
-from ._base import Family, content, finish_reason, sampling, unreadable, usage
+from ._base import (
+    JSON,
+    MEDIA_URL,
+    NAME,
+    STOP_SEQUENCES,
+    Family,
+    Reading,
+    content,
+    finish_reason,
+    sampling,
+    unreadable,
+    usage,
+)
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
     from ..neutral.features import ToolCall
@@ -42,6 +54,30 @@ class Generic(Family):
             "stop",
             "seed",
         }
+    )
+
+    reading = Reading(
+        not_text={
+            ("GenericChatRequest", "stop"): STOP_SEQUENCES,
+            ("GenericChatRequest", "logit_bias"): "token ids (digits) mapped to numbers",
+            ("ImageUrl", "url"): MEDIA_URL,
+            ("AudioUrl", "url"): MEDIA_URL,
+            ("DocumentUrl", "url"): MEDIA_URL,
+            ("VideoUrl", "url"): MEDIA_URL,
+            ("Annotation", "type"): "the kind of a reply's annotation (url_citation)",
+        },
+        kinds={
+            ("FunctionDefinition", "name"): NAME,
+            ("ToolChoiceFunction", "name"): NAME,
+            ("ResponseJsonSchema", "name"): NAME,
+            ("FunctionCall", "id"): NAME,
+            ("FunctionCall", "name"): NAME,
+            ("ToolCall", "id"): NAME,
+            ("ToolMessage", "tool_call_id"): NAME,
+            ("FunctionCall", "arguments"): JSON,
+        },
+        json_parts=frozenset({"ToolMessage"}),
+        joined=frozenset({"TextContent"}),  # a turn's text parts: one text to the model
     )
 
     def to_sdk(self, request: ChatRequest) -> m.GenericChatRequest:

@@ -1,11 +1,13 @@
 """Screening: the use-case step that runs OCI's guardrails around a model call, under the configured policy.
 
-What is screened is the request's (or reply's) plan (plan.py): every text a model reads, found in the neutral
-value. Its texts are joined (spans.SEPARATOR) and screened with ONE apply_guardrails call; each verdict is applied
-per check: block (ContentFiltered, never echoing the text), inform (logged only) or, for pii, mask (each finding
-replaced by `<LABEL>` in the place it came from, so what is masked is exactly what is sent). A joined text over
-GUARDRAILS_MAX_CHARS is refused whatever GUARDRAILS_ON_ERROR says: padding a request must not skip its screening.
-The verdicts, never the text, go into the request's log record. Loaded only when GUARDRAILS is configured.
+What is screened is the request's (or reply's) plan (plan.py): every text a model reads, found in the SDK request
+as it will be sent (a chat request, under its family's Reading) or in the neutral value (embeddings, rerank, a
+reply). Its texts are joined as the model reads them (spans.join) and screened with ONE apply_guardrails call;
+each verdict is applied per check: block (ContentFiltered, never echoing the text), inform (logged only) or, for
+pii, mask (each finding replaced by `<LABEL>` in the place it came from, so what is masked is exactly what is
+sent; a finding in a name refuses the request). A joined text over GUARDRAILS_MAX_CHARS is refused whatever
+GUARDRAILS_ON_ERROR says: padding a request must not skip its screening. The verdicts, never the text, go into the
+request's log record. Loaded only when GUARDRAILS is configured.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import dataclasses
 from typing import Any, TypeVar
 
 from ..errors import ContentFiltered, GuardrailsUnavailable, PayloadTooLarge, UpstreamError, UpstreamThrottled
+from ..families._base import Reading
 from ..logs import CallFacts, current_record
 from ..neutral.chat import ChatReply
 from ..usecases import Configured
-from .plan import Plan, plan
+from .plan import NEUTRAL, Plan, plan
 from .policy import GuardrailPolicy
-from .spans import SEPARATOR, join, mask
+from .spans import join, mask
 from .verdict import read_verdict
 
 T = TypeVar("T")
@@ -40,7 +43,8 @@ def screen(configured: Configured, policy: GuardrailPolicy, screened: Plan[T], d
     record = current_record()
     entry: dict[str, Any] = {"ran": list(checks), "texts": len(texts)}
     record.guardrails = {**(record.guardrails or {}), stage: entry}
-    size = sum(map(len, texts)) + len(SEPARATOR) * (len(texts) - 1)
+    joined, starts = join(texts, screened.glued)
+    size = len(joined)
     entry["chars"] = size
     if size > policy.max_chars:
         entry["outcome"] = "too_long"
@@ -48,7 +52,6 @@ def screen(configured: Configured, policy: GuardrailPolicy, screened: Plan[T], d
             f"the {WHAT[stage]} to screen holds {size} characters; the guardrails limit is {policy.max_chars} "
             "(GUARDRAILS_MAX_CHARS): send less text"
         )
-    joined, starts = join(texts)
     facts = CallFacts()
     try:
         assessment = configured.upstream.apply_guardrails(policy, joined, checks, deadline, facts)
@@ -77,7 +80,7 @@ def screen(configured: Configured, policy: GuardrailPolicy, screened: Plan[T], d
         blocked.append("pii")  # a finding that cannot be placed is never forwarded unmasked
     elif unmaskable:
         entry["unmaskable"] = unmaskable
-        blocked.append("pii")  # a name or a JSON text a mask would break: refused, not sent unmasked
+        blocked.append("pii")  # a name a mask would change: refused, not sent unmasked
     if blocked:
         entry["outcome"] = "blocked"
         what = WHAT[stage]
@@ -89,11 +92,19 @@ def screen(configured: Configured, policy: GuardrailPolicy, screened: Plan[T], d
     return screened.source
 
 
-def screen_input(configured: Configured, policy: GuardrailPolicy, request: T, deadline: float, stage: str) -> T:
-    """A neutral request (chat, embeddings, rerank) with every text its model reads screened: the request to send."""
+def screen_input(
+    configured: Configured,
+    policy: GuardrailPolicy,
+    request: T,
+    deadline: float,
+    stage: str,
+    reading: Reading = NEUTRAL,
+) -> T:
+    """A request (a family's SDK chat request under its reading; a neutral embeddings or rerank request) with every
+    text its model reads screened: the request to send."""
     if not policy.checks(stage):
         return request
-    return screen(configured, policy, plan(request), deadline, stage)
+    return screen(configured, policy, plan(request, reading), deadline, stage)
 
 
 def screen_chat_output(configured: Configured, policy: GuardrailPolicy, reply: ChatReply, deadline: float) -> ChatReply:
@@ -102,7 +113,7 @@ def screen_chat_output(configured: Configured, policy: GuardrailPolicy, reply: C
     if not policy.checks("output"):
         return reply
     try:
-        return screen(configured, policy, plan(reply), deadline, "output")
+        return screen(configured, policy, plan(reply, NEUTRAL, strict=False), deadline, "output")
     except (ContentFiltered, PayloadTooLarge):
         return dataclasses.replace(
             reply, text="", tool_calls=(), reasoning=None, citations=(), finish_reason="content_filter"

@@ -1,5 +1,6 @@
-"""The chat call in the SDK's models: ChatDetails around the family's own chat request, and its ChatResult read
-back by the same family. Compartment and serving mode come only from Settings."""
+"""The chat call in the SDK's models: ChatDetails around the family's own chat request (built and screened before,
+usecases/guarded.py: what was screened is what is sent), and its ChatResult read back by the same family.
+Compartment and serving mode come only from Settings."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from ..neutral.chat import ChatReply, ChatRequest
 from .serving import serving_mode
 
 
-def to_details(request: ChatRequest, family: Family, settings: Settings) -> m.ChatDetails:
+def to_details(request: ChatRequest, chat_request: Any, settings: Settings) -> m.ChatDetails:
     return m.ChatDetails(
         compartment_id=settings.compartment_ocid,
         serving_mode=serving_mode(settings.dedicated_endpoint_id, request.model),
-        chat_request=family.to_sdk(request),
+        chat_request=chat_request,
     )
 
 

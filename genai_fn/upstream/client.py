@@ -55,8 +55,11 @@ class Upstream:
             bounded_reply.install(self._client.base_client.session)
         return self._client
 
-    def chat(self, request: ChatRequest, family: Family, deadline: float, facts: CallFacts) -> ChatReply:
-        details = chat.to_details(request, family, self._settings)
+    def chat(
+        self, request: ChatRequest, family: Family, chat_request: Any, deadline: float, facts: CallFacts
+    ) -> ChatReply:
+        """`chat_request`: the family's SDK request for `request`, as screened (usecases/guarded.py): sent as is."""
+        details = chat.to_details(request, chat_request, self._settings)
         result = self._call(self.client.chat, details, deadline, facts, echo_fields=family.echoed_reply_fields)
         return chat.to_reply(result, family, request, facts.opc_request_id)
 

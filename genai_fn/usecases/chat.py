@@ -7,7 +7,7 @@ from .. import families
 from ..logs import current_record
 from ..neutral.chat import ChatReply, ChatRequest
 from . import Configured
-from .guarded import screened_input, screened_output
+from .guarded import screened_chat, screened_output
 from .metering import chat_bound, metered
 
 
@@ -15,9 +15,10 @@ def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatR
     record = current_record()
     record.model, record.api_format = request.model, request.api_format
     with metered(configured, lambda: chat_bound(request), deadline) as meter:  # a caller over budget: nothing runs
-        request = screened_input(configured, request, deadline, "input")
+        family = families.get(request.api_format)
+        chat_request = screened_chat(configured, family, request, deadline)  # the object sent, as screened
         with record.upstream_call() as facts:
-            reply = configured.upstream.chat(request, families.get(request.api_format), deadline, facts)
+            reply = configured.upstream.chat(request, family, chat_request, deadline, facts)
         meter.used = reply.usage.total_tokens
         record.prompt_tokens = reply.usage.prompt_tokens  # billed now, whatever happens to the reply after
         record.completion_tokens = reply.usage.completion_tokens

@@ -3,16 +3,31 @@ code, on the first call that needs it (a function without guardrails never impor
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..neutral.chat import ChatReply
+from ..neutral.chat import ChatReply, ChatRequest
 from . import Configured
+
+if TYPE_CHECKING:
+    from ..families._base import Family
 
 T = TypeVar("T")
 
 
+def screened_chat(configured: Configured, family: Family, request: ChatRequest, deadline: float) -> Any:
+    """The family's SDK chat request for `request`, with every text its model reads screened as it will be sent (the
+    family's Reading): the one object to send."""
+    chat_request = family.to_sdk(request)
+    policy = configured.settings.guardrails
+    if policy is None:
+        return chat_request
+    from ..guardrails import screening
+
+    return screening.screen_input(configured, policy, chat_request, deadline, "input", family.reading)
+
+
 def screened_input(configured: Configured, request: T, deadline: float, stage: str) -> T:
-    """`request` with every text its model reads screened at `stage` (input, embeddings, rerank): the one to send."""
+    """`request` with every text its model reads screened at `stage` (embeddings, rerank): the one to send."""
     policy = configured.settings.guardrails
     if policy is None:
         return request

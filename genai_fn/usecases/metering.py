@@ -72,6 +72,7 @@ def chat_bound(request: ChatRequest) -> int:
     if request.json_schema is not None:
         size += len(json.dumps(request.json_schema.schema, ensure_ascii=False).encode())
     size += sum(len(name.encode()) + len(value.encode()) for doc in request.documents for name, value in doc.fields)
+    size += sum(len(doc.id.encode()) for doc in request.documents)  # the model reads the id too
     return size + request.params.max_tokens
 
 

@@ -32,7 +32,9 @@ class StandInUpstream(Upstream):
         super().__init__(settings)
         self.fail = fail
 
-    def chat(self, request: ChatRequest, family: Family, deadline: float, facts: CallFacts) -> ChatReply:
+    def chat(
+        self, request: ChatRequest, family: Family, chat_request: Any, deadline: float, facts: CallFacts
+    ) -> ChatReply:
         facts.attempts, facts.ms, facts.opc_request_id = 1, 12.5, "opc-1"
         if self.fail is not None:
             facts.opc_request_id = getattr(self.fail, "opc_request_id", None) or facts.opc_request_id
