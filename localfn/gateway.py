@@ -7,7 +7,7 @@ the deployment's spec it sets or blocks the caller header (gateway_auth.py).
 Its own errors (401 under --auth, 502 when the function failed or cannot be reached, 504) are JSON in the contract
 of the path, rendered by the function's own renderers as the router picks them: OpenAI's shape under /v1/ (so the
 openai SDKs show the message), the simple contract's `{"error": {...}}` elsewhere (docs/api.md). The types are the
-gateway's (GatewayError subclasses below), not the function's error table.
+gateway's (gateway_error below), not the function's error table.
 """
 
 from __future__ import annotations
@@ -28,27 +28,27 @@ from .client import FnClient
 from .gateway_auth import TokenAuth
 
 
-class GatewayError(ProxyError):
-    """An error the gateway answers itself, before or instead of the function's reply."""
+def gateway_error(status: int, code: str, message: str) -> ProxyError:
+    """An error the gateway answers itself, for the contracts' renderers. An instance, not a subclass: the
+    function's error tree (the one error table of docs/api.md) stays the function's."""
+    error = ProxyError(message)
+    error.status, error.code = status, code
+    return error
 
 
-class Unauthorized(GatewayError):
-    status, code = 401, "unauthorized"
-
-
-class FunctionFailed(GatewayError):
-    status, code = 502, "function_failed"
-
-
-class FunctionTimedOut(GatewayError):
-    status, code = 504, "function_timeout"
-
-
-UNAUTHORIZED = "a valid bearer token is required (Authorization: Bearer <token>); run-local --auth prints them"
-UNREACHABLE = "the function cannot be reached on its socket: it is not running (run-local's output says why)"
-AGENT_ERRORS: dict[int, GatewayError] = {
-    502: FunctionFailed("the function failed (its container answered 502): see its log"),
-    504: FunctionTimedOut("the function did not answer before its deadline: see its log"),
+UNAUTHORIZED = (
+    401,
+    "unauthorized",
+    "a valid bearer token is required (Authorization: Bearer <token>); run-local --auth prints them",
+)
+UNREACHABLE = (
+    502,
+    "function_failed",
+    "the function cannot be reached on its socket: it is not running (run-local's output says why)",
+)
+AGENT_ERRORS = {
+    502: (502, "function_failed", "the function failed (its container answered 502): see its log"),
+    504: (504, "function_timeout", "the function did not answer before its deadline: see its log"),
 }
 """Fn's agent answers a container's 502/504 with its own error, without the container's body or headers."""
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "host"})
@@ -89,7 +89,7 @@ class LocalGateway:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                 content_type = headers.pop("Content-Type", headers.pop("content-type", "application/octet-stream"))
                 if not gateway_auth.apply(gateway.auth, headers):  # the gateway's own 401, before any function
-                    self._error(Unauthorized(UNAUTHORIZED), headers)
+                    self._error(gateway_error(*UNAUTHORIZED), headers)
                     return
                 client = gateway._clients.get()
                 try:
@@ -104,16 +104,16 @@ class LocalGateway:
                     )
                 except OSError:
                     client.close()
-                    self._error(FunctionFailed(UNREACHABLE), headers)
+                    self._error(gateway_error(*UNREACHABLE), headers)
                     return
                 finally:
                     gateway._clients.put(client)
                 if reply.socket_status in AGENT_ERRORS:  # as Fn's agent does: the container's body is dropped
-                    self._error(AGENT_ERRORS[reply.socket_status], headers)
+                    self._error(gateway_error(*AGENT_ERRORS[reply.socket_status]), headers)
                     return
                 self._send(reply.status, reply.headers, reply.body)
 
-            def _error(self, error: GatewayError, headers: dict[str, str]) -> None:
+            def _error(self, error: ProxyError, headers: dict[str, str]) -> None:
                 """The error as the function would render it on this path (the router picks the contract)."""
                 invocation = Invocation(self.command, self.path, headers, b"", uuid.uuid4().hex, 0.0, True)
                 reply = router.match(invocation).wire().render_error(error, invocation)
