@@ -35,7 +35,7 @@ from .gateway import LocalGateway
 from .gateway_auth import TokenAuth
 from .ports import HOST, bind_error, free_port
 from .readme_examples import README_BASE_URL, ExampleError, curl_examples
-from .supervise import Child, Death, Watcher
+from .supervise import Child, Death, EmulatorChild, Watcher
 
 if TYPE_CHECKING:
     from emulator import Emulator
@@ -157,11 +157,10 @@ def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> Death:
         gateway.auth = TokenAuth(secrets.token_urlsafe(32))
         tokens.write_text("".join(f"{c} {gateway.auth.token(c)}\n" for c in ("team-a", "team-b")), encoding="utf-8")
 
-    children: list[Child] = []
-    """Every child the watcher checks; a new one is one more append (and its stop registered in `started`)."""
+    children: list[Child] = []  # every child the watcher checks: a new one is one append (its stop in `started`)
     if emulated:
         emulator, env = _start_emulator(directory / "credentials", emulator_port, emulator_flag, started)
-        children.append(_EmulatorChild(emulator))
+        children.append(EmulatorChild(emulator))
     else:
         env = {"AUTH_MODE": os.environ.get("AUTH_MODE", "api_key")}
         say(f"real service: {os.environ['SERVICE_ENDPOINT']} (AUTH_MODE={env['AUTH_MODE']})")
@@ -193,18 +192,6 @@ def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> Death:
     deaths: queue.SimpleQueue[Death] = queue.SimpleQueue()
     started.callback(Watcher(children, deaths.put).start().stop)  # closed first: a child stopped on purpose is no death
     return deaths.get()  # a stop signal raises in this thread while it waits
-
-
-class _EmulatorChild:
-    """The emulator (a thread of run-local) as a supervised child."""
-
-    name = "the emulator"
-
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
-
-    def ended(self) -> str | None:
-        return None if self.emulator.serving else "stopped serving (its server thread ended)"
 
 
 def _run_directory(directory: Path) -> Path:

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from genai_fn import router
 from genai_fn.envelope import Invocation
@@ -115,7 +116,8 @@ class LocalGateway:
 
             def _error(self, error: ProxyError, headers: dict[str, str]) -> None:
                 """The error as the function would render it on this path (the router picks the contract)."""
-                invocation = Invocation(self.command, self.path, headers, b"", uuid.uuid4().hex, 0.0, True)
+                path = urlsplit(self.path).path
+                invocation = Invocation(self.command, path, headers, b"", uuid.uuid4().hex, 0.0, True)
                 reply = router.match(invocation).wire().render_error(error, invocation)
                 self._send(reply.status, {**reply.headers, "content-type": reply.content_type}, reply.body)
 

@@ -11,7 +11,10 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from emulator import Emulator
 
 WATCH_INTERVAL_SECONDS = 0.2
 
@@ -36,6 +39,18 @@ class Death:
 
     def __str__(self) -> str:
         return f"{self.child.name} {self.how}"
+
+
+class EmulatorChild:
+    """The emulator (a thread of run-local, not a process: it has no exit code) as a supervised child."""
+
+    name = "the emulator"
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    def ended(self) -> str | None:
+        return None if self.emulator.serving else "stopped serving (its server thread ended)"
 
 
 def exit_description(code: int) -> str:

@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import os
+import queue
 import re
 import shutil
 import signal
@@ -31,10 +32,12 @@ from langchain_core.messages import HumanMessage
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 
+from emulator import Emulator
 from localfn.__main__ import EXIT_CHILD_DIED, EXIT_PORT_IN_USE, LATEST_RUN, LOCAL_DIR, TOKENS_FILE
 from localfn.fdk_process import REPO_ROOT
 from localfn.gateway import LocalGateway
 from localfn.readme_examples import README, check_all, curl_examples, session_members, wait_for_gateway
+from localfn.supervise import Death, EmulatorChild, Watcher
 from tests.constants import COHERE_MODEL, LLAMA_MODEL, RERANK_MODEL
 
 START_TIMEOUT = 120.0
@@ -418,3 +421,19 @@ def test_each_run_logs_apart_and_latest_names_the_newest(tmp_path: Path) -> None
     assert runs[0] != runs[1] and runs[0].parent == runs[1].parent == tmp_path
     assert all((run / "function-0.log").is_file() for run in runs)
     assert (tmp_path / LATEST_RUN).resolve() == runs[1]
+
+
+def test_the_watcher_names_an_emulator_that_stopped_serving(credentials_dir: Path) -> None:
+    """run-local's other child: the emulator is a thread, and the same watcher reports its end."""
+    emulator = Emulator(credentials_dir).start()
+    deaths: queue.SimpleQueue[Death] = queue.SimpleQueue()
+    watcher = Watcher([EmulatorChild(emulator)], deaths.put).start()
+    try:
+        assert deaths.empty()
+        emulator.stop()  # its server thread ends, as if it had died
+        death = deaths.get(timeout=30)
+    finally:
+        watcher.stop()
+        emulator.stop()
+
+    assert str(death) == "the emulator stopped serving (its server thread ended)"
