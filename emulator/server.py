@@ -297,6 +297,11 @@ class Emulator:
     def url(self) -> str:
         return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
+    @property
+    def serving(self) -> bool:
+        """Whether its server thread runs: run-local's watcher reports an emulator that stopped on its own."""
+        return self._thread is not None and self._thread.is_alive()
+
     def fail_next(
         self,
         status: int = 429,

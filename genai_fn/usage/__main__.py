@@ -1,8 +1,8 @@
 """`python -m genai_fn.usage [LOG ...]` (scripts/usage): the per-caller, per-model table of request-log lines.
 
-Reads the files named (or standard input), e.g. run-local's `.local/<port>/function-*.log`, or Functions log entries
-exported from OCI Logging (one JSON entry per line); other lines are ignored. The same parsing and adding up as the
-usage function, without posting anything.
+Reads the files named (or standard input), e.g. run-local's `.local/<port>/latest/function-*.log`, or Functions log
+entries exported from OCI Logging (one JSON entry per line); other lines are ignored. The same parsing and adding up
+as the usage function, without posting anything.
 """
 
 from __future__ import annotations
