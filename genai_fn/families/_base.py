@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..envelope import well_formed
 from ..errors import InvalidRequest, UpstreamFailed
+from ..limits import DEFAULT_MAX_JSON_DEPTH, too_deep
 from ..neutral.chat import ChatReply, ChatRequest, Message, Usage
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
@@ -133,16 +136,33 @@ def finish_reason(raw: str | None) -> str:
     return FINISH_REASONS.get(raw, raw.lower()) if raw else "stop"
 
 
-def usage(sdk_usage: Any) -> Usage:
-    """The SDK's Usage (any family, and embeddings) as neutral Usage, reasoning tokens included where reported."""
+def usage(sdk_usage: Any, opc_request_id: str | None) -> Usage:
+    """The SDK's Usage (any family, and embeddings) as neutral Usage, reasoning tokens included where reported.
+    An absent count is 0; a count that is not a whole number from 0 to MAX_TOKEN_COUNT cannot be true, and is
+    what budgets charge and the log reports: the reply is the service's failure (a 502), never passed on."""
     if sdk_usage is None:
         return Usage()
-    prompt = getattr(sdk_usage, "prompt_tokens", None) or 0
-    completion = getattr(sdk_usage, "completion_tokens", None) or 0
-    total = getattr(sdk_usage, "total_tokens", None) or prompt + completion
+
+    def count(name: str, details: Any = sdk_usage) -> int:
+        value = getattr(details, name, None)
+        if value is None:
+            return 0
+        if type(value) is not int or not 0 <= value <= MAX_TOKEN_COUNT:
+            raise UpstreamFailed(
+                f"the service returned a token count ({name}) that is not a whole number from 0 to {MAX_TOKEN_COUNT}",
+                opc_request_id=opc_request_id,
+            )
+        return value
+
+    prompt, completion = count("prompt_tokens"), count("completion_tokens")
+    total = count("total_tokens") or prompt + completion
     details = getattr(sdk_usage, "completion_tokens_details", None)
-    reasoning = getattr(details, "reasoning_tokens", None)
-    return Usage(prompt, completion, total, reasoning if isinstance(reasoning, int) else None)
+    reasoning = count("reasoning_tokens", details) if getattr(details, "reasoning_tokens", None) is not None else None
+    return Usage(prompt, completion, total, reasoning)
+
+
+MAX_TOKEN_COUNT = 2**53 - 1
+"""The largest token count read from the service: the largest integer every JSON reader holds exactly."""
 
 
 def sampling(request: ChatRequest) -> dict[str, Any]:
@@ -177,11 +197,14 @@ def content(message: Message, text: Callable[[str], Any], image: Callable[[str, 
 
 def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
     """The citations whose quote is the reply's own text, each pointing at where it is: a quote found elsewhere in
-    the text (the service's offsets may count in other units) is re-anchored there, one found nowhere is dropped.
-    So a citation never carries text the reply (and its screening) does not hold."""
+    the text (the service's offsets may count in other units) is re-anchored there, one found nowhere is dropped,
+    and so is one whose offsets are negative or inverted (no unit makes them true). So a citation never carries
+    text the reply (and its screening) does not hold, nor an offset outside it."""
     kept = []
     for citation in citations:
-        if text[citation.start : citation.end] != citation.text:
+        if citation.start < 0 or citation.end < citation.start:
+            continue
+        if citation.end > len(text) or text[citation.start : citation.end] != citation.text:
             at = text.find(citation.text) if citation.text else -1
             if at < 0:
                 continue
@@ -190,3 +213,30 @@ def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
             citation = Citation(at, at + len(citation.text), citation.text, citation.document_ids)
         kept.append(citation)
     return tuple(kept)
+
+
+def well_formed_reply(reply: ChatReply) -> ChatReply:
+    """The reply with every text the service wrote free of lone surrogates (U+FFFD instead, one for one, so the
+    citations' offsets hold), before anything renders, screens or logs it. Tool-call arguments nested past the
+    request's own bound (limits.DEFAULT_MAX_JSON_DEPTH) make it the service's failure: nothing downstream (the
+    client's parser, the guardrails' reading of them) must meet a depth a request could not carry."""
+    if any(too_deep(call.arguments, DEFAULT_MAX_JSON_DEPTH) for call in reply.tool_calls):
+        raise UpstreamFailed(
+            f"the service returned tool-call arguments nested deeper than {DEFAULT_MAX_JSON_DEPTH} levels",
+            opc_request_id=reply.opc_request_id,
+        )
+    return replace(
+        reply,
+        text=well_formed(reply.text),
+        model=well_formed(reply.model),
+        finish_reason=well_formed(reply.finish_reason),
+        reasoning=well_formed(reply.reasoning) if reply.reasoning else reply.reasoning,
+        tool_calls=tuple(
+            replace(c, id=well_formed(c.id), name=well_formed(c.name), arguments=well_formed(c.arguments))
+            for c in reply.tool_calls
+        ),
+        citations=tuple(
+            replace(c, text=well_formed(c.text), document_ids=tuple(map(well_formed, c.document_ids)))
+            for c in reply.citations
+        ),
+    )

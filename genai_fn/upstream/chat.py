@@ -8,7 +8,7 @@ from typing import Any
 from oci.generative_ai_inference import models as m
 
 from ..config import Settings
-from ..families._base import Family
+from ..families._base import Family, well_formed_reply
 from ..neutral.chat import ChatReply, ChatRequest
 from .serving import serving_mode
 
@@ -22,6 +22,7 @@ def to_details(request: ChatRequest, family: Family, settings: Settings) -> m.Ch
 
 
 def to_reply(result: Any, family: Family, request: ChatRequest, opc_request_id: str | None) -> ChatReply:
-    """The ChatResult read by the family that was asked (a reply in another shape is its 502)."""
+    """The ChatResult read by the family that was asked (a reply in another shape is its 502), its texts well
+    formed (families/_base.well_formed_reply): the one edge every chat reply passes."""
     model = getattr(result, "model_id", None) or request.model
-    return family.from_sdk(getattr(result, "chat_response", None), request, model, opc_request_id)
+    return well_formed_reply(family.from_sdk(getattr(result, "chat_response", None), request, model, opc_request_id))
