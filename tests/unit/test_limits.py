@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from genai_fn import limits
-from genai_fn.errors import InvalidJSON, InvalidRequest, PayloadTooLarge
+from genai_fn.errors import InvalidRequest, PayloadTooLarge
 
 
 @pytest.mark.parametrize(
