@@ -29,20 +29,22 @@ class NotJSONText(InvalidRequest):
     """The text is not JSON at all: a reader that takes plain text too (a tool's output) may take it as text."""
 
 
-def decode_json_text(text: str, field: str) -> Any:
+def decode_json_text(text: str, field: str, *, param: str | None = None) -> Any:
     """The JSON value of `text`, or a 400 naming `field` (the caller's own path) saying what is wrong with it:
     NotJSONText when it is not JSON at all, InvalidRequest when it is JSON refused for its depth, size or a value
-    (NaN, Infinity, 1e400, a duplicate key, a lone surrogate)."""
+    (NaN, Infinity, 1e400, a duplicate key, a lone surrogate). `param`: the error's `param` when it is not
+    `field` itself (a field described in words: "messages (the output of tool call 'c1')")."""
+    param = param or field
     if limits.too_deep(text, MAX_DEPTH):
-        raise InvalidRequest(f"{field} nests deeper than {MAX_DEPTH} levels", param=field)
+        raise InvalidRequest(f"{field} nests deeper than {MAX_DEPTH} levels", param=param)
     if limits.json_values(text.encode("utf-8", "surrogatepass"), MAX_VALUES) > MAX_VALUES:
-        raise InvalidRequest(f"{field} holds more than {MAX_VALUES} JSON values", param=field)
+        raise InvalidRequest(f"{field} holds more than {MAX_VALUES} JSON values", param=param)
     try:
         return strict_json(text)
     except NotJSONError as exc:
-        raise NotJSONText(f"{field} {exc}", param=field) from None
+        raise NotJSONText(f"{field} {exc}", param=param) from None
     except StrictJSONError as exc:
-        raise InvalidRequest(f"{field} {exc}", param=field) from None
+        raise InvalidRequest(f"{field} {exc}", param=param) from None
 
 
 def encode_json(value: Any) -> str:

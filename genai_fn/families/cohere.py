@@ -310,7 +310,7 @@ def _parameters_of(call: ToolCall, where: str) -> dict[str, Any]:
 
     field = f"{where} (the arguments of tool call {_shown(call.id)})"
     try:
-        parameters = decode_json_text(call.arguments, field) if call.arguments.strip() else {}
+        parameters = decode_json_text(call.arguments, field, param=where) if call.arguments.strip() else {}
     except NotJSONText:
         parameters = None
     if not isinstance(parameters, dict):
@@ -330,7 +330,7 @@ def _outputs(text: str, call: ToolCall, where: str) -> list[dict[str, Any]]:
     from ..jsontext import NotJSONText, decode_json_text  # loaded only when a conversation holds tool results
 
     try:
-        value = decode_json_text(text, f"{where} (the output of tool call {_shown(call.id)})")
+        value = decode_json_text(text, f"{where} (the output of tool call {_shown(call.id)})", param=where)
     except NotJSONText:
         return [{"output": text}]
     if isinstance(value, dict):
