@@ -110,21 +110,25 @@ class NotJSONError(StrictJSONError):
     """The text is not JSON at all (a syntax error), rather than JSON refused for what it holds."""
 
 
+class NotANumberError(StrictJSONError):
+    """The text holds NaN, an infinity or a number a double cannot hold: no JSON reader reads it as written."""
+
+
 def _reject_constant(name: str) -> Any:
-    raise StrictJSONError(f"holds a bare {name}: {name} is not valid JSON")
+    raise NotANumberError(f"holds a bare {name}: {name} is not valid JSON")
 
 
 def _finite_float(literal: str) -> float:
     value = float(literal)
     if not math.isfinite(value):
-        raise StrictJSONError("holds a number too large for a double (it would be sent as Infinity)")
+        raise NotANumberError("holds a number too large for a double (it would be sent as Infinity)")
     return value
 
 
 def _bounded_int(literal: str) -> int:
     """An integer a double can hold the magnitude of: a longer literal is refused before int() reads it."""
     if len(literal) > MAX_INT_DIGITS + 1 or abs(value := int(literal)) > MAX_JSON_INT:
-        raise StrictJSONError("holds a number too large for a double (it would be sent as Infinity)")
+        raise NotANumberError("holds a number too large for a double (it would be sent as Infinity)")
     return value
 
 

@@ -217,14 +217,17 @@ def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
 
 def well_formed_reply(reply: ChatReply) -> ChatReply:
     """The reply with every text the service wrote free of lone surrogates (U+FFFD instead, one for one, so the
-    citations' offsets hold), before anything renders, screens or logs it. Tool-call arguments nested past the
-    request's own bound (limits.DEFAULT_MAX_JSON_DEPTH) make it the service's failure: nothing downstream (the
-    client's parser, the guardrails' reading of them) must meet a depth a request could not carry."""
-    if any(too_deep(call.arguments, DEFAULT_MAX_JSON_DEPTH) for call in reply.tool_calls):
-        raise UpstreamFailed(
-            f"the service returned tool-call arguments nested deeper than {DEFAULT_MAX_JSON_DEPTH} levels",
-            opc_request_id=reply.opc_request_id,
-        )
+    citations' offsets hold), before anything renders, screens or logs it. Tool-call arguments that hold NaN, an
+    infinity or 1e400, or nest past the request's own bound (limits.DEFAULT_MAX_JSON_DEPTH), make it the service's
+    failure: the client's parser and the guardrails' reading of them never meet what a request could not carry.
+    Arguments that are not JSON at all pass as the model wrote them."""
+    for call in reply.tool_calls:
+        refusal = _arguments_refusal(call.arguments)
+        if refusal:
+            raise UpstreamFailed(
+                f"the service returned a tool call whose arguments (JSON text) {refusal}",
+                opc_request_id=reply.opc_request_id,
+            )
     return replace(
         reply,
         text=well_formed(reply.text),
@@ -240,3 +243,18 @@ def well_formed_reply(reply: ChatReply) -> ChatReply:
             for c in reply.citations
         ),
     )
+
+
+def _arguments_refusal(arguments: str) -> str | None:
+    """Why a reply's tool-call arguments cannot be passed on (their depth, or a number no JSON reader takes), if so."""
+    if too_deep(arguments, DEFAULT_MAX_JSON_DEPTH):
+        return f"nests deeper than {DEFAULT_MAX_JSON_DEPTH} levels"
+    from ..validate import NotANumberError, StrictJSONError, strict_json  # validate imports this module
+
+    try:
+        strict_json(arguments)
+    except NotANumberError as exc:
+        return str(exc)
+    except StrictJSONError:  # not JSON, a duplicate key: the model's text, for the client to judge
+        return None
+    return None

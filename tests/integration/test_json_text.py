@@ -215,7 +215,7 @@ def test_a_reply_with_deep_tool_arguments_is_a_502_not_a_500(masking: RunningFun
     )
     status, reply = _post(masking, {"messages": [{"role": "user", "content": "Write to Bob"}]})
     assert status == 502 and reply["error"]["code"] == "upstream_error", reply
-    assert "nested deeper than 64" in reply["error"]["message"]
+    assert "nests deeper than 64" in reply["error"]["message"]
 
 
 def test_generic_deep_arguments_around_an_email_with_pii_mask_are_a_400(
@@ -272,6 +272,25 @@ def test_a_lone_surrogate_from_the_service_is_replaced_everywhere(fn: RunningFun
     message = body["choices"][0]["message"]
     assert message["content"] == "Hi \ufffd there \ufffd"
     assert message["citations"] == [{"start": 0, "end": 4, "text": "Hi \ufffd", "document_ids": ["d\ufffd"]}]
+
+
+@pytest.mark.parametrize("arguments", ['{"a": NaN}', '{"a": 1e400}', '{"a": [-Infinity]}'])
+def test_generic_reply_arguments_with_non_json_numbers_are_never_forwarded(
+    fn: RunningFunction, upstream: Any, arguments: str
+) -> None:
+    call = {"id": "c1", "type": "FUNCTION", "name": "send", "arguments": arguments}
+    upstream.patch_next({"chatResponse.choices.0.message.toolCalls": json.dumps([call])})
+    status, reply = _post(fn, {"model": LLAMA_MODEL, "messages": [{"role": "user", "content": "Write"}]})
+    assert status == 502 and reply["error"]["code"] == "upstream_error", reply
+    assert "not valid JSON" in reply["error"]["message"] or "too large" in reply["error"]["message"]
+
+
+def test_generic_reply_arguments_that_are_not_json_pass_as_written(fn: RunningFunction, upstream: Any) -> None:
+    call = {"id": "c1", "type": "FUNCTION", "name": "send", "arguments": "{'to': bob"}
+    upstream.patch_next({"chatResponse.choices.0.message.toolCalls": json.dumps([call])})
+    status, reply = _post(fn, {"model": LLAMA_MODEL, "messages": [{"role": "user", "content": "Write"}]})
+    assert status == 200, reply
+    assert reply["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] == "{'to': bob"
 
 
 def test_a_lone_surrogate_in_tool_arguments_is_replaced(fn: RunningFunction, upstream: Any) -> None:

@@ -193,6 +193,8 @@ def test_citations_with_impossible_offsets_are_dropped_and_the_rest_anchored() -
 
 
 def test_a_reply_is_made_well_formed_and_deep_tool_arguments_refused() -> None:
+    from dataclasses import replace
+
     from genai_fn.errors import UpstreamFailed
     from genai_fn.families._base import well_formed_reply
     from genai_fn.neutral.chat import ChatReply, Usage
@@ -212,5 +214,13 @@ def test_a_reply_is_made_well_formed_and_deep_tool_arguments_refused() -> None:
     assert clean.tool_calls == (ToolCall("c\ufffd", "f", '{"a": "\ufffd"}'),)
     assert clean.citations == (Citation(0, 2, "a\ufffd", ("d\ufffd",)),)
     deep = ChatReply("", "m", "tool_calls", Usage(), tool_calls=(ToolCall("c", "f", "[" * 65 + "]" * 65),))
-    with pytest.raises(UpstreamFailed, match="nested deeper than 64"):
+    with pytest.raises(UpstreamFailed, match="nests deeper than 64"):
         well_formed_reply(deep)
+    for arguments in ('{"a": NaN}', '{"a": 1e400}', "[1, -Infinity]"):
+        with pytest.raises(UpstreamFailed, match="not valid JSON|too large"):
+            well_formed_reply(replace(deep, tool_calls=(ToolCall("c", "f", arguments),)))
+    for arguments in ("not json", '{"a": 1, "a": 2}', '{"a": "\\ud800"}', ""):
+        assert (
+            well_formed_reply(replace(deep, tool_calls=(ToolCall("c", "f", arguments),))).tool_calls[0].arguments
+            == arguments
+        )
