@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..envelope import well_formed
 from ..errors import InvalidRequest, UpstreamFailed
-from ..limits import DEFAULT_MAX_JSON_DEPTH, too_deep
 from ..neutral.chat import ChatReply, ChatRequest, Message, Usage
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
@@ -136,7 +133,7 @@ def finish_reason(raw: str | None) -> str:
     return FINISH_REASONS.get(raw, raw.lower()) if raw else "stop"
 
 
-def usage(sdk_usage: Any, opc_request_id: str | None) -> Usage:
+def usage(sdk_usage: Any, opc_request_id: str | None = None) -> Usage:
     """The SDK's Usage (any family, and embeddings) as neutral Usage, reasoning tokens included where reported.
     An absent count is 0; a count that is not a whole number from 0 to MAX_TOKEN_COUNT cannot be true, and is
     what budgets charge and the log reports: the reply is the service's failure (a 502), never passed on."""
@@ -213,48 +210,3 @@ def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
             citation = Citation(at, at + len(citation.text), citation.text, citation.document_ids)
         kept.append(citation)
     return tuple(kept)
-
-
-def well_formed_reply(reply: ChatReply) -> ChatReply:
-    """The reply with every text the service wrote free of lone surrogates (U+FFFD instead, one for one, so the
-    citations' offsets hold), before anything renders, screens or logs it. Tool-call arguments that hold NaN, an
-    infinity or 1e400, or nest past the request's own bound (limits.DEFAULT_MAX_JSON_DEPTH), make it the service's
-    failure: the client's parser and the guardrails' reading of them never meet what a request could not carry.
-    Arguments that are not JSON at all pass as the model wrote them."""
-    for call in reply.tool_calls:
-        refusal = _arguments_refusal(call.arguments)
-        if refusal:
-            raise UpstreamFailed(
-                f"the service returned a tool call whose arguments (JSON text) {refusal}",
-                opc_request_id=reply.opc_request_id,
-            )
-    return replace(
-        reply,
-        text=well_formed(reply.text),
-        model=well_formed(reply.model),
-        finish_reason=well_formed(reply.finish_reason),
-        reasoning=well_formed(reply.reasoning) if reply.reasoning else reply.reasoning,
-        tool_calls=tuple(
-            replace(c, id=well_formed(c.id), name=well_formed(c.name), arguments=well_formed(c.arguments))
-            for c in reply.tool_calls
-        ),
-        citations=tuple(
-            replace(c, text=well_formed(c.text), document_ids=tuple(map(well_formed, c.document_ids)))
-            for c in reply.citations
-        ),
-    )
-
-
-def _arguments_refusal(arguments: str) -> str | None:
-    """Why a reply's tool-call arguments cannot be passed on (their depth, or a number no JSON reader takes), if so."""
-    if too_deep(arguments, DEFAULT_MAX_JSON_DEPTH):
-        return f"nests deeper than {DEFAULT_MAX_JSON_DEPTH} levels"
-    from ..validate import NotANumberError, StrictJSONError, strict_json  # validate imports this module
-
-    try:
-        strict_json(arguments)
-    except NotANumberError as exc:
-        return str(exc)
-    except StrictJSONError:  # not JSON, a duplicate key: the model's text, for the client to judge
-        return None
-    return None

@@ -196,9 +196,9 @@ def test_a_reply_is_made_well_formed_and_deep_tool_arguments_refused() -> None:
     from dataclasses import replace
 
     from genai_fn.errors import UpstreamFailed
-    from genai_fn.families._base import well_formed_reply
     from genai_fn.neutral.chat import ChatReply, Usage
     from genai_fn.neutral.features import Citation
+    from genai_fn.upstream.chat import well_formed_reply
 
     reply = ChatReply(
         "a\ud800b",
