@@ -35,10 +35,10 @@ def decode_json_text(text: str, field: str, *, param: str | None = None) -> Any:
     (NaN, Infinity, 1e400, a duplicate key, a lone surrogate). `param`: the error's `param` when it is not
     `field` itself (a field described in words: "messages (the output of tool call 'c1')")."""
     param = param or field
+    if limits.json_values(text.encode("utf-8", "surrogatepass"), MAX_VALUES) > MAX_VALUES:  # first: it bounds
+        raise InvalidRequest(f"{field} holds more than {MAX_VALUES} JSON values", param=param)  # the scan below
     if limits.too_deep(text, MAX_DEPTH):
         raise InvalidRequest(f"{field} nests deeper than {MAX_DEPTH} levels", param=param)
-    if limits.json_values(text.encode("utf-8", "surrogatepass"), MAX_VALUES) > MAX_VALUES:
-        raise InvalidRequest(f"{field} holds more than {MAX_VALUES} JSON values", param=param)
     try:
         return strict_json(text)
     except NotJSONError as exc:
