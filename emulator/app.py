@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from emulator import guardrails, monitoring, rerank
 from emulator.errors import ApiError, not_found
-from emulator.faults import Fault, FaultPlan
+from emulator.faults import Fault, FaultPlan, patched_json
 from emulator.keystore import KeyStore
 from emulator.responses import (
     LOAD_BALANCER_502,
@@ -171,7 +171,7 @@ class Api:
                 principal = verify_request(method, target, headers, body, self.keystore.lookup)
             except SignatureError as exc:
                 raise ApiError(401, "NotAuthenticated", str(exc)) from exc
-            outcome = self._serve(operation, body, self.faults.take())
+            outcome = self._serve(operation, body, self.faults.take(operation))
         except ApiError as exc:
             outcome = error_outcome(exc.status, exc.code, exc.message)
             if exc.status == 405:
@@ -240,6 +240,8 @@ class Api:
         if kind in STREAM_FAULTS:
             raise ApiError(400, "InvalidParameter", f"Emulator fault {kind} applies to streamed chat requests only.")
         result = chat_result(target.model_id, api_format, request, completion)
+        if fault and kind == "patch":
+            return Outcome(200, patched_json(result, fault.patch))
         if fault and kind == "huge_history":
             if api_format != "COHERE":
                 raise ApiError(400, "InvalidParameter", "Emulator fault huge_history applies to apiFormat COHERE.")

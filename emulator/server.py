@@ -313,6 +313,11 @@ class Emulator:
         """The next `times` chat/embed requests get this error (after the signature check)."""
         self._faults.add(Fault("error", times, status=status, code=code, message=message, headers=dict(headers or {})))
 
+    def patch_next(self, patch: dict[str, str], times: int = 1) -> None:
+        """The next `times` (non-streamed) chat replies carry this raw JSON text at these dotted paths of the
+        ChatResult, e.g. `{"chatResponse.usage.promptTokens": "-5"}`: a faulty service's numbers and strings."""
+        self._faults.add(Fault("patch", times, patch=dict(patch)))
+
     def inject(self, kind: str, times: int = 1, **params: float) -> None:
         """Queue a fault for the next `times` chat/embed requests; kinds and parameters in `faults.FAULT_PARAMS`
         (e.g. `inject("trickle", interval=0.05)`, `inject("huge_reply", megabytes=2)`); all take `delay`."""
@@ -351,6 +356,7 @@ class Emulator:
         handlers: dict[str, Callable[..., None]] = {
             "fail_next": self.fail_next,
             "inject": self.inject,
+            "patch_next": self.patch_next,
             "latency": self._latency,
             "stream_seconds": self.set_stream_seconds,
             "reset": self.reset,

@@ -8,6 +8,7 @@ URL and headers arrive as Fn-Http-*; fdk turns Response.status_code into Fn-Http
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fdk import response
+
+from .errors import UpstreamFailed
 
 DEFAULT_DEADLINE_SECONDS = 30.0
 """fdk's own default when Fn sends no Fn-Deadline."""
@@ -60,16 +63,33 @@ class Reply:
 JSON = "application/json"
 
 
-COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-"""Built once: json.dumps with options builds a new encoder on every call."""
+COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+"""Built once: json.dumps with options builds a new encoder on every call. RFC 8259 JSON only: no NaN, no
+Infinity (Python's default would write them as bare words no JSON parser reads)."""
 
 
 def json_bytes(value: Any) -> bytes:
-    """Compact UTF-8 JSON that always encodes: text that cannot (a lone surrogate) falls back to \\u escapes."""
+    """Compact UTF-8 JSON that always encodes: a lone surrogate (text that cannot be UTF-8) becomes U+FFFD, never a
+    \\ud800 escape a strict parser refuses. A NaN or an infinity can only have come from the service (every request
+    number is finite: validate.strict_json), so it is the service's failure, a 502, never a reply that is not JSON."""
     try:
-        return COMPACT_JSON.encode(value).encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(value, separators=(",", ":")).encode("ascii")
+        text = COMPACT_JSON.encode(value)
+    except ValueError:  # "Out of range float values are not JSON compliant"
+        raise UpstreamFailed("the service returned a number that is not JSON (NaN or Infinity)") from None
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # surrogates appear in a JSON text only inside its strings: replaced in place
+        return well_formed(text).encode("utf-8")
+
+
+def well_formed(text: str) -> str:
+    """`text` with every lone surrogate (what a \\ud800 escape in the service's JSON decodes to) replaced by
+    U+FFFD; the same text, not a copy, when it has none. One character for one, so offsets into it still hold."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A Python str holds a surrogate only when it is lone: the JSON decoder pairs escaped halves into one code point."""
 
 
 def json_reply(status: int, value: Any, headers: dict[str, str] | None = None) -> Reply:

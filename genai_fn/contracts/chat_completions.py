@@ -139,7 +139,7 @@ def _tool_calls(value: Any, where: str) -> tuple[ToolCall, ...]:
             ToolCall(
                 fields.call_id(call.get("id"), f"{path}.id"),
                 validate.text(function.get("name"), f"{path}.function.name"),
-                validate.text(function.get("arguments"), f"{path}.function.arguments", allow_empty=True),
+                fields.arguments(function.get("arguments"), f"{path}.function.arguments"),
             )
         )
     return tuple(calls)

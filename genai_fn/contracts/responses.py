@@ -164,7 +164,7 @@ def _messages(value: Any, instructions: str | None) -> tuple[Message, ...]:
             call = ToolCall(
                 fields.call_id(item.get("call_id"), f"{where}.call_id"),
                 validate.text(item.get("name"), f"{where}.name"),
-                _text(item.get("arguments"), f"{where}.arguments"),
+                fields.arguments(item.get("arguments"), f"{where}.arguments"),
             )
             last = messages[-1] if messages else None
             if last is not None and last.role == "assistant":  # one assistant turn: its text and all its calls

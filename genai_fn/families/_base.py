@@ -172,16 +172,33 @@ def finish_reason(raw: str | None) -> str:
     return FINISH_REASONS.get(raw, raw.lower()) if raw else "stop"
 
 
-def usage(sdk_usage: Any) -> Usage:
-    """The SDK's Usage (any family, and embeddings) as neutral Usage, reasoning tokens included where reported."""
+def usage(sdk_usage: Any, opc_request_id: str | None = None) -> Usage:
+    """The SDK's Usage (any family, and embeddings) as neutral Usage, reasoning tokens included where reported.
+    An absent count is 0; a count that is not a whole number from 0 to MAX_TOKEN_COUNT cannot be true, and is
+    what budgets charge and the log reports: the reply is the service's failure (a 502), never passed on."""
     if sdk_usage is None:
         return Usage()
-    prompt = getattr(sdk_usage, "prompt_tokens", None) or 0
-    completion = getattr(sdk_usage, "completion_tokens", None) or 0
-    total = getattr(sdk_usage, "total_tokens", None) or prompt + completion
+
+    def count(name: str, details: Any = sdk_usage) -> int:
+        value = getattr(details, name, None)
+        if value is None:
+            return 0
+        if type(value) is not int or not 0 <= value <= MAX_TOKEN_COUNT:
+            raise UpstreamFailed(
+                f"the service returned a token count ({name}) that is not a whole number from 0 to {MAX_TOKEN_COUNT}",
+                opc_request_id=opc_request_id,
+            )
+        return value
+
+    prompt, completion = count("prompt_tokens"), count("completion_tokens")
+    total = count("total_tokens") or prompt + completion
     details = getattr(sdk_usage, "completion_tokens_details", None)
-    reasoning = getattr(details, "reasoning_tokens", None)
-    return Usage(prompt, completion, total, reasoning if isinstance(reasoning, int) else None)
+    reasoning = count("reasoning_tokens", details) if getattr(details, "reasoning_tokens", None) is not None else None
+    return Usage(prompt, completion, total, reasoning)
+
+
+MAX_TOKEN_COUNT = 2**53 - 1
+"""The largest token count read from the service: the largest integer every JSON reader holds exactly."""
 
 
 def sampling(request: ChatRequest) -> dict[str, Any]:
@@ -216,11 +233,14 @@ def content(message: Message, text: Callable[[str], Any], image: Callable[[str, 
 
 def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
     """The citations whose quote is the reply's own text, each pointing at where it is: a quote found elsewhere in
-    the text (the service's offsets may count in other units) is re-anchored there, one found nowhere is dropped.
-    So a citation never carries text the reply (and its screening) does not hold."""
+    the text (the service's offsets may count in other units) is re-anchored there, one found nowhere is dropped,
+    and so is one whose offsets are negative or inverted (no unit makes them true). So a citation never carries
+    text the reply (and its screening) does not hold, nor an offset outside it."""
     kept = []
     for citation in citations:
-        if text[citation.start : citation.end] != citation.text:
+        if citation.start < 0 or citation.end < citation.start:
+            continue
+        if citation.end > len(text) or text[citation.start : citation.end] != citation.text:
             at = text.find(citation.text) if citation.text else -1
             if at < 0:
                 continue

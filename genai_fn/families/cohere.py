@@ -211,7 +211,7 @@ class CohereV1(Family):
             text=response.text,
             model=model,
             finish_reason="tool_calls" if calls and finish == "stop" else finish,
-            usage=usage(response.usage),
+            usage=usage(response.usage, opc_request_id),
             opc_request_id=opc_request_id,
             tool_calls=calls,
             citations=anchored(response.text, _citations(response.citations or [])),
@@ -219,14 +219,21 @@ class CohereV1(Family):
 
 
 def _reply_calls(calls: list[Any], opc_request_id: str | None) -> Iterator[ToolCall]:
+    """The reply's calls with their parameters as JSON text; parameters that are not JSON (NaN or an infinity, which
+    the SDK's reader accepts) make the reply unreadable: they are never forwarded."""
     for position, call in enumerate(calls):
-        from ..neutral.features import ToolCall  # loaded only when the model calls a tool
+        from ..jsontext import encode_json  # loaded only when the model calls a tool
+        from ..neutral.features import ToolCall
 
         name, parameters = getattr(call, "name", None), getattr(call, "parameters", None)
         if not isinstance(name, str) or not isinstance(parameters, dict | None):
             raise unreadable(opc_request_id)
         parameters = parameters or {}
-        yield ToolCall(call_id(position, name, parameters), name, json.dumps(parameters, ensure_ascii=False))
+        try:
+            arguments = encode_json(parameters)
+        except (ValueError, RecursionError):
+            raise unreadable(opc_request_id) from None
+        yield ToolCall(call_id(position, name, parameters), name, arguments)
 
 
 def _citations(citations: list[Any]) -> Iterator[Citation]:
@@ -264,6 +271,7 @@ def _plan(request: ChatRequest) -> _Plan:
                     "assistant message before it",
                     param=where,
                 )
+            _outputs(turn.content, call, where)  # refused here, naming the caller's field: to_sdk never refuses
             run.results.append((call, turn.content))
             continue
         if run is not None:
@@ -304,20 +312,15 @@ def _shown(value: str | None) -> str:
     return repr((value or "")[:64])
 
 
-def _strict_json(text: str) -> Any:
-    """JSON as the service takes it: NaN and Infinity are not JSON (the SDK would send them as bare words)."""
-
-    def refuse(name: str) -> Any:
-        raise ValueError(f"{name} is not valid JSON")
-
-    return json.loads(text, parse_constant=refuse)
-
-
 def _parameters_of(call: ToolCall, where: str) -> dict[str, Any]:
-    """A call's arguments as the object CohereToolCall.parameters holds."""
+    """A call's arguments as the object CohereToolCall.parameters holds; JSON that is not strict JSON (NaN, 1e400,
+    too deep) is refused as jsontext refuses it, naming the field."""
+    from ..jsontext import NotJSONText, decode_json_text  # loaded only when a conversation holds tool calls
+
+    field = f"{where} (the arguments of tool call {_shown(call.id)})"
     try:
-        parameters = _strict_json(call.arguments) if call.arguments.strip() else {}
-    except ValueError:
+        parameters = decode_json_text(call.arguments, field, param=where) if call.arguments.strip() else {}
+    except NotJSONText:
         parameters = None
     if not isinstance(parameters, dict):
         raise InvalidRequest(
@@ -327,18 +330,22 @@ def _parameters_of(call: ToolCall, where: str) -> dict[str, Any]:
     return parameters
 
 
-def _outputs(text: str) -> list[dict[str, Any]]:
+def _outputs(text: str, call: ToolCall, where: str) -> list[dict[str, Any]]:
     """A tool's output as CohereToolResult.outputs, a list of objects: its JSON object or list of objects as is,
-    any other text wrapped as {"output": text}."""
-    if text.lstrip()[:1] in ("{", "["):
-        try:
-            value = _strict_json(text)
-        except ValueError:
-            value = None
-        if isinstance(value, dict):
-            return [value]
-        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-            return value
+    any other text wrapped as {"output": text}. Text that is JSON but not strict JSON (NaN, 1e400, nested past
+    jsontext.MAX_DEPTH) is a 400: sent on, it would not be JSON."""
+    if text.lstrip()[:1] not in ("{", "["):
+        return [{"output": text}]
+    from ..jsontext import NotJSONText, decode_json_text  # loaded only when a conversation holds tool results
+
+    try:
+        value = decode_json_text(text, f"{where} (the output of tool call {_shown(call.id)})", param=where)
+    except NotJSONText:
+        return [{"output": text}]
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return value
     return [{"output": text}]
 
 
@@ -347,7 +354,7 @@ def _sdk_call(call: ToolCall) -> m.CohereToolCall:
 
 
 def _result(call: ToolCall, output: str) -> m.CohereToolResult:
-    return m.CohereToolResult(call=_sdk_call(call), outputs=_outputs(output))
+    return m.CohereToolResult(call=_sdk_call(call), outputs=_outputs(output, call, "messages"))
 
 
 def _history_entry(entry: _Entry) -> m.CohereMessage:
@@ -454,7 +461,7 @@ def _json_type(prop: dict[str, Any], path: str, refuse: Refusal) -> str:
     kind = prop.get("type")
     if kind is None and isinstance(prop.get("enum"), list) and prop["enum"]:
         kind = _enum_type(prop["enum"])
-    if kind not in PYTHON_TYPES:
+    if not isinstance(kind, str) or kind not in PYTHON_TYPES:  # any JSON may stand here: a list, an object
         raise refuse(path, "a parameter without one of the types string, integer, number, boolean, array, object")
     if kind == "object" and prop.get("properties"):
         raise refuse(path, "a nested object")
@@ -476,7 +483,7 @@ def _notes(prop: dict[str, Any], kind: str, path: str, refuse: Refusal) -> list[
         item_kind = items.get("type")
         if item_kind == "object" or "properties" in items:
             raise refuse(path, "an array of objects")
-        if item_kind not in SCALAR_TYPES:
+        if not isinstance(item_kind, str) or item_kind not in SCALAR_TYPES:
             raise refuse(path, "an array whose items are not strings, numbers or booleans")
         notes.append(f"a list of {PYTHON_TYPES[item_kind]}")
         notes.extend(f"items {n}" for n in _notes(items, item_kind, path, refuse))

@@ -130,7 +130,7 @@ class CohereV2(Family):
             text=text,
             model=model,
             finish_reason=finish_reason(response.finish_reason),
-            usage=usage(response.usage),
+            usage=usage(response.usage, opc_request_id),
             opc_request_id=opc_request_id,
             tool_calls=tuple(calls),
             reasoning="".join(thinking) or None,

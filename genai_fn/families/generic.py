@@ -130,7 +130,7 @@ class Generic(Family):
             text="".join(part.text for part in parts if isinstance(part, m.TextContent) and part.text),
             model=model,
             finish_reason=finish_reason(choice.finish_reason),
-            usage=usage(response.usage or choice.usage),
+            usage=usage(response.usage or choice.usage, opc_request_id),
             opc_request_id=opc_request_id,
             tool_calls=_tool_calls(calls),
             reasoning=getattr(choice.message, "reasoning_content", None) or None,

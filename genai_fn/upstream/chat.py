@@ -4,13 +4,18 @@ Compartment and serving mode come only from Settings."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from oci.generative_ai_inference import models as m
 
 from ..config import Settings
+from ..envelope import well_formed
+from ..errors import UpstreamFailed
 from ..families._base import Family
+from ..limits import DEFAULT_MAX_JSON_DEPTH, too_deep
 from ..neutral.chat import ChatReply, ChatRequest
+from ..validate import NotANumberError, StrictJSONError, strict_json
 from .serving import serving_mode
 
 
@@ -23,6 +28,50 @@ def to_details(request: ChatRequest, chat_request: Any, settings: Settings) -> m
 
 
 def to_reply(result: Any, family: Family, request: ChatRequest, opc_request_id: str | None) -> ChatReply:
-    """The ChatResult read by the family that was asked (a reply in another shape is its 502)."""
+    """The ChatResult read by the family that was asked (a reply in another shape is its 502), its texts well
+    formed (well_formed_reply): the one edge every chat reply passes."""
     model = getattr(result, "model_id", None) or request.model
-    return family.from_sdk(getattr(result, "chat_response", None), request, model, opc_request_id)
+    return well_formed_reply(family.from_sdk(getattr(result, "chat_response", None), request, model, opc_request_id))
+
+
+def well_formed_reply(reply: ChatReply) -> ChatReply:
+    """The reply with every text the service wrote free of lone surrogates (U+FFFD instead, one for one, so the
+    citations' offsets hold), before anything renders, screens or logs it. Tool-call arguments that hold NaN, an
+    infinity or 1e400, or nest past the request's own bound (limits.DEFAULT_MAX_JSON_DEPTH), make it the service's
+    failure: the client's parser and the guardrails' reading of them never meet what a request could not carry.
+    Arguments that are not JSON at all pass as the model wrote them."""
+    for call in reply.tool_calls:
+        refusal = _arguments_refusal(call.arguments)
+        if refusal:
+            raise UpstreamFailed(
+                f"the service returned a tool call whose arguments (JSON text) {refusal}",
+                opc_request_id=reply.opc_request_id,
+            )
+    return replace(
+        reply,
+        text=well_formed(reply.text),
+        model=well_formed(reply.model),
+        finish_reason=well_formed(reply.finish_reason),
+        reasoning=well_formed(reply.reasoning) if reply.reasoning else reply.reasoning,
+        tool_calls=tuple(
+            replace(c, id=well_formed(c.id), name=well_formed(c.name), arguments=well_formed(c.arguments))
+            for c in reply.tool_calls
+        ),
+        citations=tuple(
+            replace(c, text=well_formed(c.text), document_ids=tuple(map(well_formed, c.document_ids)))
+            for c in reply.citations
+        ),
+    )
+
+
+def _arguments_refusal(arguments: str) -> str | None:
+    """Why a reply's tool-call arguments cannot be passed on (their depth, or a number no JSON reader takes), if so."""
+    if too_deep(arguments, DEFAULT_MAX_JSON_DEPTH):
+        return f"nests deeper than {DEFAULT_MAX_JSON_DEPTH} levels"
+    try:
+        strict_json(arguments)
+    except NotANumberError as exc:
+        return str(exc)
+    except StrictJSONError:  # not JSON, a duplicate key: the model's text, for the client to judge
+        return None
+    return None

@@ -253,7 +253,7 @@ def test_a_tool_output_that_was_the_answer_gets_a_chatbot_turn_before_the_next_u
                 Message("assistant", "", tool_calls=(ToolCall("c1", "f", '{"a": NaN}'),)),
                 Message("tool", "1", tool_call_id="c1"),
             ),
-            "must be a JSON object",
+            "arguments of tool call 'c1'.* NaN is not valid JSON",
         ),
     ],
 )
