@@ -9,7 +9,7 @@ Embedding and rerank requests, and a chat reply, are walked as their neutral dat
 
 Each slot has a kind: TEXT is masked in place; NAME (a tool name, an id, a JSON key) is screened but never masked,
 since the caller's code expects it back (a finding there refuses the request). A JSON text in a string is decoded
-(json_text.py) and its keys and strings are slots, so an escape (`\\u0040`) is screened as the character it stands
+(jsontext.py) and its keys and strings are slots, so an escape (`\\u0040`) is screened as the character it stands
 for; a masked value is re-encoded. A slot `glued` to the one before is read by the model as the same text (a
 turn's adjacent text parts): screening joins them with no separator (spans.join).
 
@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from ..errors import InvalidRequest
 from ..families._base import JSON, NAME, SDK_ENUMS, TEXT, Reading
-from .json_text import NotJson, decode_json_text, encode_json_text
+from ..jsontext import NotJSONText, decode_json_text, encode_json
 
 T = TypeVar("T")
 
@@ -168,14 +168,14 @@ class _Walk:
     def json(self, text: str, glued: bool, where: str) -> str:
         try:
             decoded = decode_json_text(text, where)
-        except NotJson:  # not JSON at all: the model (or the caller's parser) gets the text as it is
+        except NotJSONText:  # not JSON at all: the model (or the caller's parser) gets the text as it is
             return self.visit(TEXT, text, glued)
         except InvalidRequest:
             if self.strict:
                 raise
             return self.visit(TEXT, text, glued)
         new = self.value(decoded, TEXT)
-        return text if new is decoded else encode_json_text(new)
+        return text if new is decoded else encode_json(new)
 
     def model(self, value: Any, kind: str, glued: bool) -> Any:
         """An SDK model: each of its swagger_types fields, but the SDK's enums and what the reading leaves out; the
