@@ -7,7 +7,7 @@ from .. import families
 from ..logs import current_record
 from ..neutral.chat import ChatReply, ChatRequest
 from . import Configured
-from .guarded import screened_chat, screened_output
+from .guarded import logged_input, screened_chat, screened_output
 from .metering import chat_bound, metered
 
 
@@ -25,5 +25,5 @@ def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatR
         record.total_tokens = reply.usage.total_tokens
     reply = screened_output(configured, reply, deadline)
     if configured.settings.log_content:
-        record.content = {"messages": [[m.role, m.content] for m in request.messages], "reply": reply.text}
+        record.content = {"messages": logged_input(configured, family, request, chat_request), "reply": reply.text}
     return reply

@@ -26,6 +26,16 @@ def screened_chat(configured: Configured, family: Family, request: ChatRequest, 
     return screening.screen_input(configured, policy, chat_request, deadline, "input", family.reading)
 
 
+def logged_input(configured: Configured, family: Family, request: ChatRequest, chat_request: Any) -> list[Any]:
+    """What LOG_CONTENT logs of the request: with guardrails, the texts the model read as sent (masks applied), so
+    a debugging log never holds what a mask kept from the model; without, each turn's role and text."""
+    if configured.settings.guardrails is None:
+        return [[message.role, message.content] for message in request.messages]
+    from ..guardrails.plan import sent_texts
+
+    return list(sent_texts(chat_request, family.reading))
+
+
 def screened_input(configured: Configured, request: T, deadline: float, stage: str) -> T:
     """`request` with every text its model reads screened at `stage` (embeddings, rerank): the one to send."""
     policy = configured.settings.guardrails

@@ -44,3 +44,15 @@ def test_content_logging_is_an_explicit_opt_in(start_function, emulator):
     (line,) = function.request_logs()
     assert line["content"]["messages"] == [["user", SECRET_PROMPT]]
     assert line["content"]["reply"].startswith("Emulated reply to: PROMPT-8f3a")
+
+
+def test_content_logging_with_guardrails_holds_what_the_model_read_masked(start_function, emulator):
+    """LOG_CONTENT is a debugging copy; with a PII mask on, it must not keep the address the model never got."""
+    function = start_function(function_config(emulator, LOG_CONTENT="true", GUARDRAILS="pii:mask"))
+    emulator.reset()
+    function.invoke({"input": "Write to alice@example.com about PROMPT-8f3a"})
+
+    (line,) = function.request_logs()
+    logged = " ".join(line["content"]["messages"])
+    assert "PROMPT-8f3a" in logged, "the texts the model read are logged"
+    assert "alice@example.com" not in logged, "the mask applies to the logged copy too"
