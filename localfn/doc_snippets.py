@@ -13,6 +13,8 @@ localfn.readme_examples, whose run-local helpers it shares.
 from __future__ import annotations
 
 import argparse
+import fcntl
+import hashlib
 import re
 import subprocess
 import sys
@@ -36,8 +38,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PAGE = REPO_ROOT / "docs" / "frameworks.md"
 REQUIREMENTS = "requirements-frameworks.txt"
 JS_DIR = REPO_ROOT / "tests" / "frameworks" / "js"
-"""package.json (exact versions) and its lockfile; a JavaScript snippet is written into JS_DIR/.snippets/ so that
-node finds the packages in JS_DIR/node_modules."""
+"""package.json (exact versions) and its lockfile, without registry URLs (.npmrc)."""
 SNIPPET = re.compile(r"^<!-- snippet: ([\w-]+) -->\n```(python|js)\n(.*?)^```", re.M | re.S)
 """A fenced block right after its marker comment (invisible on the rendered page): name, language, code."""
 SNIPPET_TIMEOUT_SECONDS = 300.0
@@ -72,22 +73,28 @@ def snippets(markdown: str | None = None) -> list[Snippet]:
 
 
 def install() -> None:
-    """What the snippets import: the Python frameworks into .venv (one stamp per requirements file, so a second
-    run installs nothing) and the npm packages, exactly as locked."""
+    """What the snippets import: the Python frameworks into .venv (scripts/_venv.sh: one stamp per requirements
+    file, a lock against a concurrent set-up) and the npm packages exactly as locked, likewise once per lockfile
+    and under a lock (`npm ci` empties node_modules first)."""
     subprocess.run(
         ["bash", "-c", f'source scripts/_venv.sh && ensure_venv "{REQUIREMENTS}"'], cwd=REPO_ROOT, check=True
     )
-    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=JS_DIR, check=True)
+    digest = hashlib.sha256((JS_DIR / "package-lock.json").read_bytes()).hexdigest()
+    stamp = JS_DIR / "node_modules" / ".installed.sha256"
+    with open(JS_DIR / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not stamp.is_file() or stamp.read_text() != digest:
+            subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=JS_DIR, check=True)
+            stamp.write_text(digest)
 
 
 def run(snippet: Snippet, base_url: str, folder: Path) -> str | None:
-    """Run one snippet against `base_url`: None when it exits 0, else why it failed."""
+    """Run one snippet against `base_url`, written into `folder`: None when it exits 0, else why it failed."""
     if snippet.language == "python":
         path = folder / f"snippet_{snippet.name.replace('-', '_')}.py"  # never shadows a module it imports
         command = [str(REPO_ROOT / ".venv" / "bin" / "python"), str(path)]
     else:
-        path = JS_DIR / ".snippets" / f"{snippet.name}.mjs"
-        path.parent.mkdir(exist_ok=True)
+        path = folder / f"{snippet.name}.mjs"
         command = ["node", str(path)]
     path.write_text(snippet.for_url(base_url), encoding="utf-8")
     try:
@@ -103,8 +110,9 @@ def run(snippet: Snippet, base_url: str, folder: Path) -> str | None:
 
 
 def run_all(base_url: str, chosen: list[Snippet], workers: int = 2) -> dict[str, str | None]:
-    """Every chosen snippet, two at a time (most of a snippet's time is its imports); name -> failure or None."""
-    with tempfile.TemporaryDirectory(prefix="doc-snippets-") as folder, ThreadPoolExecutor(workers) as pool:
+    """Every chosen snippet, two at a time (most of a snippet's time is its imports); name -> failure or None.
+    The snippets are written into a folder of this run's own under JS_DIR (node looks for packages upwards)."""
+    with tempfile.TemporaryDirectory(dir=JS_DIR, prefix=".snippets-") as folder, ThreadPoolExecutor(workers) as pool:
         outcomes = pool.map(lambda snippet: run(snippet, base_url, Path(folder)), chosen)
         return {snippet.name: outcome for snippet, outcome in zip(chosen, outcomes, strict=True)}
 
