@@ -27,6 +27,7 @@ from pathlib import Path
 from localfn.ports import free_port
 from localfn.readme_examples import (
     README_BASE_URL,
+    REPO_ROOT,
     SETUP_TIMEOUT_SECONDS,
     ExampleError,
     start_run_local,
@@ -34,7 +35,6 @@ from localfn.readme_examples import (
     wait_for_gateway,
 )
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PAGE = REPO_ROOT / "docs" / "frameworks.md"
 REQUIREMENTS = "requirements-frameworks.txt"
 JS_DIR = REPO_ROOT / "tests" / "frameworks" / "js"
@@ -66,10 +66,9 @@ class Snippet:
         return self.code.replace(README_BASE_URL, base_url)
 
 
-def snippets(markdown: str | None = None) -> list[Snippet]:
+def snippets() -> list[Snippet]:
     """Every marked snippet of docs/frameworks.md, in page order."""
-    text = PAGE.read_text(encoding="utf-8") if markdown is None else markdown
-    return [Snippet(name, language, code) for name, language, code in SNIPPET.findall(text)]
+    return [Snippet(*found) for found in SNIPPET.findall(PAGE.read_text(encoding="utf-8"))]
 
 
 def install() -> None:
