@@ -316,6 +316,19 @@ def kill_session(session: int) -> None:
             pass
 
 
+def start_run_local(port: int) -> subprocess.Popen[str]:
+    """README command 1 on `port`, its output piped for `wait_for_gateway`; stopped by `stop`."""
+    return subprocess.Popen(
+        [str(REPO_ROOT / "scripts" / "run-local"), "--port", str(port)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # its own session: what it leaves behind can be found
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m localfn.readme_examples", description=__doc__)
     parser.add_argument(
@@ -331,15 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"README.md: {len(examples)} curl examples; starting README command 1: scripts/run-local --port {port}")
     started = time.monotonic()
-    process = subprocess.Popen(
-        [str(REPO_ROOT / "scripts" / "run-local"), "--port", str(port)],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,  # its own session: what it leaves behind can be found
-    )
+    process = start_run_local(port)
     failures: list[str] = []
     failed_examples = 0
     try:
