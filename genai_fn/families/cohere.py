@@ -23,9 +23,9 @@ Tools, the wire rules of a V1 round trip (docs/openai.md, "Cohere V1 tools", has
   CohereToolResult.outputs): a tool's JSON object (or list of objects) as is, any other text as {"output": text}.
 - no tool choice in V1: `none` is served by not sending `tools`; `required` and a named function are refused by
   the features below, the 400 naming what works instead (`way_out`: for a model the catalogue knows speaks V2,
-  MODEL_API_FORMATS=<model>:COHEREV2); `parallel_tool_calls: false` is a 400, since V1 may call several tools in one step and
-  `isForceSingleStep` does not prevent it ("the model will issue (potentially multiple) tool calls in a single
-  step", its docstring).
+  MODEL_API_FORMATS=<model>:COHEREV2); `parallel_tool_calls: false` is a 400, since V1 may call several tools
+  in one step and `isForceSingleStep` does not prevent it ("the model will issue (potentially multiple) tool
+  calls in a single step", its docstring).
 
 A V1 reply echoes the whole `chatHistory` (and the documents) back: `echoed_reply_fields` lets the upstream layer
 drop them while reading (upstream/echo.py), so the caller's own prompt never counts against MAX_REPLY_BYTES.
