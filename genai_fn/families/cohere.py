@@ -77,6 +77,8 @@ FOLDED_KEYWORDS = (
     ("maxLength", "at most this many characters"),
     ("minItems", "at least this many items"),
     ("maxItems", "at most this many items"),
+    ("uniqueItems", "unique items"),
+    ("multipleOf", "a multiple of"),
     ("default", "default"),
 )
 """Constraints V1 has no field for, written into the description so the model still sees them."""
