@@ -1,9 +1,10 @@
 """Cohere at full strength through the real fdk and the local gateway (issue 23): tools on cohere.command-a-03-2025
-kept on Cohere V1 (apiFormat COHERE, MODEL_API_FORMATS; its default is COHEREV2) with the openai SDK (plain and streamed), LangChain's bind_tools and the Responses API;
-the schemas V1 cannot hold refused before any call; documents with citations on V1 and V2 in every contract; the
-docs' own MODEL_API_FORMATS example; a retired model answered with its replacement, before the call when its
-retirement date has passed, after the service's refusal when no page dates it. The emulator enforces the
-service's V1 round-trip rules (emulator/cohere_v1.py), so a wrong history fails here."""
+kept on Cohere V1 (apiFormat COHERE, MODEL_API_FORMATS; its default is COHEREV2) with the openai SDK (plain and
+streamed), LangChain's bind_tools and the Responses API; the schemas V1 cannot hold refused before any call;
+documents with citations on V1 and V2 in every contract; the docs' own MODEL_API_FORMATS example; a retired model
+answered with its replacement, before the call when its retirement date has passed, after the service's refusal when
+no page dates it. The emulator enforces the service's V1 round-trip rules (emulator/cohere_v1.py), so a wrong
+history fails here."""
 
 from __future__ import annotations
 
