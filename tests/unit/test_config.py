@@ -303,3 +303,25 @@ def test_a_retired_model_is_configurable_and_refused_per_call() -> None:
     assert validate.resolve_model("cohere.command-r-08-2024", settings)[0] == "cohere.command-r-08-2024"
     dedicated = from_env(MODEL_ID="cohere.command-r-plus", DEDICATED_ENDPOINT_ID=ENDPOINT_OCID, API_FORMAT="COHERE")
     assert validate.resolve_model(None, dedicated)[0] == "cohere.command-r-plus"  # its cluster still serves it
+
+
+def test_model_retirements_override_the_catalogue() -> None:
+    """An operator's word beats the catalogue's: `served` lifts a dated retirement, `retired` refuses a model no page
+    dates, naming the operator's replacement."""
+    from genai_fn import validate
+    from genai_fn.errors import InvalidRequest
+
+    settings = from_env(
+        ALLOWED_MODELS="cohere.command-r-plus,cohere.command-r-08-2024",
+        MODEL_RETIREMENTS="cohere.command-r-plus:served,cohere.command-r-08-2024:retired>cohere.command-a-03-2025",
+    )
+    assert validate.resolve_model("cohere.command-r-plus", settings)[0] == "cohere.command-r-plus"
+    with pytest.raises(InvalidRequest, match="use cohere.command-a-03-2025.*MODEL_RETIREMENTS") as caught:
+        validate.resolve_model("cohere.command-r-08-2024", settings)
+    assert caught.value.param == "model"
+
+
+@pytest.mark.parametrize("value", ["cohere.x", "cohere.x:gone", "cohere.x:served>cohere.y", ":retired"])
+def test_a_malformed_model_retirement_is_a_config_error(value: str) -> None:
+    with pytest.raises(ConfigError, match="MODEL_RETIREMENTS"):
+        from_env(MODEL_RETIREMENTS=value)
