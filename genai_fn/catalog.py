@@ -122,7 +122,8 @@ def advice(model: str, lookup: Callable[[str], Retirement | None]) -> str:
         return ""
     source = f"(source: {entry.source})"
     passed: list[str] = []  # replacements refused too
-    seen, current = {model}, entry
+    seen: set[str] = {model}
+    current: Retirement | None = entry
     while current is not None and current.replacement is not None and current.replacement not in seen:
         name = current.replacement
         seen.add(name)
