@@ -51,7 +51,9 @@ class Settings:
     clusters only); None: rerank models are called on demand."""
     api_format: str | None = None
     model_api_formats: tuple[tuple[str, str], ...] = ()
-    """MODEL_API_FORMATS: (model, API format) overrides, e.g. a Cohere model moved to COHEREV2."""
+    """MODEL_API_FORMATS: (model, API format) overrides, e.g. Command A kept on COHERE."""
+    model_retirements: tuple[tuple[str, catalog.Retirement | None], ...] = ()
+    """MODEL_RETIREMENTS: (model, its retirement, or None for "served") overrides of the catalogue's."""
     default_max_tokens: int = 600
     max_tokens_limit: int = ON_DEMAND_OUTPUT_CAP
     default_temperature: float | None = None
@@ -85,6 +87,13 @@ class Settings:
         if self.api_format and (self.dedicated_endpoint_id or _is_ocid(model)):
             return self.api_format
         return catalog.default_api_format(model)
+
+    def retirement(self, model: str) -> catalog.Retirement | None:
+        """What is known of `model`'s on-demand retirement: MODEL_RETIREMENTS for that model, else the catalogue's."""
+        for name, entry in self.model_retirements:
+            if name == model:
+                return entry
+        return catalog.retirement(model)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -143,6 +152,7 @@ class Settings:
             rerank_endpoint_id=rerank_endpoint,
             api_format=api_format,
             model_api_formats=model_api_formats,
+            model_retirements=_model_retirements(env.csv("MODEL_RETIREMENTS")),
             default_max_tokens=env.whole("DEFAULT_MAX_TOKENS", 600, low=1, high=max_tokens_limit),
             max_tokens_limit=max_tokens_limit,
             default_temperature=env.decimal("DEFAULT_TEMPERATURE", None, low=0.0, high=2.0),
@@ -186,6 +196,20 @@ def _model_api_formats(
         if model not in allowed:
             raise ConfigError("MODEL_API_FORMATS names a model that is not MODEL_ID or in ALLOWED_MODELS")
         pairs.append((model, api_format))
+    return tuple(pairs)
+
+
+def _model_retirements(entries: tuple[str, ...]) -> tuple[tuple[str, catalog.Retirement | None], ...]:
+    """MODEL_RETIREMENTS=model:served,model:retired,model:retired>replacement: an operator's word on a model the
+    catalogue has wrong or does not know yet; `served` passes it to the service, `retired` refuses it locally."""
+    pairs: list[tuple[str, catalog.Retirement | None]] = []
+    for entry in entries:
+        model, _, state = entry.partition(":")
+        status, _, replacement = state.partition(">")
+        if not model or status not in ("served", "retired") or (status == "served" and replacement):
+            raise ConfigError("MODEL_RETIREMENTS entries are model:served, model:retired or model:retired>replacement")
+        retired = catalog.Retirement(replacement or None, None, "MODEL_RETIREMENTS", configured=True)
+        pairs.append((model, retired if status == "retired" else None))
     return tuple(pairs)
 
 

@@ -203,24 +203,27 @@ def stop_sequences(value: Any, field: str = "stop") -> tuple[str, ...]:
     return tuple(text(item, field, allow_empty=True) for item in items)
 
 
-def allowed_model(requested: Any, allowed: tuple[str, ...], *, on_demand: bool = True) -> str:
+def allowed_model(requested: Any, allowed: tuple[str, ...], settings: Settings, *, on_demand: bool = True) -> str:
     """The requested model if the allow-list holds it; absent means the list's first (the default). Called on
-    demand, a model OCI has retired is a 400 naming its replacement (catalog.RETIRED), before any upstream call."""
+    demand, a model whose retirement date has passed (catalog.RETIRED, or MODEL_RETIREMENTS) is a 400 naming its
+    replacement, before any upstream call; one retired without a date is the service's to refuse."""
     if requested is None:
         model = allowed[0]
     else:
         model = text(requested, "model")
         if model not in allowed:
             raise ModelNotAllowed(f"model is not allowed here; allowed: {', '.join(allowed)}", param="model")
-    retired = catalog.retirement(model) if on_demand else None
-    if retired is not None:
-        raise InvalidRequest(retired.message(model), param="model")
+    retired = settings.retirement(model) if on_demand else None
+    if retired is not None and retired.refused(catalog.today()):
+        raise InvalidRequest(catalog.retired_message(model, retired, settings.retirement), param="model")
     return model
 
 
 def resolve_model(requested: Any, settings: Settings) -> tuple[str, Family]:
     """The chat model to use (from ALLOWED_MODELS, MODEL_ID by default) and the family that speaks its format."""
-    model = allowed_model(requested, settings.allowed_models, on_demand=settings.dedicated_endpoint_id is None)
+    model = allowed_model(
+        requested, settings.allowed_models, settings, on_demand=settings.dedicated_endpoint_id is None
+    )
     return model, families.get(settings.api_format_for(model))
 
 

@@ -22,9 +22,7 @@ if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
 FEATURES: dict[str, str] = {
     "tools": "tools and tool messages are not supported for {family} models",
     "tool_choice_required": "tool_choice required is not supported for {family} models",
-    "named_tool_choice": (
-        "tool_choice naming one function is not supported for {family} models: use auto, none or required"
-    ),
+    "named_tool_choice": "tool_choice naming one function is not supported for {family} models",
     "images": "{where}: images are not supported for {family} models",
     "json_object": "{where} json_object is not supported for {family} models",
     "json_schema": "{where} json_schema is not supported for {family} models",
@@ -116,6 +114,11 @@ class Family(ABC):
     def check(self, request: ChatRequest) -> None:  # noqa: B027 - an optional hook: most families need none
         """Rules of this family beyond its features (e.g. which turn comes last); raise InvalidRequest."""
 
+    def way_out(self, feature: str, request: ChatRequest) -> str:
+        """What works instead of a feature this family refuses, added to the 400 (never something refused too);
+        empty when there is nothing to say."""
+        return ""
+
     @abstractmethod
     def to_sdk(self, request: ChatRequest) -> Any:
         """The SDK's chat request (a BaseChatRequest subclass) for a checked request; never refuses."""
@@ -164,7 +167,9 @@ def refuse_unsupported(request: ChatRequest, family: Family) -> None:
     """The first feature the family does not serve, as a 400 naming the caller's field; then the family's rules."""
     for feature, where in requested_features(request):
         if feature not in family.features:
-            raise InvalidRequest(FEATURES[feature].format(family=family.api_format, where=where), param=where)
+            refusal = FEATURES[feature].format(family=family.api_format, where=where)
+            way_out = family.way_out(feature, request)
+            raise InvalidRequest(f"{refusal}: {way_out}" if way_out else refusal, param=where)
     family.check(request)
 
 

@@ -22,9 +22,10 @@ Tools, the wire rules of a V1 round trip (docs/openai.md, "Cohere V1 tools", has
   as Oracle's integration does (PR #9); `outputs` are objects ("An array of objects returned by tool",
   CohereToolResult.outputs): a tool's JSON object (or list of objects) as is, any other text as {"output": text}.
 - no tool choice in V1: `none` is served by not sending `tools`; `required` and a named function are refused by
-  the features below; `parallel_tool_calls: false` is a 400, since V1 may call several tools in one step and
-  `isForceSingleStep` does not prevent it ("the model will issue (potentially multiple) tool calls in a single
-  step", its docstring).
+  the features below, the 400 naming what works instead (`way_out`: for a model the catalogue knows speaks V2,
+  MODEL_API_FORMATS=<model>:COHEREV2); `parallel_tool_calls: false` is a 400, since V1 may call several tools
+  in one step and `isForceSingleStep` does not prevent it ("the model will issue (potentially multiple) tool
+  calls in a single step", its docstring).
 
 A V1 reply echoes the whole `chatHistory` (and the documents) back: `echoed_reply_fields` lets the upstream layer
 drop them while reading (upstream/echo.py), so the caller's own prompt never counts against MAX_REPLY_BYTES.
@@ -41,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
 
+from .. import catalog
 from ..errors import InvalidRequest, UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest
 from ._base import NAME, STOP_SEQUENCES, Family, Reading, anchored, finish_reason, sampling, unreadable, usage
@@ -75,6 +77,8 @@ FOLDED_KEYWORDS = (
     ("maxLength", "at most this many characters"),
     ("minItems", "at least this many items"),
     ("maxItems", "at most this many items"),
+    ("uniqueItems", "unique items"),
+    ("multipleOf", "a multiple of"),
     ("default", "default"),
 )
 """Constraints V1 has no field for, written into the description so the model still sees them."""
@@ -176,6 +180,21 @@ class CohereV1(Family):
         for index, tool in enumerate(request.tools):
             _parameters(tool, f"tools[{index}]")
         _plan(request)
+
+    def way_out(self, feature: str, request: ChatRequest) -> str:
+        """A forced tool choice: V1 has no field for it; V2's toolsChoice forces a tool where the model speaks V2."""
+        if feature not in ("tool_choice_required", "named_tool_choice"):
+            return ""
+        if catalog.default_api_format(request.model) == "COHEREV2":
+            return (
+                f"COHERE requests have no tool choice; send tool_choice auto or none, or have the operator serve "
+                f"{request.model} as COHEREV2 (MODEL_API_FORMATS={request.model}:COHEREV2), whose toolsChoice "
+                "forces a tool"
+            )
+        return (
+            "COHERE requests have no tool choice; send tool_choice auto or none, or use a model served as COHEREV2 "
+            "(Command R7B and newer) or GENERIC"
+        )
 
     def to_sdk(self, request: ChatRequest) -> m.CohereChatRequest:
         system = [msg.content for msg in request.messages if msg.role == "system"]

@@ -1,13 +1,15 @@
 """Cohere V2 (apiFormat COHEREV2, `CohereChatRequestV2`): the whole conversation as typed messages, with tools,
 images, thinking, documents and citations.
 
-`toolsChoice` is only REQUIRED or NONE
-(auto is the default), so a tool_choice naming one function is refused rather than silently widened;
-`parallel_tool_calls` has no V2 field and is accepted as a no-op (docs/openai.md). A reasoning effort maps to
-`thinking` (CohereThinkingV2: ENABLED / DISABLED), since V2 has no effort scale. Documents go as Cohere's V2
-document objects, `{"id", "data": {fields}}` (Cohere's V2 chat API; its OCI client passes them to COHEREV2
-unchanged, cohere-ai/cohere-python src/cohere/oci_client.py); `citation_quality` is `citationOptions.mode`
-(ACCURATE, FAST, OFF); a citation's sources (a document or a tool result) become the ids it cites.
+`toolsChoice` is only REQUIRED or NONE (auto is the default): `required` is every tool and REQUIRED, a tool_choice
+naming one function is that one tool alone and REQUIRED ("the model will be forced to use at least one of the user-
+defined tools", CohereChatRequestV2.tools_choice; "only compatible with models Command-r7b and newer"), so the model
+can call nothing else; `none` is NONE. `parallel_tool_calls` has no V2 field and is accepted as a no-op
+(docs/openai.md). A reasoning effort maps to `thinking` (CohereThinkingV2: ENABLED / DISABLED), since V2 has no
+effort scale. Documents go as Cohere's V2 document objects, `{"id", "data": {fields}}` (Cohere's V2 chat API; its
+OCI client passes them to COHEREV2 unchanged, cohere-ai/cohere-python src/cohere/oci_client.py); `citation_quality`
+is `citationOptions.mode` (ACCURATE, FAST, OFF); a citation's sources (a document or a tool result) become the ids
+it cites.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class CohereV2(Family):
         {
             "tools",
             "tool_choice_required",
+            "named_tool_choice",
             "images",
             "json_object",
             "json_schema",
@@ -81,16 +84,7 @@ class CohereV2(Family):
             extra["documents"] = [{"id": d.id, "data": dict(d.fields)} for d in request.documents]
         if request.citation_quality:
             extra["citation_options"] = m.CitationOptionsV2(mode=request.citation_quality.upper())
-        if request.tools:
-            extra["tools"] = [
-                m.CohereToolV2(
-                    type="FUNCTION",
-                    function=m.Function(name=t.name, description=t.description, parameters=t.parameters),
-                )
-                for t in request.tools
-            ]
-        if request.tool_choice in ("required", "none"):  # auto is the default; a named function is refused
-            extra["tools_choice"] = request.tool_choice.upper()
+        extra.update(_tools(request))
         effort = request.reasoning.effort if request.reasoning else None
         if effort is not None:
             extra["thinking"] = m.CohereThinkingV2(type="DISABLED" if effort in ("none", "minimal") else "ENABLED")
@@ -136,6 +130,27 @@ class CohereV2(Family):
             reasoning="".join(thinking) or None,
             citations=anchored(text, _citations(message.citations or [])),
         )
+
+
+def _tools(request: ChatRequest) -> dict[str, Any]:
+    """`tools` and `toolsChoice`: auto is the default (not sent); a named function is sent as the only tool, with
+    REQUIRED, since V2 cannot name one."""
+    named = request.tool_choice not in (None, "auto", "none", "required")
+    tools = [t for t in request.tools if not named or t.name == request.tool_choice]
+    extra: dict[str, Any] = {}
+    if tools:
+        extra["tools"] = [
+            m.CohereToolV2(
+                type="FUNCTION",
+                function=m.Function(name=t.name, description=t.description, parameters=t.parameters),
+            )
+            for t in tools
+        ]
+    if request.tool_choice == "none":
+        extra["tools_choice"] = "NONE"
+    elif request.tool_choice == "required" or named:
+        extra["tools_choice"] = "REQUIRED"
+    return extra
 
 
 def _citations(citations: list[m.CohereCitationV2]) -> list[Citation]:

@@ -60,7 +60,9 @@ class Upstream:
     ) -> ChatReply:
         """`chat_request`: the family's SDK request for `request`, as screened (usecases/guarded.py): sent as is."""
         details = chat.to_details(request, chat_request, self._settings)
-        result = self._call(self.client.chat, details, deadline, facts, echo_fields=family.echoed_reply_fields)
+        result = self._call(
+            self.client.chat, details, deadline, facts, echo_fields=family.echoed_reply_fields, model=request.model
+        )
         return chat.to_reply(result, family, request, facts.opc_request_id)
 
     def embed(self, request: EmbeddingRequest, deadline: float, facts: CallFacts) -> EmbeddingReply:
@@ -68,7 +70,7 @@ class Upstream:
 
         details = embeddings.to_details(request, self._settings)
         cap = self._settings.max_embeddings_reply_bytes
-        result = self._call(self.client.embed_text, details, deadline, facts, cap)
+        result = self._call(self.client.embed_text, details, deadline, facts, cap, model=request.model)
         return embeddings.to_reply(result, facts.opc_request_id, request.model)
 
     def rerank(self, request: RerankRequest, deadline: float, facts: CallFacts) -> RerankReply:
@@ -95,9 +97,10 @@ class Upstream:
         facts: CallFacts,
         reply_cap: int | None = None,
         echo_fields: tuple[str, ...] = (),
+        model: str | None = None,
     ) -> Any:
         """One deadline-bounded, retried, translated call; the reply is capped at MAX_REPLY_BYTES unless told, what
-        it only echoes (`echo_fields`) dropped while read."""
+        it only echoes (`echo_fields`) dropped while read; `model` is named when the service refuses it."""
         client = self.client
         self._tokens.before_call(client.base_client.signer)
         strategy = DeadlineRetryStrategy(
@@ -116,7 +119,7 @@ class Upstream:
         except Exception as exc:
             from . import failures  # the error path's modules load on the first failure, not at start-up
 
-            raise failures.translate(exc, facts) from exc
+            raise failures.translate(exc, facts, model, self._settings.retirement) from exc
         finally:
             facts.attempts, facts.ms = strategy.attempts, (time.perf_counter() - started) * 1000
             facts.billable_attempts = strategy.billable_attempts

@@ -7,11 +7,13 @@ ProxyError the caller gets, once, after the retries.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import oci
 from oci._vendor.requests import exceptions as http_errors
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutError
 
+from .. import catalog
 from ..errors import (
     ProxyError,
     UpstreamAuthFailed,
@@ -27,6 +29,7 @@ CHAIN_LINKS = 8
 """How far an exception's chain (args, cause, context) is followed to find what failed underneath."""
 DEFAULT_RETRY_AFTER_SECONDS = 2
 """What a 429 tells the caller when the service's own Retry-After is missing or not a valid value."""
+Lookup = Callable[[str], "catalog.Retirement | None"]
 AUTH_HINT = (
     "check the function's dynamic group and the policy 'allow dynamic-group <group> to use generative-ai-chat "
     "in compartment <compartment>' (generative-ai-text-embedding for embeddings), and that the model is offered "
@@ -114,10 +117,26 @@ def _never_connected(exception: BaseException) -> bool:
     return False
 
 
-def translate(exc: BaseException, facts: CallFacts) -> ProxyError:
-    """The error the caller sees for any SDK or transport failure; facts get the request id and message length."""
+def replacement_note(exc: oci.exceptions.ServiceError, model: str | None, lookup: Lookup) -> str:
+    """For the service's refusal of a model the catalogue knows as retiring (a 404, or a 400 naming the model): what
+    to use instead, since the service may stop serving a model before any Oracle page gives its date."""
+    entry = lookup(model) if model else None
+    if entry is None or model is None:
+        return ""
+    message = exc.message if isinstance(exc.message, str) else ""
+    if exc.status == 404 or (exc.status == 400 and model.lower() in message.lower()):
+        return f"; OCI lists {model} as retiring: {catalog.advice(model, lookup)}"
+    return ""
+
+
+def translate(
+    exc: BaseException, facts: CallFacts, model: str | None = None, lookup: Lookup = catalog.retirement
+) -> ProxyError:
+    """The error the caller sees for any SDK or transport failure; facts get the request id and message length.
+    `model`: the model called, whose retirement (`lookup`, the catalogue as configured) a refusal may explain."""
     if isinstance(exc, oci.exceptions.ServiceError):
         rid = exc.request_id
+        note = replacement_note(exc, model, lookup)
         facts.opc_request_id = rid or facts.opc_request_id
         if exc.status == 429:
             asked = requested_wait(exc)
@@ -128,14 +147,14 @@ def translate(exc: BaseException, facts: CallFacts) -> ProxyError:
             )
         if exc.status in (401, 403, 404):
             return UpstreamAuthFailed(
-                f"the Generative AI service refused the function ({exc.status} {exc.code}): {AUTH_HINT}",
+                f"the Generative AI service refused the function ({exc.status} {exc.code}): {AUTH_HINT}{note}",
                 opc_request_id=rid,
             )
         if exc.status in (400, 409, 413, 422):
             message = exc.message if isinstance(exc.message, str) else ""
             facts.message_chars = len(message)
             return UpstreamRejected(
-                f"the Generative AI service rejected the request: {service_message.sanitize(message)}",
+                f"the Generative AI service rejected the request: {service_message.sanitize(message)}{note}",
                 opc_request_id=rid,
             )
         if exc.status == 504:

@@ -35,6 +35,7 @@ START_UP = frozenset(
         "genai_fn.families",
         "genai_fn.families._base",
         "genai_fn.families.cohere",
+        "genai_fn.families.coherev2",  # the default model's format (its shared Cohere fields live in cohere.py)
         "genai_fn.limits",
         "genai_fn.logs",
         "genai_fn.neutral",

@@ -15,7 +15,7 @@ def test_one_json_line_per_request_with_ids_model_latency_and_usage(fn, upstream
     lines = fn.request_logs()
     assert [line["call_id"] for line in lines] == ["log-1", "log-2"]
     ok, bad = lines
-    assert ok["status"] == 200 and ok["model"] == COHERE_MODEL and ok["api_format"] == "COHERE"
+    assert ok["status"] == 200 and ok["model"] == COHERE_MODEL and ok["api_format"] == "COHEREV2"
     assert ok["route"] == "chat" and ok["via_gateway"] is True
     assert ok["opc_request_id"] == upstream.requests[-1].headers.get("opc-request-id") or ok["opc_request_id"]
     assert ok["prompt_tokens"] > 0 and ok["completion_tokens"] > 0

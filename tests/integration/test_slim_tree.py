@@ -124,7 +124,7 @@ def test_serves_cohere_and_llama(slim_fn: FnClient, emulator: Emulator) -> None:
     assert llama.status == 200, llama.body
     assert json.loads(llama.body)["text"] == "Emulated reply to: Hello"
     sent = [request.json["chatRequest"]["apiFormat"] for request in emulator.requests]
-    assert sent == ["COHERE", "GENERIC"]
+    assert sent == ["COHEREV2", "GENERIC"]  # Command A is sent as V2 (docs/models.md)
     assert emulator.requests[0].json["servingMode"]["modelId"] == COHERE_MODEL
     assert all(request.principal for request in emulator.requests)
 

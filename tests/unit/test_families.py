@@ -48,12 +48,14 @@ def test_configuration_imports_no_family_module() -> None:
 @pytest.mark.parametrize(
     ("settings_env", "model", "expected"),
     [
-        ({}, COHERE_MODEL, "COHERE"),
+        ({}, COHERE_MODEL, "COHEREV2"),
+        ({"MODEL_API_FORMATS": f"{COHERE_MODEL}:COHERE"}, COHERE_MODEL, "COHERE"),
+        ({}, "cohere.command-r-08-2024", "COHERE"),
         ({}, LLAMA_MODEL, "GENERIC"),
         ({}, "xai.grok-3", "GENERIC"),
         ({}, "cohere.command-a-vision-07-2025", "COHEREV2"),
         ({"API_FORMAT": "COHERE"}, LLAMA_MODEL, "GENERIC"),  # a named model's format is known: API_FORMAT is for OCIDs
-        ({"API_FORMAT": "GENERIC"}, COHERE_MODEL, "COHERE"),
+        ({"API_FORMAT": "GENERIC"}, COHERE_MODEL, "COHEREV2"),
         ({"API_FORMAT": "GENERIC", "ALLOWED_MODELS": MODEL_OCID}, MODEL_OCID, "GENERIC"),
         ({"API_FORMAT": "COHERE", "ALLOWED_MODELS": MODEL_OCID}, MODEL_OCID, "COHERE"),
         (

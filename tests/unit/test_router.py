@@ -18,7 +18,7 @@ from genai_fn.families._base import Family
 from genai_fn.logs import CallFacts, RequestLog
 from genai_fn.neutral.chat import ChatReply, ChatRequest
 from genai_fn.upstream.client import Upstream
-from tests.constants import COHERE_MODEL, EMBED_MODEL
+from tests.constants import COHERE_MODEL, EMBED_MODEL, V1_PIN
 
 from .conftest import make_settings
 
@@ -50,7 +50,7 @@ def explode(error: BaseException) -> None:
 class Harness:
     def __init__(self, fail: BaseException | None = None, state: ConfigError | None = None) -> None:
         self.stream = io.StringIO()
-        settings = make_settings(EMBEDDING_MODELS=EMBED_MODEL)
+        settings = make_settings(EMBEDDING_MODELS=EMBED_MODEL, **V1_PIN)  # the stand-in answers as V1
         upstream = StandInUpstream(settings, fail)
         log = RequestLog(self.stream)
         self.app = (

@@ -259,8 +259,8 @@ def test_stop_sequences_name_the_field() -> None:
 @pytest.mark.parametrize(
     ("requested", "expected"),
     [
-        (None, (COHERE_MODEL, "COHERE")),
-        (COHERE_MODEL, (COHERE_MODEL, "COHERE")),
+        (None, (COHERE_MODEL, "COHEREV2")),
+        (COHERE_MODEL, (COHERE_MODEL, "COHEREV2")),
         (LLAMA_MODEL, (LLAMA_MODEL, "GENERIC")),
     ],
 )
