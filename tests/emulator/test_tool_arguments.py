@@ -115,7 +115,8 @@ def scalar_schema(draw: st.DrawFn) -> dict[str, Any]:
             schema["exclusiveMinimum"] = low - 1
         if kind == "integer" and draw(st.booleans()):
             schema["multipleOf"] = 1  # any other step may leave no value between bounds drawn independently
-        if kind == "integer" and draw(st.booleans()) and "maximum" not in schema and "minimum" not in schema:
+        bounded = {"minimum", "maximum", "exclusiveMinimum"} & schema.keys()
+        if kind == "integer" and draw(st.booleans()) and not bounded:  # an enum outside the bounds fits nothing
             schema["enum"] = draw(st.lists(st.integers(-9, 9), min_size=1, max_size=3, unique=True))
     if draw(st.booleans()):  # "X or null": V1 reads it as an optional X
         schema = {"anyOf": [schema, {"type": "null"}]}

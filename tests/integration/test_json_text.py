@@ -10,11 +10,17 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import RunningFunction, function_config
-from tests.constants import COHERE_MODEL, LLAMA_MODEL
+from tests.conftest import FunctionPool, RunningFunction, function_config
+from tests.constants import COHERE_MODEL, LLAMA_MODEL, V1_PIN
 
 CHAT = "/genai/v1/chat/completions"
 DEEP = "[" * 3000 + "]" * 3000
+
+
+@pytest.fixture(scope="module")
+def fn(session_functions: FunctionPool, emulator: Any) -> RunningFunction:
+    """Command A pinned to Cohere V1 (COHERE), the format whose tool JSON is parsed by the function itself."""
+    return session_functions.shared(function_config(emulator, **V1_PIN))
 
 
 def _strict(body: bytes) -> Any:
