@@ -162,7 +162,35 @@ PER_FAMILY = [(route, family) for route in CHAT_ROUTES for family in FAMILY_MODE
 ]
 
 
-@pytest.mark.parametrize(("route", "family"), PER_FAMILY)
+BROKEN_ANSWERS = {
+    ("invoke", "COHERE"): "issue 28: V1 tool arguments/results with 1e400 sent as Infinity",
+    ("invoke", "GENERIC"): "issue 28: Generic tool arguments nested 3000 deep with pii:mask -> 500",
+    ("completions", "COHERE"): "issue 28: V1 schema type {'x': 1} -> 500; 1e400 sent as Infinity; 3000 deep -> 500",
+    ("completions", "GENERIC"): "issue 28: Generic tool arguments nested 3000 deep with pii:mask -> 500",
+    ("responses", "COHERE"): "issue 28: V1 function_call arguments with 1e400 sent as Infinity; 3000 deep -> 500",
+}
+"""Routes and families where (a) or (c) fails on today's main (props-findings A1-A3, N1); removed with the fixes."""
+BROKEN_SCREENING = {
+    ("chat", "COHERE"): "issue 28: a document's id reaches the model unscreened",
+    ("chat", "COHEREV2"): "issue 28: a document's id reaches the model unscreened",
+    ("completions", "COHERE"): "issue 28: document id; JSON escapes in tool arguments and results screened raw",
+    ("completions", "COHEREV2"): "issue 28: text parts beside an image screened apart, read as one text",
+    ("completions", "GENERIC"): "issue 28: text parts beside an image; JSON escapes in tool arguments",
+    ("responses", "COHERE"): "issue 28: JSON escapes in function_call_output screened raw; document id",
+    ("responses", "COHEREV2"): "issue 28: document id; JSON escapes in function_call arguments",
+    ("responses", "GENERIC"): "issue 28: input_text parts beside an input_image screened apart",
+}
+"""Routes and families where (b) fails on today's main (props-findings G1-G3); removed with the fixes."""
+
+
+def _marked(entries: list[tuple[str, str]], broken: dict[tuple[str, str], str]) -> list[Any]:
+    return [
+        pytest.param(*entry, marks=pytest.mark.xfail(strict=False, reason=broken[entry])) if entry in broken else entry
+        for entry in entries
+    ]
+
+
+@pytest.mark.parametrize(("route", "family"), _marked(PER_FAMILY, BROKEN_ANSWERS))
 def test_any_request_is_answered_and_sends_only_json(
     plain: InProcess, guarded: InProcess, emulator: Emulator, cases: Counter[str], route: str, family: str
 ) -> None:
@@ -183,7 +211,7 @@ def test_any_request_is_answered_and_sends_only_json(
 SCREENED = [entry for entry in PER_FAMILY if entry[0] != "invoke"]
 
 
-@pytest.mark.parametrize(("route", "family"), SCREENED)
+@pytest.mark.parametrize(("route", "family"), _marked(SCREENED, BROKEN_SCREENING))
 def test_every_text_the_model_reads_was_screened(
     guarded: InProcess, emulator: Emulator, cases: Counter[str], route: str, family: str
 ) -> None:
