@@ -112,6 +112,10 @@ ANSWERED_EXAMPLES: dict[tuple[str, str], list[tuple[bytes, bool]]] = {
         (_completion(COHERE, _tool_turns("{}", '{"n": 1e400}')), False),
     ],
     ("completions", "GENERIC"): [(_completion(LLAMA4, _tool_turns(DEEP)), True)],
+    ("completions", "COHEREV2"): [(_completion(V2, _tool_turns(DEEP)), True)],
+    ("invoke", "COHEREV2"): [(_completion(V2, _tool_turns(DEEP)), True)],
+    ("invoke", "COHERE"): [(_completion(COHERE, _tool_turns("{}", '{"n": 1e400}')), False)],
+    ("responses", "GENERIC"): [(_function_call(LLAMA4, DEEP), True)],
     ("responses", "COHERE"): [(_function_call(COHERE, '{"n": 1e400}'), False), (_function_call(COHERE, DEEP), False)],
 }
 """Issue 28's measured breaks of (a) and (c), run on every CI run whatever the generator draws: (body, guardrails)."""
@@ -129,6 +133,7 @@ SCREENED_EXAMPLES: dict[tuple[str, str], list[bytes]] = {
         _completion(LLAMA4, _tool_turns(ESCAPED)),
     ],
     ("responses", "COHERE"): [_function_call(COHERE, "{}", ESCAPED)],
+    ("responses", "COHEREV2"): [_function_call(V2, ESCAPED)],
     ("responses", "GENERIC"): [
         _body(
             {
@@ -168,6 +173,9 @@ BROKEN_ANSWERS = {
     ("completions", "COHERE"): "issue 28: V1 schema type {'x': 1} -> 500; 1e400 sent as Infinity; 3000 deep -> 500",
     ("completions", "GENERIC"): "issue 28: Generic tool arguments nested 3000 deep with pii:mask -> 500",
     ("responses", "COHERE"): "issue 28: V1 function_call arguments with 1e400 sent as Infinity; 3000 deep -> 500",
+    ("invoke", "COHEREV2"): "issue 28: V2 tool arguments nested 3000 deep with pii:mask -> 500",
+    ("completions", "COHEREV2"): "issue 28: V2 tool arguments nested 3000 deep with pii:mask -> 500",
+    ("responses", "GENERIC"): "issue 28: Generic function_call arguments nested 3000 deep with pii:mask -> 500",
 }
 """Routes and families where (a) or (c) fails on today's main (props-findings A1-A3, N1); removed with the fixes."""
 BROKEN_SCREENING = {
