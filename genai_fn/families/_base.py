@@ -173,15 +173,25 @@ def finish_reason(raw: str | None) -> str:
 
 
 def usage(sdk_usage: Any) -> Usage:
-    """The SDK's Usage (any family, and embeddings) as neutral Usage, reasoning tokens included where reported."""
+    """The SDK's Usage as neutral Usage, with the reasoning and cached prompt tokens where reported. Every family's
+    reply carries the one SDK `Usage` (CohereChatResponse, CohereChatResponseV2, GenericChatResponse and its
+    ChatChoice, EmbedTextResult: `usage: Usage`), whose `completion_tokens_details.reasoning_tokens` and
+    `prompt_tokens_details.cached_tokens` are ints (oci 2.189.0 `models/usage.py`, `completion_tokens_details.py`,
+    `prompt_tokens_details.py`)."""
     if sdk_usage is None:
         return Usage()
     prompt = getattr(sdk_usage, "prompt_tokens", None) or 0
     completion = getattr(sdk_usage, "completion_tokens", None) or 0
     total = getattr(sdk_usage, "total_tokens", None) or prompt + completion
-    details = getattr(sdk_usage, "completion_tokens_details", None)
-    reasoning = getattr(details, "reasoning_tokens", None)
-    return Usage(prompt, completion, total, reasoning if isinstance(reasoning, int) else None)
+    reasoning = _detail(sdk_usage, "completion_tokens_details", "reasoning_tokens")
+    cached = _detail(sdk_usage, "prompt_tokens_details", "cached_tokens")
+    return Usage(prompt, completion, total, reasoning, cached)
+
+
+def _detail(sdk_usage: Any, details: str, name: str) -> int | None:
+    """A count of the usage's details (None when not reported, or not a count)."""
+    value = getattr(getattr(sdk_usage, details, None), name, None)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def sampling(request: ChatRequest) -> dict[str, Any]:
