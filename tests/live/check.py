@@ -143,7 +143,7 @@ class Models:
 
 def error_type(body: Any) -> str:
     error = body.get("error") if isinstance(body, dict) else None
-    return str(error.get("type") or error.get("code") or "") if isinstance(error, dict) else ""
+    return str(error.get("code") or error.get("type") or "") if isinstance(error, dict) else ""
 
 
 def error_message(body: Any) -> str:
