@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator import Emulator
+from emulator import Emulator, mint_api_key_config
 from localfn.config import COHERE_MODEL, LLAMA_MODEL, rerank_config
 from tests.conftest import FunctionPool, function_config
 from tests.live import check
@@ -84,3 +84,20 @@ def test_without_a_target_or_credentials_it_skips_calling_nothing(emulator, caps
     code, out = run(capsys, "--oci-config", str(tmp_path / "absent"))
     assert code == 0 and out.startswith("live-check: skipped, nothing called")
     assert len(emulator.requests) == 0
+
+
+def test_in_process_with_an_oci_config_file_and_the_offset_unit(emulator, credentials_dir, capsys, monkeypatch) -> None:
+    """--oci-config: the function's App in this process signs with the API key (the emulator checks the signature);
+    the offset row asks ApplyGuardrails directly. The emulator counts code points, so that is the unit named."""
+    config_file = mint_api_key_config(credentials_dir)
+    env = function_config(emulator, MODEL_API_FORMATS=V2, **rerank_config())
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    emulator.reset()
+    code, out = run(capsys, "--oci-config", str(config_file), "--models", f"{V2},{LLAMA_MODEL}")
+    assert code == 0, out
+    assert "Unicode code points (offset 23, length 20)" in out
+    assert "CONFIRMED: cohere.command-a-03-2025 answered as COHEREV2" in out
+    assert rows(out)[("/v1/embeddings", "cohere.embed-v4.0", "embeddings")] == "200  2 vectors of 1536 numbers"
+    assert any(r.path.endswith("/actions/applyGuardrails") for r in emulator.requests)
+    assert all(r.principal is not None for r in emulator.requests), "every call signed with the config file's key"
