@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import uuid
@@ -14,6 +15,7 @@ from emulator import guardrails, monitoring, rerank
 from emulator.errors import ApiError, not_found
 from emulator.faults import Fault, FaultPlan, patched_json
 from emulator.keystore import KeyStore
+from emulator.prompt_cache import PromptCache
 from emulator.responses import (
     LOAD_BALANCER_502,
     Completion,
@@ -22,6 +24,7 @@ from emulator.responses import (
     echoed_history,
     embed_result,
     huge_completion,
+    prompt_texts,
 )
 from emulator.signature import Principal, SignatureError, verify_request
 from emulator.streaming import STREAM_FAULTS, StreamLog, StreamPlan, chat_events, plan
@@ -158,6 +161,7 @@ class Api:
         self.streams = streams
         self.stream_seconds = stream_seconds
         """A streamed reply's events are spread over about this many seconds (0: sent back to back)."""
+        self.prompt_cache = PromptCache()
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Outcome:
         principal: Principal | None = None
@@ -233,6 +237,8 @@ class Api:
             completion = huge_completion(request, fault.params["megabytes"])
         else:
             completion = complete(request)
+        cached = self.prompt_cache.cached_tokens(target.model_id, prompt_texts(request)[1])
+        completion = dataclasses.replace(completion, cached_tokens=min(cached, completion.prompt_tokens))
         if kind == "wrong_format":
             return _json_outcome(chat_result(target.model_id, OTHER_FORMAT[api_format], request, completion))
         if request.get("isStream"):

@@ -341,8 +341,10 @@ class Emulator:
         return self._streams.snapshot()
 
     def reset(self) -> None:
-        """Forget faults, latency, recorded requests and streams; stream pacing goes back to the constructor's."""
+        """Forget faults, latency, recorded requests, streams and cached prompts; stream pacing goes back to the
+        constructor's."""
         self._faults.clear()
+        self.api.prompt_cache.clear()
         self.requests.clear()
         self._streams.clear()
         self.api.stream_seconds = self._stream_seconds

@@ -64,6 +64,10 @@ class RequestRecord:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     total_tokens: int | None = None
+    cached_tokens: int | None = None
+    """Of prompt_tokens, those the service read from its prompt cache; only when the service reports them."""
+    reasoning_tokens: int | None = None
+    """Of completion_tokens, those spent reasoning; only when the service reports them."""
     error_type: str | None = None
     """Only for a bug (an exception that is not a ProxyError): its class name."""
     traceback: list[str] | None = None

@@ -1,4 +1,5 @@
-"""Read TOKEN_BUDGETS, BUDGET_STORE_URL and BUDGET_ON_STORE_ERROR; every error names its variable.
+"""Read TOKEN_BUDGETS, BUDGET_STORE_URL, BUDGET_ON_STORE_ERROR and TOKEN_BUDGET_CACHED_WEIGHT; every error names
+its variable.
 
 BUDGET_STORE_URL is read by redis-py's own `parse_url` (what `Redis.from_url` uses), then held to what OCI Cache
 needs: TLS (`rediss://`: "By default, OCI Cache only supports TLS connections with clusters"), the cluster's FQDN
@@ -59,6 +60,8 @@ class BudgetPolicy:
     ssl_ca_certs, connection_class); never in a repr, as the password is in it."""
     store_timeout: float = DEFAULT_STORE_TIMEOUT_SECONDS
     connect_timeout: float = DEFAULT_STORE_TIMEOUT_SECONDS
+    cached_weight: float = 1.0
+    """TOKEN_BUDGET_CACHED_WEIGHT: what a cached prompt token counts for, 0..1 (usecases/metering.py `weighted`)."""
 
     def limits_for(self, caller: str) -> tuple[Budget, ...]:
         """The caller's own entries, else the default entries; empty: this caller is not limited."""
@@ -71,9 +74,13 @@ def parse_budgets(environ: Mapping[str, str]) -> BudgetPolicy | None:
     raw = environ.get("TOKEN_BUDGETS", "").strip()
     url = environ.get("BUDGET_STORE_URL", "").strip()
     on_error = environ.get("BUDGET_ON_STORE_ERROR", "").strip().lower()
+    weight = environ.get("TOKEN_BUDGET_CACHED_WEIGHT", "").strip()
     if not raw:
-        if url or on_error:
-            raise ConfigError("BUDGET_STORE_URL and BUDGET_ON_STORE_ERROR need TOKEN_BUDGETS (budgets are off without)")
+        if url or on_error or weight:
+            raise ConfigError(
+                "BUDGET_STORE_URL, BUDGET_ON_STORE_ERROR and TOKEN_BUDGET_CACHED_WEIGHT need TOKEN_BUDGETS "
+                "(budgets are off without)"
+            )
         return None
     budgets = parse_token_budgets(raw)
     if on_error and on_error not in ON_STORE_ERROR:
@@ -87,6 +94,16 @@ def parse_budgets(environ: Mapping[str, str]) -> BudgetPolicy | None:
         connection=connection,
         store_timeout=timeouts.get("socket_timeout", DEFAULT_STORE_TIMEOUT_SECONDS),
         connect_timeout=timeouts.get("socket_connect_timeout", DEFAULT_STORE_TIMEOUT_SECONDS),
+        cached_weight=decimal(
+            "TOKEN_BUDGET_CACHED_WEIGHT",
+            weight,
+            0,
+            1,
+            what="TOKEN_BUDGET_CACHED_WEIGHT must be a decimal number from 0 to 1 (what a cached prompt token counts "
+            "for; default 1)",
+        )
+        if weight
+        else 1.0,
     )
 
 

@@ -232,6 +232,8 @@ def usage_json(reply: ChatReply) -> dict[str, Any]:
         "completion_tokens": reply.usage.completion_tokens,
         "total_tokens": reply.usage.total_tokens,
     }
+    if reply.usage.cached_tokens is not None:
+        usage["prompt_tokens_details"] = {"cached_tokens": reply.usage.cached_tokens}
     if reply.usage.reasoning_tokens is not None:
         usage["completion_tokens_details"] = {"reasoning_tokens": reply.usage.reasoning_tokens}
     return usage

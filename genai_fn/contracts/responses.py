@@ -409,7 +409,7 @@ def response_object(reply: ChatReply, call: ResponsesCall, response_id: str, cre
         "truncation": "disabled",
         "usage": {
             "input_tokens": reply.usage.prompt_tokens,
-            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "input_tokens_details": {"cached_tokens": reply.usage.cached_tokens or 0, "cache_write_tokens": 0},
             "output_tokens": reply.usage.completion_tokens,
             "output_tokens_details": {"reasoning_tokens": reply.usage.reasoning_tokens or 0},
             "total_tokens": reply.usage.total_tokens,

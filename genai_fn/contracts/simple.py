@@ -69,11 +69,7 @@ class SimpleChat:
             "text": reply.text,
             "model": reply.model,
             "finish_reason": reply.finish_reason,
-            "usage": {
-                "prompt_tokens": reply.usage.prompt_tokens,
-                "completion_tokens": reply.usage.completion_tokens,
-                "total_tokens": reply.usage.total_tokens,
-            },
+            "usage": usage_json(reply),
             "opc_request_id": reply.opc_request_id,
             "request_id": invocation.call_id or None,
         }
@@ -115,3 +111,17 @@ def _history(value: Any) -> list[Message]:
             raise InvalidRequest(f"{where}.role must be user or assistant", param=f"{where}.role")
         turns.append(Message(turn["role"], validate.text(turn["content"], f"{where}.content")))
     return turns
+
+
+def usage_json(reply: ChatReply) -> dict[str, int]:
+    """The service's counts; `cached_tokens` (of the prompt's) and `reasoning_tokens` (of the completion's) only
+    when the service reports them, named as in the log line."""
+    usage = reply.usage
+    counts = {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+        "cached_tokens": usage.cached_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+    }
+    return {name: count for name, count in counts.items() if count is not None}

@@ -178,9 +178,13 @@ def finish_reason(raw: str | None) -> str:
 
 
 def usage(sdk_usage: Any, opc_request_id: str | None = None) -> Usage:
-    """The SDK's Usage (any family, and embeddings) as neutral Usage, reasoning tokens included where reported.
-    An absent count is 0; a count that is not a whole number from 0 to MAX_TOKEN_COUNT cannot be true, and is
-    what budgets charge and the log reports: the reply is the service's failure (a 502), never passed on."""
+    """The SDK's Usage as neutral Usage, with the reasoning and cached prompt tokens where reported. Every family's
+    reply carries the one SDK `Usage` (CohereChatResponse, CohereChatResponseV2, GenericChatResponse and its
+    ChatChoice, EmbedTextResult: `usage: Usage`), whose `completion_tokens_details.reasoning_tokens` and
+    `prompt_tokens_details.cached_tokens` are ints (oci 2.189.0 `models/usage.py`, `completion_tokens_details.py`,
+    `prompt_tokens_details.py`). An absent count is 0 (a detail: None); a count that is not a whole number from 0 to
+    MAX_TOKEN_COUNT cannot be true, and is what budgets charge and the log reports: the reply is the service's
+    failure (a 502), never passed on."""
     if sdk_usage is None:
         return Usage()
 
@@ -195,11 +199,15 @@ def usage(sdk_usage: Any, opc_request_id: str | None = None) -> Usage:
             )
         return value
 
+    def detail(details_name: str, name: str) -> int | None:
+        details = getattr(sdk_usage, details_name, None)
+        return None if getattr(details, name, None) is None else count(name, details)
+
     prompt, completion = count("prompt_tokens"), count("completion_tokens")
     total = count("total_tokens") or prompt + completion
-    details = getattr(sdk_usage, "completion_tokens_details", None)
-    reasoning = count("reasoning_tokens", details) if getattr(details, "reasoning_tokens", None) is not None else None
-    return Usage(prompt, completion, total, reasoning)
+    reasoning = detail("completion_tokens_details", "reasoning_tokens")
+    cached = detail("prompt_tokens_details", "cached_tokens")
+    return Usage(prompt, completion, total, reasoning, cached)
 
 
 MAX_TOKEN_COUNT = 2**53 - 1

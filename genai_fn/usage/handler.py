@@ -70,7 +70,7 @@ class UsageFunction:
         }
         if isinstance(self.state, ConfigError):
             return self._finish(Outcome(502, {**summary, "error": self.state.message}))
-        details = metric_data(aggregate(fresh), self.state.namespace, self.state.compartment_id)
+        details = metric_data(aggregate(fresh), self.state.namespace, self.state.compartment_id, self.state.prices)
         bodies = calls(details)
         summary.update(streams=len(details), datapoints=sum(len(d.datapoints) for d in details), calls=0)
         assert self.publisher is not None

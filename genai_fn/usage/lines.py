@@ -51,6 +51,10 @@ class UsageLine:
     input_tokens: int
     output_tokens: int
     total_tokens: int
+    cached_tokens: int = 0
+    """Of input_tokens, read from the service's prompt cache (the line's `cached_tokens`, when reported)."""
+    reasoning_tokens: int = 0
+    """Of output_tokens, spent reasoning (the line's `reasoning_tokens`, when reported)."""
 
 
 @dataclass
@@ -204,6 +208,8 @@ def parse_line(message: str, entry_time: str | None = None) -> UsageLine | None:
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         total_tokens=total_tokens,
+        cached_tokens=_count(value.get("cached_tokens")),
+        reasoning_tokens=_count(value.get("reasoning_tokens")),
     )
 
 

@@ -19,10 +19,11 @@ def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatR
         chat_request = screened_chat(configured, family, request, deadline)  # the object sent, as screened
         with record.upstream_call() as facts:
             reply = configured.upstream.chat(request, family, chat_request, deadline, facts)
-        meter.used = reply.usage.total_tokens
+        meter.used, meter.cached = reply.usage.total_tokens, reply.usage.cached_tokens or 0
         record.prompt_tokens = reply.usage.prompt_tokens  # billed now, whatever happens to the reply after
         record.completion_tokens = reply.usage.completion_tokens
         record.total_tokens = reply.usage.total_tokens
+        record.cached_tokens, record.reasoning_tokens = reply.usage.cached_tokens, reply.usage.reasoning_tokens
     reply = screened_output(configured, reply, deadline)
     if configured.settings.log_content:
         record.content = {"messages": logged_input(configured, family, request, chat_request), "reply": reply.text}

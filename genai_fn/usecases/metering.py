@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,8 @@ class Meter:
     """What the call really used: the use case sets it from the service's usage once the reply is read."""
 
     used: int | None = None
+    cached: int = 0
+    """Of `used`, the prompt tokens the service read from its cache (weighted by TOKEN_BUDGET_CACHED_WEIGHT)."""
 
 
 @contextlib.contextmanager
@@ -41,7 +44,8 @@ def metered(configured: Configured, bound: Callable[[], int], deadline: float) -
     try:
         yield meter
     finally:
-        charged = charge(meter.used, record.calls[first_call:], reservation.tokens)
+        used = weighted(meter, store.policy.cached_weight)
+        charged = charge(used, record.calls[first_call:], reservation.tokens)
         store.settle(reservation, charged, deadline)
         record.budget = {**reservation.log_fields(), "charged": charged if reservation.enforced else 0}
 
@@ -59,6 +63,15 @@ def charge(used: int | None, calls: Sequence[CallFacts], reserved: int) -> int:
     if used is not None and billable == 1:
         return used
     return max(reserved, used or 0)
+
+
+def weighted(meter: Meter, cached_weight: float) -> int | None:
+    """The service's count with its cached prompt tokens counted at `cached_weight` (TOKEN_BUDGET_CACHED_WEIGHT,
+    0..1; 1 counts them like any token), rounded up so a weight never charges less than it says."""
+    if meter.used is None or cached_weight >= 1 or meter.cached <= 0:
+        return meter.used
+    cached = min(meter.cached, meter.used)
+    return meter.used - cached + math.ceil(cached * cached_weight)
 
 
 def chat_bound(request: ChatRequest) -> int:
