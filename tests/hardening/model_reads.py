@@ -122,13 +122,19 @@ def _is_parts(value: list[Any]) -> bool:
 
 
 def _parts(parts: list[dict[str, Any]], where: str) -> Iterator[tuple[str, str]]:
-    """Adjacent text parts are one text to the model; an image between them ends it."""
+    """Adjacent text parts are one text to the model; an image between them ends it. A text that is a JSON object
+    or array (a tool's result) is read for its keys and strings: `{}` carries no text to screen."""
     run: list[str] = []
     for part in [*parts, {"type": "IMAGE"}]:
         if part.get("type") == "TEXT" and isinstance(part.get("text"), str):
             run.append(part["text"])
         elif run:
-            yield f"{where}(text parts)", "".join(run)
+            text = "".join(run)
+            value = _decoded(text) if text.lstrip()[:1] in ("{", "[") else text
+            if isinstance(value, dict | list):  # a tool's JSON result: its keys and strings are what carries text
+                yield from _walk(value, f"{where}(text parts)", data=True)
+            else:
+                yield f"{where}(text parts)", text
             run = []
 
 

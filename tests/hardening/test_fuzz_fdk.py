@@ -10,7 +10,6 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -71,7 +70,6 @@ def test_malformed_request_urls_through_fdk(fn: RunningFunction, emulator: Emula
     assert fn.invoke({"input": "after the fuzz"}).body == b"Emulated reply to: after the fuzz"
 
 
-@pytest.mark.xfail(strict=False, reason="issue 28: the in-process breaks of test_promises.py, when drawn")
 def test_promises_through_fdk(
     start_module_function: Callable[..., RunningFunction], emulator: Emulator, cases: Counter[str]
 ) -> None:

@@ -167,27 +167,9 @@ PER_FAMILY = [(route, family) for route in CHAT_ROUTES for family in FAMILY_MODE
 ]
 
 
-BROKEN_ANSWERS = {
-    ("invoke", "COHERE"): "issue 28: V1 tool arguments/results with 1e400 sent as Infinity",
-    ("invoke", "GENERIC"): "issue 28: Generic tool arguments nested 3000 deep with pii:mask -> 500",
-    ("completions", "COHERE"): "issue 28: V1 schema type {'x': 1} -> 500; 1e400 sent as Infinity; 3000 deep -> 500",
-    ("completions", "GENERIC"): "issue 28: Generic tool arguments nested 3000 deep with pii:mask -> 500",
-    ("responses", "COHERE"): "issue 28: V1 function_call arguments with 1e400 sent as Infinity; 3000 deep -> 500",
-    ("invoke", "COHEREV2"): "issue 28: V2 tool arguments nested 3000 deep with pii:mask -> 500",
-    ("completions", "COHEREV2"): "issue 28: V2 tool arguments nested 3000 deep with pii:mask -> 500",
-    ("responses", "GENERIC"): "issue 28: Generic function_call arguments nested 3000 deep with pii:mask -> 500",
-}
+BROKEN_ANSWERS: dict[tuple[str, str], str] = {}
 """Routes and families where (a) or (c) fails on today's main (props-findings A1-A3, N1); removed with the fixes."""
-BROKEN_SCREENING = {
-    ("chat", "COHERE"): "issue 28: a document's id reaches the model unscreened",
-    ("chat", "COHEREV2"): "issue 28: a document's id reaches the model unscreened",
-    ("completions", "COHERE"): "issue 28: document id; JSON escapes in tool arguments and results screened raw",
-    ("completions", "COHEREV2"): "issue 28: text parts beside an image screened apart, read as one text",
-    ("completions", "GENERIC"): "issue 28: text parts beside an image; JSON escapes in tool arguments",
-    ("responses", "COHERE"): "issue 28: JSON escapes in function_call_output screened raw; document id",
-    ("responses", "COHEREV2"): "issue 28: document id; JSON escapes in function_call arguments",
-    ("responses", "GENERIC"): "issue 28: input_text parts beside an input_image screened apart",
-}
+BROKEN_SCREENING: dict[tuple[str, str], str] = {}
 """Routes and families where (b) fails on today's main (props-findings G1-G3); removed with the fixes."""
 
 
