@@ -13,6 +13,7 @@ request's log record. Loaded only when GUARDRAILS is configured.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from ..errors import ContentFiltered, GuardrailsUnavailable, PayloadTooLarge, UpstreamError, UpstreamThrottled
@@ -33,13 +34,41 @@ WHAT = {"input": "input", "output": "output", "embeddings": "input", "rerank": "
 """What a refusal calls the screened text, per stage."""
 
 
-def screen(configured: Configured, policy: GuardrailPolicy, screened: Plan[T], deadline: float, stage: str) -> T:
+def screen(
+    configured: Configured,
+    policy: GuardrailPolicy,
+    screened: Plan[T],
+    deadline: float,
+    stage: str,
+    memory: dict[str, str] | None = None,
+) -> T:
     """The plan's source screened with one apply_guardrails call: returned (masked where configured), or
-    ContentFiltered / PayloadTooLarge / GuardrailsUnavailable raised."""
+    ContentFiltered / PayloadTooLarge / GuardrailsUnavailable raised. With `memory` (text -> as screened, kept for
+    one request: a fallback to another family), texts all screened before are not sent again: their earlier
+    outcome is applied; the outcome of this screening is remembered."""
     checks = policy.checks(stage)
     texts = screened.texts
     if not checks or not any(texts):
         return screened.source
+    if memory is not None and all(text in memory for text in texts):
+        again = [memory[text] for text in texts]
+        entry = (current_record().guardrails or {}).get(stage)
+        if isinstance(entry, dict):
+            entry["reused"] = entry.get("reused", 0) + 1  # one more request (a fallback's) screened by this one
+        if screened.unmaskable(again):
+            raise ContentFiltered(f"the {WHAT[stage]} was refused by the pii guardrail", param=WHAT[stage])
+        return screened.source if again == list(texts) else screened.apply(again)
+    result, after = _screen(configured, policy, screened, deadline, stage, checks)
+    if memory is not None and after is not None:
+        memory.update(zip(texts, after, strict=True))
+    return result
+
+
+def _screen(
+    configured: Configured, policy: GuardrailPolicy, screened: Plan[T], deadline: float, stage: str, checks: Any
+) -> tuple[T, Sequence[str] | None]:
+    """`screen`'s one service call: the value to send, and its texts as screened (None: not screened, failed open)."""
+    texts = screened.texts
     record = current_record()
     entry: dict[str, Any] = {"ran": list(checks), "texts": len(texts)}
     record.guardrails = {**(record.guardrails or {}), stage: entry}
@@ -59,7 +88,7 @@ def screen(configured: Configured, policy: GuardrailPolicy, screened: Plan[T], d
         entry["error"] = error.code
         if policy.on_error == "open":
             entry["outcome"] = "failed_open"
-            return screened.source
+            return screened.source, None
         entry["outcome"] = "failed_closed"
         retry = error.retry_after if isinstance(error, UpstreamThrottled) else UNAVAILABLE_RETRY_AFTER
         raise GuardrailsUnavailable(
@@ -87,9 +116,9 @@ def screen(configured: Configured, policy: GuardrailPolicy, screened: Plan[T], d
         raise ContentFiltered(f"the {what} was refused by the {' and '.join(blocked)} guardrail", param=what)
     if masking:
         entry["outcome"] = "masked"
-        return screened.apply(masked)
+        return screened.apply(masked), masked
     entry["outcome"] = "informed" if verdict.fired else "passed"
-    return screened.source
+    return screened.source, texts
 
 
 def screen_input(
@@ -99,12 +128,13 @@ def screen_input(
     deadline: float,
     stage: str,
     reading: Reading = NEUTRAL,
+    memory: dict[str, str] | None = None,
 ) -> T:
     """A request (a family's SDK chat request under its reading; a neutral embeddings or rerank request) with every
-    text its model reads screened: the request to send."""
+    text its model reads screened: the request to send (`memory`: see `screen`)."""
     if not policy.checks(stage):
         return request
-    return screen(configured, policy, plan(request, reading), deadline, stage)
+    return screen(configured, policy, plan(request, reading), deadline, stage, memory)
 
 
 def screen_chat_output(configured: Configured, policy: GuardrailPolicy, reply: ChatReply, deadline: float) -> ChatReply:
