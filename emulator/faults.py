@@ -46,6 +46,8 @@ class Fault:
     message: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     params: dict[str, float] = field(default_factory=lambda: dict(COMMON_PARAMS))
+    model: str | None = None
+    """Only requests naming this model id or endpoint OCID (servingMode) get the fault; None: any request."""
 
     @classmethod
     def injected(cls, kind: str, times: int, params: dict[str, float]) -> Fault:
@@ -77,15 +79,16 @@ class FaultPlan:
         with self._lock:
             self._queue.append(fault)
 
-    def take(self) -> Fault | None:
-        """The fault for this request, if any; each call uses up one of its `times`."""
+    def take(self, model: str | None = None) -> Fault | None:
+        """The first queued fault for a request naming `model` (a fault without a model applies to any request), if
+        any; each call uses up one of its `times`."""
         with self._lock:
-            if not self._queue:
+            fault = next((f for f in self._queue if f.model is None or f.model == model), None)
+            if fault is None:
                 return None
-            fault = self._queue[0]
             fault.remaining -= 1
             if fault.remaining == 0:
-                self._queue.popleft()
+                self._queue.remove(fault)
             return fault
 
     def clear(self) -> None:

@@ -304,9 +304,14 @@ class Emulator:
         message: str = "Too many requests for the tenancy.",
         times: int = 1,
         headers: dict[str, str] | None = None,
+        model: str | None = None,
     ) -> None:
-        """The next `times` chat/embed requests get this error (after the signature check)."""
-        self._faults.add(Fault("error", times, status=status, code=code, message=message, headers=dict(headers or {})))
+        """The next `times` chat/embed requests get this error (after the signature check); with `model`, only the
+        requests whose servingMode names that model id or endpoint OCID (the others are served)."""
+        fault = Fault(
+            "error", times, status=status, code=code, message=message, headers=dict(headers or {}), model=model
+        )
+        self._faults.add(fault)
 
     def inject(self, kind: str, times: int = 1, **params: float) -> None:
         """Queue a fault for the next `times` chat/embed requests; kinds and parameters in `faults.FAULT_PARAMS`
