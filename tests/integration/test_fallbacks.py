@@ -1,0 +1,120 @@
+"""Ordered fallbacks, end to end: two containers of one function under the real fdk share one real cache server
+(redis-server, TLS, an ACL user) for their budgets and their cooldowns; the emulator throttles the chosen model.
+The first call is answered by its fallback (another family: Cohere V1 -> GENERIC), says so, and puts the chosen
+model in cooldown; the next call, in the other container, never asks the cooling model; the budget is charged
+once per call, for what answered."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from emulator import Emulator
+from genai_fn.budgets.config import Budget
+from genai_fn.budgets.store import counter_key
+from localfn.config import COHERE_MODEL, LLAMA_MODEL
+from tests.conftest import FunctionPool, RunningFunction, function_config
+from tests.usage.redis_server import ACL, COOLDOWN_ACL, RedisServer
+
+CALLER = "team-fallback"
+BUDGET = Budget(CALLER, 100_000, "hour")
+PROFILE = "ocid1.generativeairoutingprofile.oc1.us-chicago-1.local"
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("fallback-cache"), acl=ACL + COOLDOWN_ACL).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def functions(module_functions: FunctionPool, emulator: Emulator, cache: RedisServer) -> list[RunningFunction]:
+    """Two containers of one function: they share nothing but the cache (budgets and cooldowns)."""
+    config = function_config(
+        emulator,
+        FALLBACKS=f"{COHERE_MODEL}>{LLAMA_MODEL}",
+        TOKEN_BUDGETS=f"{CALLER}:{BUDGET.tokens}/{BUDGET.window}",
+        BUDGET_STORE_URL=cache.url,
+        FALLBACK_COOLDOWN_SECONDS="300",
+    )
+    return [module_functions.start(config), module_functions.start(config)]
+
+
+def call(function: RunningFunction, body: dict[str, Any]) -> tuple[int, dict[str, str], Any, dict[str, Any]]:
+    """(status, reply headers, body, the request's log line), called as the gateway calls it for CALLER."""
+    function.new_log()
+    headers = {"X-Genai-Caller": f"gw:{CALLER}", "Accept": "application/json"}
+    reply = function.invoke(body, gateway=True, url="/chat", headers=headers)
+    return reply.status, reply.headers, json.loads(reply.body), function.request_logs()[-1]
+
+
+def asked(emulator: Emulator) -> list[tuple[str, str, int]]:
+    """(model named, apiFormat, status) of every chat request the emulator received."""
+    return [
+        (r.json["servingMode"]["modelId"], r.json["chatRequest"]["apiFormat"], r.status)
+        for r in emulator.requests
+        if r.path.endswith("/actions/chat")
+    ]
+
+
+def test_a_throttled_model_is_answered_by_its_fallback_and_cools_down_for_every_container(
+    functions, emulator, cache
+) -> None:
+    first, second = functions
+    store = redis.Redis.from_url(cache.url)
+    key = counter_key(CALLER, BUDGET, time.time())
+    before = int(store.get(key) or 0)
+    emulator.reset()
+    emulator.fail_next(status=429, times=2, model=COHERE_MODEL)
+
+    status, headers, body, line = call(first, {"input": "Which way to the station?"})
+    assert status == 200, body
+    assert headers["x-genai-served-by"] == LLAMA_MODEL
+    assert asked(emulator) == [(COHERE_MODEL, "COHERE", 429), (LLAMA_MODEL, "GENERIC", 200)]
+    assert (line["served_by"], line["fallback_from"]) == (LLAMA_MODEL, COHERE_MODEL)
+    assert line["fallback"] == {"failed": [COHERE_MODEL]} and line["attempts"] == 2
+    assert line["budget"]["charged"] == line["total_tokens"] > 0, "the 429 billed nothing: only the answer counts"
+
+    emulator.requests.clear()
+    status, headers, body, line = call(second, {"input": "And back?"})
+    assert status == 200, body
+    assert headers["x-genai-served-by"] == LLAMA_MODEL
+    assert asked(emulator) == [(LLAMA_MODEL, "GENERIC", 200)], "the cooling model was not asked"
+    assert line["fallback"] == {"cooling": [COHERE_MODEL]} and line["fallback_from"] == COHERE_MODEL
+    assert line["budget"]["charged"] == line["total_tokens"] > 0
+    charged = int(store.get(key) or 0) - before
+    first_line = [x for x in first.process.stderr().splitlines() if x.startswith("{")][-1]
+    assert charged == json.loads(first_line)["total_tokens"] + line["total_tokens"], "each call charged once"
+
+
+def test_a_refusal_the_fallback_would_repeat_is_the_answer(functions, emulator) -> None:
+    emulator.reset()
+    emulator.fail_next(status=400, code="InvalidParameter", message="bad request", model=LLAMA_MODEL)
+    status, headers, body, line = call(functions[0], {"input": "hi", "model": LLAMA_MODEL})
+    assert status == 400 and "x-genai-served-by" not in headers
+    assert asked(emulator) == [(LLAMA_MODEL, "GENERIC", 400)]
+    assert "served_by" not in line and "fallback" not in line
+
+
+def test_a_reply_says_who_served_it_without_fallbacks_and_passes_on_the_selected_region(
+    module_functions: FunctionPool, emulator: Emulator
+) -> None:
+    """A routing profile is an allowed model (its OCID with API_FORMAT); the service's region header is passed on."""
+    function = module_functions.start(
+        function_config(emulator, MODEL_ID=PROFILE, ALLOWED_MODELS=None, API_FORMAT="GENERIC")
+    )
+    emulator.reset()
+    status, headers, body, line = call(function, {"input": "hi"})
+    assert status == 200, body
+    assert asked(emulator) == [(PROFILE, "GENERIC", 200)]
+    assert headers["x-genai-served-by"] == PROFILE == line["served_by"]
+    assert headers["x-genai-selected-region"] == "us-chicago-1" == line["selected_region"]
+    assert "fallback_from" not in line
