@@ -118,3 +118,24 @@ def test_a_reply_says_who_served_it_without_fallbacks_and_passes_on_the_selected
     assert headers["x-genai-served-by"] == PROFILE == line["served_by"]
     assert headers["x-genai-selected-region"] == "us-chicago-1" == line["selected_region"]
     assert "fallback_from" not in line
+
+
+def test_a_fallback_of_another_family_is_not_screened_again_and_sends_the_masked_text(
+    module_functions: FunctionPool, emulator: Emulator
+) -> None:
+    """Input guardrails run once: the fallback's request (GENERIC, mapped from the same neutral request) reuses the
+    chosen model's screening, masks included."""
+    function = module_functions.start(
+        function_config(emulator, FALLBACKS=f"{COHERE_MODEL}>{LLAMA_MODEL}", GUARDRAILS="pii:mask")
+    )
+    emulator.reset()
+    emulator.fail_next(status=503, code="ServiceUnavailable", message="busy", model=COHERE_MODEL)
+    status, headers, body, line = call(function, {"input": "Write to jane.doe@example.com about the station"})
+    assert status == 200, body
+    assert headers["x-genai-served-by"] == LLAMA_MODEL
+    assert [(model, status) for model, _, status in asked(emulator)] == [(COHERE_MODEL, 503), (LLAMA_MODEL, 200)]
+    screened = [r for r in emulator.requests if r.path.endswith("/actions/applyGuardrails")]
+    assert len(screened) == 1, "the input was screened once for both targets"
+    sent = json.dumps(emulator.requests[-1].json["chatRequest"])
+    assert "jane.doe@example.com" not in sent and "<EMAIL>" in sent
+    assert line["guardrails"]["input"]["outcome"] == "masked" and line["guardrails"]["input"]["reused"] == 1
