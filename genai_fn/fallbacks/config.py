@@ -12,14 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .. import catalog, families
 from ..config_numbers import decimal
 from ..errors import ConfigError
 
-if TYPE_CHECKING:
-    from ..config import Settings
+
+class Settings(Protocol):
+    """What a chain is checked against: the function's settings (config.Settings, which loads this module)."""
+
+    @property
+    def allowed_models(self) -> tuple[str, ...]: ...
+
+    @property
+    def budgets(self) -> object | None: ...
+
+    def api_format_for(self, model: str) -> str: ...
+
 
 ENDPOINT_OCID_PREFIX = "ocid1.generativeaiendpoint."
 DEFAULT_COOLDOWN_SECONDS = 30.0

@@ -14,11 +14,13 @@ from ..neutral.chat import ChatReply, ChatRequest
 from .serving import serving_mode
 
 
-def to_details(request: ChatRequest, chat_request: Any, settings: Settings, endpoint_id: str | None) -> m.ChatDetails:
-    """`endpoint_id`: the dedicated endpoint that serves the call, or None for `request.model` on demand."""
+def to_details(
+    request: ChatRequest, chat_request: Any, settings: Settings, endpoint_id: str | None = None
+) -> m.ChatDetails:
+    """`endpoint_id`: a fallback's dedicated endpoint; else DEDICATED_ENDPOINT_ID; else `request.model` on demand."""
     return m.ChatDetails(
         compartment_id=settings.compartment_ocid,
-        serving_mode=serving_mode(endpoint_id, request.model),
+        serving_mode=serving_mode(endpoint_id or settings.dedicated_endpoint_id, request.model),
         chat_request=chat_request,
     )
 

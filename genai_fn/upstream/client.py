@@ -75,9 +75,8 @@ class Upstream:
         """`chat_request`: the family's SDK request for `request`, as screened (usecases/guarded.py): sent as is, to
         `endpoint_id` (a fallback's dedicated endpoint), else DEDICATED_ENDPOINT_ID, else `request.model` on demand;
         `max_attempts` lowers MAX_ATTEMPTS (a target with a fallback after it is tried once)."""
-        endpoint = endpoint_id or self._settings.dedicated_endpoint_id
-        facts.served_by = endpoint or request.model
-        details = chat.to_details(request, chat_request, self._settings, endpoint)
+        facts.served_by = endpoint_id or self._settings.dedicated_endpoint_id or request.model
+        details = chat.to_details(request, chat_request, self._settings, endpoint_id)
         result = self._call(
             self.client.chat, details, deadline, facts, echo_fields=family.echoed_reply_fields, attempts=max_attempts
         )
