@@ -7,6 +7,7 @@ once per call, for what answered."""
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -139,3 +140,24 @@ def test_a_fallback_of_another_family_is_not_screened_again_and_sends_the_masked
     sent = json.dumps(emulator.requests[-1].json["chatRequest"])
     assert "jane.doe@example.com" not in sent and "<EMAIL>" in sent
     assert line["guardrails"]["input"]["outcome"] == "masked" and line["guardrails"]["input"]["reused"] == 1
+
+
+def test_a_cooldown_store_that_cannot_be_reached_never_fails_a_request(
+    module_functions: FunctionPool, emulator: Emulator, cache: RedisServer
+) -> None:
+    """The cooldowns are advice: with their cache unreachable the chain is walked as if nothing were cooling, and the
+    log says the store failed."""
+    with socket.socket() as probe:  # a port nothing listens on: every connection is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"rediss://user:pw@localhost:{port}/0?ssl_ca_certs={cache.ca_file}"
+    function = module_functions.start(
+        function_config(emulator, FALLBACKS=f"{COHERE_MODEL}>{LLAMA_MODEL}", FALLBACK_STORE_URL=url)
+    )
+    emulator.reset()
+    emulator.fail_next(status=429, model=COHERE_MODEL)
+    status, headers, body, line = call(function, {"input": "hi"})
+    assert status == 200, body
+    assert headers["x-genai-served-by"] == LLAMA_MODEL
+    assert asked(emulator) == [(COHERE_MODEL, "COHERE", 429), (LLAMA_MODEL, "GENERIC", 200)]
+    assert line["fallback"]["failed"] == [COHERE_MODEL] and "store_error" in line["fallback"]
