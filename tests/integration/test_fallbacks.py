@@ -161,3 +161,33 @@ def test_a_cooldown_store_that_cannot_be_reached_never_fails_a_request(
     assert headers["x-genai-served-by"] == LLAMA_MODEL
     assert asked(emulator) == [(COHERE_MODEL, "COHERE", 429), (LLAMA_MODEL, "GENERIC", 200)]
     assert line["fallback"]["failed"] == [COHERE_MODEL] and "store_error" in line["fallback"]
+
+
+def test_a_fallback_after_a_target_that_may_have_billed_keeps_the_whole_reservation(
+    module_functions: FunctionPool, emulator: Emulator, tmp_path
+) -> None:
+    """A 5xx may come after generation: the answer's fallback does not make the first target's cost disappear. (A
+    cache of its own: the module's has the other tests' cooldowns.)"""
+    own = RedisServer(tmp_path / "cache", acl=ACL + COOLDOWN_ACL).start()
+    try:
+        function = module_functions.start(
+            function_config(
+                emulator,
+                FALLBACKS=f"{LLAMA_MODEL}>{COHERE_MODEL}",
+                TOKEN_BUDGETS=f"{CALLER}:{BUDGET.tokens}/{BUDGET.window}",
+                BUDGET_STORE_URL=own.url,
+            )
+        )
+        _served_after_a_5xx(function, emulator)
+    finally:
+        own.stop()
+
+
+def _served_after_a_5xx(function: RunningFunction, emulator: Emulator) -> None:
+    emulator.reset()
+    emulator.fail_next(status=500, code="InternalServerError", message="failed after generating", model=LLAMA_MODEL)
+    status, headers, body, line = call(function, {"input": "hi", "model": LLAMA_MODEL, "max_tokens": 50})
+    assert status == 200, body
+    assert headers["x-genai-served-by"] == COHERE_MODEL
+    assert asked(emulator) == [(LLAMA_MODEL, "GENERIC", 500), (COHERE_MODEL, "COHERE", 200)]
+    assert line["budget"]["charged"] == line["budget"]["reserved"] > line["total_tokens"]

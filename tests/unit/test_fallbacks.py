@@ -179,3 +179,18 @@ def test_which_service_failures_another_target_may_answer(status: int, falls_bac
 def test_credentials_that_cannot_sign_never_fall_back() -> None:
     assert not failures.may_fall_back(oci.exceptions.InvalidPrivateKey("bad key"))
     assert failures.may_fall_back(ConnectionError("refused"))
+
+
+def test_a_chain_is_charged_by_every_targets_attempts() -> None:
+    """Each target's CallFacts is one of the request's calls: a throttled target billed nothing, a 5xx may have."""
+    from genai_fn.logs import CallFacts
+    from genai_fn.usecases.metering import charge
+
+    throttled, answered, failed = (
+        CallFacts(billable_attempts=0),
+        CallFacts(billable_attempts=1),
+        CallFacts(billable_attempts=1),
+    )
+    assert charge(40, [throttled, answered], 500) == 40
+    assert charge(40, [failed, answered], 500) == 500
+    assert charge(None, [throttled, throttled], 500) == 0
