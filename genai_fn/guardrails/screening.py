@@ -44,34 +44,67 @@ def screen(
 ) -> T:
     """The plan's source screened with one apply_guardrails call: returned (masked where configured), or
     ContentFiltered / PayloadTooLarge / GuardrailsUnavailable raised. With `memory` (text -> as screened, kept for
-    one request: a fallback to another family), texts all screened before are not sent again: their earlier
-    outcome is applied; the outcome of this screening is remembered."""
+    one request: the targets of a fallback chain), only the texts not screened before are sent (in one call, under
+    the log's `<stage>_fallback`), the others get their earlier outcome, and every outcome is remembered."""
     checks = policy.checks(stage)
     texts = screened.texts
     if not checks or not any(texts):
         return screened.source
-    if memory is not None and all(text in memory for text in texts):
-        again = [memory[text] for text in texts]
+    known = memory or {}
+    new = [i for i, text in enumerate(texts) if text not in known]
+    key = stage if len(new) == len(texts) or not known else f"{stage}_fallback"
+    after = list(texts)
+    if new:
+        part = _part(screened, new)
+        screened_part = (
+            _screen(configured, policy, part, deadline, stage, checks, key) if any(part.texts) else part.texts
+        )
+        if screened_part is None:  # failed open: sent unscreened, and not remembered as screened
+            return screened.source
+        for i, text in zip(new, screened_part, strict=True):
+            after[i] = text
+    for i, text in enumerate(texts):
+        if i not in new:
+            after[i] = known[text]
+    if len(new) < len(texts):
         entry = (current_record().guardrails or {}).get(stage)
         if isinstance(entry, dict):
-            entry["reused"] = entry.get("reused", 0) + 1  # one more request (a fallback's) screened by this one
-        if screened.unmaskable(again):
+            entry["reused"] = entry.get("reused", 0) + 1  # one more request (a fallback's) used this screening
+        if screened.unmaskable(after):
             raise ContentFiltered(f"the {WHAT[stage]} was refused by the pii guardrail", param=WHAT[stage])
-        return screened.source if again == list(texts) else screened.apply(again)
-    result, after = _screen(configured, policy, screened, deadline, stage, checks)
-    if memory is not None and after is not None:
+    if memory is not None:
         memory.update(zip(texts, after, strict=True))
-    return result
+    return screened.source if after == list(texts) else screened.apply(after)
+
+
+def _part(screened: Plan[T], indexes: list[int]) -> Plan[T]:
+    """The plan's texts at `indexes` alone, glued only to a neighbour that is also among them (all of them: itself)."""
+    if len(indexes) == len(screened.texts):
+        return screened
+    chosen = set(indexes)
+    return dataclasses.replace(
+        screened,
+        texts=tuple(screened.texts[i] for i in indexes),
+        kinds=tuple(screened.kinds[i] for i in indexes),
+        glued=tuple(screened.glued[i] and i - 1 in chosen for i in indexes),
+    )
 
 
 def _screen(
-    configured: Configured, policy: GuardrailPolicy, screened: Plan[T], deadline: float, stage: str, checks: Any
-) -> tuple[T, Sequence[str] | None]:
-    """`screen`'s one service call: the value to send, and its texts as screened (None: not screened, failed open)."""
+    configured: Configured,
+    policy: GuardrailPolicy,
+    screened: Plan[Any],
+    deadline: float,
+    stage: str,
+    checks: Any,
+    key: str,
+) -> Sequence[str] | None:
+    """`screen`'s one service call: the plan's texts as screened (masked where configured), or None when the
+    guardrails failed open (nothing screened); the log's entry under `key`."""
     texts = screened.texts
     record = current_record()
     entry: dict[str, Any] = {"ran": list(checks), "texts": len(texts)}
-    record.guardrails = {**(record.guardrails or {}), stage: entry}
+    record.guardrails = {**(record.guardrails or {}), key: entry}
     joined, starts = join(texts, screened.glued)
     size = len(joined)
     entry["chars"] = size
@@ -88,7 +121,7 @@ def _screen(
         entry["error"] = error.code
         if policy.on_error == "open":
             entry["outcome"] = "failed_open"
-            return screened.source, None
+            return None
         entry["outcome"] = "failed_closed"
         retry = error.retry_after if isinstance(error, UpstreamThrottled) else UNAVAILABLE_RETRY_AFTER
         raise GuardrailsUnavailable(
@@ -116,9 +149,9 @@ def _screen(
         raise ContentFiltered(f"the {what} was refused by the {' and '.join(blocked)} guardrail", param=what)
     if masking:
         entry["outcome"] = "masked"
-        return screened.apply(masked), masked
+        return masked
     entry["outcome"] = "informed" if verdict.fired else "passed"
-    return screened.source, texts
+    return texts
 
 
 def screen_input(

@@ -191,3 +191,40 @@ def _served_after_a_5xx(function: RunningFunction, emulator: Emulator) -> None:
     assert headers["x-genai-served-by"] == COHERE_MODEL
     assert asked(emulator) == [(LLAMA_MODEL, "GENERIC", 500), (COHERE_MODEL, "COHERE", 200)]
     assert line["budget"]["charged"] == line["budget"]["reserved"] > line["total_tokens"]
+
+
+def test_only_the_texts_the_first_screening_never_saw_are_screened_for_a_fallback(
+    module_functions: FunctionPool, emulator: Emulator
+) -> None:
+    """Cohere V1 sends a tool's parameters as its own definitions, GENERIC as the JSON schema: the schema's keywords
+    are new texts, screened in a second call that holds nothing else; the turns reuse the first screening."""
+    function = module_functions.start(
+        function_config(emulator, FALLBACKS=f"{COHERE_MODEL}>{LLAMA_MODEL}", GUARDRAILS="pii:mask")
+    )
+    emulator.reset()
+    emulator.fail_next(status=429, model=COHERE_MODEL)
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Weather for a city",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "the city"}}},
+        },
+    }
+    body = {
+        "model": COHERE_MODEL,
+        "messages": [{"role": "user", "content": "Mail jane.doe@example.com"}],
+        "tools": [tool],
+    }
+    function.new_log()
+    reply = function.invoke(body, gateway=True, url="/v1/chat/completions", headers={"Accept": "application/json"})
+    line = function.request_logs()[-1]
+    assert reply.status == 200, reply.body
+    assert reply.headers["x-genai-served-by"] == LLAMA_MODEL
+    screened = [r.json["input"]["content"] for r in emulator.requests if r.path.endswith("/actions/applyGuardrails")]
+    assert len(screened) == 2
+    assert "jane.doe@example.com" in screened[0] and "properties" not in screened[0]
+    assert "properties" in screened[1] and "jane.doe" not in screened[1] and "Weather for a city" not in screened[1]
+    sent = json.dumps(emulator.requests[-1].json["chatRequest"])
+    assert "jane.doe@example.com" not in sent and "<EMAIL>" in sent
+    assert line["guardrails"]["input"]["reused"] == 1 and line["guardrails"]["input_fallback"]["outcome"] == "passed"
