@@ -17,8 +17,9 @@ USER = "genai-budgets"
 PASSWORD = "s3cret-Budget-pass"
 ACL = ("~genai:budget:*", "+evalsha", "+script|load", "+get", "+incrby", "+ttl", "+expire", "+exists", "+ping")
 """What docs/usage.md tells operators to give the OCI Cache user: the store's keys, its two scripts' commands."""
-COOLDOWN_ACL = ("~genai:cooldown:*", "+set", "+mget")
-"""What docs/operations.md adds for the fallbacks' shared cooldowns: their keys, SET ... PX and MGET."""
+COOLDOWN_ACL = ("(~genai:cooldown:* +set +mget)",)
+"""What docs/usage.md adds for the fallbacks' shared cooldowns: a selector (Redis 7 ACL) giving SET ... PX and MGET
+on their keys only, so the budget counters stay out of SET's reach."""
 
 
 def _free_port() -> int:
