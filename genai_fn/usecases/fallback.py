@@ -42,7 +42,7 @@ def chat_with_fallbacks(configured: Configured, request: ChatRequest, family: Fa
     primary = Target(request.model, request.api_format)
     chain = (primary, *policy.chain(request.model))
     try:
-        order = _order(configured, request, chain, deadline, notes)
+        order = targets_to_try(configured, request, chain, deadline, notes)
         screened: dict[str, str] = {}
         failure: UpstreamError | None = None
         for index, target in enumerate(order):
@@ -79,7 +79,7 @@ def chat_with_fallbacks(configured: Configured, request: ChatRequest, family: Fa
         record.fallback = notes or None
 
 
-def _order(
+def targets_to_try(
     configured: Configured, request: ChatRequest, chain: tuple[Target, ...], deadline: float, notes: dict[str, Any]
 ) -> list[Target]:
     """The targets to try, in order: those not cooling down whose family can carry the request (the chosen model

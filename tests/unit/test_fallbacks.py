@@ -15,7 +15,7 @@ from genai_fn.neutral.features import ImagePart
 from genai_fn.upstream import failures
 from genai_fn.upstream.client import Upstream
 from genai_fn.usecases import Configured
-from genai_fn.usecases.fallback import _order, unfit
+from genai_fn.usecases.fallback import targets_to_try, unfit
 from tests.constants import COHERE_MODEL, ENDPOINT_OCID, LLAMA_MODEL, VISION_MODEL
 
 from .conftest import make_settings
@@ -132,17 +132,17 @@ def test_the_order_skips_cooling_targets_and_tries_the_chosen_model_when_all_are
     assert app.settings.fallbacks is not None
     chain = (Target(COHERE_MODEL, "COHERE"), *app.settings.fallbacks.chain(COHERE_MODEL))
     notes: dict = {}
-    assert [t.name for t in _order(app, request(COHERE_MODEL, "COHERE"), chain, 0, notes)] == [
+    assert [t.name for t in targets_to_try(app, request(COHERE_MODEL, "COHERE"), chain, 0, notes)] == [
         COHERE_MODEL,
         LLAMA_MODEL,
         VISION_MODEL,
     ]
     cooldowns.cool(COHERE_MODEL, 0)
     cooldowns.cool(VISION_MODEL, 0)
-    assert [t.name for t in _order(app, request(COHERE_MODEL, "COHERE"), chain, 0, notes)] == [LLAMA_MODEL]
+    assert [t.name for t in targets_to_try(app, request(COHERE_MODEL, "COHERE"), chain, 0, notes)] == [LLAMA_MODEL]
     assert notes == {"cooling": [COHERE_MODEL, VISION_MODEL]}
     cooldowns.cool(LLAMA_MODEL, 0)
-    assert [t.name for t in _order(app, request(COHERE_MODEL, "COHERE"), chain, 0, {})] == [COHERE_MODEL]
+    assert [t.name for t in targets_to_try(app, request(COHERE_MODEL, "COHERE"), chain, 0, {})] == [COHERE_MODEL]
 
 
 def test_a_target_that_cannot_carry_the_request_is_skipped_and_the_log_says_why() -> None:
@@ -156,7 +156,7 @@ def test_a_target_that_cannot_carry_the_request_is_skipped_and_the_log_says_why(
         Params(max_tokens=10, frequency_penalty=-1.0),
     )
     notes: dict = {}
-    assert [t.name for t in _order(app, image, chain, 0, notes)] == [VISION_MODEL]
+    assert [t.name for t in targets_to_try(app, image, chain, 0, notes)] == [VISION_MODEL]
     skipped = {entry["target"]: entry["why"] for entry in notes["skipped"]}
     assert "takes text only" in skipped[LLAMA_MODEL]
     assert "frequency_penalty" in skipped[COHERE_MODEL]
