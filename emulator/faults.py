@@ -50,6 +50,8 @@ class Fault:
     params: dict[str, float] = field(default_factory=lambda: dict(COMMON_PARAMS))
     patch: dict[str, str] = field(default_factory=dict)
     """kind "patch" (from patch_next): dotted path in the ChatResult -> raw JSON text written there."""
+    model: str | None = None
+    """Only requests naming this model id or endpoint OCID (servingMode) get the fault; None: any request."""
 
     @classmethod
     def injected(cls, kind: str, times: int, params: dict[str, float]) -> Fault:
@@ -100,16 +102,17 @@ class FaultPlan:
         with self._lock:
             self._queue.append(fault)
 
-    def take(self, operation: str = "chat") -> Fault | None:
-        """The fault for this request, if any; each call uses up one of its `times`. A reply patch waits for the
-        next chat request (a guardrails call before it leaves it queued)."""
+    def take(self, operation: str = "chat", model: str | None = None) -> Fault | None:
+        """The first queued fault for a request naming `model` (a fault without a model applies to any request), if
+        any; each call uses up one of its `times`. A reply patch waits for the next chat request (a guardrails call
+        before it leaves it queued)."""
         with self._lock:
-            if not self._queue or self._queue[0].kind == "patch" and operation != "chat":
+            fault = next((f for f in self._queue if f.model is None or f.model == model), None)
+            if fault is None or fault.kind == "patch" and operation != "chat":
                 return None
-            fault = self._queue[0]
             fault.remaining -= 1
             if fault.remaining == 0:
-                self._queue.popleft()
+                self._queue.remove(fault)
             return fault
 
     def clear(self) -> None:

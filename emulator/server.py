@@ -309,9 +309,14 @@ class Emulator:
         message: str = "Too many requests for the tenancy.",
         times: int = 1,
         headers: dict[str, str] | None = None,
+        model: str | None = None,
     ) -> None:
-        """The next `times` chat/embed requests get this error (after the signature check)."""
-        self._faults.add(Fault("error", times, status=status, code=code, message=message, headers=dict(headers or {})))
+        """The next `times` chat/embed requests get this error (after the signature check); with `model`, only the
+        requests whose servingMode names that model id or endpoint OCID (the others are served)."""
+        fault = Fault(
+            "error", times, status=status, code=code, message=message, headers=dict(headers or {}), model=model
+        )
+        self._faults.add(fault)
 
     def patch_next(self, patch: dict[str, str], times: int = 1) -> None:
         """The next `times` (non-streamed) chat replies carry this raw JSON text at these dotted paths of the

@@ -16,11 +16,19 @@ from typing import Any
 
 from . import router
 from .config import Settings
-from .envelope import Invocation, Reply, from_fdk, to_fdk, with_request_ids
+from .envelope import (
+    SERVED_BY_HEADER,
+    Invocation,
+    Reply,
+    from_fdk,
+    to_fdk,
+    with_headers,
+    with_request_ids,
+)
 from .errors import ConfigError
 from .logs import CURRENT, RequestLog, RequestRecord
 from .scope import scoped
-from .upstream.client import Upstream
+from .upstream.client import SELECTED_REGION_HEADER, Upstream
 from .usecases import Configured
 
 log = logging.getLogger("genai_fn")
@@ -41,7 +49,13 @@ class App:
             from .budgets.store import BudgetStore
 
             budgets = BudgetStore(settings.budgets)
-        return cls(Configured(settings, upstream or Upstream(settings), budgets), request_log=request_log)
+        cooldowns = None
+        if settings.fallbacks is not None:  # likewise the cooldowns, and redis only when they are shared
+            from .fallbacks.cooldown import cooldowns_for
+
+            cooldowns = cooldowns_for(settings, budgets.cache if budgets is not None else None)
+        configured = Configured(settings, upstream or Upstream(settings), budgets, cooldowns)
+        return cls(configured, request_log=request_log)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, request_log: RequestLog | None = None) -> App:
@@ -74,6 +88,9 @@ class App:
         record.status = reply.status
         record.latency_ms = (time.perf_counter() - started) * 1000
         reply = with_request_ids(reply, invocation.call_id, record.opc_request_id, record.overhead_ms)
+        reply = with_headers(
+            reply, {SERVED_BY_HEADER: record.served_by, SELECTED_REGION_HEADER: record.selected_region}
+        )
         with contextlib.suppress(Exception):  # a broken log stream must not turn the answer into fdk's 502
             self.request_log.write(record)
         return reply

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
@@ -16,6 +16,7 @@ from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .budgets.config import BudgetPolicy
+    from .fallbacks.config import FallbackPolicy
     from .guardrails.policy import GuardrailPolicy
 
 D = TypeVar("D", float, None)
@@ -76,6 +77,8 @@ class Settings:
     """GUARDRAILS and its companions (docs/guardrails.md); None: off."""
     budgets: BudgetPolicy | None = None
     """TOKEN_BUDGETS, BUDGET_STORE_URL, BUDGET_ON_STORE_ERROR (docs/usage.md); None: off."""
+    fallbacks: FallbackPolicy | None = None
+    """FALLBACKS, FALLBACK_COOLDOWN_SECONDS, FALLBACK_STORE_URL (docs/operations.md); None: off."""
 
     def api_format_for(self, model: str) -> str:
         """The API format `model` is sent in: MODEL_API_FORMATS for that model, else API_FORMAT for a model OCID or
@@ -181,7 +184,8 @@ class Settings:
             guardrails=_guardrails(os.environ if environ is None else environ),
             budgets=_budgets(os.environ if environ is None else environ),
         )
-        return settings
+        fallbacks = _fallbacks(os.environ if environ is None else environ, settings)
+        return settings if fallbacks is None else replace(settings, fallbacks=fallbacks)
 
 
 def _model_api_formats(
@@ -257,6 +261,15 @@ def _budgets(environ: Mapping[str, str]) -> BudgetPolicy | None:
     from .budgets.config import parse_budgets
 
     return parse_budgets(environ)
+
+
+def _fallbacks(environ: Mapping[str, str], settings: Settings) -> FallbackPolicy | None:
+    """FALLBACKS and its companions, checked against the settings' allow-list; their module loads only when set."""
+    if not any(name.startswith("FALLBACK") and value.strip() for name, value in environ.items()):
+        return None
+    from .fallbacks.config import parse_fallbacks
+
+    return parse_fallbacks(environ, settings)
 
 
 def _is_ocid(value: str) -> bool:

@@ -108,8 +108,17 @@ def with_request_ids(reply: Reply, call_id: str, opc_request_id: str | None, ove
     ids = {"x-request-id": call_id, "opc-request-id": opc_request_id or ""}
     if overhead_ms is not None:
         ids[OVERHEAD_HEADER] = f"{overhead_ms:.2f}"
+    return with_headers(reply, ids)
+
+
+SERVED_BY_HEADER = "x-genai-served-by"
+"""Every chat reply: the model id or dedicated endpoint that answered (a fallback's, when one did: FALLBACKS)."""
+
+
+def with_headers(reply: Reply, headers: Mapping[str, str | None]) -> Reply:
+    """The reply with each of `headers` that has a value and that the reply does not set already."""
     present = {name.lower() for name in reply.headers}
-    added = {name: value for name, value in ids.items() if value and name not in present}
+    added = {name: value for name, value in headers.items() if value and name not in present}
     return Reply(reply.status, reply.body, reply.content_type, {**reply.headers, **added}) if added else reply
 
 

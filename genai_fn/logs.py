@@ -43,6 +43,12 @@ class CallFacts:
     billable_attempts: int = 0
     """Attempts the service may have billed: each answered one, and each failed one whose outcome is unknown
     (upstream.failures.may_have_billed); the budgets charge by it (usecases/metering.py)."""
+    served_by: str | None = None
+    """The model id or dedicated endpoint OCID the call named."""
+    selected_region: str | None = None
+    """The service's `x-genai-selected-region` answer header, when it sent one (a routing profile's serving region)."""
+    may_fall_back: bool = False
+    """Set on failure: another target may answer what this one could not (upstream.failures.may_fall_back)."""
 
 
 @dataclass
@@ -78,6 +84,15 @@ class RequestRecord:
     """Only with TOKEN_BUDGETS: the tokens reserved, whether a budget applied, a store failure (fail-open)."""
     guardrails: dict[str, Any] | None = None
     """Per stage (input, output, embeddings): checks run and fired, scores, PII labels and counts; never the text."""
+    served_by: str | None = None
+    """The model id or endpoint that answered the chat call (the reply's `x-genai-served-by`)."""
+    fallback_from: str | None = None
+    """The model the caller chose, when a fallback target answered instead (FALLBACKS)."""
+    selected_region: str | None = None
+    """The region the service says served the call (`x-genai-selected-region`, routing profiles)."""
+    fallback: dict[str, Any] | None = None
+    """Only with FALLBACKS, when a chain was walked: targets cooling, skipped (and why), failed; a cooldown store
+    error."""
 
     calls: list[CallFacts] = field(default_factory=list)
     """The model calls made for this request (chat, embed, rerank); guardrails calls log in their own entries."""

@@ -140,33 +140,32 @@ def parse_token_budgets(raw: str) -> tuple[Budget, ...]:
     return tuple(budgets)
 
 
-def parse_store_url(url: str) -> tuple[dict[str, Any], dict[str, float]]:
-    """(redis-py connection kwargs, timeout ceilings) from BUDGET_STORE_URL, read by redis-py's parse_url."""
+def parse_store_url(url: str, variable: str = "BUDGET_STORE_URL") -> tuple[dict[str, Any], dict[str, float]]:
+    """(redis-py connection kwargs, timeout ceilings) from an OCI Cache URL (`variable`: BUDGET_STORE_URL, or
+    FALLBACK_STORE_URL), read by redis-py's parse_url."""
     from redis.connection import SSLConnection, parse_url  # imported only when budgets are configured
 
     try:
         kwargs: dict[str, Any] = parse_url(url)  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
     except ValueError:
-        raise ConfigError("BUDGET_STORE_URL must be a URL like rediss://[user:password@]<FQDN>:6379/0") from None
+        raise ConfigError(f"{variable} must be a URL like rediss://[user:password@]<FQDN>:6379/0") from None
     if kwargs.get("connection_class") is not SSLConnection:
-        raise ConfigError("BUDGET_STORE_URL must start with rediss://: OCI Cache accepts TLS connections only")
+        raise ConfigError(f"{variable} must start with rediss://: OCI Cache accepts TLS connections only")
     host = str(kwargs.get("host") or "")
     if not host:
-        raise ConfigError("BUDGET_STORE_URL has no host: use the cluster's primary endpoint FQDN")
+        raise ConfigError(f"{variable} has no host: use the cluster's primary endpoint FQDN")
     try:
         ipaddress.ip_address(host)
     except ValueError:
         pass
     else:
-        raise ConfigError("BUDGET_STORE_URL must name the cluster's FQDN, not an IP address (OCI Cache's TLS rule)")
+        raise ConfigError(f"{variable} must name the cluster's FQDN, not an IP address (OCI Cache's TLS rule)")
     unknown = sorted(set(kwargs) - {"host", "port", "db", "username", "password", "connection_class"} - URL_OPTIONS)
     if unknown:
-        raise ConfigError(
-            f"BUDGET_STORE_URL option {unknown[0]} is not accepted (only {', '.join(sorted(URL_OPTIONS))})"
-        )
+        raise ConfigError(f"{variable} option {unknown[0]} is not accepted (only {', '.join(sorted(URL_OPTIONS))})")
     ca = kwargs.get("ssl_ca_certs")
     if ca is not None and not Path(str(ca)).is_file():
-        raise ConfigError("BUDGET_STORE_URL ssl_ca_certs must name a readable PEM file")
+        raise ConfigError(f"{variable} ssl_ca_certs must name a readable PEM file")
     timeouts: dict[str, float] = {}
     query = parse_qs(urlsplit(url).query)
     for name in ("socket_timeout", "socket_connect_timeout"):
@@ -174,12 +173,12 @@ def parse_store_url(url: str) -> tuple[dict[str, Any], dict[str, float]]:
             # redis-py's float() takes `inf`, `1_0` and Unicode digits: its first value is read here, as parse_url does
             kwargs.pop(name)
             timeouts[name] = decimal(
-                "BUDGET_STORE_URL",
+                variable,
                 query[name][0],
                 0,
                 MAX_STORE_TIMEOUT_SECONDS,
                 low_open=True,
-                what=f"BUDGET_STORE_URL {name} must be between 0 and {MAX_STORE_TIMEOUT_SECONDS} seconds",
+                what=f"{variable} {name} must be between 0 and {MAX_STORE_TIMEOUT_SECONDS} seconds",
             )
     kwargs.setdefault("port", 6379)
     return kwargs, timeouts

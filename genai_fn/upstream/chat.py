@@ -1,6 +1,6 @@
 """The chat call in the SDK's models: ChatDetails around the family's own chat request (built and screened before,
 usecases/guarded.py: what was screened is what is sent), and its ChatResult read back by the same family.
-Compartment and serving mode come only from Settings."""
+The compartment comes only from Settings; the serving mode from Settings or a configured fallback target."""
 
 from __future__ import annotations
 
@@ -19,10 +19,13 @@ from ..validate import NotANumberError, StrictJSONError, strict_json
 from .serving import serving_mode
 
 
-def to_details(request: ChatRequest, chat_request: Any, settings: Settings) -> m.ChatDetails:
+def to_details(
+    request: ChatRequest, chat_request: Any, settings: Settings, endpoint_id: str | None = None
+) -> m.ChatDetails:
+    """`endpoint_id`: a fallback's dedicated endpoint; else DEDICATED_ENDPOINT_ID; else `request.model` on demand."""
     return m.ChatDetails(
         compartment_id=settings.compartment_ocid,
-        serving_mode=serving_mode(settings.dedicated_endpoint_id, request.model),
+        serving_mode=serving_mode(endpoint_id or settings.dedicated_endpoint_id, request.model),
         chat_request=chat_request,
     )
 

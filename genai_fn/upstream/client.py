@@ -32,6 +32,12 @@ if TYPE_CHECKING:  # each route's mapping is imported by its own call, on first 
     from ..neutral.rerank import RerankReply, RerankRequest
 
 
+SELECTED_REGION_HEADER = "x-genai-selected-region"
+"""The region that served a call made through a routing profile, as the service answers it ("check the
+x-genai-selected-region response header to see which region served each request":
+docs.oracle.com/iaas/Content/generative-ai/routing-profile-tutorial.htm); passed on when present."""
+
+
 class Upstream:
     """One per container. The client is built on first use, so a broken credential is answered, not a crash."""
 
@@ -56,12 +62,29 @@ class Upstream:
         return self._client
 
     def chat(
-        self, request: ChatRequest, family: Family, chat_request: Any, deadline: float, facts: CallFacts
+        self,
+        request: ChatRequest,
+        family: Family,
+        chat_request: Any,
+        deadline: float,
+        facts: CallFacts,
+        *,
+        endpoint_id: str | None = None,
+        max_attempts: int | None = None,
     ) -> ChatReply:
-        """`chat_request`: the family's SDK request for `request`, as screened (usecases/guarded.py): sent as is."""
-        details = chat.to_details(request, chat_request, self._settings)
+        """`chat_request`: the family's SDK request for `request`, as screened (usecases/guarded.py): sent as is, to
+        `endpoint_id` (a fallback's dedicated endpoint), else DEDICATED_ENDPOINT_ID, else `request.model` on demand;
+        `max_attempts` lowers MAX_ATTEMPTS (a target with a fallback after it is tried once)."""
+        facts.served_by = endpoint_id or self._settings.dedicated_endpoint_id or request.model
+        details = chat.to_details(request, chat_request, self._settings, endpoint_id)
         result = self._call(
-            self.client.chat, details, deadline, facts, echo_fields=family.echoed_reply_fields, model=request.model
+            self.client.chat,
+            details,
+            deadline,
+            facts,
+            echo_fields=family.echoed_reply_fields,
+            attempts=max_attempts,
+            model=request.model,
         )
         return chat.to_reply(result, family, request, facts.opc_request_id)
 
@@ -98,6 +121,7 @@ class Upstream:
         reply_cap: int | None = None,
         echo_fields: tuple[str, ...] = (),
         model: str | None = None,
+        attempts: int | None = None,
     ) -> Any:
         """One deadline-bounded, retried, translated call; the reply is capped at MAX_REPLY_BYTES unless told, what
         it only echoes (`echo_fields`) dropped while read; `model` is named when the service refuses it."""
@@ -105,7 +129,7 @@ class Upstream:
         self._tokens.before_call(client.base_client.signer)
         strategy = DeadlineRetryStrategy(
             client.base_client,
-            max_attempts=self._settings.max_attempts,
+            max_attempts=min(attempts or self._settings.max_attempts, self._settings.max_attempts),
             timeouts=(self._settings.connect_timeout, self._settings.read_timeout),
             deadline=deadline,
             reply_cap=self._settings.max_reply_bytes if reply_cap is None else reply_cap,
@@ -124,4 +148,5 @@ class Upstream:
             facts.attempts, facts.ms = strategy.attempts, (time.perf_counter() - started) * 1000
             facts.billable_attempts = strategy.billable_attempts
         facts.opc_request_id = response.request_id
+        facts.selected_region = (response.headers or {}).get(SELECTED_REGION_HEADER)
         return response.data

@@ -101,6 +101,17 @@ def may_have_billed(exception: BaseException) -> bool:
     return not _never_connected(exception)
 
 
+def may_fall_back(exception: BaseException) -> bool:
+    """Whether another target (FALLBACKS) may answer what this one could not: throttled (429), a server error (5xx),
+    no answer in time, no connection, an unreadable reply, or a 404 (this model is not found or not offered where it
+    was asked: another may be). Never another 4xx: the next target would refuse the same request (400, 409, 413,
+    422) or the same credentials (401, 403), nor credentials that cannot sign."""
+    code = status(exception)
+    if code is not None:
+        return code in (404, 429) or code >= 500
+    return not isinstance(exception, oci.exceptions.ClientError | oci.exceptions.InvalidPrivateKey)
+
+
 def _never_connected(exception: BaseException) -> bool:
     """A MaxRetryError for a ConnectTimeoutError in the exception's chain. The SDK rewrites the args of requests'
     exception into strings (base_client.py, redact_sensitive_string_for_logs), so the chain is followed through
@@ -132,8 +143,10 @@ def replacement_note(exc: oci.exceptions.ServiceError, model: str | None, lookup
 def translate(
     exc: BaseException, facts: CallFacts, model: str | None = None, lookup: Lookup = catalog.retirement
 ) -> ProxyError:
-    """The error the caller sees for any SDK or transport failure; facts get the request id and message length.
-    `model`: the model called, whose retirement (`lookup`, the catalogue as configured) a refusal may explain."""
+    """The error the caller sees for any SDK or transport failure; facts get the request id and message length, and
+    whether a fallback may answer instead. `model`: the model called, whose retirement (`lookup`, the catalogue as
+    configured) a refusal may explain."""
+    facts.may_fall_back = may_fall_back(exc)
     if isinstance(exc, oci.exceptions.ServiceError):
         rid = exc.request_id
         note = replacement_note(exc, model, lookup)

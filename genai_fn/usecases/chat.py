@@ -1,5 +1,6 @@
-"""Chat: screen what goes in (when guardrails are configured), ask the model in its family's format, screen what
-comes out. Every contract that chats (simple, chat completions, Responses, plain invoke) runs this."""
+"""Chat: screen what goes in (when guardrails are configured), ask the model in its family's format (or, when it
+cannot answer, its configured fallbacks: usecases/fallback.py), screen what comes out. Every contract that chats
+(simple, chat completions, Responses, plain invoke) runs this."""
 
 from __future__ import annotations
 
@@ -16,9 +17,16 @@ def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatR
     record.model, record.api_format = request.model, request.api_format
     with metered(configured, lambda: chat_bound(request), deadline) as meter:  # a caller over budget: nothing runs
         family = families.get(request.api_format)
-        chat_request = screened_chat(configured, family, request, deadline)  # the object sent, as screened
-        with record.upstream_call() as facts:
-            reply = configured.upstream.chat(request, family, chat_request, deadline, facts)
+        policy = configured.settings.fallbacks
+        if policy is None or not policy.chain(request.model):
+            chat_request = screened_chat(configured, family, request, deadline)  # the object sent, as screened
+            with record.upstream_call() as facts:
+                reply = configured.upstream.chat(request, family, chat_request, deadline, facts)
+            record.served_by, record.selected_region = facts.served_by, facts.selected_region
+        else:
+            from .fallback import chat_with_fallbacks
+
+            reply = chat_with_fallbacks(configured, request, family, deadline)
         meter.used, meter.cached = reply.usage.total_tokens, reply.usage.cached_tokens or 0
         record.prompt_tokens = reply.usage.prompt_tokens  # billed now, whatever happens to the reply after
         record.completion_tokens = reply.usage.completion_tokens

@@ -14,16 +14,23 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def screened_chat(configured: Configured, family: Family, request: ChatRequest, deadline: float) -> Any:
+def screened_chat(
+    configured: Configured,
+    family: Family,
+    request: ChatRequest,
+    deadline: float,
+    screened: dict[str, str] | None = None,
+) -> Any:
     """The family's SDK chat request for `request`, with every text its model reads screened as it will be sent (the
-    family's Reading): the one object to send."""
+    family's Reading): the one object to send. `screened` (a fallback chain's: text -> as screened) remembers what
+    this request's screening passed, so a target of another family is not screened again for the same texts."""
     chat_request = family.to_sdk(request)
     policy = configured.settings.guardrails
     if policy is None:
         return chat_request
     from ..guardrails import screening
 
-    return screening.screen_input(configured, policy, chat_request, deadline, "input", family.reading)
+    return screening.screen_input(configured, policy, chat_request, deadline, "input", family.reading, screened)
 
 
 def logged_input(configured: Configured, family: Family, request: ChatRequest, chat_request: Any) -> list[Any]:

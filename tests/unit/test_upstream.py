@@ -386,7 +386,7 @@ class StandInClient:
             self.retry_tokens.append(opc_retry_token)
             if self.failures:
                 raise self.failures.pop(0)
-            return SimpleNamespace(data={"echo": details}, request_id="opc-ok")
+            return SimpleNamespace(data={"echo": details}, request_id="opc-ok", headers={})
 
         return retry_strategy.make_retrying_call(send)
 
