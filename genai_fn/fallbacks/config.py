@@ -30,6 +30,8 @@ class Settings(Protocol):
 
     def api_format_for(self, model: str) -> str: ...
 
+    def retirement(self, model: str) -> catalog.Retirement | None: ...
+
 
 ENDPOINT_OCID_PREFIX = "ocid1.generativeaiendpoint."
 DEFAULT_COOLDOWN_SECONDS = 30.0
