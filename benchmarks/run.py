@@ -36,6 +36,7 @@ from typing import Any
 from benchmarks import measure, report
 from emulator import Emulator, mint_resource_principal
 from localfn.config import COHERE_MODEL, COMPARTMENT, emulated_config
+from scripts.build_cache import build_once
 from scripts.slim_tree import ALLOWLIST_FILE, REPO_ROOT, stage_function, tree_size
 
 BASELINE_DIR = REPO_ROOT / "benchmarks" / "baseline"
@@ -65,15 +66,17 @@ def dependency_trees() -> tuple[Path, Path]:
     trees = []
     for name, extra in (("slim", []), ("full", ["--no-prune"])):
         tree = CACHE_DIR / f"{name}-{key}"
-        if not (tree / "bin" / "fdk").exists():
+        if not tree.is_dir():
             progress(f"building the {name} dependency tree (once; cached in {tree})")
-            subprocess.run(["rm", "-rf", str(tree)], check=True)
+
+        def build(into: Path, extra: list[str] = extra) -> None:
             subprocess.run(
-                [sys.executable, str(REPO_ROOT / "scripts" / "build-deps"), str(tree), *extra],
+                [sys.executable, str(REPO_ROOT / "scripts" / "build-deps"), str(into), *extra],
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-        trees.append(tree)
+
+        trees.append(build_once(tree, build))  # atomic: two runs on one machine never share a half-built tree
     return trees[0], trees[1]
 
 

@@ -69,14 +69,16 @@ def sync_worker(url: str, count: int) -> dict[str, Any]:
     upstream = Upstream(Settings.from_env(emulated_config(url)))
     request = ChatRequest(MODEL, "GENERIC", (Message("user", PROMPT),), Params(max_tokens=600))
     family = families.get("GENERIC")
-    warm = upstream.chat_stream(request, family, time.monotonic() + 60, CallFacts())  # client and signer built
+    warm = upstream.chat_stream(
+        request, family.to_sdk(request), time.monotonic() + 60, CallFacts()
+    )  # client and signer built
     for _ in warm:
         pass
     base = rss_kib()
 
     def one() -> tuple[float, float, int]:
         started = time.perf_counter()
-        events = upstream.chat_stream(request, family, time.monotonic() + 120, CallFacts())
+        events = upstream.chat_stream(request, family.to_sdk(request), time.monotonic() + 120, CallFacts())
         next(events)
         first = time.perf_counter() - started
         n = 1 + sum(1 for _ in events)
@@ -99,12 +101,12 @@ def async_worker(url: str, count: int) -> dict[str, Any]:
     from genai_fn import families
     from genai_fn.config import Settings
     from genai_fn.neutral.chat import ChatRequest, Message, Params
-    from genai_fn.upstream.chat import to_details
+    from genai_fn.upstream.chat import streamed, to_details
     from localfn.config import emulated_config
 
     settings = Settings.from_env(emulated_config(url))
     request = ChatRequest(MODEL, "GENERIC", (Message("user", PROMPT),), Params(max_tokens=600))
-    details: m.ChatDetails = to_details(request, families.get("GENERIC"), settings, stream=True)
+    details: m.ChatDetails = to_details(request, streamed(families.get("GENERIC").to_sdk(request)), settings)
     from genai_fn.upstream.client import Upstream
 
     body = json.dumps(Upstream(settings).client.base_client.sanitize_for_serialization(details)).encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import uuid
@@ -11,9 +12,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from emulator import guardrails, monitoring, rerank
+from emulator.catalog import ROUTING_PROFILE_OCID_PREFIX, SELECTED_REGION
 from emulator.errors import ApiError, not_found
-from emulator.faults import Fault, FaultPlan
+from emulator.faults import Fault, FaultPlan, patched_json
 from emulator.keystore import KeyStore
+from emulator.prompt_cache import PromptCache
 from emulator.responses import (
     LOAD_BALANCER_502,
     Completion,
@@ -22,6 +25,7 @@ from emulator.responses import (
     echoed_history,
     embed_result,
     huge_completion,
+    prompt_texts,
 )
 from emulator.signature import Principal, SignatureError, verify_request
 from emulator.streaming import STREAM_FAULTS, StreamLog, StreamPlan, chat_events, plan
@@ -121,6 +125,11 @@ def error_outcome(status: int, code: str, message: str, headers: dict[str, str] 
     return Outcome(status, body, JSON, dict(headers or {}))
 
 
+SELECTED_REGION_HEADER = "x-genai-selected-region"
+"""The service's answer header naming the region that served a routing profile's call
+(docs.oracle.com/iaas/Content/generative-ai/routing-profile-tutorial.htm)."""
+
+
 def _json_outcome(data: Any) -> Outcome:
     return Outcome(200, json.dumps(data).encode())
 
@@ -130,6 +139,15 @@ def _parse_json(body: bytes) -> Any | None:
         return json.loads(body)
     except ValueError:
         return None
+
+
+def _served_model(body: bytes) -> str | None:
+    """The model id or endpoint OCID a request's servingMode names (what a fault's `model` matches), if readable."""
+    mode = (_parse_json(body) or {}).get("servingMode") if body.lstrip().startswith(b"{") else None
+    if not isinstance(mode, dict):
+        return None
+    value = mode.get("modelId") or mode.get("endpointId")
+    return value if isinstance(value, str) else None
 
 
 def _request_id(headers: dict[str, str]) -> str:
@@ -158,6 +176,7 @@ class Api:
         self.streams = streams
         self.stream_seconds = stream_seconds
         """A streamed reply's events are spread over about this many seconds (0: sent back to back)."""
+        self.prompt_cache = PromptCache()
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Outcome:
         principal: Principal | None = None
@@ -171,7 +190,7 @@ class Api:
                 principal = verify_request(method, target, headers, body, self.keystore.lookup)
             except SignatureError as exc:
                 raise ApiError(401, "NotAuthenticated", str(exc)) from exc
-            outcome = self._serve(operation, body, self.faults.take())
+            outcome = self._serve(operation, body, self.faults.take(operation, _served_model(body)))
         except ApiError as exc:
             outcome = error_outcome(exc.status, exc.code, exc.message)
             if exc.status == 405:
@@ -233,6 +252,8 @@ class Api:
             completion = huge_completion(request, fault.params["megabytes"])
         else:
             completion = complete(request)
+        cached = self.prompt_cache.cached_tokens(target.model_id, prompt_texts(request)[1])
+        completion = dataclasses.replace(completion, cached_tokens=min(cached, completion.prompt_tokens))
         if kind == "wrong_format":
             return _json_outcome(chat_result(target.model_id, OTHER_FORMAT[api_format], request, completion))
         if request.get("isStream"):
@@ -240,11 +261,16 @@ class Api:
         if kind in STREAM_FAULTS:
             raise ApiError(400, "InvalidParameter", f"Emulator fault {kind} applies to streamed chat requests only.")
         result = chat_result(target.model_id, api_format, request, completion)
+        if fault and kind == "patch":
+            return Outcome(200, patched_json(result, fault.patch))
         if fault and kind == "huge_history":
             if api_format != "COHERE":
                 raise ApiError(400, "InvalidParameter", "Emulator fault huge_history applies to apiFormat COHERE.")
             result["chatResponse"]["chatHistory"] = echoed_history(int(fault.params["entries"]))
-        return _json_outcome(result)
+        outcome = _json_outcome(result)
+        if target.model_id.startswith(ROUTING_PROFILE_OCID_PREFIX):  # the region the profile's call was served from
+            outcome.headers[SELECTED_REGION_HEADER] = SELECTED_REGION
+        return outcome
 
     def _stream(self, request: dict[str, Any], completion: Completion, fault: Fault | None) -> Outcome:
         """The reply as server-sent events, paced by `stream_seconds` (emulator/streaming.py)."""

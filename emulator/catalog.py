@@ -48,6 +48,13 @@ DEDICATED_ENDPOINTS = {RERANK_ENDPOINT: RERANK_MODEL}
 
 MODEL_OCID_PREFIX = "ocid1.generativeaimodel."
 ENDPOINT_OCID_PREFIX = "ocid1.generativeaiendpoint."
+ROUTING_PROFILE_OCID_PREFIX = "ocid1.generativeairoutingprofile."
+"""A routing profile's OCID, passed as the on-demand model id ("pass the routing profile OCID as the model value",
+docs.oracle.com/iaas/Content/generative-ai/routing-profile-tutorial.htm). The prefix is assumed from the IAM
+resource type `generative-ai-routing-profile` as `generative-ai-endpoint` gives ocid1.generativeaiendpoint; no
+Oracle page shows one."""
+SELECTED_REGION = "us-chicago-1"
+"""What the emulated service answers in `x-genai-selected-region` for a call through a routing profile."""
 
 
 @dataclass
@@ -65,7 +72,7 @@ class Catalog:
         """The apiFormats a chat target takes; None when any is accepted (model OCIDs, dedicated endpoints)."""
         if model in self.api_formats:
             return frozenset({self.api_formats[model]})
-        if model.startswith((MODEL_OCID_PREFIX, ENDPOINT_OCID_PREFIX)):
+        if model.startswith((MODEL_OCID_PREFIX, ENDPOINT_OCID_PREFIX, ROUTING_PROFILE_OCID_PREFIX)):
             return None
         if model in CHAT_FORMATS:
             return CHAT_FORMATS[model]
@@ -79,6 +86,8 @@ __all__ = [
     "EMBED_MODELS",
     "ENDPOINT_OCID_PREFIX",
     "MODEL_OCID_PREFIX",
+    "ROUTING_PROFILE_OCID_PREFIX",
+    "SELECTED_REGION",
     "RERANK_MODELS",
     "Catalog",
 ]

@@ -96,12 +96,58 @@ def _check_tools(tools: list[dict[str, Any]]) -> None:
                 )
 
 
+FOLDED = {
+    "one of": "enum",
+    "always": "const",
+    "format": "format",
+    "pattern": "pattern",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "greater than": "exclusiveMinimum",
+    "less than": "exclusiveMaximum",
+    "at least this many characters": "minLength",
+    "at most this many characters": "maxLength",
+    "at least this many items": "minItems",
+    "at most this many items": "maxItems",
+    "unique items": "uniqueItems",
+    "a multiple of": "multipleOf",
+}
+"""The constraints a V1 parameter's description carries as `<label>: <JSON>` (V1 has no field for them, so the
+caller's gateway writes them there, as Oracle's LangChain integration does; genai_fn/families/cohere.py), read back
+so the emulated model honours them as a real model reading the description would. `items <label>: <JSON>` applies
+to a list's items; "a list of <python type>" names their type."""
+NOTE = re.compile(r"(?:^|\. )(items )?(" + "|".join(re.escape(label) for label in FOLDED) + r"): ")
+ITEM_TYPE = re.compile(r"(?:^|\. )a list of (str|int|float|bool)\b")
+JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "list": "array"}
+
+
 def tool_schema(tool: dict[str, Any]) -> dict[str, Any]:
-    """A V1 tool's parameterDefinitions as the JSON schema its call's parameters follow (for schema_example)."""
-    json_types = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "list": "array"}
+    """A V1 tool's parameterDefinitions as the JSON schema its call's parameters follow (for schema_example): each
+    parameter's type, and the constraints its description states."""
     definitions = tool.get("parameterDefinitions") or {}
     return {
         "type": "object",
-        "properties": {name: {"type": json_types.get(d["type"], "object")} for name, d in definitions.items()},
+        "properties": {name: _parameter_schema(d) for name, d in definitions.items()},
         "required": [name for name, d in definitions.items() if d.get("isRequired")],
     }
+
+
+def _parameter_schema(definition: dict[str, Any]) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": JSON_TYPES.get(definition["type"], "object")}
+    description = definition.get("description")
+    if not isinstance(description, str):
+        return schema
+    items: dict[str, Any] = {}
+    found = ITEM_TYPE.search(description)
+    if found:
+        items["type"] = JSON_TYPES[found.group(1)]
+    decoder = json.JSONDecoder()
+    for note in NOTE.finditer(description):
+        try:
+            value, _ = decoder.raw_decode(description, note.end())
+        except ValueError:
+            continue
+        (items if note.group(1) else schema)[FOLDED[note.group(2)]] = value
+    if items and schema["type"] == "array":
+        schema["items"] = items
+    return schema

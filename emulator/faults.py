@@ -6,11 +6,13 @@ wait before anything is sent. Helpers build the hostile inputs tests feed throug
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 from email.utils import formatdate
+from typing import Any
 
 FAULT_PARAMS: dict[str, dict[str, float]] = {
     "delay": {},  # answer normally after `delay` seconds
@@ -46,6 +48,10 @@ class Fault:
     message: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     params: dict[str, float] = field(default_factory=lambda: dict(COMMON_PARAMS))
+    patch: dict[str, str] = field(default_factory=dict)
+    """kind "patch" (from patch_next): dotted path in the ChatResult -> raw JSON text written there."""
+    model: str | None = None
+    """Only requests naming this model id or endpoint OCID (servingMode) get the fault; None: any request."""
 
     @classmethod
     def injected(cls, kind: str, times: int, params: dict[str, float]) -> Fault:
@@ -63,6 +69,25 @@ class Fault:
         return cls(kind, times, params=merged)
 
 
+def patched_json(data: Any, patch: dict[str, str]) -> bytes:
+    """`data` as JSON with the raw JSON text of `patch` at each dotted path (`chatResponse.toolCalls.0.parameters`,
+    list items by index): what a faulty service may write, e.g. `1e400`, `NaN` or a `\\ud800` escape, which no
+    Python value serialises to. A missing last key is added; the rest of the path must exist."""
+    marks = {}
+    for number, (path, raw) in enumerate(patch.items()):
+        *parents, last = path.split(".")
+        target = data
+        for key in parents:
+            target = target[int(key)] if isinstance(target, list) else target[key]
+        mark = f"@@patch{number}@@"
+        target[int(last) if isinstance(target, list) else last] = mark
+        marks[json.dumps(mark)] = raw
+    text = json.dumps(data)
+    for mark, raw in marks.items():
+        text = text.replace(mark, raw)
+    return text.encode()
+
+
 class FaultPlan:
     """Thread-safe FIFO of faults plus a constant latency."""
 
@@ -77,15 +102,17 @@ class FaultPlan:
         with self._lock:
             self._queue.append(fault)
 
-    def take(self) -> Fault | None:
-        """The fault for this request, if any; each call uses up one of its `times`."""
+    def take(self, operation: str = "chat", model: str | None = None) -> Fault | None:
+        """The first queued fault for a request naming `model` (a fault without a model applies to any request), if
+        any; each call uses up one of its `times`. A reply patch waits for the next chat request (a guardrails call
+        before it leaves it queued)."""
         with self._lock:
-            if not self._queue:
+            fault = next((f for f in self._queue if f.model is None or f.model == model), None)
+            if fault is None or fault.kind == "patch" and operation != "chat":
                 return None
-            fault = self._queue[0]
             fault.remaining -= 1
             if fault.remaining == 0:
-                self._queue.popleft()
+                self._queue.remove(fault)
             return fault
 
     def clear(self) -> None:

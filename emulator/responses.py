@@ -49,13 +49,19 @@ class Completion:
     """Reasoning text, when the request asked a reasoning model to think (counted in completion tokens)."""
     cited: tuple[str, ...] = ()
     """Ids of the request's documents the reply cites (the echoed question, after REPLY_PREFIX, cites them all)."""
+    cached_tokens: int = 0
+    """Of prompt_tokens, those read from the prompt cache (emulator/prompt_cache.py)."""
 
     def usage(self) -> dict[str, Any]:
+        """The SDK's Usage (every format's reply carries the same class): `promptTokensDetails.cachedTokens` when
+        part of the prompt came from the cache, `completionTokensDetails.reasoningTokens` when the model reasoned."""
         usage: dict[str, Any] = {
             "promptTokens": self.prompt_tokens,
             "completionTokens": self.completion_tokens,
             "totalTokens": self.prompt_tokens + self.completion_tokens,
         }
+        if self.cached_tokens:
+            usage["promptTokensDetails"] = {"cachedTokens": self.cached_tokens}
         if self.reasoning is not None:
             usage["completionTokensDetails"] = {"reasoningTokens": _words(self.reasoning)}
         return usage
@@ -181,15 +187,19 @@ def _json_text(text: str) -> bool:
     return text.lstrip().startswith("{")
 
 
-def complete(request: dict[str, Any]) -> Completion:
-    """Answer a validated chatRequest: echo the last user message, cut at maxTokens words."""
+def prompt_texts(request: dict[str, Any]) -> tuple[str, list[str]]:
+    """(the question the model answers, every text of the prompt in order) of a validated chatRequest."""
     api_format = request["apiFormat"]
     if api_format == "COHERE":
-        last_user, inputs = _cohere_inputs(request)
-    elif api_format == "COHEREV2":
-        last_user, inputs = _cohere_v2_inputs(request)
-    else:
-        last_user, inputs = _generic_inputs(request)
+        return _cohere_inputs(request)
+    if api_format == "COHEREV2":
+        return _cohere_v2_inputs(request)
+    return _generic_inputs(request)
+
+
+def complete(request: dict[str, Any]) -> Completion:
+    """Answer a validated chatRequest: echo the last user message, cut at maxTokens words."""
+    last_user, inputs = prompt_texts(request)
     prompt_tokens = max(1, sum(_words(text) for text in inputs))
     called = _called_tool(request, last_user)
     if called is not None:

@@ -300,6 +300,11 @@ class Emulator:
     def url(self) -> str:
         return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
+    @property
+    def serving(self) -> bool:
+        """Whether its server thread runs: run-local's watcher reports an emulator that stopped on its own."""
+        return self._thread is not None and self._thread.is_alive()
+
     def fail_next(
         self,
         status: int = 429,
@@ -307,9 +312,19 @@ class Emulator:
         message: str = "Too many requests for the tenancy.",
         times: int = 1,
         headers: dict[str, str] | None = None,
+        model: str | None = None,
     ) -> None:
-        """The next `times` chat/embed requests get this error (after the signature check)."""
-        self._faults.add(Fault("error", times, status=status, code=code, message=message, headers=dict(headers or {})))
+        """The next `times` chat/embed requests get this error (after the signature check); with `model`, only the
+        requests whose servingMode names that model id or endpoint OCID (the others are served)."""
+        fault = Fault(
+            "error", times, status=status, code=code, message=message, headers=dict(headers or {}), model=model
+        )
+        self._faults.add(fault)
+
+    def patch_next(self, patch: dict[str, str], times: int = 1) -> None:
+        """The next `times` (non-streamed) chat replies carry this raw JSON text at these dotted paths of the
+        ChatResult, e.g. `{"chatResponse.usage.promptTokens": "-5"}`: a faulty service's numbers and strings."""
+        self._faults.add(Fault("patch", times, patch=dict(patch)))
 
     def inject(self, kind: str, times: int = 1, **params: float) -> None:
         """Queue a fault for the next `times` chat/embed requests; kinds and parameters in `faults.FAULT_PARAMS`
@@ -334,8 +349,10 @@ class Emulator:
         return self._streams.snapshot()
 
     def reset(self) -> None:
-        """Forget faults, latency, recorded requests and streams; stream pacing goes back to the constructor's."""
+        """Forget faults, latency, recorded requests, streams and cached prompts; stream pacing goes back to the
+        constructor's."""
         self._faults.clear()
+        self.api.prompt_cache.clear()
         self.requests.clear()
         self._streams.clear()
         self.api.stream_seconds = self._stream_seconds
@@ -349,6 +366,7 @@ class Emulator:
         handlers: dict[str, Callable[..., None]] = {
             "fail_next": self.fail_next,
             "inject": self.inject,
+            "patch_next": self.patch_next,
             "latency": self._latency,
             "stream_seconds": self.set_stream_seconds,
             "reset": self.reset,

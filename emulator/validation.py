@@ -17,7 +17,7 @@ from typing import Any
 from oci.generative_ai_inference import models
 
 from emulator import cohere_v1, ranges
-from emulator.catalog import ENDPOINT_OCID_PREFIX, MODEL_OCID_PREFIX, Catalog
+from emulator.catalog import ENDPOINT_OCID_PREFIX, MODEL_OCID_PREFIX, ROUTING_PROFILE_OCID_PREFIX, Catalog
 from emulator.errors import ApiError, invalid, not_found
 from emulator.sdk_schema import schema, wire_to_attr
 from emulator.shape import validate
@@ -120,7 +120,9 @@ def _check_chat_target(target: Target, catalog: Catalog) -> None:
         if not target.model_id.startswith(ENDPOINT_OCID_PREFIX):
             raise not_found()
         return
-    if target.model_id.startswith(MODEL_OCID_PREFIX) or target.model_id in catalog.chat_models:
+    if target.model_id.startswith((MODEL_OCID_PREFIX, ROUTING_PROFILE_OCID_PREFIX)):
+        return
+    if target.model_id in catalog.chat_models:
         return
     if target.model_id in catalog.embed_models:
         raise invalid(f"Model {target.model_id} does not support chat.")

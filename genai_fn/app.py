@@ -19,10 +19,10 @@ from . import router
 from .config import Settings
 from .envelope import from_fdk, to_fdk
 from .errors import ConfigError
-from .http import Invocation, Reply, StreamReply, with_request_ids
+from .http import SERVED_BY_HEADER, Invocation, Reply, StreamReply, with_headers, with_request_ids
 from .logs import CURRENT, RequestLog, RequestRecord
 from .scope import scoped
-from .upstream.client import Upstream
+from .upstream.client import SELECTED_REGION_HEADER, Upstream
 from .usecases import Configured
 
 log = logging.getLogger("genai_fn")
@@ -43,7 +43,13 @@ class App:
             from .budgets.store import BudgetStore
 
             budgets = BudgetStore(settings.budgets)
-        return cls(Configured(settings, upstream or Upstream(settings), budgets), request_log=request_log)
+        cooldowns = None
+        if settings.fallbacks is not None:  # likewise the cooldowns, and redis only when they are shared
+            from .fallbacks.cooldown import cooldowns_for
+
+            cooldowns = cooldowns_for(settings, budgets.cache if budgets is not None else None)
+        configured = Configured(settings, upstream or Upstream(settings), budgets, cooldowns)
+        return cls(configured, request_log=request_log)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, request_log: RequestLog | None = None) -> App:
@@ -77,11 +83,13 @@ class App:
         with scoped(CURRENT, record):
             reply = router.dispatch(invocation, self.state)
         record.status = reply.status
+        served = {SERVED_BY_HEADER: record.served_by, SELECTED_REGION_HEADER: record.selected_region}
         if isinstance(reply, StreamReply):  # its own time is not known yet: no overhead header
-            reply = with_request_ids(reply, invocation.call_id, record.opc_request_id)
+            reply = with_headers(with_request_ids(reply, invocation.call_id, record.opc_request_id), served)
             return replace(reply, chunks=self._logged_at_end(reply.chunks, record, started))
         record.latency_ms = (time.perf_counter() - started) * 1000
         reply = with_request_ids(reply, invocation.call_id, record.opc_request_id, record.overhead_ms)
+        reply = with_headers(reply, served)
         self._write(record)
         return reply
 

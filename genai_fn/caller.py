@@ -54,7 +54,7 @@ def is_valid_caller(name: str) -> bool:
 
 def caller_from(headers: Mapping[str, str], via_gateway: bool) -> str:
     """The caller of one invocation; raises InvalidRequest (400, param X-Genai-Caller) for a value the gateway
-    cannot have set. `headers` are the invocation's headers with lower-case names (envelope.Invocation.headers)."""
+    cannot have set. `headers` are the invocation's headers with lower-case names (http.Invocation.headers)."""
     if not via_gateway:
         return FN_INVOKE_CALLER
     value = headers.get(CALLER_HEADER.lower())

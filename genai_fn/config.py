@@ -6,19 +6,20 @@ Every variable is documented in docs/configuration.md; a bad value raises Config
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
-from . import catalog, families, limits
+from . import catalog, config_numbers, families, limits
 from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .budgets.config import BudgetPolicy
+    from .fallbacks.config import FallbackPolicy
     from .guardrails.policy import GuardrailPolicy
 
-T = TypeVar("T")
+D = TypeVar("D", float, None)
 
 AUTH_MODES = ("resource_principal", "instance_principal", "api_key")
 PLATFORM_BODY_LIMIT = 6 * 1024 * 1024
@@ -51,7 +52,9 @@ class Settings:
     clusters only); None: rerank models are called on demand."""
     api_format: str | None = None
     model_api_formats: tuple[tuple[str, str], ...] = ()
-    """MODEL_API_FORMATS: (model, API format) overrides, e.g. a Cohere model moved to COHEREV2."""
+    """MODEL_API_FORMATS: (model, API format) overrides, e.g. Command A kept on COHERE."""
+    model_retirements: tuple[tuple[str, catalog.Retirement | None], ...] = ()
+    """MODEL_RETIREMENTS: (model, its retirement, or None for "served") overrides of the catalogue's."""
     default_max_tokens: int = 600
     max_tokens_limit: int = ON_DEMAND_OUTPUT_CAP
     default_temperature: float | None = None
@@ -79,6 +82,8 @@ class Settings:
     """GUARDRAILS and its companions (docs/guardrails.md); None: off."""
     budgets: BudgetPolicy | None = None
     """TOKEN_BUDGETS, BUDGET_STORE_URL, BUDGET_ON_STORE_ERROR (docs/usage.md); None: off."""
+    fallbacks: FallbackPolicy | None = None
+    """FALLBACKS, FALLBACK_COOLDOWN_SECONDS, FALLBACK_STORE_URL (docs/operations.md); None: off."""
 
     def api_format_for(self, model: str) -> str:
         """The API format `model` is sent in: MODEL_API_FORMATS for that model, else API_FORMAT for a model OCID or
@@ -90,6 +95,13 @@ class Settings:
         if self.api_format and (self.dedicated_endpoint_id or _is_ocid(model)):
             return self.api_format
         return catalog.default_api_format(model)
+
+    def retirement(self, model: str) -> catalog.Retirement | None:
+        """What is known of `model`'s on-demand retirement: MODEL_RETIREMENTS for that model, else the catalogue's."""
+        for name, entry in self.model_retirements:
+            if name == model:
+                return entry
+        return catalog.retirement(model)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -136,7 +148,7 @@ class Settings:
         rerank_endpoint = _rerank_endpoint(env.optional("RERANK_ENDPOINT_ID"), rerank_models)
         if dedicated is None:
             _served_on_demand(allowed, "MODEL_ID or ALLOWED_MODELS", "DEDICATED_ENDPOINT_ID (and API_FORMAT)")
-        max_tokens_limit = env.number("MAX_TOKENS_LIMIT", int, ON_DEMAND_OUTPUT_CAP, low=1, high=128_000)
+        max_tokens_limit = env.whole("MAX_TOKENS_LIMIT", ON_DEMAND_OUTPUT_CAP, low=1, high=128_000)
         settings = cls(
             model_id=model_id,
             compartment_ocid=compartment,
@@ -148,40 +160,39 @@ class Settings:
             rerank_endpoint_id=rerank_endpoint,
             api_format=api_format,
             model_api_formats=model_api_formats,
-            default_max_tokens=env.number("DEFAULT_MAX_TOKENS", int, 600, low=1, high=max_tokens_limit),
+            model_retirements=_model_retirements(env.csv("MODEL_RETIREMENTS")),
+            default_max_tokens=env.whole("DEFAULT_MAX_TOKENS", 600, low=1, high=max_tokens_limit),
             max_tokens_limit=max_tokens_limit,
-            default_temperature=env.number("DEFAULT_TEMPERATURE", float, None, low=0.0, high=2.0),
-            default_top_p=env.number("DEFAULT_TOP_P", float, None, low=0.0, high=1.0),
-            connect_timeout=env.number("CONNECT_TIMEOUT_SECONDS", float, 10.0, low=0.1, high=300.0),
-            read_timeout=env.number("READ_TIMEOUT_SECONDS", float, 60.0, low=0.1, high=300.0),
-            max_attempts=env.number("MAX_ATTEMPTS", int, 3, low=1, high=8),
-            stream_idle_seconds=env.number("STREAM_IDLE_SECONDS", float, 30.0, low=0.1, high=300.0),
-            stream_deadline_seconds=env.number("STREAM_DEADLINE_SECONDS", float, 300.0, low=1.0, high=3600.0),
+            default_temperature=env.decimal("DEFAULT_TEMPERATURE", None, low=0.0, high=2.0),
+            default_top_p=env.decimal("DEFAULT_TOP_P", None, low=0.0, high=1.0),
+            connect_timeout=env.decimal("CONNECT_TIMEOUT_SECONDS", 10.0, low=0.1, high=300.0),
+            read_timeout=env.decimal("READ_TIMEOUT_SECONDS", 60.0, low=0.1, high=300.0),
+            max_attempts=env.whole("MAX_ATTEMPTS", 3, low=1, high=8),
+            stream_idle_seconds=env.decimal("STREAM_IDLE_SECONDS", 30.0, low=0.1, high=300.0),
+            stream_deadline_seconds=env.decimal("STREAM_DEADLINE_SECONDS", 300.0, low=1.0, high=3600.0),
             auth_mode=env.choice("AUTH_MODE", AUTH_MODES, lower=True) or "resource_principal",
             oci_config_file=env.optional("OCI_CONFIG_FILE") or "~/.oci/config",
             oci_config_profile=env.optional("OCI_CONFIG_PROFILE") or "DEFAULT",
-            max_body_bytes=env.number("MAX_BODY_BYTES", int, PLATFORM_BODY_LIMIT, low=1, high=PLATFORM_BODY_LIMIT),
-            max_reply_bytes=env.number(
-                "MAX_REPLY_BYTES", int, DEFAULT_MAX_REPLY_BYTES, low=64 * 1024, high=64 * 1024 * 1024
-            ),
-            max_embeddings_reply_bytes=env.number(
+            max_body_bytes=env.whole("MAX_BODY_BYTES", PLATFORM_BODY_LIMIT, low=1, high=PLATFORM_BODY_LIMIT),
+            max_reply_bytes=env.whole("MAX_REPLY_BYTES", DEFAULT_MAX_REPLY_BYTES, low=64 * 1024, high=64 * 1024 * 1024),
+            max_embeddings_reply_bytes=env.whole(
                 "MAX_EMBEDDINGS_REPLY_BYTES",
-                int,
                 DEFAULT_MAX_EMBEDDINGS_REPLY_BYTES,
                 low=64 * 1024,
                 high=64 * 1024 * 1024,
             ),
-            max_json_values=env.number(
-                "MAX_JSON_VALUES", int, limits.DEFAULT_MAX_JSON_VALUES, low=100, high=limits.DEFAULT_MAX_JSON_VALUES
+            max_json_values=env.whole(
+                "MAX_JSON_VALUES", limits.DEFAULT_MAX_JSON_VALUES, low=100, high=limits.DEFAULT_MAX_JSON_VALUES
             ),
-            max_json_depth=env.number("MAX_JSON_DEPTH", int, limits.DEFAULT_MAX_JSON_DEPTH, low=4, high=200),
-            max_messages=env.number("MAX_MESSAGES", int, limits.DEFAULT_MAX_MESSAGES, low=1, high=10_000),
-            max_tools=env.number("MAX_TOOLS", int, limits.DEFAULT_MAX_TOOLS, low=1, high=512),
+            max_json_depth=env.whole("MAX_JSON_DEPTH", limits.DEFAULT_MAX_JSON_DEPTH, low=4, high=200),
+            max_messages=env.whole("MAX_MESSAGES", limits.DEFAULT_MAX_MESSAGES, low=1, high=10_000),
+            max_tools=env.whole("MAX_TOOLS", limits.DEFAULT_MAX_TOOLS, low=1, high=512),
             log_content=env.flag("LOG_CONTENT"),
             guardrails=_guardrails(os.environ if environ is None else environ),
             budgets=_budgets(os.environ if environ is None else environ),
         )
-        return settings
+        fallbacks = _fallbacks(os.environ if environ is None else environ, settings)
+        return settings if fallbacks is None else replace(settings, fallbacks=fallbacks)
 
 
 def _model_api_formats(
@@ -196,6 +207,20 @@ def _model_api_formats(
         if model not in allowed:
             raise ConfigError("MODEL_API_FORMATS names a model that is not MODEL_ID or in ALLOWED_MODELS")
         pairs.append((model, api_format))
+    return tuple(pairs)
+
+
+def _model_retirements(entries: tuple[str, ...]) -> tuple[tuple[str, catalog.Retirement | None], ...]:
+    """MODEL_RETIREMENTS=model:served,model:retired,model:retired>replacement: an operator's word on a model the
+    catalogue has wrong or does not know yet; `served` passes it to the service, `retired` refuses it locally."""
+    pairs: list[tuple[str, catalog.Retirement | None]] = []
+    for entry in entries:
+        model, _, state = entry.partition(":")
+        status, _, replacement = state.partition(">")
+        if not model or status not in ("served", "retired") or (status == "served" and replacement):
+            raise ConfigError("MODEL_RETIREMENTS entries are model:served, model:retired or model:retired>replacement")
+        retired = catalog.Retirement(replacement or None, None, "MODEL_RETIREMENTS", configured=True)
+        pairs.append((model, retired if status == "retired" else None))
     return tuple(pairs)
 
 
@@ -245,6 +270,15 @@ def _budgets(environ: Mapping[str, str]) -> BudgetPolicy | None:
     return parse_budgets(environ)
 
 
+def _fallbacks(environ: Mapping[str, str], settings: Settings) -> FallbackPolicy | None:
+    """FALLBACKS and its companions, checked against the settings' allow-list; their module loads only when set."""
+    if not any(name.startswith("FALLBACK") and value.strip() for name, value in environ.items()):
+        return None
+    from .fallbacks.config import parse_fallbacks
+
+    return parse_fallbacks(environ, settings)
+
+
 def _is_ocid(value: str) -> bool:
     return value.startswith("ocid1.")
 
@@ -284,14 +318,12 @@ class _Env:
             raise ConfigError(f"{name} must be true or false")
         return value in ("true", "1", "yes")
 
-    def number(self, name: str, kind: Callable[[str], T], default: T, *, low: float, high: float) -> T:
+    def whole(self, name: str, default: int, *, low: int, high: int) -> int:
+        """A whole-number variable (config_numbers: ASCII digits within [low, high]); unset or blank: default."""
         raw = self.optional(name)
-        if raw is None:
-            return default
-        try:
-            value = kind(raw)
-        except ValueError:
-            raise ConfigError(f"{name} must be a {kind.__name__} between {low} and {high}") from None
-        if not low <= value <= high:  # type: ignore[operator]
-            raise ConfigError(f"{name} must be a {kind.__name__} between {low} and {high}")
-        return value
+        return default if raw is None else config_numbers.whole(name, raw, low, high)
+
+    def decimal(self, name: str, default: D, *, low: float, high: float) -> float | D:
+        """A decimal variable (config_numbers: ASCII digits, one optional point, within [low, high])."""
+        raw = self.optional(name)
+        return default if raw is None else config_numbers.decimal(name, raw, low, high)

@@ -7,9 +7,12 @@ messages.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
+
+from .errors import UpstreamFailed
 
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
 """The largest reply body the function sends. OCI Functions documents 6 MB for a request ("This limit is currently
@@ -70,16 +73,33 @@ class StreamReply:
 JSON = "application/json"
 
 
-COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-"""Built once: json.dumps with options builds a new encoder on every call."""
+COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+"""Built once: json.dumps with options builds a new encoder on every call. RFC 8259 JSON only: no NaN, no
+Infinity (Python's default would write them as bare words no JSON parser reads)."""
 
 
 def json_bytes(value: Any) -> bytes:
-    """Compact UTF-8 JSON that always encodes: text that cannot (a lone surrogate) falls back to \\u escapes."""
+    """Compact UTF-8 JSON that always encodes: a lone surrogate (text that cannot be UTF-8) becomes U+FFFD, never a
+    \\ud800 escape a strict parser refuses. A NaN or an infinity can only have come from the service (every request
+    number is finite: validate.strict_json), so it is the service's failure, a 502, never a reply that is not JSON."""
     try:
-        return COMPACT_JSON.encode(value).encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(value, separators=(",", ":")).encode("ascii")
+        text = COMPACT_JSON.encode(value)
+    except ValueError:  # "Out of range float values are not JSON compliant"
+        raise UpstreamFailed("the service returned a number that is not JSON (NaN or Infinity)") from None
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # surrogates appear in a JSON text only inside its strings: replaced in place
+        return well_formed(text).encode("utf-8")
+
+
+def well_formed(text: str) -> str:
+    """`text` with every lone surrogate (what a \\ud800 escape in the service's JSON decodes to) replaced by
+    U+FFFD; the same text, not a copy, when it has none. One character for one, so offsets into it still hold."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A Python str holds a surrogate only when it is lone: the JSON decoder pairs escaped halves into one code point."""
 
 
 def json_reply(status: int, value: Any, headers: dict[str, str] | None = None) -> Reply:
@@ -102,6 +122,15 @@ def with_request_ids(
     ids = {"x-request-id": call_id, "opc-request-id": opc_request_id or ""}
     if overhead_ms is not None:
         ids[OVERHEAD_HEADER] = f"{overhead_ms:.2f}"
+    return with_headers(reply, ids)
+
+
+SERVED_BY_HEADER = "x-genai-served-by"
+"""Every chat reply: the model id or dedicated endpoint that answered (a fallback's, when one did: FALLBACKS)."""
+
+
+def with_headers(reply: AnyReply, headers: Mapping[str, str | None]) -> AnyReply:
+    """The reply with each of `headers` that has a value and that the reply does not set already."""
     present = {name.lower() for name in reply.headers}
-    added = {name: value for name, value in ids.items() if value and name not in present}
+    added = {name: value for name, value in headers.items() if value and name not in present}
     return replace(reply, headers={**reply.headers, **added}) if added else reply

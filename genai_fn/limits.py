@@ -3,17 +3,19 @@
 A 6 MB body is small on the wire but not in memory: 6 MB of `{}` decodes into ~100 MiB of dicts, and 40,000
 one-character messages become ~140 MiB of request objects, SDK models and their serialisation (issue 10, measured in
 docs/security.md). So the body's JSON values are counted before it is decoded (C-speed byte counts; strings are cut
-out only when the cheap count is over), then the decoded tree's depth is checked without recursion, then the lists
-that multiply into SDK objects (messages, history turns, Responses input items, documents, tools) are counted, all
-before the contract builds anything. Every refusal names the limit and its variable.
+out only when the cheap count is over), then its nesting depth is found by a linear scan of its brackets before
+the decoder recurses (so is that of JSON text inside its strings: jsontext.py), then the lists that multiply into
+SDK objects (messages, history turns, Responses input items, documents, tools) are counted, all before the
+contract builds anything. Every refusal names the limit and its variable.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 from typing import Any
 
-from .errors import InvalidJSON, InvalidRequest, PayloadTooLarge
+from .errors import InvalidRequest, PayloadTooLarge
 
 DEFAULT_MAX_JSON_VALUES = 100_000
 """JSON values (objects, arrays, strings, numbers, ...; keys included) in one body; ~20 MiB decoded at worst."""
@@ -68,15 +70,19 @@ def check_body(body: bytes, max_values: int) -> None:
         )
 
 
-def check_tree(value: Any, max_depth: int) -> None:
-    """The decoded body nests at most max_depth deep; iterative, so no depth can raise RecursionError here."""
-    pending: list[tuple[Any, int]] = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if depth > max_depth:
-            raise InvalidJSON(f"request body nests deeper than {max_depth} levels (the MAX_JSON_DEPTH limit)")
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+def too_deep(text: str, max_depth: int) -> bool:
+    """Whether the JSON text nests deeper than max_depth, found before anything recursive reads it: its brackets
+    outside string literals are scanned once (regex and accumulate, C speed); a text with fewer openers than the
+    limit is not scanned at all. Text that is not JSON gets an answer too (an unclosed string ends at the end)."""
+    if text.count("[") + text.count("{") <= max_depth:
+        return False
+    outside = _TEXT_STRING.sub("", text) if '"' in text else text
+    return max(accumulate(map(_STEP.__getitem__, _BRACKETS.findall(outside))), default=0) > max_depth
+
+
+_TEXT_STRING = re.compile(_STRING.pattern.decode(), re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 def check_counts(body: dict[str, Any], max_messages: int, max_tools: int) -> None:

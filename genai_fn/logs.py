@@ -20,8 +20,9 @@ from pathlib import PurePath
 from traceback import extract_tb
 from typing import Any, TextIO
 
-NOISY_LOGGERS = ("oci", "urllib3", "oci._vendor.urllib3", "fdk", "asyncio")
-"""fdk sets the root logger to DEBUG; these would otherwise write several lines per call, some with headers."""
+NOISY_LOGGERS = ("oci", "urllib3", "oci._vendor.urllib3", "fdk", "asyncio", "redis")
+"""fdk sets the root logger to DEBUG; these would otherwise write several lines per call, some with headers (redis-py,
+loaded only with budgets on, logs its connection's handshake at DEBUG)."""
 
 
 def quiet_libraries(level: int = logging.WARNING) -> None:
@@ -39,6 +40,15 @@ class CallFacts:
     """The service's request id of the last attempt that got an answer (success or error)."""
     message_chars: int | None = None
     """Only for a service 4xx: its message's full length (the caller gets it cut and cleaned; never the text)."""
+    billable_attempts: int = 0
+    """Attempts the service may have billed: each answered one, and each failed one whose outcome is unknown
+    (upstream.failures.may_have_billed); the budgets charge by it (usecases/metering.py)."""
+    served_by: str | None = None
+    """The model id or dedicated endpoint OCID the call named."""
+    selected_region: str | None = None
+    """The service's `x-genai-selected-region` answer header, when it sent one (a routing profile's serving region)."""
+    may_fall_back: bool = False
+    """Set on failure: another target may answer what this one could not (upstream.failures.may_fall_back)."""
 
 
 @dataclass
@@ -60,6 +70,10 @@ class RequestRecord:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     total_tokens: int | None = None
+    cached_tokens: int | None = None
+    """Of prompt_tokens, those the service read from its prompt cache; only when the service reports them."""
+    reasoning_tokens: int | None = None
+    """Of completion_tokens, those spent reasoning; only when the service reports them."""
     ttft_ms: float | None = None
     """Only for a streamed reply: milliseconds from the request to the first delta with content (time to first
     token, as the caller's client sees it less the network)."""
@@ -73,6 +87,15 @@ class RequestRecord:
     """Only with TOKEN_BUDGETS: the tokens reserved, whether a budget applied, a store failure (fail-open)."""
     guardrails: dict[str, Any] | None = None
     """Per stage (input, output, embeddings): checks run and fired, scores, PII labels and counts; never the text."""
+    served_by: str | None = None
+    """The model id or endpoint that answered the chat call (the reply's `x-genai-served-by`)."""
+    fallback_from: str | None = None
+    """The model the caller chose, when a fallback target answered instead (FALLBACKS)."""
+    selected_region: str | None = None
+    """The region the service says served the call (`x-genai-selected-region`, routing profiles)."""
+    fallback: dict[str, Any] | None = None
+    """Only with FALLBACKS, when a chain was walked: targets cooling, skipped (and why), failed; a cooldown store
+    error."""
 
     calls: list[CallFacts] = field(default_factory=list)
     """The model calls made for this request (chat, embed, rerank); guardrails calls log in their own entries."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -38,25 +39,39 @@ def decode_object(body: bytes, settings: Settings) -> dict[str, Any]:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidJSON(f"request body is not valid UTF-8 (byte {exc.start})") from None
+    if limits.too_deep(text, settings.max_json_depth):  # before the decoder recurses
+        raise InvalidJSON(f"request body nests deeper than {settings.max_json_depth} levels (the MAX_JSON_DEPTH limit)")
     try:
-        value = _STRICT_JSON.decode(text)
-    except json.JSONDecodeError as exc:  # where, never what: the body may hold secrets
-        raise InvalidJSON(
-            f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} (char {exc.pos})"
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        reason = str(exc) if isinstance(exc, _StrictJSONError) else "request body is not valid JSON"
-        raise InvalidJSON(reason) from None
+        value = strict_json(text)
+    except StrictJSONError as exc:
+        raise InvalidJSON(f"request body {exc}") from None
     if not isinstance(value, dict):
         raise InvalidJSON("request body must be a JSON object")
-    limits.check_tree(value, settings.max_json_depth)
-    if _LONE_SURROGATE_ESCAPE.search(body) and not _valid_unicode(value):
-        raise InvalidJSON("request body holds a \\u escape that is not valid Unicode (a lone surrogate)")
     limits.check_counts(value, settings.max_messages, settings.max_tools)
     return value
 
 
-_LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+def strict_json(text: str) -> Any:
+    """RFC 8259 JSON, strictly: no NaN or Infinity, no number beyond a double's range (1e400 would be read as
+    inf and sent on as Infinity), no duplicate key, no lone surrogate. The caller bounds its depth first (the C
+    decoder recurses). StrictJSONError says what is wrong, never the text (it may hold secrets); its message reads
+    after the field's name ("request body" + message)."""
+    try:
+        value = _STRICT_JSON.decode(text)
+    except json.JSONDecodeError as exc:  # where, never what
+        raise NotJSONError(
+            f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} (char {exc.pos})"
+        ) from None
+    except StrictJSONError:
+        raise
+    except (ValueError, RecursionError):  # int() over 4300 digits; a depth the caller did not bound
+        raise StrictJSONError("is not valid JSON") from None
+    if _LONE_SURROGATE_ESCAPE.search(text) and not _valid_unicode(value):
+        raise StrictJSONError("holds a \\u escape that is not valid Unicode (a lone surrogate)")
+    return value
+
+
+_LONE_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 """Only a \\uD800-\\uDFFF escape can put a lone surrogate into decoded text; look deeper only then."""
 
 
@@ -87,22 +102,53 @@ def unknown_field(body: Mapping[str, Any], known: frozenset[str]) -> str | None:
     return unknown[0][:MAX_ECHOED_NAME] if unknown else None
 
 
-class _StrictJSONError(ValueError):
-    pass
+class StrictJSONError(ValueError):
+    """What makes a text not strict JSON, phrased to follow the name of the field that held it."""
+
+
+class NotJSONError(StrictJSONError):
+    """The text is not JSON at all (a syntax error), rather than JSON refused for what it holds."""
+
+
+class NotANumberError(StrictJSONError):
+    """The text holds NaN, an infinity or a number a double cannot hold: no JSON reader reads it as written."""
 
 
 def _reject_constant(name: str) -> Any:
-    raise _StrictJSONError(f"{name} is not valid JSON")
+    raise NotANumberError(f"holds a bare {name}: {name} is not valid JSON")
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise NotANumberError("holds a number too large for a double (it would be sent as Infinity)")
+    return value
+
+
+def _bounded_int(literal: str) -> int:
+    """An integer a double can hold the magnitude of: a longer literal is refused before int() reads it."""
+    if len(literal) > MAX_INT_DIGITS + 1 or abs(value := int(literal)) > MAX_JSON_INT:
+        raise NotANumberError("holds a number too large for a double (it would be sent as Infinity)")
+    return value
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
-        raise _StrictJSONError("request body has a duplicate key")
+        raise StrictJSONError("has a duplicate key")
     return result
 
 
-_STRICT_JSON = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+MAX_JSON_INT = int(sys.float_info.max)
+"""The largest integer magnitude accepted in JSON: beyond it a reader that takes numbers as doubles (most, and the
+service's) gets Infinity. RFC 8259 section 6 leaves such numbers to the implementation; refusing is the safe one."""
+MAX_INT_DIGITS = len(str(MAX_JSON_INT))
+_STRICT_JSON = json.JSONDecoder(
+    parse_constant=_reject_constant,
+    parse_float=_finite_float,
+    parse_int=_bounded_int,
+    object_pairs_hook=_unique_keys,
+)
 """Built once: json.loads with these options builds a new decoder on every call."""
 
 
@@ -157,24 +203,27 @@ def stop_sequences(value: Any, field: str = "stop") -> tuple[str, ...]:
     return tuple(text(item, field, allow_empty=True) for item in items)
 
 
-def allowed_model(requested: Any, allowed: tuple[str, ...], *, on_demand: bool = True) -> str:
+def allowed_model(requested: Any, allowed: tuple[str, ...], settings: Settings, *, on_demand: bool = True) -> str:
     """The requested model if the allow-list holds it; absent means the list's first (the default). Called on
-    demand, a model OCI has retired is a 400 naming its replacement (catalog.RETIRED), before any upstream call."""
+    demand, a model whose retirement date has passed (catalog.RETIRED, or MODEL_RETIREMENTS) is a 400 naming its
+    replacement, before any upstream call; one retired without a date is the service's to refuse."""
     if requested is None:
         model = allowed[0]
     else:
         model = text(requested, "model")
         if model not in allowed:
             raise ModelNotAllowed(f"model is not allowed here; allowed: {', '.join(allowed)}", param="model")
-    retired = catalog.retirement(model) if on_demand else None
-    if retired is not None:
-        raise InvalidRequest(retired.message(model), param="model")
+    retired = settings.retirement(model) if on_demand else None
+    if retired is not None and retired.refused(catalog.today()):
+        raise InvalidRequest(catalog.retired_message(model, retired, settings.retirement), param="model")
     return model
 
 
 def resolve_model(requested: Any, settings: Settings) -> tuple[str, Family]:
     """The chat model to use (from ALLOWED_MODELS, MODEL_ID by default) and the family that speaks its format."""
-    model = allowed_model(requested, settings.allowed_models, on_demand=settings.dedicated_endpoint_id is None)
+    model = allowed_model(
+        requested, settings.allowed_models, settings, on_demand=settings.dedicated_endpoint_id is None
+    )
     return model, families.get(settings.api_format_for(model))
 
 

@@ -4,8 +4,13 @@ http://127.0.0.1:8080, the real fdk underneath.
 Without SERVICE_ENDPOINT it starts the signature-checking emulator of OCI Generative AI (on the gateway's port + 1
 unless --emulator-port says otherwise) and a locally minted resource principal; with SERVICE_ENDPOINT (plus
 MODEL_ID, COMPARTMENT_OCID and an OCI config file) it talks to the real service. Each instance keeps its files
-(credentials, function logs) in .local/<port>/, so two instances never share them. Both ports are checked before
-anything starts, and everything it starts stops with it: on Ctrl-C, SIGTERM, SIGHUP or a failure on the way up.
+(credentials, tokens) in .local/<port>/, so two instances never share them, and each run's function logs in
+.local/<port>/run-<UTC time>/ (`latest` points to the newest), so scripts/usage reads one run. Both ports are
+checked before anything starts, and everything it starts stops with it: on SIGINT (Ctrl-C), SIGTERM or SIGHUP,
+also when started in the background of a script (which starts it with SIGINT ignored), or a failure on the way up.
+Its children lead process groups of their own, so a signal to run-local's group reaches run-local alone, and it
+stops them. A child that ends on its own (the function, the emulator) is named on stderr with how it ended, and
+run-local stops the rest and exits with code 4 rather than answer 502 for ever.
 """
 
 from __future__ import annotations
@@ -13,13 +18,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import itertools
 import os
+import queue
 import secrets
 import signal
 import sys
-import threading
+import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from .config import local_run_config
 from .fdk_process import REPO_ROOT, FdkProcess
@@ -27,15 +35,23 @@ from .gateway import LocalGateway
 from .gateway_auth import TokenAuth
 from .ports import HOST, bind_error, free_port
 from .readme_examples import README_BASE_URL, ExampleError, curl_examples
+from .supervise import Child, Death, EmulatorChild, Watcher
+
+if TYPE_CHECKING:
+    from emulator import Emulator
 
 LOCAL_DIR = REPO_ROOT / ".local"
 TOKENS_FILE = "tokens.txt"
 """With --auth: `caller token` lines, in the instance's directory."""
+LATEST_RUN = "latest"
+"""In the instance's directory: a symbolic link to the newest run's directory (run-<UTC time>/, its function logs)."""
 EXIT_FAILED = 1
 EXIT_PORT_IN_USE = 3
+EXIT_CHILD_DIED = 4
 PROG = "run-local"
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-"""Handled like Ctrl-C (SIGINT): whatever started is stopped. SIGKILL cannot be handled: nothing can clean up then."""
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Each stops whatever started. Handlers are installed whatever run-local inherited: a script's `cmd &` starts it
+with SIGINT ignored (POSIX, without job control). SIGKILL cannot be handled: its children then outlive it."""
 
 
 class StartError(Exception):
@@ -47,7 +63,11 @@ class StartError(Exception):
 
 
 class _Stopped(BaseException):
-    """Raised in the main thread by SIGTERM/SIGHUP, so the same clean-up runs as for Ctrl-C's KeyboardInterrupt."""
+    """Raised in the main thread by a stop signal, wherever start-up is, so one clean-up runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signal = signal.Signals(signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,18 +82,19 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, stop)
     started = contextlib.ExitStack()
     try:
-        _serve(args, started)
-    except (KeyboardInterrupt, _Stopped):
-        say("stopping everything it started...")
+        death = _serve(args, started)
+    except _Stopped as stopped:
+        say(f"{stopped.signal.name}: stopping everything it started...")
         return 0
     except StartError as error:
         print(f"{PROG}: {error.what}\n  {error.todo}", file=sys.stderr, flush=True)
         return error.code
     finally:
-        for signum in (signal.SIGINT, *STOP_SIGNALS):  # a second Ctrl-C must not cut the clean-up short
+        for signum in STOP_SIGNALS:  # a second Ctrl-C must not cut the clean-up short
             signal.signal(signum, signal.SIG_IGN)
         started.close()
-    return 0
+    print(f"{PROG}: {death}; stopped everything else (exit code {EXIT_CHILD_DIED})", file=sys.stderr, flush=True)
+    return EXIT_CHILD_DIED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,7 +102,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="scripts/run-local",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=f"Exit codes: 0 stopped, {EXIT_FAILED} a step failed, {EXIT_PORT_IN_USE} a port is taken.",
+        epilog=f"Exit codes: 0 stopped by a signal, {EXIT_FAILED} a step failed, {EXIT_PORT_IN_USE} a port is taken, "
+        f"{EXIT_CHILD_DIED} a child (the function, the emulator) ended on its own.",
     )
     parser.add_argument("--port", type=port_number, default=8080, help="gateway port (default 8080; 0: any free port)")
     parser.add_argument(
@@ -109,8 +131,9 @@ def say(step: str) -> None:
     print(f"{PROG}: {step}", flush=True)
 
 
-def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> None:
-    """Start emulator, function(s) and gateway, each registered in `started` as soon as it exists; wait."""
+def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> Death:
+    """Start emulator, function(s) and gateway, each registered in `started` as soon as it exists; wait until a
+    stop signal raises _Stopped, or a child ends on its own (returned)."""
     emulated = not os.environ.get("SERVICE_ENDPOINT")
     emulator_port = args.emulator_port
     emulator_flag = "--emulator-port"
@@ -134,16 +157,19 @@ def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> None:
         gateway.auth = TokenAuth(secrets.token_urlsafe(32))
         tokens.write_text("".join(f"{c} {gateway.auth.token(c)}\n" for c in ("team-a", "team-b")), encoding="utf-8")
 
+    children: list[Child] = []  # every child the watcher checks: a new one is one append (its stop in `started`)
     if emulated:
-        env = _start_emulator(directory / "credentials", emulator_port, emulator_flag, started)
+        emulator, env = _start_emulator(directory / "credentials", emulator_port, emulator_flag, started)
+        children.append(EmulatorChild(emulator))
     else:
         env = {"AUTH_MODE": os.environ.get("AUTH_MODE", "api_key")}
         say(f"real service: {os.environ['SERVICE_ENDPOINT']} (AUTH_MODE={env['AUTH_MODE']})")
 
     say("starting the function under the real fdk (http-stream on a unix socket, as Fn runs it)...")
+    run = _run_directory(directory)
     for i in range(args.containers):
-        log = directory / f"function-{i}.log"
-        process = FdkProcess(env, stderr_path=log)
+        log = run / f"function-{i}.log"
+        process = FdkProcess(env, stderr_path=log, name=f"the function ({_shown(log)})", own_process_group=True)
         started.callback(process.stop)
         try:
             process.start()
@@ -154,18 +180,40 @@ def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> None:
                 "(docs/configuration.md).",
             ) from exc
         gateway.add_function(process.socket_path)
+        children.append(process)
 
     say(f"starting the local API Gateway on {gateway.url}...")
     gateway.start()
     print(f"\nGateway: {gateway.url}  (Ctrl-C stops everything)")
-    print(f"Files of this instance (credentials, function-N.log): {_shown(directory)}/")
+    print(f"Files of this instance: {_shown(directory)}/; this run's function logs: {_shown(run)}/function-*.log")
     _print_examples(gateway.url)
     if gateway.auth is not None:
-        _print_tokens(gateway.url, tokens)
-    threading.Event().wait()  # until Ctrl-C / SIGTERM / SIGHUP raise in this thread
+        _print_tokens(gateway.url, tokens, directory / LATEST_RUN)
+    deaths: queue.SimpleQueue[Death] = queue.SimpleQueue()
+    started.callback(Watcher(children, deaths.put).start().stop)  # closed first: a child stopped on purpose is no death
+    return deaths.get()  # a stop signal raises in this thread while it waits
 
 
-def _start_emulator(credentials: Path, port: int, flag: str, started: contextlib.ExitStack) -> dict[str, str]:
+def _run_directory(directory: Path) -> Path:
+    """A new directory for this run's function logs, and `latest` pointing to it (replaced atomically)."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    for n in itertools.count(1):
+        run = directory / (f"run-{stamp}" if n == 1 else f"run-{stamp}-{n}")  # a restart within the second
+        try:
+            run.mkdir()
+            break
+        except FileExistsError:
+            continue
+    link = directory / f".{LATEST_RUN}.{os.getpid()}"
+    link.unlink(missing_ok=True)
+    link.symlink_to(run.name)  # relative: the instance's directory may move
+    os.replace(link, directory / LATEST_RUN)
+    return run
+
+
+def _start_emulator(
+    credentials: Path, port: int, flag: str, started: contextlib.ExitStack
+) -> tuple[Emulator, dict[str, str]]:
     from emulator import Emulator, mint_resource_principal
 
     say(f"starting the emulator of OCI Generative AI (it checks OCI request signatures) on {HOST}:{port or 'any'}...")
@@ -177,7 +225,7 @@ def _start_emulator(credentials: Path, port: int, flag: str, started: contextlib
         raise _port_error("the emulator", port, flag, exc) from exc
     started.callback(emulator.stop)
     say(f"emulator: {emulator.url}")
-    return {**principal, **local_run_config(emulator.url)}
+    return emulator, {**principal, **local_run_config(emulator.url)}
 
 
 def _bind_gateway(port: int) -> LocalGateway:
@@ -218,7 +266,7 @@ def _print_examples(url: str, count: int = 2) -> None:
     print(flush=True)
 
 
-def _print_tokens(url: str, path: Path) -> None:
+def _print_tokens(url: str, path: Path, logs: Path) -> None:
     """The tokens of `path`: each request must carry one (`Authorization: Bearer ...`), as behind a deployment's
     token authentication; the function logs its caller, and scripts/usage adds them up."""
     print(f"The gateway requires a bearer token (--auth). Tokens for two callers (also in {_shown(path)}):\n")
@@ -227,7 +275,7 @@ def _print_tokens(url: str, path: Path) -> None:
         print(f"  {caller}: {token}")
     print(
         f"\n  curl -s {url}/genai/chat -H 'Authorization: Bearer <token>' -H 'Content-Type: application/json' "
-        '-d \'{"input": "Hi"}\'\n  scripts/usage <this instance\'s function-*.log>\n',
+        f'-d \'{{"input": "Hi"}}\'\n  scripts/usage {_shown(logs)}/function-*.log\n',
         flush=True,
     )
 

@@ -11,6 +11,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from .supervise import exit_description
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -51,7 +53,13 @@ class FdkProcess:
         command: list[str] | None = None,
         fdk_timeouts: Mapping[str, float] | None = None,
         keepalive_fix: bool = True,
+        name: str = "the function",
+        own_process_group: bool = False,
     ) -> None:
+        """`own_process_group`: fdk leads a process group of its own, so a signal to its parent's group (Ctrl-C in a
+        terminal, `kill -INT -PGID`) reaches only the parent, which stops it (run-local does)."""
+        self.name = name
+        self.own_process_group = own_process_group
         self.func_dir = func_dir
         self.workdir = Path(tempfile.mkdtemp(prefix="fn-"))  # short: unix socket paths are limited to 107 bytes
         self.socket_path = self.workdir / "fn.sock"
@@ -83,7 +91,12 @@ class FdkProcess:
         self._stderr = open(self.stderr_path, "ab")  # noqa: SIM115 - closed in stop()
         self.started_at = time.perf_counter()
         self.process = subprocess.Popen(
-            self.command, cwd=self.func_dir, env=self.env, stdout=self._stderr, stderr=self._stderr
+            self.command,
+            cwd=self.func_dir,
+            env=self.env,
+            stdout=self._stderr,
+            stderr=self._stderr,
+            process_group=0 if self.own_process_group else None,
         )
         deadline = time.monotonic() + timeout
         while not self.socket_path.exists():  # fdk symlinks the socket into place once it listens
@@ -105,6 +118,11 @@ class FdkProcess:
         if self.process is None:
             raise RuntimeError("the fdk process has not been started")
         return self.process.pid
+
+    def ended(self) -> str | None:
+        """None while fdk runs (or before it started); how it ended otherwise (localfn.supervise.Child)."""
+        code = None if self.process is None else self.process.poll()
+        return None if code is None else exit_description(code)
 
     def cpu_seconds(self) -> float:
         """CPU time the fdk process has used so far (user + system)."""

@@ -3,21 +3,54 @@
 Like the real gateway it forwards method, path+query and headers as Fn-Http-*, and answers with the function's
 Fn-Http-Status and unwrapped Fn-Http-H-* headers. Several fdk processes may serve it, as Fn scales containers. Like
 the deployment's spec it sets or blocks the caller header (gateway_auth.py).
+
+Its own errors (401 under --auth, 502 when the function failed or cannot be reached, 504) are JSON in the contract
+of the path, rendered by the function's own renderers as the router picks them: OpenAI's shape under /v1/ (so the
+openai SDKs show the message), the simple contract's `{"error": {...}}` elsewhere (docs/api.md). The types are the
+gateway's (gateway_error below), not the function's error table.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import uuid
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from genai_fn import router
+from genai_fn.errors import ProxyError
+from genai_fn.http import Invocation
 
 from . import gateway_auth
 from .client import FnClient
 from .gateway_auth import TokenAuth
 
-AGENT_ERRORS = {502: (502, "function failed"), 504: (504, "function timed out")}
+
+def gateway_error(status: int, code: str, message: str) -> ProxyError:
+    """An error the gateway answers itself, for the contracts' renderers. An instance, not a subclass: the
+    function's error tree (the one error table of docs/api.md) stays the function's."""
+    error = ProxyError(message)
+    error.status, error.code = status, code
+    return error
+
+
+UNAUTHORIZED = (
+    401,
+    "unauthorized",
+    "a valid bearer token is required (Authorization: Bearer <token>); run-local --auth prints them",
+)
+UNREACHABLE = (
+    502,
+    "function_failed",
+    "the function cannot be reached on its socket: it is not running (run-local's output says why)",
+)
+AGENT_ERRORS = {
+    502: (502, "function_failed", "the function failed (its container answered 502): see its log"),
+    504: (504, "function_timeout", "the function did not answer before its deadline: see its log"),
+}
 """Fn's agent answers a container's 502/504 with its own error, without the container's body or headers."""
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "host"})
 
@@ -57,7 +90,7 @@ class LocalGateway:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                 content_type = headers.pop("Content-Type", headers.pop("content-type", "application/octet-stream"))
                 if not gateway_auth.apply(gateway.auth, headers):  # the gateway's own 401, before any function
-                    self.send_error(401, "Unauthorized")
+                    self._error(gateway_error(*UNAUTHORIZED), headers)
                     return
                 client = gateway._clients.get()
                 try:
@@ -72,20 +105,30 @@ class LocalGateway:
                     )
                 except OSError:
                     client.close()
-                    self.send_error(502, "function unreachable")
+                    self._error(gateway_error(*UNREACHABLE), headers)
                     return
                 finally:
                     gateway._clients.put(client)
                 if reply.socket_status in AGENT_ERRORS:  # as Fn's agent does: the container's body is dropped
-                    self.send_error(*AGENT_ERRORS[reply.socket_status])
+                    self._error(gateway_error(*AGENT_ERRORS[reply.socket_status]), headers)
                     return
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
+                self._send(reply.status, reply.headers, reply.body)
+
+            def _error(self, error: ProxyError, headers: dict[str, str]) -> None:
+                """The error as the function would render it on this path (the router picks the contract)."""
+                path = urlsplit(self.path).path
+                invocation = Invocation(self.command, path, headers, b"", uuid.uuid4().hex, 0.0, True)
+                reply = router.match(invocation).wire().render_error(error, invocation)
+                self._send(reply.status, {**reply.headers, "content-type": reply.content_type}, reply.body)
+
+            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
                     if name not in HOP_BY_HOP:
                         self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(reply.body)
+                self.wfile.write(body)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward
 

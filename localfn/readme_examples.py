@@ -278,33 +278,55 @@ def wait_for_gateway(process: subprocess.Popen[str], timeout: float, echo: bool 
 
 
 def stop(process: subprocess.Popen[str], timeout: float = 30.0) -> int:
-    """SIGTERM, as a newcomer's Ctrl-C or a supervisor would; then make sure nothing of its group is left."""
+    """SIGTERM, as a newcomer's Ctrl-C or a supervisor would; then make sure nothing of its session is left."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            kill_session(process.pid)
             process.wait()
             raise ExampleError(f"run-local did not stop within {timeout:.0f} s of SIGTERM") from None
-    leftovers = group_members(process.pid)
+    leftovers = session_members(process.pid)
     if leftovers:
-        os.killpg(process.pid, signal.SIGKILL)
+        kill_session(process.pid)
         raise ExampleError(f"run-local left processes behind after it stopped: {leftovers}")
     return process.returncode
 
 
-def group_members(group: int) -> list[int]:
-    """Live processes in a process group (Linux /proc); run-local is started as the leader of its own group."""
+def session_members(session: int) -> list[int]:
+    """Live processes of a session (Linux /proc). run-local is started as the leader of its own session; its
+    children lead process groups of their own inside it, so the session, not the group, holds all it started."""
     members = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # state, ppid, pgrp, session, ...
         except OSError:
             continue
-        if int(fields[2]) == group and fields[0] != "Z":
+        if int(fields[3]) == session and fields[0] != "Z":
             members.append(int(stat.parent.name))
     return members
+
+
+def kill_session(session: int) -> None:
+    for pid in session_members(session):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def start_run_local(port: int) -> subprocess.Popen[str]:
+    """README command 1 on `port`, its output piped for `wait_for_gateway`; stopped by `stop`."""
+    return subprocess.Popen(
+        [str(REPO_ROOT / "scripts" / "run-local"), "--port", str(port)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # its own session: what it leaves behind can be found
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -322,15 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"README.md: {len(examples)} curl examples; starting README command 1: scripts/run-local --port {port}")
     started = time.monotonic()
-    process = subprocess.Popen(
-        [str(REPO_ROOT / "scripts" / "run-local"), "--port", str(port)],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,  # its own process group: what it leaves behind can be found
-    )
+    process = start_run_local(port)
     failures: list[str] = []
     failed_examples = 0
     try:

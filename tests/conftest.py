@@ -14,7 +14,7 @@ from localfn.client import FnClient
 from localfn.config import emulated_config
 from localfn.fdk_process import FdkProcess
 from localfn.gateway import LocalGateway
-from tests.constants import LLAMA_MODEL, MODEL_OCID, VISION_MODEL
+from tests.constants import LLAMA_MODEL, MODEL_OCID, V1_PIN, VISION_MODEL
 
 
 @pytest.fixture(scope="session")
@@ -172,6 +172,12 @@ def upstream(emulator: Emulator, fn: RunningFunction) -> Iterator[Emulator]:
 def gateway(session_functions: FunctionPool, emulator: Emulator) -> LocalGateway:
     """A local API Gateway in front of the session's function, on a free port."""
     return session_functions.gateway(function_config(emulator))
+
+
+@pytest.fixture(scope="session")
+def v1_gateway(session_functions: FunctionPool, emulator: Emulator) -> LocalGateway:
+    """A local API Gateway in front of a function that keeps Command A on Cohere V1 (MODEL_API_FORMATS)."""
+    return session_functions.gateway(function_config(emulator, **V1_PIN))
 
 
 def cohere_v2_config(emulator: Emulator) -> dict[str, str]:

@@ -10,6 +10,8 @@ MODEL_OCID = "ocid1.generativeaimodel.oc1.us-chicago-1.amaaaaaaexample"
 ENDPOINT_OCID = "ocid1.generativeaiendpoint.oc1.us-chicago-1.amaaaaaaexample"
 VISION_MODEL = "meta.llama-4-maverick-17b-128e-instruct-fp8"
 """Llama 4: a vision model that also takes reasoning settings (Generic)."""
+V1_PIN = {"MODEL_API_FORMATS": f"{COHERE_MODEL}:COHERE"}
+"""Configuration that keeps Command A on Cohere V1 (its default is COHEREV2): the tests of the V1 mapping use it."""
 
 __all__ = [
     "COHERE_MODEL",
@@ -21,4 +23,5 @@ __all__ = [
     "MODEL_OCID",
     "RERANK_MODEL",
     "VISION_MODEL",
+    "V1_PIN",
 ]

@@ -13,8 +13,9 @@
 locals {
   cache_enabled   = var.token_budgets != "" && var.create_cache_cluster ? 1 : 0
   cache_user_name = "${var.name_prefix}-budgets"
-  # Only the budget store's keys and the commands of its two Lua scripts (genai_fn/budgets/store.py).
-  cache_user_acl = "~genai:budget:* +evalsha +script|load +get +incrby +ttl +expire +exists +ping"
+  # Only the budget store's keys and the commands of its two Lua scripts (genai_fn/budgets/store.py), and, in a
+  # selector of its own (Redis 7 ACL), SET and MGET on the fallbacks' cooldown keys (genai_fn/fallbacks/cooldown.py).
+  cache_user_acl = "~genai:budget:* +evalsha +script|load +get +incrby +ttl +expire +exists +ping (~genai:cooldown:* +set +mget)"
   created_store_url = local.cache_enabled == 1 ? format(
     "rediss://%s:%s@%s:6379/0", local.cache_user_name, var.cache_user_password,
     oci_redis_redis_cluster.budgets[0].primary_fqdn

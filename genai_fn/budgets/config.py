@@ -1,4 +1,5 @@
-"""Read TOKEN_BUDGETS, BUDGET_STORE_URL and BUDGET_ON_STORE_ERROR; every error names its variable.
+"""Read TOKEN_BUDGETS, BUDGET_STORE_URL, BUDGET_ON_STORE_ERROR and TOKEN_BUDGET_CACHED_WEIGHT; every error names
+its variable.
 
 BUDGET_STORE_URL is read by redis-py's own `parse_url` (what `Redis.from_url` uses), then held to what OCI Cache
 needs: TLS (`rediss://`: "By default, OCI Cache only supports TLS connections with clusters"), the cluster's FQDN
@@ -14,8 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from ..caller import is_valid_caller
+from ..config_numbers import decimal, whole
 from ..errors import ConfigError
 
 WINDOWS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -57,6 +60,8 @@ class BudgetPolicy:
     ssl_ca_certs, connection_class); never in a repr, as the password is in it."""
     store_timeout: float = DEFAULT_STORE_TIMEOUT_SECONDS
     connect_timeout: float = DEFAULT_STORE_TIMEOUT_SECONDS
+    cached_weight: float = 1.0
+    """TOKEN_BUDGET_CACHED_WEIGHT: what a cached prompt token counts for, 0..1 (usecases/metering.py `weighted`)."""
 
     def limits_for(self, caller: str) -> tuple[Budget, ...]:
         """The caller's own entries, else the default entries; empty: this caller is not limited."""
@@ -69,9 +74,13 @@ def parse_budgets(environ: Mapping[str, str]) -> BudgetPolicy | None:
     raw = environ.get("TOKEN_BUDGETS", "").strip()
     url = environ.get("BUDGET_STORE_URL", "").strip()
     on_error = environ.get("BUDGET_ON_STORE_ERROR", "").strip().lower()
+    weight = environ.get("TOKEN_BUDGET_CACHED_WEIGHT", "").strip()
     if not raw:
-        if url or on_error:
-            raise ConfigError("BUDGET_STORE_URL and BUDGET_ON_STORE_ERROR need TOKEN_BUDGETS (budgets are off without)")
+        if url or on_error or weight:
+            raise ConfigError(
+                "BUDGET_STORE_URL, BUDGET_ON_STORE_ERROR and TOKEN_BUDGET_CACHED_WEIGHT need TOKEN_BUDGETS "
+                "(budgets are off without)"
+            )
         return None
     budgets = parse_token_budgets(raw)
     if on_error and on_error not in ON_STORE_ERROR:
@@ -85,6 +94,16 @@ def parse_budgets(environ: Mapping[str, str]) -> BudgetPolicy | None:
         connection=connection,
         store_timeout=timeouts.get("socket_timeout", DEFAULT_STORE_TIMEOUT_SECONDS),
         connect_timeout=timeouts.get("socket_connect_timeout", DEFAULT_STORE_TIMEOUT_SECONDS),
+        cached_weight=decimal(
+            "TOKEN_BUDGET_CACHED_WEIGHT",
+            weight,
+            0,
+            1,
+            what="TOKEN_BUDGET_CACHED_WEIGHT must be a decimal number from 0 to 1 (what a cached prompt token counts "
+            "for; default 1)",
+        )
+        if weight
+        else 1.0,
     )
 
 
@@ -97,16 +116,21 @@ def parse_token_budgets(raw: str) -> tuple[Budget, ...]:
             continue
         name, _, limit = entry.rpartition(":")
         tokens, _, window = limit.partition("/")
-        if not name or not tokens.isdigit() or window not in WINDOWS:
+        if not name or window not in WINDOWS:
             raise ConfigError(
                 "TOKEN_BUDGETS entries are caller:tokens/window with window minute, hour or day, "
                 "e.g. *:200000/day,team-a:1000000/day"
             )
         if name != DEFAULT_CALLER and not is_valid_caller(name):
             raise ConfigError("TOKEN_BUDGETS names a caller that cannot be one (see docs/usage.md for the characters)")
-        count = int(tokens)
-        if not 1 <= count <= MAX_TOKENS:
-            raise ConfigError(f"TOKEN_BUDGETS token counts must be between 1 and {MAX_TOKENS}")
+        count = whole(
+            "TOKEN_BUDGETS",
+            tokens,
+            1,
+            MAX_TOKENS,
+            what="TOKEN_BUDGETS entries are caller:tokens/window with tokens a whole number (ASCII digits) between 1 "
+            f"and {MAX_TOKENS}",
+        )
         if (name, window) in seen:
             raise ConfigError("TOKEN_BUDGETS has two entries for the same caller and window")
         seen.add((name, window))
@@ -116,39 +140,45 @@ def parse_token_budgets(raw: str) -> tuple[Budget, ...]:
     return tuple(budgets)
 
 
-def parse_store_url(url: str) -> tuple[dict[str, Any], dict[str, float]]:
-    """(redis-py connection kwargs, timeout ceilings) from BUDGET_STORE_URL, read by redis-py's parse_url."""
+def parse_store_url(url: str, variable: str = "BUDGET_STORE_URL") -> tuple[dict[str, Any], dict[str, float]]:
+    """(redis-py connection kwargs, timeout ceilings) from an OCI Cache URL (`variable`: BUDGET_STORE_URL, or
+    FALLBACK_STORE_URL), read by redis-py's parse_url."""
     from redis.connection import SSLConnection, parse_url  # imported only when budgets are configured
 
     try:
         kwargs: dict[str, Any] = parse_url(url)  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
     except ValueError:
-        raise ConfigError("BUDGET_STORE_URL must be a URL like rediss://[user:password@]<FQDN>:6379/0") from None
+        raise ConfigError(f"{variable} must be a URL like rediss://[user:password@]<FQDN>:6379/0") from None
     if kwargs.get("connection_class") is not SSLConnection:
-        raise ConfigError("BUDGET_STORE_URL must start with rediss://: OCI Cache accepts TLS connections only")
+        raise ConfigError(f"{variable} must start with rediss://: OCI Cache accepts TLS connections only")
     host = str(kwargs.get("host") or "")
     if not host:
-        raise ConfigError("BUDGET_STORE_URL has no host: use the cluster's primary endpoint FQDN")
+        raise ConfigError(f"{variable} has no host: use the cluster's primary endpoint FQDN")
     try:
         ipaddress.ip_address(host)
     except ValueError:
         pass
     else:
-        raise ConfigError("BUDGET_STORE_URL must name the cluster's FQDN, not an IP address (OCI Cache's TLS rule)")
+        raise ConfigError(f"{variable} must name the cluster's FQDN, not an IP address (OCI Cache's TLS rule)")
     unknown = sorted(set(kwargs) - {"host", "port", "db", "username", "password", "connection_class"} - URL_OPTIONS)
     if unknown:
-        raise ConfigError(
-            f"BUDGET_STORE_URL option {unknown[0]} is not accepted (only {', '.join(sorted(URL_OPTIONS))})"
-        )
+        raise ConfigError(f"{variable} option {unknown[0]} is not accepted (only {', '.join(sorted(URL_OPTIONS))})")
     ca = kwargs.get("ssl_ca_certs")
     if ca is not None and not Path(str(ca)).is_file():
-        raise ConfigError("BUDGET_STORE_URL ssl_ca_certs must name a readable PEM file")
+        raise ConfigError(f"{variable} ssl_ca_certs must name a readable PEM file")
     timeouts: dict[str, float] = {}
+    query = parse_qs(urlsplit(url).query)
     for name in ("socket_timeout", "socket_connect_timeout"):
         if name in kwargs:
-            value = float(kwargs.pop(name))
-            if not 0 < value <= MAX_STORE_TIMEOUT_SECONDS:
-                raise ConfigError(f"BUDGET_STORE_URL {name} must be between 0 and {MAX_STORE_TIMEOUT_SECONDS} seconds")
-            timeouts[name] = value
+            # redis-py's float() takes `inf`, `1_0` and Unicode digits: its first value is read here, as parse_url does
+            kwargs.pop(name)
+            timeouts[name] = decimal(
+                variable,
+                query[name][0],
+                0,
+                MAX_STORE_TIMEOUT_SECONDS,
+                low_open=True,
+                what=f"{variable} {name} must be between 0 and {MAX_STORE_TIMEOUT_SECONDS} seconds",
+            )
     kwargs.setdefault("port", 6379)
     return kwargs, timeouts

@@ -11,11 +11,10 @@ only by two Lua scripts, so every container sees one consistent count:
   request. A request is never refused because its bound is larger than what is left, only once the budget is used.
 - settle: add `used - bound` (negative: a refund) to counters that still exist.
 
-Every cache call is bounded by the invocation's deadline: the connection's connect and read timeouts are set, before
-each call, to the time left (minus ANSWER_MARGIN_SECONDS) capped by the policy's ceilings; redis-py's own retries
-are off (a reserve that timed out may have been applied, and retrying it would count it twice). A failure is
-answered per BUDGET_ON_STORE_ERROR: closed raises BudgetStoreUnavailable, open lets the request through unlimited and
-says so in the Reservation. Settling never raises: the answer is already there.
+Every cache call is bounded by the invocation's deadline, with redis-py's own retries off (a reserve that timed out
+may have been applied, and retrying it would count it twice): the container's connection is genai_fn/cache.py's.
+A failure is answered per BUDGET_ON_STORE_ERROR: closed raises BudgetStoreUnavailable, open lets the request through
+unlimited and says so in the Reservation. Settling never raises: the answer is already there.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..cache import CacheClient, StoreFailure
 from ..errors import BudgetExceeded, BudgetStoreUnavailable
 from .config import Budget, BudgetPolicy
 
@@ -38,8 +38,6 @@ KEY_PREFIX = "genai:budget:"
 SETTLE_GRACE_SECONDS = 300
 """A counter outlives its window by the longest function timeout, so a request reserved just before the window
 ended still settles into it."""
-ANSWER_MARGIN_SECONDS = 0.25
-"""Time kept back from the deadline: after a cache failure the function still has to answer."""
 UNAVAILABLE_RETRY_AFTER = 5
 """Retry-After of a fail-closed 503."""
 
@@ -79,10 +77,6 @@ return 1
 would recreate it without an expiry)."""
 
 
-class StoreFailure(Exception):
-    """The cache could not be asked (unreachable, too slow for the deadline, refused our user or command)."""
-
-
 @dataclass(frozen=True)
 class Reservation:
     """What reserve() did; settle() takes it back. `enforced` is False when no budget applies to the caller, or when
@@ -118,7 +112,7 @@ class BudgetStore:
     """Budget counters in OCI Cache; one per container, its connection kept between invocations.
 
     `clock` gives the wall-clock time that decides windows (tests inject one); `monotonic` is the clock of the
-    invocation deadline (envelope.Invocation.deadline)."""
+    invocation deadline (http.Invocation.deadline)."""
 
     def __init__(
         self,
@@ -129,8 +123,13 @@ class BudgetStore:
     ) -> None:
         self.policy = policy
         self._clock = clock
-        self._monotonic = monotonic
-        self._client: Redis | None = None
+        self.cache = CacheClient(
+            policy.connection,
+            store_timeout=policy.store_timeout,
+            connect_timeout=policy.connect_timeout,
+            monotonic=monotonic,
+        )
+        """The container's connection to the cache; the fallbacks' cooldowns share it when they use the same URL."""
         self._scripts: dict[str, Script] = {}
 
     def reserve(self, caller: str, tokens: int, deadline: float) -> Reservation:
@@ -161,7 +160,7 @@ class BudgetStore:
         raise _exceeded(caller, budgets, _full_windows(answer), now)
 
     def settle(self, reservation: Reservation, used: int, deadline: float) -> bool:
-        """Replace the reserved bound by the tokens really used (0 when the call failed); False when the store
+        """Replace the reserved bound by what the call is charged (metering.charge); False when the store
         could not be told (the bound then stays counted: the safe side). Never raises."""
         if not reservation.enforced or used == reservation.tokens:
             return True
@@ -172,67 +171,15 @@ class BudgetStore:
         return True
 
     def _run(self, name: str, source: str, keys: Sequence[str], args: Sequence[int], deadline: float) -> Any:
-        """Run one script within the deadline; every client-side failure becomes StoreFailure."""
-        from redis.exceptions import RedisError
+        """Run one script within the deadline (cache.CacheClient: every client-side failure is a StoreFailure)."""
 
-        timeout = deadline - self._monotonic() - ANSWER_MARGIN_SECONDS
-        if timeout <= 0:
-            raise StoreFailure("no time left before the invocation deadline")
-        try:
-            client = self._connected_client(timeout)
-            script = self._scripts.get(name)
-            if script is None:
-                script = self._scripts[name] = client.register_script(source)
-            return script(keys=list(keys), args=list(args))
-        except (RedisError, OSError) as exc:
-            raise StoreFailure(type(exc).__name__) from exc
+        def script(client: Redis) -> Any:
+            registered = self._scripts.get(name)
+            if registered is None:
+                registered = self._scripts[name] = client.register_script(source)
+            return registered(keys=list(keys), args=list(args))
 
-    def _connected_client(self, timeout: float) -> Redis:
-        """The container's one connection, its connect and read timeouts set to `timeout` (within the ceilings), and
-        reconnected first when the cache closed it while idle (a failover, a restart, an idle timeout): the check
-        redis-py's pool makes before it hands out a connection, which a single-connection client skips."""
-        read_timeout = min(timeout, self.policy.store_timeout)
-        connect_timeout = min(timeout, self.policy.connect_timeout)
-        if self._client is None:
-            self._client = _new_client(self.policy, read_timeout, connect_timeout)
-            return self._client
-        connection = self._client.connection
-        if connection is not None:
-            connection.socket_timeout = read_timeout
-            connection.socket_connect_timeout = connect_timeout
-            connection.update_current_socket_timeout(-1)  # the live socket too, not only the next one
-            _reconnect_if_closed(connection)
-        return self._client
-
-
-def _reconnect_if_closed(connection: Any) -> None:
-    """Nothing is sent yet: a connection with bytes waiting, or one the peer closed (EOF), is dropped, and the next
-    command connects afresh (a failed connect is then the store failure it is)."""
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    try:
-        stale = bool(connection.can_read(timeout=0))
-    except (RedisConnectionError, OSError):
-        stale = True
-    if stale:
-        connection.disconnect()
-
-
-def _new_client(policy: BudgetPolicy, read_timeout: float, connect_timeout: float) -> Redis:
-    """One TLS connection (single_connection_client: a container serves one invocation at a time), no retries and
-    no CLIENT SETINFO (driver_info=None: two round trips fewer per connection, and no ACL right needed for it)."""
-    from redis import ConnectionPool, Redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-
-    pool = ConnectionPool(
-        **policy.connection,
-        socket_timeout=read_timeout,
-        socket_connect_timeout=connect_timeout,
-        retry=Retry(NoBackoff(), 0),
-        driver_info=None,
-    )
-    return Redis(connection_pool=pool, single_connection_client=True)
+        return self.cache.run(script, deadline)
 
 
 def _full_windows(answer: Any) -> dict[int, int]:

@@ -143,7 +143,7 @@ def _tool_calls(value: Any, where: str) -> tuple[ToolCall, ...]:
             ToolCall(
                 fields.call_id(call.get("id"), f"{path}.id"),
                 validate.text(function.get("name"), f"{path}.function.name"),
-                validate.text(function.get("arguments"), f"{path}.function.arguments", allow_empty=True),
+                fields.arguments(function.get("arguments"), f"{path}.function.arguments"),
             )
         )
     return tuple(calls)
@@ -258,6 +258,8 @@ def usage_json(usage: Usage) -> dict[str, Any]:
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
     }
+    if usage.cached_tokens is not None:
+        counts["prompt_tokens_details"] = {"cached_tokens": usage.cached_tokens}
     if usage.reasoning_tokens is not None:
         counts["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
     return counts

@@ -23,6 +23,8 @@ FIELDS = frozenset({"documents", "citation_quality", "safety_mode"})
 CITATION_QUALITIES = ("accurate", "fast", "off")
 """Cohere V1 citationQuality (ACCURATE, FAST) and V2 citationOptions.mode (ACCURATE, FAST, OFF), lower-cased."""
 SAFETY_MODES = ("contextual", "strict")
+MAX_DOCUMENT_ID_CHARS = 256
+"""A document's id is read by the model and echoed in citations: bounded like a tool call's id."""
 """Cohere safetyMode CONTEXTUAL and STRICT. Its OFF is not taken from a caller: nothing a caller sends may switch a
 safety setting off."""
 
@@ -70,6 +72,10 @@ def _document(item: Any, where: str, index: int) -> Document:
             raise InvalidRequest(f"{where}.{shown} must be a string: documents hold text fields", param=where)
         if name == "id":
             identifier = validate.text(text, f"{where}.id")
+            if len(identifier) > MAX_DOCUMENT_ID_CHARS:
+                raise InvalidRequest(
+                    f"{where}.id is longer than {MAX_DOCUMENT_ID_CHARS} characters", param=f"{where}.id"
+                )
         else:
             fields.append((name, validate.text(text, f"{where}.{shown}", allow_empty=True)))
     if not any(text.strip() for _, text in fields):

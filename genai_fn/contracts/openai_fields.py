@@ -65,6 +65,21 @@ def call_id(value: Any, where: str) -> str:
     return text
 
 
+def arguments(value: Any, where: str) -> str:
+    """A tool call's arguments as the caller echoes them back: text, and, when it is JSON, strict JSON within
+    jsontext's depth and size bounds (a 400 naming `where`); text that is not JSON at all is kept as the model
+    wrote it (a model may produce it; a family that needs an object says so)."""
+    text = validate.text(value, where, allow_empty=True)
+    if text.strip():
+        from ..jsontext import NotJSONText, decode_json_text  # loaded only when a conversation holds tool calls
+
+        try:
+            decode_json_text(text, where)
+        except NotJSONText:
+            pass
+    return text
+
+
 def function_tool(spec: Mapping[str, Any], where: str) -> Tool:
     """A function tool from its {name, description, parameters} (chat nests them under `function`; Responses not)."""
     parameters = spec.get("parameters")

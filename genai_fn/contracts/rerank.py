@@ -38,7 +38,7 @@ class Rerank(OpenAIErrors):
         if not settings.rerank_models:
             raise RouteNotFound("rerank is not enabled on this function: RERANK_MODELS is not configured")
         fields.reject_unknown(body, RERANK_FIELDS | IGNORED_RERANK_FIELDS)
-        model = validate.allowed_model(body.get("model"), settings.rerank_models)
+        model = validate.allowed_model(body.get("model"), settings.rerank_models, settings)
         query = validate.text(body.get("query"), "query")
         raw = body.get("documents")
         if not isinstance(raw, list) or not raw:

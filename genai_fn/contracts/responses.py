@@ -179,7 +179,7 @@ def _messages(value: Any, instructions: str | None) -> tuple[Message, ...]:
             call = ToolCall(
                 fields.call_id(item.get("call_id"), f"{where}.call_id"),
                 validate.text(item.get("name"), f"{where}.name"),
-                _text(item.get("arguments"), f"{where}.arguments"),
+                fields.arguments(item.get("arguments"), f"{where}.arguments"),
             )
             last = messages[-1] if messages else None
             if last is not None and last.role == "assistant":  # one assistant turn: its text and all its calls
@@ -435,7 +435,7 @@ def response_object(reply: ChatReply, call: ResponsesCall, response_id: str, cre
         "truncation": "disabled",
         "usage": {
             "input_tokens": reply.usage.prompt_tokens,
-            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "input_tokens_details": {"cached_tokens": reply.usage.cached_tokens or 0, "cache_write_tokens": 0},
             "output_tokens": reply.usage.completion_tokens,
             "output_tokens_details": {"reasoning_tokens": reply.usage.reasoning_tokens or 0},
             "total_tokens": reply.usage.total_tokens,

@@ -96,11 +96,7 @@ class SimpleChat:
             "text": reply.text,
             "model": reply.model,
             "finish_reason": reply.finish_reason,
-            "usage": {
-                "prompt_tokens": reply.usage.prompt_tokens,
-                "completion_tokens": reply.usage.completion_tokens,
-                "total_tokens": reply.usage.total_tokens,
-            },
+            "usage": usage_json(reply.usage),
             "opc_request_id": reply.opc_request_id,
             "request_id": invocation.call_id or None,
         }
@@ -174,11 +170,20 @@ def _json_lines(deltas: Iterator[ChatDelta], request: ChatRequest, invocation: I
     end = {
         "model": request.model,
         "finish_reason": finish,
-        "usage": {
-            "prompt_tokens": usage.prompt_tokens,
-            "completion_tokens": usage.completion_tokens,
-            "total_tokens": usage.total_tokens,
-        },
+        "usage": usage_json(usage),
         "request_id": invocation.call_id or None,
     }
     yield json_bytes(end) + b"\n"
+
+
+def usage_json(usage: Usage) -> dict[str, int]:
+    """The service's counts; `cached_tokens` (of the prompt's) and `reasoning_tokens` (of the completion's) only
+    when the service reports them, named as in the log line."""
+    counts = {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+        "cached_tokens": usage.cached_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+    }
+    return {name: count for name, count in counts.items() if count is not None}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import InvalidRequest, UpstreamFailed
@@ -22,9 +23,7 @@ if TYPE_CHECKING:  # feature and stream types load on first use (neutral/feature
 FEATURES: dict[str, str] = {
     "tools": "tools and tool messages are not supported for {family} models",
     "tool_choice_required": "tool_choice required is not supported for {family} models",
-    "named_tool_choice": (
-        "tool_choice naming one function is not supported for {family} models: use auto, none or required"
-    ),
+    "named_tool_choice": "tool_choice naming one function is not supported for {family} models",
     "images": "{where}: images are not supported for {family} models",
     "json_object": "{where} json_object is not supported for {family} models",
     "json_schema": "{where} json_schema is not supported for {family} models",
@@ -62,6 +61,41 @@ FINISH_REASONS = {
 ERROR is an upstream failure, not a finish; a value not listed here is passed on (lower-cased), not guessed."""
 
 
+TEXT, NAME, JSON = "text", "name", "json"
+"""How a model reads a string: TEXT (screened, masked in place), NAME (a tool or schema name, an id, a JSON key:
+screened, never masked, since the caller's code expects it back; a finding refuses the request), JSON (a JSON text
+in a string: decoded, each key a NAME and each string a TEXT, re-encoded when masked)."""
+
+SDK_ENUMS = frozenset(
+    {"api_format", "role", "type", "mode", "detail", "prompt_truncation", "citation_quality", "safety_mode"}
+    | {"tools_choice", "reasoning_effort", "verbosity", "service_tier", "search_context_size"}
+)
+"""SDK fields that are enums or a subtype's discriminator (the SDK's setters check `allowed_values`): no text.
+tests/unit/test_screening_plan.py proves each is one, on every class a family's request can reach."""
+STOP_SEQUENCES = "stop sequences: matched against the model's output, never read by it as a prompt"
+MEDIA_URL = "an image or other media (a data: or https: URL): media is not screened (docs/guardrails.md, Images)"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a family's model reads its SDK chat request (guardrails/plan.py screens by it): every string field of
+    the request is TEXT unless named here. Keys are (SDK class name, field)."""
+
+    not_text: Mapping[tuple[str, str], str]
+    """Fields the model never reads as a prompt, with why (proved by tests/unit/test_screening_plan.py)."""
+    kinds: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """Fields read as NAME or JSON."""
+    keys: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
+    """Object fields (or lists of objects) whose named top-level keys hold a NAME or JSON (a document's id, a V2
+    call's arguments)."""
+    json_parts: frozenset[str] = frozenset()
+    """Message classes whose text parts hold a tool's output: a part that is a JSON text is read as JSON (its
+    strings decoded: an escape is the character it stands for), any other as text."""
+    joined: frozenset[str] = frozenset()
+    """Content-part classes the model reads as one text with the other such parts of the same turn (no separator
+    between them), whatever else (an image) sits between."""
+
+
 class Family(ABC):
     """One API format. Subclasses set the class attributes and the two translations; `check` may add rules."""
 
@@ -71,12 +105,20 @@ class Family(ABC):
     max_tokens is common to all and bounded by configuration."""
     features: ClassVar[frozenset[str]]
     """The FEATURES this family serves; any other is refused at parse time."""
+    reading: ClassVar[Reading] = Reading(not_text={})
+    """How its model reads its SDK chat request: what screening reads and masks (docs/guardrails.md). By default
+    every string field but the SDK's enums is text: a new family is screened whole until it says otherwise."""
     echoed_reply_fields: ClassVar[tuple[str, ...]] = ()
     """Fields of its chat reply (under chatResponse) that only echo the request back (Cohere V1's chatHistory):
     dropped while the reply is read, so they cost neither memory nor MAX_REPLY_BYTES (upstream/echo.py)."""
 
     def check(self, request: ChatRequest) -> None:  # noqa: B027 - an optional hook: most families need none
         """Rules of this family beyond its features (e.g. which turn comes last); raise InvalidRequest."""
+
+    def way_out(self, feature: str, request: ChatRequest) -> str:
+        """What works instead of a feature this family refuses, added to the 400 (never something refused too);
+        empty when there is nothing to say."""
+        return ""
 
     @abstractmethod
     def to_sdk(self, request: ChatRequest) -> Any:
@@ -132,7 +174,9 @@ def refuse_unsupported(request: ChatRequest, family: Family) -> None:
     """The first feature the family does not serve, as a 400 naming the caller's field; then the family's rules."""
     for feature, where in requested_features(request):
         if feature not in family.features:
-            raise InvalidRequest(FEATURES[feature].format(family=family.api_format, where=where), param=where)
+            refusal = FEATURES[feature].format(family=family.api_format, where=where)
+            way_out = family.way_out(feature, request)
+            raise InvalidRequest(f"{refusal}: {way_out}" if way_out else refusal, param=where)
     family.check(request)
 
 
@@ -140,16 +184,41 @@ def finish_reason(raw: str | None) -> str:
     return FINISH_REASONS.get(raw, raw.lower()) if raw else "stop"
 
 
-def usage(sdk_usage: Any) -> Usage:
-    """The SDK's Usage (any family, and embeddings) as neutral Usage, reasoning tokens included where reported."""
+def usage(sdk_usage: Any, opc_request_id: str | None = None) -> Usage:
+    """The SDK's Usage as neutral Usage, with the reasoning and cached prompt tokens where reported. Every family's
+    reply carries the one SDK `Usage` (CohereChatResponse, CohereChatResponseV2, GenericChatResponse and its
+    ChatChoice, EmbedTextResult: `usage: Usage`), whose `completion_tokens_details.reasoning_tokens` and
+    `prompt_tokens_details.cached_tokens` are ints (oci 2.189.0 `models/usage.py`, `completion_tokens_details.py`,
+    `prompt_tokens_details.py`). An absent count is 0 (a detail: None); a count that is not a whole number from 0 to
+    MAX_TOKEN_COUNT cannot be true, and is what budgets charge and the log reports: the reply is the service's
+    failure (a 502), never passed on."""
     if sdk_usage is None:
         return Usage()
-    prompt = getattr(sdk_usage, "prompt_tokens", None) or 0
-    completion = getattr(sdk_usage, "completion_tokens", None) or 0
-    total = getattr(sdk_usage, "total_tokens", None) or prompt + completion
-    details = getattr(sdk_usage, "completion_tokens_details", None)
-    reasoning = getattr(details, "reasoning_tokens", None)
-    return Usage(prompt, completion, total, reasoning if isinstance(reasoning, int) else None)
+
+    def count(name: str, details: Any = sdk_usage) -> int:
+        value = getattr(details, name, None)
+        if value is None:
+            return 0
+        if type(value) is not int or not 0 <= value <= MAX_TOKEN_COUNT:
+            raise UpstreamFailed(
+                f"the service returned a token count ({name}) that is not a whole number from 0 to {MAX_TOKEN_COUNT}",
+                opc_request_id=opc_request_id,
+            )
+        return value
+
+    def detail(details_name: str, name: str) -> int | None:
+        details = getattr(sdk_usage, details_name, None)
+        return None if getattr(details, name, None) is None else count(name, details)
+
+    prompt, completion = count("prompt_tokens"), count("completion_tokens")
+    total = count("total_tokens") or prompt + completion
+    reasoning = detail("completion_tokens_details", "reasoning_tokens")
+    cached = detail("prompt_tokens_details", "cached_tokens")
+    return Usage(prompt, completion, total, reasoning, cached)
+
+
+MAX_TOKEN_COUNT = 2**53 - 1
+"""The largest token count read from the service: the largest integer every JSON reader holds exactly."""
 
 
 def sampling(request: ChatRequest) -> dict[str, Any]:
@@ -184,11 +253,14 @@ def content(message: Message, text: Callable[[str], Any], image: Callable[[str, 
 
 def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
     """The citations whose quote is the reply's own text, each pointing at where it is: a quote found elsewhere in
-    the text (the service's offsets may count in other units) is re-anchored there, one found nowhere is dropped.
-    So a citation never carries text the reply (and its screening) does not hold."""
+    the text (the service's offsets may count in other units) is re-anchored there, one found nowhere is dropped,
+    and so is one whose offsets are negative or inverted (no unit makes them true). So a citation never carries
+    text the reply (and its screening) does not hold, nor an offset outside it."""
     kept = []
     for citation in citations:
-        if text[citation.start : citation.end] != citation.text:
+        if citation.start < 0 or citation.end < citation.start:
+            continue
+        if citation.end > len(text) or text[citation.start : citation.end] != citation.text:
             at = text.find(citation.text) if citation.text else -1
             if at < 0:
                 continue
@@ -200,22 +272,27 @@ def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
 
 
 def stream_usage(raw: Any) -> Usage | None:
-    """A stream event's `usage` object (the SDK's Usage in its JSON names: promptTokens, completionTokens, ...) as
-    neutral Usage; None when absent or unreadable. Counts that are not whole numbers >= 0 read as 0."""
+    """A stream event's `usage` object (the SDK's Usage in its JSON names: promptTokens, completionTokens,
+    completionTokensDetails.reasoningTokens, promptTokensDetails.cachedTokens) as neutral Usage; None when absent or
+    unreadable. Counts that are not whole numbers >= 0 read as 0."""
     if not isinstance(raw, dict):
         return None
 
     def count(value: Any) -> int:
         return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
+    def detail(details_name: str, name: str) -> int | None:
+        details = raw.get(details_name)
+        value = details.get(name) if isinstance(details, dict) else None
+        return None if value is None else count(value)
+
     prompt, completion = count(raw.get("promptTokens")), count(raw.get("completionTokens"))
-    details = raw.get("completionTokensDetails")
-    reasoning = details.get("reasoningTokens") if isinstance(details, dict) else None
     return Usage(
         prompt,
         completion,
         count(raw.get("totalTokens")) or prompt + completion,
-        count(reasoning) if reasoning is not None else None,
+        detail("completionTokensDetails", "reasoningTokens"),
+        detail("promptTokensDetails", "cachedTokens"),
     )
 
 
@@ -224,8 +301,11 @@ def stream_cut(opc_request_id: str | None = None) -> UpstreamFailed:
 
 
 def stream_text(value: Any) -> str:
-    """A text field of a stream event; anything but a string reads as no text."""
-    return value if isinstance(value, str) else ""
+    """A text field of a stream event, well formed (a lone surrogate becomes U+FFFD, as in a whole reply:
+    upstream/chat.py `well_formed_reply`); anything but a string reads as no text."""
+    from ..http import well_formed
+
+    return well_formed(value) if isinstance(value, str) else ""
 
 
 def stream_list(value: Any) -> list[Any]:

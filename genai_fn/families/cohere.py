@@ -22,9 +22,10 @@ Tools, the wire rules of a V1 round trip (docs/openai.md, "Cohere V1 tools", has
   as Oracle's integration does (PR #9); `outputs` are objects ("An array of objects returned by tool",
   CohereToolResult.outputs): a tool's JSON object (or list of objects) as is, any other text as {"output": text}.
 - no tool choice in V1: `none` is served by not sending `tools`; `required` and a named function are refused by
-  the features below; `parallel_tool_calls: false` is a 400, since V1 may call several tools in one step and
-  `isForceSingleStep` does not prevent it ("the model will issue (potentially multiple) tool calls in a single
-  step", its docstring).
+  the features below, the 400 naming what works instead (`way_out`: for a model the catalogue knows speaks V2,
+  MODEL_API_FORMATS=<model>:COHEREV2); `parallel_tool_calls: false` is a 400, since V1 may call several tools
+  in one step and `isForceSingleStep` does not prevent it ("the model will issue (potentially multiple) tool
+  calls in a single step", its docstring).
 
 A V1 reply echoes the whole `chatHistory` (and the documents) back: `echoed_reply_fields` lets the upstream layer
 drop them while reading (upstream/echo.py), so the caller's own prompt never counts against MAX_REPLY_BYTES.
@@ -41,9 +42,10 @@ from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
 
+from .. import catalog
 from ..errors import InvalidRequest, UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest
-from ._base import Family, anchored, finish_reason, sampling, unreadable, usage
+from ._base import NAME, STOP_SEQUENCES, Family, Reading, anchored, finish_reason, sampling, unreadable, usage
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
     from ..neutral.features import Citation, Document, Tool, ToolCall
@@ -76,6 +78,8 @@ FOLDED_KEYWORDS = (
     ("maxLength", "at most this many characters"),
     ("minItems", "at least this many items"),
     ("maxItems", "at most this many items"),
+    ("uniqueItems", "unique items"),
+    ("multipleOf", "a multiple of"),
     ("default", "default"),
 )
 """Constraints V1 has no field for, written into the description so the model still sees them."""
@@ -149,6 +153,15 @@ class CohereV1(Family):
         {"tools", "json_object", "json_schema", "stop", "seed", "documents", "citation_quality", "safety_mode"}
     )
     echoed_reply_fields = ("chatHistory", "documents")
+    reading = Reading(
+        not_text={
+            ("CohereChatRequest", "stop_sequences"): STOP_SEQUENCES,
+            ("CohereParameterDefinition", "type"): "a Python type name from the family's own table (PYTHON_TYPES)",
+        },
+        kinds={("CohereTool", "name"): NAME, ("CohereToolCall", "name"): NAME},
+        keys={("CohereChatRequest", "documents"): {"id": NAME}},  # what citations name it by: never masked
+    )
+    """Tool results and call parameters are objects here (decoded by the family): screened as the model reads them."""
 
     def check(self, request: ChatRequest) -> None:
         """The turns lay out as V1 needs (the last one the user's or a tool result, every call answered), each tool
@@ -168,6 +181,21 @@ class CohereV1(Family):
         for index, tool in enumerate(request.tools):
             _parameters(tool, f"tools[{index}]")
         _plan(request)
+
+    def way_out(self, feature: str, request: ChatRequest) -> str:
+        """A forced tool choice: V1 has no field for it; V2's toolsChoice forces a tool where the model speaks V2."""
+        if feature not in ("tool_choice_required", "named_tool_choice"):
+            return ""
+        if catalog.default_api_format(request.model) == "COHEREV2":
+            return (
+                f"COHERE requests have no tool choice; send tool_choice auto or none, or have the operator serve "
+                f"{request.model} as COHEREV2 (MODEL_API_FORMATS={request.model}:COHEREV2), whose toolsChoice "
+                "forces a tool"
+            )
+        return (
+            "COHERE requests have no tool choice; send tool_choice auto or none, or use a model served as COHEREV2 "
+            "(Command R7B and newer) or GENERIC"
+        )
 
     def to_sdk(self, request: ChatRequest) -> m.CohereChatRequest:
         system = [msg.content for msg in request.messages if msg.role == "system"]
@@ -203,7 +231,7 @@ class CohereV1(Family):
             text=response.text,
             model=model,
             finish_reason="tool_calls" if calls and finish == "stop" else finish,
-            usage=usage(response.usage),
+            usage=usage(response.usage, opc_request_id),
             opc_request_id=opc_request_id,
             tool_calls=calls,
             citations=anchored(response.text, _citations(response.citations or [])),
@@ -253,14 +281,21 @@ class CohereV1(Family):
 
 
 def _reply_calls(calls: list[Any], opc_request_id: str | None) -> Iterator[ToolCall]:
+    """The reply's calls with their parameters as JSON text; parameters that are not JSON (NaN or an infinity, which
+    the SDK's reader accepts) make the reply unreadable: they are never forwarded."""
     for position, call in enumerate(calls):
-        from ..neutral.features import ToolCall  # loaded only when the model calls a tool
+        from ..jsontext import encode_json  # loaded only when the model calls a tool
+        from ..neutral.features import ToolCall
 
         name, parameters = getattr(call, "name", None), getattr(call, "parameters", None)
         if not isinstance(name, str) or not isinstance(parameters, dict | None):
             raise unreadable(opc_request_id)
         parameters = parameters or {}
-        yield ToolCall(call_id(position, name, parameters), name, json.dumps(parameters, ensure_ascii=False))
+        try:
+            arguments = encode_json(parameters)
+        except (ValueError, RecursionError):
+            raise unreadable(opc_request_id) from None
+        yield ToolCall(call_id(position, name, parameters), name, arguments)
 
 
 def _citations(citations: list[Any]) -> Iterator[Citation]:
@@ -298,6 +333,7 @@ def _plan(request: ChatRequest) -> _Plan:
                     "assistant message before it",
                     param=where,
                 )
+            _outputs(turn.content, call, where)  # refused here, naming the caller's field: to_sdk never refuses
             run.results.append((call, turn.content))
             continue
         if run is not None:
@@ -338,20 +374,15 @@ def _shown(value: str | None) -> str:
     return repr((value or "")[:64])
 
 
-def _strict_json(text: str) -> Any:
-    """JSON as the service takes it: NaN and Infinity are not JSON (the SDK would send them as bare words)."""
-
-    def refuse(name: str) -> Any:
-        raise ValueError(f"{name} is not valid JSON")
-
-    return json.loads(text, parse_constant=refuse)
-
-
 def _parameters_of(call: ToolCall, where: str) -> dict[str, Any]:
-    """A call's arguments as the object CohereToolCall.parameters holds."""
+    """A call's arguments as the object CohereToolCall.parameters holds; JSON that is not strict JSON (NaN, 1e400,
+    too deep) is refused as jsontext refuses it, naming the field."""
+    from ..jsontext import NotJSONText, decode_json_text  # loaded only when a conversation holds tool calls
+
+    field = f"{where} (the arguments of tool call {_shown(call.id)})"
     try:
-        parameters = _strict_json(call.arguments) if call.arguments.strip() else {}
-    except ValueError:
+        parameters = decode_json_text(call.arguments, field, param=where) if call.arguments.strip() else {}
+    except NotJSONText:
         parameters = None
     if not isinstance(parameters, dict):
         raise InvalidRequest(
@@ -361,18 +392,22 @@ def _parameters_of(call: ToolCall, where: str) -> dict[str, Any]:
     return parameters
 
 
-def _outputs(text: str) -> list[dict[str, Any]]:
+def _outputs(text: str, call: ToolCall, where: str) -> list[dict[str, Any]]:
     """A tool's output as CohereToolResult.outputs, a list of objects: its JSON object or list of objects as is,
-    any other text wrapped as {"output": text}."""
-    if text.lstrip()[:1] in ("{", "["):
-        try:
-            value = _strict_json(text)
-        except ValueError:
-            value = None
-        if isinstance(value, dict):
-            return [value]
-        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-            return value
+    any other text wrapped as {"output": text}. Text that is JSON but not strict JSON (NaN, 1e400, nested past
+    jsontext.MAX_DEPTH) is a 400: sent on, it would not be JSON."""
+    if text.lstrip()[:1] not in ("{", "["):
+        return [{"output": text}]
+    from ..jsontext import NotJSONText, decode_json_text  # loaded only when a conversation holds tool results
+
+    try:
+        value = decode_json_text(text, f"{where} (the output of tool call {_shown(call.id)})", param=where)
+    except NotJSONText:
+        return [{"output": text}]
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return value
     return [{"output": text}]
 
 
@@ -381,7 +416,7 @@ def _sdk_call(call: ToolCall) -> m.CohereToolCall:
 
 
 def _result(call: ToolCall, output: str) -> m.CohereToolResult:
-    return m.CohereToolResult(call=_sdk_call(call), outputs=_outputs(output))
+    return m.CohereToolResult(call=_sdk_call(call), outputs=_outputs(output, call, "messages"))
 
 
 def _history_entry(entry: _Entry) -> m.CohereMessage:
@@ -488,7 +523,7 @@ def _json_type(prop: dict[str, Any], path: str, refuse: Refusal) -> str:
     kind = prop.get("type")
     if kind is None and isinstance(prop.get("enum"), list) and prop["enum"]:
         kind = _enum_type(prop["enum"])
-    if kind not in PYTHON_TYPES:
+    if not isinstance(kind, str) or kind not in PYTHON_TYPES:  # any JSON may stand here: a list, an object
         raise refuse(path, "a parameter without one of the types string, integer, number, boolean, array, object")
     if kind == "object" and prop.get("properties"):
         raise refuse(path, "a nested object")
@@ -510,7 +545,7 @@ def _notes(prop: dict[str, Any], kind: str, path: str, refuse: Refusal) -> list[
         item_kind = items.get("type")
         if item_kind == "object" or "properties" in items:
             raise refuse(path, "an array of objects")
-        if item_kind not in SCALAR_TYPES:
+        if not isinstance(item_kind, str) or item_kind not in SCALAR_TYPES:
             raise refuse(path, "an array whose items are not strings, numbers or booleans")
         notes.append(f"a list of {PYTHON_TYPES[item_kind]}")
         notes.extend(f"items {n}" for n in _notes(items, item_kind, path, refuse))

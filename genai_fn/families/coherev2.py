@@ -1,13 +1,15 @@
 """Cohere V2 (apiFormat COHEREV2, `CohereChatRequestV2`): the whole conversation as typed messages, with tools,
 images, thinking, documents and citations.
 
-`toolsChoice` is only REQUIRED or NONE
-(auto is the default), so a tool_choice naming one function is refused rather than silently widened;
-`parallel_tool_calls` has no V2 field and is accepted as a no-op (docs/openai.md). A reasoning effort maps to
-`thinking` (CohereThinkingV2: ENABLED / DISABLED), since V2 has no effort scale. Documents go as Cohere's V2
-document objects, `{"id", "data": {fields}}` (Cohere's V2 chat API; its OCI client passes them to COHEREV2
-unchanged, cohere-ai/cohere-python src/cohere/oci_client.py); `citation_quality` is `citationOptions.mode`
-(ACCURATE, FAST, OFF); a citation's sources (a document or a tool result) become the ids it cites.
+`toolsChoice` is only REQUIRED or NONE (auto is the default): `required` is every tool and REQUIRED, a tool_choice
+naming one function is that one tool alone and REQUIRED ("the model will be forced to use at least one of the user-
+defined tools", CohereChatRequestV2.tools_choice; "only compatible with models Command-r7b and newer"), so the model
+can call nothing else; `none` is NONE. `parallel_tool_calls` has no V2 field and is accepted as a no-op
+(docs/openai.md). A reasoning effort maps to `thinking` (CohereThinkingV2: ENABLED / DISABLED), since V2 has no
+effort scale. Documents go as Cohere's V2 document objects, `{"id", "data": {fields}}` (Cohere's V2 chat API; its
+OCI client passes them to COHEREV2 unchanged, cohere-ai/cohere-python src/cohere/oci_client.py); `citation_quality`
+is `citationOptions.mode` (ACCURATE, FAST, OFF); a citation's sources (a document or a tool result) become the ids
+it cites.
 """
 
 from __future__ import annotations
@@ -19,7 +21,20 @@ from oci.generative_ai_inference import models as m
 
 from ..errors import UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest, Message
-from ._base import Family, anchored, content, finish_reason, sampling, unreadable, usage
+from ._base import (
+    JSON,
+    MEDIA_URL,
+    NAME,
+    STOP_SEQUENCES,
+    Family,
+    Reading,
+    anchored,
+    content,
+    finish_reason,
+    sampling,
+    unreadable,
+    usage,
+)
 from .cohere import CohereV1, safety, stop_and_format
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
@@ -35,6 +50,7 @@ class CohereV2(Family):
         {
             "tools",
             "tool_choice_required",
+            "named_tool_choice",
             "images",
             "json_object",
             "json_schema",
@@ -47,22 +63,30 @@ class CohereV2(Family):
         }
     )
 
+    reading = Reading(
+        not_text={("CohereChatRequestV2", "stop_sequences"): STOP_SEQUENCES, ("CohereImageUrlV2", "url"): MEDIA_URL},
+        kinds={
+            ("Function", "name"): NAME,
+            ("CohereToolCallV2", "id"): NAME,
+            ("CohereToolMessageV2", "tool_call_id"): NAME,
+            ("CohereCitationDocument", "id"): NAME,
+            ("CohereCitationToolV2", "id"): NAME,
+        },
+        keys={
+            ("CohereChatRequestV2", "documents"): {"id": NAME},  # what citations name it by: screened, never masked
+            ("CohereToolCallV2", "function"): {"name": NAME, "arguments": JSON},
+        },
+        json_parts=frozenset({"CohereToolMessageV2"}),
+        joined=frozenset({"CohereTextContentV2"}),  # a turn's text parts: one text to the model
+    )
+
     def to_sdk(self, request: ChatRequest) -> m.CohereChatRequestV2:
         extra = {**stop_and_format(request), **safety(request)}
         if request.documents:
             extra["documents"] = [{"id": d.id, "data": dict(d.fields)} for d in request.documents]
         if request.citation_quality:
             extra["citation_options"] = m.CitationOptionsV2(mode=request.citation_quality.upper())
-        if request.tools:
-            extra["tools"] = [
-                m.CohereToolV2(
-                    type="FUNCTION",
-                    function=m.Function(name=t.name, description=t.description, parameters=t.parameters),
-                )
-                for t in request.tools
-            ]
-        if request.tool_choice in ("required", "none"):  # auto is the default; a named function is refused
-            extra["tools_choice"] = request.tool_choice.upper()
+        extra.update(_tools(request))
         effort = request.reasoning.effort if request.reasoning else None
         if effort is not None:
             extra["thinking"] = m.CohereThinkingV2(type="DISABLED" if effort in ("none", "minimal") else "ENABLED")
@@ -102,7 +126,7 @@ class CohereV2(Family):
             text=text,
             model=model,
             finish_reason=finish_reason(response.finish_reason),
-            usage=usage(response.usage),
+            usage=usage(response.usage, opc_request_id),
             opc_request_id=opc_request_id,
             tool_calls=tuple(calls),
             reasoning="".join(thinking) or None,
@@ -147,6 +171,27 @@ class CohereV2(Family):
                 yield ChatDelta(finish_reason=finish_reason(raw_finish), usage=stream_usage(event.get("usage")))
                 return
         raise stream_cut()
+
+
+def _tools(request: ChatRequest) -> dict[str, Any]:
+    """`tools` and `toolsChoice`: auto is the default (not sent); a named function is sent as the only tool, with
+    REQUIRED, since V2 cannot name one."""
+    named = request.tool_choice not in (None, "auto", "none", "required")
+    tools = [t for t in request.tools if not named or t.name == request.tool_choice]
+    extra: dict[str, Any] = {}
+    if tools:
+        extra["tools"] = [
+            m.CohereToolV2(
+                type="FUNCTION",
+                function=m.Function(name=t.name, description=t.description, parameters=t.parameters),
+            )
+            for t in tools
+        ]
+    if request.tool_choice == "none":
+        extra["tools_choice"] = "NONE"
+    elif request.tool_choice == "required" or named:
+        extra["tools_choice"] = "REQUIRED"
+    return extra
 
 
 def _citations(citations: list[m.CohereCitationV2]) -> list[Citation]:

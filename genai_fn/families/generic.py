@@ -14,7 +14,19 @@ from typing import TYPE_CHECKING, Any
 from oci.generative_ai_inference import models as m
 
 from ..neutral.chat import ChatReply, ChatRequest, Message
-from ._base import Family, content, finish_reason, sampling, unreadable, usage
+from ._base import (
+    JSON,
+    MEDIA_URL,
+    NAME,
+    STOP_SEQUENCES,
+    Family,
+    Reading,
+    content,
+    finish_reason,
+    sampling,
+    unreadable,
+    usage,
+)
 
 if TYPE_CHECKING:  # feature and stream types load on first use (neutral/features.py, neutral/stream.py)
     from ..neutral.features import ToolCall
@@ -44,6 +56,30 @@ class Generic(Family):
             "stop",
             "seed",
         }
+    )
+
+    reading = Reading(
+        not_text={
+            ("GenericChatRequest", "stop"): STOP_SEQUENCES,
+            ("GenericChatRequest", "logit_bias"): "token ids (digits) mapped to numbers",
+            ("ImageUrl", "url"): MEDIA_URL,
+            ("AudioUrl", "url"): MEDIA_URL,
+            ("DocumentUrl", "url"): MEDIA_URL,
+            ("VideoUrl", "url"): MEDIA_URL,
+            ("Annotation", "type"): "the kind of a reply's annotation (url_citation)",
+        },
+        kinds={
+            ("FunctionDefinition", "name"): NAME,
+            ("ToolChoiceFunction", "name"): NAME,
+            ("ResponseJsonSchema", "name"): NAME,
+            ("FunctionCall", "id"): NAME,
+            ("FunctionCall", "name"): NAME,
+            ("ToolCall", "id"): NAME,
+            ("ToolMessage", "tool_call_id"): NAME,
+            ("FunctionCall", "arguments"): JSON,
+        },
+        json_parts=frozenset({"ToolMessage"}),
+        joined=frozenset({"TextContent"}),  # a turn's text parts: one text to the model
     )
 
     def to_sdk(self, request: ChatRequest) -> m.GenericChatRequest:
@@ -96,7 +132,7 @@ class Generic(Family):
             text="".join(part.text for part in parts if isinstance(part, m.TextContent) and part.text),
             model=model,
             finish_reason=finish_reason(choice.finish_reason),
-            usage=usage(response.usage or choice.usage),
+            usage=usage(response.usage or choice.usage, opc_request_id),
             opc_request_id=opc_request_id,
             tool_calls=_tool_calls(calls),
             reasoning=getattr(choice.message, "reasoning_content", None) or None,

@@ -1,125 +1,83 @@
-"""The screening plan: every text a model will read from a request (or a caller from a reply), found by walking the
-neutral dataclasses, and the same walk writing the screened (masked) texts back into place.
+"""The screening plan: every text a model reads from a request, as the service receives it, or a caller reads from a
+reply, as its parser will; and the same walk writing the screened (masked) texts back into place.
 
-Text is found generically, not field by field: every `str` field of a neutral dataclass, every string inside a
-JSON-like value (a tool's parameter schema, a response format's schema) and every dict key is a slot, in a fixed
-walk order, unless NOT_TEXT names the field with the reason it carries no text a model reads (ids, roles, enums,
-image URLs). A field added to the neutral request later (documents, say) is screened without a change here;
-tests/unit/test_screening_plan.py fails when a field's type is one the walk cannot read, or when a family's SDK
-request carries text the plan did not screen.
+A chat request is walked as its family's SDK request (`family.to_sdk`), after the family's mapping: what is
+screened and masked is exactly the object that is sent. Its fields come from the SDK models' own `swagger_types`,
+so a field the SDK adds later is screened without a change here; the family's Reading (families/_base.py) names
+what the model does not read (with why), what it reads as a name or as JSON, and which parts it reads as one text.
+Embedding and rerank requests, and a chat reply, are walked as their neutral dataclasses under the readings below.
 
-Each slot has a kind: TEXT is masked in place; NAME (a tool or schema name, a JSON key) is screened but never
-masked, since the caller's code expects the name back (a finding there refuses the request); JSON (a tool call's
-`arguments`) is masked in place and must stay valid JSON. What is masked is exactly what is sent: the family builds
-its SDK request from the request this plan rebuilds.
+Each slot has a kind: TEXT is masked in place; NAME (a tool name, an id, a JSON key) is screened but never masked,
+since the caller's code expects it back (a finding there refuses the request). A JSON text in a string is decoded
+(jsontext.py) and its keys and strings are slots, so an escape (`\\u0040`) is screened as the character it stands
+for; a masked value is re-encoded. A slot `glued` to the one before is read by the model as the same text (a
+turn's adjacent text parts): screening joins them with no separator (spans.join).
+
+`sent_texts(value, reading)` lists every slot: what a test compares with what the upstream received.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from ..neutral.chat import (
-    ChatReply,
-    ChatRequest,
-    Citation,
-    Document,
-    ImagePart,
-    JsonSchema,
-    Message,
-    Params,
-    Reasoning,
-    Tool,
-    ToolCall,
-)
-from ..neutral.embeddings import EmbeddingRequest
-from ..neutral.rerank import RerankRequest
+from ..errors import InvalidRequest
+from ..families._base import JSON, NAME, SDK_ENUMS, TEXT, Reading
+from ..jsontext import NotJSONText, decode_json_text, encode_json
 
 T = TypeVar("T")
 
-TEXT, NAME, JSON = "text", "name", "json"
 NEUTRAL_PACKAGE = "genai_fn.neutral"
-"""A contract's subclass of a neutral request (ResponsesCall, ChatCall, EmbeddingCall) is walked as its neutral
-base: what the contract keeps beside it (stream flags, the Responses echo) is rendered back, never sent."""
+"""A contract's subclass of a neutral request (EmbeddingCall, ...) is walked as its neutral base: what the contract
+keeps beside it is rendered back, never sent."""
 
-NOT_TEXT: dict[tuple[type, str], str] = {
-    (ChatRequest, "model"): "a model id, checked against the allow-list",
-    (ChatRequest, "api_format"): "an API format chosen by configuration",
-    (ChatRequest, "tool_choice"): "auto, none, required or the name of one of `tools`, screened there",
-    (ChatRequest, "logit_bias"): "token ids (digits) mapped to numbers",
-    (ChatRequest, "names"): "the caller's field names, for errors; never sent",
-    (Message, "role"): "a role: system, user, assistant or tool",
-    (ImagePart, "url"): "an image (a data: or https: URL): images are not screened (docs/guardrails.md, Images)",
-    (ImagePart, "detail"): "an enum: auto, low or high",
-    (ImagePart, "where"): "the caller's field path, for errors; never sent",
-    (Params, "stop"): "stop sequences: matched against the model's output, never read by it as a prompt",
-    (Reasoning, "effort"): "an enum",
-    (Reasoning, "verbosity"): "an enum",
-    (ChatReply, "model"): "the model id the service answered with",
-    (ChatReply, "finish_reason"): "an enum",
-    (ChatReply, "opc_request_id"): "the service's request id",
-    (EmbeddingRequest, "model"): "a model id, checked against the allow-list",
-    (EmbeddingRequest, "input_type"): "an enum",
-    (EmbeddingRequest, "truncate"): "an enum",
-    (RerankRequest, "model"): "a model id, checked against the allow-list",
-    (Document, "id"): "the id a citation names the document by: it must come back unchanged",
-    (ChatRequest, "citation_quality"): "an enum",
-    (ChatRequest, "safety_mode"): "an enum",
-    (Citation, "document_ids"): "the ids of the cited documents",
-}
-"""Neutral fields that hold strings but no text a model reads (or a caller reads as the model's words), with the
-reason. Everything else is screened."""
+NEUTRAL = Reading(
+    not_text={
+        ("ChatReply", "model"): "the model id the service answered with",
+        ("ChatReply", "finish_reason"): "an enum",
+        ("ChatReply", "opc_request_id"): "the service's request id",
+        ("Citation", "document_ids"): "the ids of the cited documents, screened as the request's names",
+        ("EmbeddingRequest", "model"): "a model id, checked against the allow-list",
+        ("EmbeddingRequest", "input_type"): "an enum",
+        ("EmbeddingRequest", "truncate"): "an enum",
+        ("RerankRequest", "model"): "a model id, checked against the allow-list",
+    },
+    kinds={("ToolCall", "id"): NAME, ("ToolCall", "name"): NAME, ("ToolCall", "arguments"): JSON},
+)
+"""How a caller reads a chat reply (its tool calls' arguments decoded, as its JSON parser does), and how the
+embedding and rerank models read their (neutral) requests."""
 
-KINDS: dict[tuple[type, str], str] = {
-    (Tool, "name"): NAME,
-    (ToolCall, "name"): NAME,
-    (ToolCall, "id"): NAME,
-    (Message, "tool_call_id"): NAME,
-    (JsonSchema, "name"): NAME,
-    (ToolCall, "arguments"): JSON,
-}
-"""Fields whose strings are not plain TEXT (dict keys are always NAME)."""
-
-DERIVED: dict[tuple[type, str], tuple[Callable[[Any], bool], Callable[[Any], Any]]] = {
-    (Message, "content"): (
-        lambda message: bool(message.parts),
-        lambda message: "".join(part for part in message.parts if isinstance(part, str)),
-    ),
-    (ChatReply, "citations"): (
+DERIVED: dict[tuple[str, str], tuple[Callable[[Any], bool], Callable[[Any], Any]]] = {
+    ("ChatReply", "citations"): (
         lambda reply: bool(reply.citations),
         lambda reply: tuple(c for c in reply.citations if reply.text[c.start : c.end] == c.text),
     ),
 }
-"""Fields computed from others when the predicate holds (and only when a mask changed the value):
-- a turn with an image keeps its text in `parts` (sent by families that take images) and the same text joined in
-  `content` (sent by text-only families). The parts are screened once; `content` is rebuilt from them, so both
-  carry the same masked text;
-- a reply's citations point into its text by offsets and quote it: a mask in the reply keeps only the citations
-  whose span still holds their quote (before any mask, and without one), so no citation repeats a masked text or
-  points at the wrong span."""
+"""Fields computed from others when the predicate holds (and only when a mask changed the value): a reply's
+citations point into its text by offsets and quote it: a mask in the reply keeps only the citations whose span
+still holds their quote (before any mask, and without one), so no citation repeats a masked text."""
 
-Visit = Callable[[str, str], str]
+Visit = Callable[[str, str, bool], str]
+"""(kind, text, glued) -> the text to put back."""
 
 
 @dataclass(frozen=True)
 class Plan(Generic[T]):
-    """The texts of one neutral value, in walk order, with their kinds; `apply` writes screened texts back."""
+    """The texts of one value, in walk order, with their kinds and glue; `apply` writes screened texts back."""
 
     source: T
     texts: tuple[str, ...]
     kinds: tuple[str, ...]
+    glued: tuple[bool, ...]
+    reading: Reading
+    strict: bool
 
     def unmaskable(self, masked: Sequence[str]) -> int:
-        """How many slots a mask would break: a NAME changed, or JSON text that no longer parses."""
-        broken = 0
-        for text, new, kind in zip(self.texts, masked, self.kinds, strict=True):
-            if new == text or kind == TEXT:
-                continue
-            broken += kind == NAME or (kind == JSON and _parses(text) and not _parses(new))
-        return broken
+        """How many NAME slots a mask would change (the caller expects them back unchanged)."""
+        return sum(new != text and kind == NAME for text, new, kind in zip(self.texts, masked, self.kinds, strict=True))
 
     def apply(self, masked: Sequence[str]) -> T:
         """The source with each slot's text replaced by `masked` (same order); unchanged parts keep their identity."""
@@ -127,26 +85,35 @@ class Plan(Generic[T]):
             return self.source
         replacements: Iterator[str] = iter(masked)
 
-        def write(kind: str, text: str) -> str:
+        def write(kind: str, text: str, glued: bool) -> str:
             new = next(replacements)
             return text if new == text else new
 
-        rebuilt: T = _walk(self.source, write, TEXT)
+        rebuilt: T = _Walk(self.reading, write, self.strict).value(self.source, TEXT)
         return rebuilt
 
 
-def plan(value: T) -> Plan[T]:
-    """The screening plan of a neutral request or reply (or any value the walk can read)."""
+def plan(value: T, reading: Reading = NEUTRAL, strict: bool = True) -> Plan[T]:
+    """The screening plan of an SDK chat request (under its family's reading), or of a neutral request or reply.
+    A string that is no JSON at all is screened as it is. `strict`: a JSON text nested too deep or holding a number
+    JSON cannot carry is a 400 (a request); otherwise it is screened as it is (a reply)."""
     texts: list[str] = []
     kinds: list[str] = []
+    glued: list[bool] = []
 
-    def read(kind: str, text: str) -> str:
+    def read(kind: str, text: str, glue: bool) -> str:
         texts.append(text)
         kinds.append(kind)
+        glued.append(glue)
         return text
 
-    _walk(value, read, TEXT)
-    return Plan(value, tuple(texts), tuple(kinds))
+    _Walk(reading, read, strict).value(value, TEXT)
+    return Plan(value, tuple(texts), tuple(kinds), tuple(glued), reading, strict)
+
+
+def sent_texts(value: Any, reading: Reading = NEUTRAL) -> tuple[str, ...]:
+    """Every text the model reads from `value`, decoded, in walk order: what screening sees."""
+    return plan(value, reading).texts
 
 
 def neutral_fields(value: Any) -> tuple[type, tuple[dataclasses.Field[Any], ...]]:
@@ -157,54 +124,100 @@ def neutral_fields(value: Any) -> tuple[type, tuple[dataclasses.Field[Any], ...]
     return type(value), dataclasses.fields(value)
 
 
-def _walk(value: Any, visit: Visit, kind: str) -> Any:
-    """`value` with every text slot passed through `visit`; containers are rebuilt only where something changed."""
-    if isinstance(value, str):
-        return visit(kind, value)
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _walk_dataclass(value, visit)
-    if isinstance(value, tuple | list):
-        items = [_walk(item, visit, kind) for item in value]
+class _Walk:
+    """One walk of a value under a reading: every text slot passed through `visit`; containers and models are
+    rebuilt (copied, never changed in place) only where something changed."""
+
+    def __init__(self, reading: Reading, visit: Visit, strict: bool) -> None:
+        self.reading, self.visit, self.strict = reading, visit, strict
+
+    def value(
+        self, value: Any, kind: str, keys: Mapping[str, str] | None = None, glued: bool = False, where: str = ""
+    ) -> Any:
+        if isinstance(value, str):
+            return self.json(value, glued, where) if kind == JSON else self.visit(kind, value, glued)
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if hasattr(value, "swagger_types"):
+            return self.model(value, kind, glued)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return self.dataclass(value)
+        if isinstance(value, tuple | list):
+            return self.items(value, kind, keys, where)
+        if isinstance(value, dict):
+            pairs = [
+                (self.value(key, NAME), self.value(item, (keys or {}).get(key, kind), where=f"{where}.{key}"))
+                for key, item in value.items()
+            ]
+            if all(k is old_k and v is old_v for (k, v), (old_k, old_v) in zip(pairs, value.items(), strict=True)):
+                return value
+            return dict(pairs)
+        raise TypeError(f"the screening plan cannot read a {type(value).__name__}: teach guardrails/plan.py its text")
+
+    def items(self, value: list[Any] | tuple[Any, ...], kind: str, keys: Mapping[str, str] | None, where: str) -> Any:
+        """A list's items; the parts the reading joins are glued to the first such part before them."""
+        items, joined_before = [], False
+        for item in value:
+            joins = type(item).__name__ in self.reading.joined
+            items.append(self.value(item, kind, keys, glued=joins and joined_before, where=where))
+            joined_before = joined_before or joins
         if all(new is old for new, old in zip(items, value, strict=True)):
             return value
         return type(value)(items)
-    if isinstance(value, dict):
-        pairs = [(_walk(key, visit, NAME), _walk(item, visit, kind)) for key, item in value.items()]
-        if all(k is old_k and v is old_v for (k, v), (old_k, old_v) in zip(pairs, value.items(), strict=True)):
+
+    def json(self, text: str, glued: bool, where: str) -> str:
+        try:
+            decoded = decode_json_text(text, where)
+        except NotJSONText:  # not JSON at all: the model (or the caller's parser) gets the text as it is
+            return self.visit(TEXT, text, glued)
+        except InvalidRequest:
+            if self.strict:
+                raise
+            return self.visit(TEXT, text, glued)
+        new = self.value(decoded, TEXT)
+        return text if new is decoded else encode_json(new)
+
+    def model(self, value: Any, kind: str, glued: bool) -> Any:
+        """An SDK model: each of its swagger_types fields, but the SDK's enums and what the reading leaves out; the
+        parts of a message the reading names in `json_parts` are read as JSON when they are."""
+        reading, name = self.reading, type(value).__name__
+        default = JSON if kind == JSON or name in reading.json_parts else TEXT
+        changes = {}
+        for attr in value.swagger_types:
+            key = (name, attr)
+            if attr in SDK_ENUMS or key in reading.not_text:
+                continue
+            old = getattr(value, attr)
+            new = self.value(old, reading.kinds.get(key, default), reading.keys.get(key), glued, where=f"{name}.{attr}")
+            if new is not old:
+                changes[attr] = new
+        if not changes:
             return value
-        return dict(pairs)
-    raise TypeError(f"the screening plan cannot read a {type(value).__name__}: teach guardrails/plan.py its text")
+        rebuilt = copy.copy(value)
+        for attr, new in changes.items():
+            setattr(rebuilt, attr, new)
+        return rebuilt
 
-
-def _walk_dataclass(value: Any, visit: Visit) -> Any:
-    cls, fields = neutral_fields(value)
-    changes: dict[str, Any] = {}
-    derived: list[tuple[str, Callable[[Any], Any]]] = []
-    for field in fields:
-        key = (cls, field.name)
-        if key in NOT_TEXT:
-            continue
-        rule = DERIVED.get(key)
-        if rule is not None and rule[0](value):
-            derived.append((field.name, rule[1]))
-            continue
-        old = getattr(value, field.name)
-        new = _walk(old, visit, KINDS.get(key, TEXT))
-        if new is not old:
-            changes[field.name] = new
-    if not changes:
+    def dataclass(self, value: Any) -> Any:
+        """A neutral dataclass: each field, but those the reading leaves out; DERIVED ones recomputed."""
+        cls, fields = neutral_fields(value)
+        changes: dict[str, Any] = {}
+        derived: list[tuple[str, Callable[[Any], Any]]] = []
+        for field in fields:
+            key = (cls.__name__, field.name)
+            if key in self.reading.not_text:
+                continue
+            rule = DERIVED.get(key)
+            if rule is not None and rule[0](value):
+                derived.append((field.name, rule[1]))
+                continue
+            old = getattr(value, field.name)
+            new = self.value(old, self.reading.kinds.get(key, TEXT), where=field.name)
+            if new is not old:
+                changes[field.name] = new
+        if not changes:
+            return value
+        value = dataclasses.replace(value, **changes)
+        if derived:
+            value = dataclasses.replace(value, **{name: compute(value) for name, compute in derived})
         return value
-    value = dataclasses.replace(value, **changes)
-    if derived:
-        value = dataclasses.replace(value, **{name: compute(value) for name, compute in derived})
-    return value
-
-
-def _parses(text: str) -> bool:
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True

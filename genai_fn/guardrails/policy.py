@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..config_numbers import decimal, whole
 from ..errors import ConfigError
 
 CHECKS = ("content_moderation", "prompt_injection", "pii")
@@ -148,29 +149,23 @@ def _csv(environ: Mapping[str, str], name: str, *, lower: bool = False) -> tuple
 def _threshold(raw: str) -> float:
     if not raw:
         return DEFAULT_THRESHOLD
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0.0 < value <= 1.0:
-        raise ConfigError("GUARDRAILS_THRESHOLD must be a number above 0 and at most 1")
-    return value
+    return decimal(
+        "GUARDRAILS_THRESHOLD",
+        raw,
+        0.0,
+        1.0,
+        low_open=True,
+        what="GUARDRAILS_THRESHOLD must be a number above 0 and at most 1",
+    )
 
 
 def _max_chars(raw: str) -> int:
     if not raw:
         return DEFAULT_MAX_CHARS
-    value = int(raw) if raw.isdigit() else 0
-    if not 1000 <= value <= MAX_CHARS_LIMIT:
-        raise ConfigError(f"GUARDRAILS_MAX_CHARS must be a whole number from 1000 to {MAX_CHARS_LIMIT}")
-    return value
+    return whole("GUARDRAILS_MAX_CHARS", raw, 1000, MAX_CHARS_LIMIT)
 
 
 def _stream_window(raw: str) -> int:
     if not raw:
         return DEFAULT_STREAM_WINDOW_CHARS
-    low, high = STREAM_WINDOW_LIMITS
-    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 0
-    if not low <= value <= high:
-        raise ConfigError(f"GUARDRAILS_STREAM_WINDOW_CHARS must be a whole number from {low} to {high}")
-    return value
+    return whole("GUARDRAILS_STREAM_WINDOW_CHARS", raw, *STREAM_WINDOW_LIMITS)

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..neutral.guardrails import Assessment
 from .policy import GuardrailPolicy
-from .spans import Span, locate
+from .spans import Locator, Span
 
 
 @dataclass
@@ -40,10 +40,11 @@ def read_verdict(policy: GuardrailPolicy, assessment: Assessment, joined: str, c
         if injection >= policy.threshold:
             verdict.fired.append("prompt_injection")
     if "pii" in checks and assessment.pii:
+        locator = Locator(joined)
         for finding in assessment.pii:
             label = finding.label
             verdict.pii[label] = verdict.pii.get(label, 0) + 1
-            located = locate(joined, finding.offset, finding.length, finding.text)
+            located = locator.locate(finding.offset, finding.length, finding.text)
             verdict.unlocated += not located
             verdict.spans.extend(Span(start, end, label) for start, end in located)
         verdict.fired.append("pii")

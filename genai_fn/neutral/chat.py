@@ -114,6 +114,8 @@ class Usage:
     total_tokens: int = 0
     reasoning_tokens: int | None = None
     """Part of completion_tokens spent reasoning, where the service reports it."""
+    cached_tokens: int | None = None
+    """Part of prompt_tokens read from the service's prompt cache, where the service reports it."""
 
 
 @dataclass(frozen=True)

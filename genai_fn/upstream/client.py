@@ -33,6 +33,12 @@ if TYPE_CHECKING:  # each route's mapping is imported by its own call, on first 
     from ..neutral.rerank import RerankReply, RerankRequest
 
 
+SELECTED_REGION_HEADER = "x-genai-selected-region"
+"""The region that served a call made through a routing profile, as the service answers it ("check the
+x-genai-selected-region response header to see which region served each request":
+docs.oracle.com/iaas/Content/generative-ai/routing-profile-tutorial.htm); passed on when present."""
+
+
 class Upstream:
     """One per container. The client is built on first use, so a broken credential is answered, not a crash."""
 
@@ -56,24 +62,55 @@ class Upstream:
             bounded_reply.install(self._client.base_client.session)
         return self._client
 
-    def chat(self, request: ChatRequest, family: Family, deadline: float, facts: CallFacts) -> ChatReply:
-        details = chat.to_details(request, family, self._settings)
-        result = self._call(self.client.chat, details, deadline, facts, echo_fields=family.echoed_reply_fields)
+    def chat(
+        self,
+        request: ChatRequest,
+        family: Family,
+        chat_request: Any,
+        deadline: float,
+        facts: CallFacts,
+        *,
+        endpoint_id: str | None = None,
+        max_attempts: int | None = None,
+    ) -> ChatReply:
+        """`chat_request`: the family's SDK request for `request`, as screened (usecases/guarded.py): sent as is, to
+        `endpoint_id` (a fallback's dedicated endpoint), else DEDICATED_ENDPOINT_ID, else `request.model` on demand;
+        `max_attempts` lowers MAX_ATTEMPTS (a target with a fallback after it is tried once)."""
+        facts.served_by = endpoint_id or self._settings.dedicated_endpoint_id or request.model
+        details = chat.to_details(request, chat_request, self._settings, endpoint_id)
+        result = self._call(
+            self.client.chat,
+            details,
+            deadline,
+            facts,
+            echo_fields=family.echoed_reply_fields,
+            attempts=max_attempts,
+            model=request.model,
+        )
         return chat.to_reply(result, family, request, facts.opc_request_id)
 
     def chat_stream(
-        self, request: ChatRequest, family: Family, deadline: float, facts: CallFacts
+        self, request: ChatRequest, chat_request: Any, deadline: float, facts: CallFacts
     ) -> Generator[dict[str, Any], None, None]:
-        """The reply as the service streams it: each event's JSON, decoded, as it arrives.
+        """The reply as the service streams it: each event's JSON, decoded, as it arrives. `chat_request`: the
+        family's SDK request for `request`, as screened (usecases/guarded.py), sent as is but asked to stream.
 
         Signed, deadline-bounded and retried like `chat` until the service answers (its status and headers);
         after that nothing is retried (the model is generating). Each event is bounded in size and in the silence
         before it (STREAM_IDLE_SECONDS), the whole stream by `deadline` (bounded_reply.py). Closing the iterator
         closes the HTTP response, which cancels the generation upstream. Failures are ProxyErrors, as for `chat`.
         """
-        details = chat.to_details(request, family, self._settings, stream=True)
+        facts.served_by = self._settings.dedicated_endpoint_id or request.model
+        details = chat.to_details(request, chat.streamed(chat_request), self._settings)
         started = time.perf_counter()
-        events = self._call(self.client.chat, details, deadline, facts, stream_idle=self._settings.stream_idle_seconds)
+        events = self._call(
+            self.client.chat,
+            details,
+            deadline,
+            facts,
+            model=request.model,
+            stream_idle=self._settings.stream_idle_seconds,
+        )
         return _decoded(events, facts, started)
 
     def embed(self, request: EmbeddingRequest, deadline: float, facts: CallFacts) -> EmbeddingReply:
@@ -81,7 +118,7 @@ class Upstream:
 
         details = embeddings.to_details(request, self._settings)
         cap = self._settings.max_embeddings_reply_bytes
-        result = self._call(self.client.embed_text, details, deadline, facts, cap)
+        result = self._call(self.client.embed_text, details, deadline, facts, cap, model=request.model)
         return embeddings.to_reply(result, facts.opc_request_id, request.model)
 
     def rerank(self, request: RerankRequest, deadline: float, facts: CallFacts) -> RerankReply:
@@ -108,15 +145,17 @@ class Upstream:
         facts: CallFacts,
         reply_cap: int | None = None,
         echo_fields: tuple[str, ...] = (),
+        model: str | None = None,
+        attempts: int | None = None,
         stream_idle: float | None = None,
     ) -> Any:
         """One deadline-bounded, retried, translated call; the reply is capped at MAX_REPLY_BYTES unless told, what
-        it only echoes (`echo_fields`) dropped while read."""
+        it only echoes (`echo_fields`) dropped while read; `model` is named when the service refuses it."""
         client = self.client
         self._tokens.before_call(client.base_client.signer)
         strategy = DeadlineRetryStrategy(
             client.base_client,
-            max_attempts=self._settings.max_attempts,
+            max_attempts=min(attempts or self._settings.max_attempts, self._settings.max_attempts),
             timeouts=(self._settings.connect_timeout, self._settings.read_timeout),
             deadline=deadline,
             reply_cap=self._settings.max_reply_bytes if reply_cap is None else reply_cap,
@@ -131,10 +170,12 @@ class Upstream:
         except Exception as exc:
             from . import failures  # the error path's modules load on the first failure, not at start-up
 
-            raise failures.translate(exc, facts) from exc
+            raise failures.translate(exc, facts, model, self._settings.retirement) from exc
         finally:
             facts.attempts, facts.ms = strategy.attempts, (time.perf_counter() - started) * 1000
+            facts.billable_attempts = strategy.billable_attempts
         facts.opc_request_id = response.request_id
+        facts.selected_region = (response.headers or {}).get(SELECTED_REGION_HEADER)
         return response.data
 
 

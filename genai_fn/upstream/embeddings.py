@@ -32,6 +32,6 @@ def to_reply(result: Any, opc_request_id: str | None, requested_model: str) -> E
     return EmbeddingReply(
         model=getattr(result, "model_id", None) or requested_model,
         vectors=tuple(vectors),
-        usage=usage(getattr(result, "usage", None)),
+        usage=usage(getattr(result, "usage", None), opc_request_id),
         opc_request_id=opc_request_id,
     )

@@ -74,6 +74,8 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
         self._reply_cap = reply_cap
         self._echo_fields = echo_fields
         self.attempts = 0
+        self.billable_attempts = 0
+        """Attempts the service may have billed: those answered, and failed ones whose outcome is unknown."""
 
     def remaining(self) -> float:
         return self._deadline - time.monotonic() - RESPONSE_MARGIN_SECONDS
@@ -92,7 +94,15 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
                 self._reply_cap, self._deadline - RESPONSE_MARGIN_SECONDS, self._echo_fields, self._stream_idle
             )
             with scoped(bounded_reply.BUDGET, budget):
-                return func_ref(*a, **kw)
+                try:
+                    result = func_ref(*a, **kw)
+                except Exception as exc:
+                    from . import failures
+
+                    self.billable_attempts += failures.may_have_billed(exc)
+                    raise
+            self.billable_attempts += 1
+            return result
 
         return super().make_retrying_call(attempt, *args, **kwargs)
 

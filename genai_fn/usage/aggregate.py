@@ -6,9 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .lines import UsageLine
+from .prices import Prices
 
 Key = tuple[str, str, str, int]
 """(caller, model, route, minute)."""
+
+
+COUNTS = ("requests", "input_tokens", "output_tokens", "total_tokens", "cached_tokens", "reasoning_tokens")
+"""What is added up, in the table's and the metrics' order."""
 
 
 @dataclass
@@ -17,18 +22,17 @@ class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
 
     def add(self, line: UsageLine) -> None:
         self.requests += 1
-        self.input_tokens += line.input_tokens
-        self.output_tokens += line.output_tokens
-        self.total_tokens += line.total_tokens
+        for name in COUNTS[1:]:
+            setattr(self, name, getattr(self, name) + getattr(line, name))
 
     def merge(self, other: Usage) -> None:
-        self.requests += other.requests
-        self.input_tokens += other.input_tokens
-        self.output_tokens += other.output_tokens
-        self.total_tokens += other.total_tokens
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def aggregate(lines: Iterable[UsageLine]) -> dict[Key, Usage]:
@@ -45,13 +49,17 @@ def by_caller_and_model(totals: dict[Key, Usage]) -> dict[tuple[str, str], Usage
     return table
 
 
-def render_table(totals: dict[Key, Usage]) -> str:
-    """Plain text, one row per caller and model, sorted; what run-local's logs add up to."""
-    header = ("caller", "model", "requests", "input_tokens", "output_tokens", "total_tokens")
-    rows = [
-        (caller, model, str(u.requests), str(u.input_tokens), str(u.output_tokens), str(u.total_tokens))
-        for (caller, model), u in sorted(by_caller_and_model(totals).items())
-    ]
+def render_table(totals: dict[Key, Usage], prices: Prices | None = None) -> str:
+    """Plain text, one row per caller and model, sorted; what run-local's logs add up to. With a price table, a
+    `cost` column (in the table's unit; empty for a model it does not price) and a total row."""
+    header = ("caller", "model", *COUNTS) + (("cost",) if prices else ())
+    table = sorted(by_caller_and_model(totals).items())
+    rows = [(caller, model, *(str(getattr(u, name)) for name in COUNTS)) for (caller, model), u in table]
+    if prices:
+        costs = [prices.cost(model, u) for (_caller, model), u in table]
+        rows = [(*row, "" if cost is None else f"{cost:.6f}") for row, cost in zip(rows, costs, strict=True)]
+        known = [cost for cost in costs if cost is not None]
+        rows.append(("total", "", *[""] * len(COUNTS), f"{sum(known):.6f}"))
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
     text = []
     for row in (header, *rows):

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from ..config import LOOPBACK_HOSTS
 from ..errors import ConfigError
 from .metrics import check_namespace
+from .prices import Prices, parse_prices
 
 DEFAULT_NAMESPACE = "genai_usage"
 
@@ -20,6 +21,8 @@ class UsageSettings:
     endpoint: str | None = None
     """USAGE_METRICS_ENDPOINT: the telemetry-ingestion endpoint; None: the function's region's (from its resource
     principal), `https://telemetry-ingestion.<region>.oraclecloud.com` in the commercial realm."""
+    prices: Prices = Prices({})
+    """USAGE_PRICES: the per-model price table that adds the `cost` metric (prices.py); empty: no cost."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> UsageSettings:
@@ -39,4 +42,4 @@ class UsageSettings:
                     "USAGE_METRICS_ENDPOINT must be an https URL like https://telemetry-ingestion.<region>."
                     "oraclecloud.com (plain http only on loopback)"
                 )
-        return cls(namespace, compartment, endpoint)
+        return cls(namespace, compartment, endpoint, parse_prices(environ.get("USAGE_PRICES", "")))

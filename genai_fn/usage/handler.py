@@ -70,27 +70,30 @@ class UsageFunction:
         }
         if isinstance(self.state, ConfigError):
             return self._finish(Outcome(502, {**summary, "error": self.state.message}))
-        details = metric_data(aggregate(fresh), self.state.namespace, self.state.compartment_id)
+        details = metric_data(aggregate(fresh), self.state.namespace, self.state.compartment_id, self.state.prices)
         bodies = calls(details)
         summary.update(streams=len(details), datapoints=sum(len(d.datapoints) for d in details), calls=0)
         assert self.publisher is not None
         failed = 0
         for post in bodies:
+            if not self.publisher.can_post(deadline):  # a post that could not end before the deadline: not begun
+                return self._stopped(summary, len(bodies), failed, "deadline")
             try:
                 failed += self.publisher.post(post, deadline)
             except Exception as exc:  # the SDK raises many kinds; the counts stay in the log line, never a crash
-                summary["error"] = type(exc).__name__
                 status = getattr(exc, "status", None)
                 if isinstance(status, int):
                     summary["error_status"] = status
-                # Nothing posted yet: a failed invocation, so the batch may be delivered again. Something posted:
-                # answered as done (at most once), the unposted rest counted in the log line, never posted twice.
-                summary["unposted_calls"] = len(bodies) - summary["calls"]
-                return self._finish(
-                    Outcome(502 if not summary["calls"] else 200, {**summary, "failed_metrics": failed})
-                )
+                return self._stopped(summary, len(bodies), failed, type(exc).__name__)
             summary["calls"] += 1
         return self._finish(Outcome(200, {**summary, "failed_metrics": failed}))
+
+    def _stopped(self, summary: dict[str, Any], calls: int, failed: int, error: str) -> Outcome:
+        """Posting stopped early. Nothing posted yet: a failed invocation, so the batch may be delivered again.
+        Something posted: answered as done (at most once), the unposted rest counted in the log line, never posted
+        twice (docs/usage.md, what can be lost or doubled)."""
+        summary.update(error=error, unposted_calls=calls - summary["calls"])
+        return self._finish(Outcome(502 if not summary["calls"] else 200, {**summary, "failed_metrics": failed}))
 
     def handle_fdk(self, ctx: Any, data: Any) -> Any:
         from fdk import response

@@ -8,14 +8,17 @@ string `data.message`, next to `data.src` (STDOUT or STDERR), `data.functionId` 
 entry wrapped as `{"logContent": {...}}` (how Connector Hub's Monitoring target names the entry) is read too.
 
 Lines that are not request lines (the platform's "Received function invocation request", fdk's own output) are
-`ignored`; a request line without a usable caller, token count or time, or an entry without a message, is
-`malformed`. Neither ever raises.
+`ignored`; a request line without a usable caller, token count or time, an entry without a message, and an entry
+nested deeper than MAX_DEPTH are `malformed`. Neither ever raises, whatever the batch holds: the batch is split
+into its entries by a linear scan before anything is decoded, so an entry nested 100,000 deep (which json.loads
+would answer with a RecursionError) or a 400-digit count is one malformed entry, and the rest is read.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +29,15 @@ NONE = "none"
 """Dimension value for a request without a model or route (Monitoring refuses empty dimension values)."""
 MAX_DIMENSION_CHARS = 512
 """MetricDataDetails.dimensions: "The character limit for a dimension value is 512" (oci SDK docstring)."""
+MAX_DEPTH = 16
+"""Nesting an entry or a request line may have: a Functions log entry is 3 deep, a request line 3 (its `budget`
+and `guardrails` objects); anything deeper is not one, and is refused before json.loads recurses into it."""
+MAX_COUNT = 10**12
+"""The largest token count a request line may carry: far above any request, far below float precision (the
+metrics are floats), so every sum of a batch stays exact."""
+_TOKENS = re.compile(r'"(?:[^"\\]++|\\.?)*+(?:"|\Z)|[\[\]{},]')
+"""A JSON string literal (its brackets are not structure; possessive, so linear on any text) or a structural
+character."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,10 @@ class UsageLine:
     input_tokens: int
     output_tokens: int
     total_tokens: int
+    cached_tokens: int = 0
+    """Of input_tokens, read from the service's prompt cache (the line's `cached_tokens`, when reported)."""
+    reasoning_tokens: int = 0
+    """Of output_tokens, spent reasoning (the line's `reasoning_tokens`, when reported)."""
 
 
 @dataclass
@@ -59,12 +75,11 @@ def read_batch(body: bytes) -> Batch:
     """A Connector Hub batch: a JSON array of log entries (one entry alone is read as a batch of one)."""
     batch = Batch()
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        text = body.decode()
+    except UnicodeDecodeError:
         batch.entries, batch.malformed = 1, 1
         return batch
-    entries = payload if isinstance(payload, list) else [payload]
-    for entry in entries:
+    for entry in _entries(text):
         batch.entries += 1
         message, time = _message(entry)
         if message is None:
@@ -72,6 +87,56 @@ def read_batch(body: bytes) -> Batch:
             continue
         _add(batch, message, time)
     return batch
+
+
+def _entries(text: str) -> Iterator[object]:
+    """Each entry of a JSON array (or the one value that is not an array), decoded alone; an entry that is too deep
+    or not JSON is yielded as None (malformed)."""
+    stripped = text.strip()
+    if not stripped.startswith("["):
+        yield _loads(stripped)
+        return
+    depth, deepest, start = 0, 0, 1
+    for token in _TOKENS.finditer(stripped):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif mark in "]}":
+            depth -= 1
+        if (mark == "," and depth == 1) or depth == 0:
+            piece = stripped[start : token.start()]
+            if piece.strip() or mark == ",":
+                yield _loads(piece) if deepest <= MAX_DEPTH + 1 else None
+            start, deepest = token.end(), 1
+            if depth == 0:
+                if stripped[token.end() :].strip():
+                    yield None  # text after the array
+                return
+    yield None  # an array that never ends
+
+
+def _loads(text: str) -> object:
+    """`text` decoded, or None when it is not JSON or nested deeper than MAX_DEPTH."""
+    if _depth(text) > MAX_DEPTH:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:  # not JSON, or an integer of more digits than Python converts
+        return None
+
+
+def _depth(text: str) -> int:
+    """How deeply `text`'s JSON nests, found without decoding it (string contents are skipped)."""
+    depth = deepest = 0
+    for token in _TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif mark in "]}":
+            depth -= 1
+    return deepest
 
 
 def read_lines(lines: Iterable[str]) -> Batch:
@@ -82,9 +147,8 @@ def read_lines(lines: Iterable[str]) -> Batch:
         if not text:
             continue
         batch.entries += 1
-        try:
-            value = json.loads(text)
-        except ValueError:
+        value = _loads(text)
+        if value is None:
             batch.ignored += 1
             continue
         message, time = _message(value) if isinstance(value, dict) and "data" in value else (text, None)
@@ -121,6 +185,8 @@ def _add(batch: Batch, message: str, entry_time: str | None) -> None:
 
 def parse_line(message: str, entry_time: str | None = None) -> UsageLine | None:
     """The request line in `message`, None when it is not one; raises _Malformed for a request line it cannot use."""
+    if _depth(message) > MAX_DEPTH:
+        raise _Malformed
     try:
         value = json.loads(message)
     except ValueError:
@@ -142,13 +208,15 @@ def parse_line(message: str, entry_time: str | None = None) -> UsageLine | None:
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         total_tokens=total_tokens,
+        cached_tokens=_count(value.get("cached_tokens")),
+        reasoning_tokens=_count(value.get("reasoning_tokens")),
     )
 
 
 def _count(value: Any) -> int:
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
         raise _Malformed
     return value
 
@@ -166,9 +234,9 @@ def _minute(ts: Any, entry_time: str | None) -> int:
         if isinstance(candidate, str):
             try:
                 when = datetime.fromisoformat(candidate.replace("Z", "+00:00"))
-            except ValueError:
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=UTC)
+                return int(when.timestamp() // 60)
+            except (ValueError, OverflowError):  # not a time, or one past the calendar's ends once made UTC
                 continue
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
-            return int(when.timestamp() // 60)
     raise _Malformed

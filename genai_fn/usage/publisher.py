@@ -18,7 +18,12 @@ from oci.monitoring import MonitoringClient
 from .config import UsageSettings
 
 CONNECT_TIMEOUT_SECONDS = 5.0
+READ_TIMEOUT_SECONDS = 10.0
 MARGIN_SECONDS = 0.5
+"""Kept back from the deadline for the answer and the log line."""
+MIN_POST_SECONDS = 1.0
+"""A post with less time than this is not started: its timeouts would be too short to expect an answer, and a post
+that times out may still have been applied (docs/usage.md)."""
 
 
 class MetricsPublisher:
@@ -26,11 +31,21 @@ class MetricsPublisher:
         self.settings = settings
         self._client: MonitoringClient | None = None
 
+    def can_post(self, deadline: float) -> bool:
+        """Whether a post started now can end before the deadline (MIN_POST_SECONDS left, after the margin)."""
+        return deadline - time.monotonic() - MARGIN_SECONDS >= MIN_POST_SECONDS
+
     def post(self, body: Any, deadline: float) -> int:
-        """Post one PostMetricDataDetails; returns the service's failedMetricsCount. SDK errors propagate."""
+        """Post one PostMetricDataDetails; returns the service's failedMetricsCount. SDK errors propagate.
+
+        Its worst case is its connect timeout plus its read timeout, and both are cut so that their sum is the time
+        left before the deadline (minus MARGIN_SECONDS): a post started never outlives the invocation. (Each
+        timeout bounds one socket wait; a reply trickled byte by byte could take longer: Monitoring's is one
+        short JSON object.)"""
         client = self._monitoring()
-        left = max(0.5, deadline - time.monotonic() - MARGIN_SECONDS)
-        client.base_client.timeout = (min(CONNECT_TIMEOUT_SECONDS, left), left)
+        left = deadline - time.monotonic() - MARGIN_SECONDS
+        connect = min(CONNECT_TIMEOUT_SECONDS, left / 2)
+        client.base_client.timeout = (connect, min(READ_TIMEOUT_SECONDS, left - connect))
         response = client.post_metric_data(body, retry_strategy=oci.retry.NoneRetryStrategy())
         return int(response.data.failed_metrics_count or 0)
 

@@ -14,6 +14,7 @@ from ..upstream.client import Upstream
 
 if TYPE_CHECKING:
     from ..budgets.store import BudgetStore
+    from ..fallbacks.cooldown import Cooldowns
 
 
 @dataclass(frozen=True)
@@ -24,3 +25,5 @@ class Configured:
     upstream: Upstream
     budgets: BudgetStore | None = None
     """The token budget store (TOKEN_BUDGETS); None: budgets are off."""
+    cooldowns: Cooldowns | None = None
+    """The fallback targets' cooldowns (FALLBACKS); None: fallbacks are off."""

@@ -1,5 +1,6 @@
-"""Chat: screen what goes in (when guardrails are configured), ask the model in its family's format, screen what
-comes out. Every contract that chats (simple, chat completions, Responses, plain invoke) runs this."""
+"""Chat: screen what goes in (when guardrails are configured), ask the model in its family's format (or, when it
+cannot answer, its configured fallbacks: usecases/fallback.py), screen what comes out. Every contract that chats
+(simple, chat completions, Responses, plain invoke) runs this."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from .. import families
 from ..logs import current_record
-from ..neutral.chat import ChatReply, ChatRequest
+from ..neutral.chat import ChatReply, ChatRequest, Usage
 from . import Configured
-from .guarded import screened_input, screened_output, screened_stream
-from .metering import chat_bound, metered
+from .guarded import logged_input, screened_chat, screened_output, screened_stream
+from .metering import Meter, chat_bound, metered
 
 if TYPE_CHECKING:  # streaming types load with the first streamed call
     from ..neutral.stream import ChatDelta
@@ -22,34 +23,41 @@ def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatR
     record = current_record()
     record.model, record.api_format = request.model, request.api_format
     with metered(configured, lambda: chat_bound(request), deadline) as meter:  # a caller over budget: nothing runs
-        request = screened_input(configured, request, deadline, "input")
-        with record.upstream_call() as facts:
-            reply = configured.upstream.chat(request, families.get(request.api_format), deadline, facts)
-        meter.used = reply.usage.total_tokens
-        record.prompt_tokens = reply.usage.prompt_tokens  # billed now, whatever happens to the reply after
-        record.completion_tokens = reply.usage.completion_tokens
-        record.total_tokens = reply.usage.total_tokens
+        family = families.get(request.api_format)
+        policy = configured.settings.fallbacks
+        if policy is None or not policy.chain(request.model):
+            chat_request = screened_chat(configured, family, request, deadline)  # the object sent, as screened
+            with record.upstream_call() as facts:
+                reply = configured.upstream.chat(request, family, chat_request, deadline, facts)
+            record.served_by, record.selected_region = facts.served_by, facts.selected_region
+        else:
+            from .fallback import chat_with_fallbacks
+
+            reply = chat_with_fallbacks(configured, request, family, deadline)
+        counted(meter, reply.usage)  # billed now, whatever happens to the reply after
     reply = screened_output(configured, reply, deadline)
     if configured.settings.log_content:
-        record.content = {"messages": [[m.role, m.content] for m in request.messages], "reply": reply.text}
+        record.content = {"messages": logged_input(configured, family, request, chat_request), "reply": reply.text}
     return reply
 
 
 def chat_stream(configured: Configured, request: ChatRequest, deadline: float) -> Iterator[ChatDelta]:
-    """Chat, delivered as the model writes it (the streaming edge): the same budget, input screening and model call
-    as `chat`, the reply screened as it goes (guardrails/streaming.py). A generator: nothing runs until the first
-    delta is asked for, and the router asks for it before answering, so a refusal or a failed call before the first
-    delta is an ordinary error reply. The budget is settled from the stream's final usage; a stream that ends any
-    other way (cut, stalled, closed by the client, no usage) keeps the whole reservation."""
+    """Chat, delivered as the model writes it (the streaming edge): the same budget and input screening as `chat`
+    (the SDK request screened is the one sent, asked to stream), the reply screened as it goes
+    (guardrails/streaming.py). No fallbacks: a stream is served by its model, or fails before the first token
+    (docs/streaming.md). A generator: nothing runs until the first delta is asked for, and the router asks for it
+    before answering, so a refusal or a failed call before the first delta is an ordinary error reply. The budget is
+    charged from the stream's final usage; a stream that ends any other way (cut, stalled, closed by the client, no
+    usage) leaves the count unknown, so the whole reservation is kept (metering.charge)."""
     started = time.perf_counter()
     record = current_record()
     record.model, record.api_format = request.model, request.api_format
     family = families.get(request.api_format)
     with metered(configured, lambda: chat_bound(request), deadline) as meter:  # a caller over budget: nothing runs
-        request = screened_input(configured, request, deadline, "input")
+        chat_request = screened_chat(configured, family, request, deadline)  # the object sent, as screened
         with record.upstream_call() as facts:
-            events = configured.upstream.chat_stream(request, family, deadline, facts)
-        meter.unknown = True  # the service is generating: billed, however the stream ends, until its usage says
+            events = configured.upstream.chat_stream(request, chat_request, deadline, facts)
+        record.served_by, record.selected_region = facts.served_by, facts.selected_region
         text: list[str] = []
         try:
             deltas = screened_stream(
@@ -59,14 +67,21 @@ def chat_stream(configured: Configured, request: ChatRequest, deadline: float) -
                 if delta.has_content and record.ttft_ms is None:
                     record.ttft_ms = round((time.perf_counter() - started) * 1000, 1)
                 if delta.usage is not None:
-                    meter.used, meter.unknown = delta.usage.total_tokens, False
-                    record.prompt_tokens = delta.usage.prompt_tokens
-                    record.completion_tokens = delta.usage.completion_tokens
-                    record.total_tokens = delta.usage.total_tokens
+                    counted(meter, delta.usage)
                 if configured.settings.log_content:
                     text.append(delta.text)
                 yield delta
         finally:
             events.close()  # a client gone, or a failure mid-stream: the response is closed, the generation cancelled
             if configured.settings.log_content:
-                record.content = {"messages": [[m.role, m.content] for m in request.messages], "reply": "".join(text)}
+                messages = logged_input(configured, family, request, chat_request)
+                record.content = {"messages": messages, "reply": "".join(text)}
+
+
+def counted(meter: Meter, usage: Usage) -> None:
+    """The service's usage of a call, into the budget's meter and the request's log line."""
+    record = current_record()
+    meter.used, meter.cached = usage.total_tokens, usage.cached_tokens or 0
+    record.prompt_tokens, record.completion_tokens = usage.prompt_tokens, usage.completion_tokens
+    record.total_tokens = usage.total_tokens
+    record.cached_tokens, record.reasoning_tokens = usage.cached_tokens, usage.reasoning_tokens

@@ -4,19 +4,49 @@ code, on the first call that needs it (a function without guardrails never impor
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..neutral.chat import ChatReply
+from ..neutral.chat import ChatReply, ChatRequest
 from . import Configured
 
 if TYPE_CHECKING:
+    from ..families._base import Family
     from ..neutral.stream import ChatDelta
 
 T = TypeVar("T")
 
 
+def screened_chat(
+    configured: Configured,
+    family: Family,
+    request: ChatRequest,
+    deadline: float,
+    screened: dict[str, str] | None = None,
+) -> Any:
+    """The family's SDK chat request for `request`, with every text its model reads screened as it will be sent (the
+    family's Reading): the one object to send. `screened` (a fallback chain's: text -> as screened) remembers what
+    this request's screening passed, so a target of another family is not screened again for the same texts."""
+    chat_request = family.to_sdk(request)
+    policy = configured.settings.guardrails
+    if policy is None:
+        return chat_request
+    from ..guardrails import screening
+
+    return screening.screen_input(configured, policy, chat_request, deadline, "input", family.reading, screened)
+
+
+def logged_input(configured: Configured, family: Family, request: ChatRequest, chat_request: Any) -> list[Any]:
+    """What LOG_CONTENT logs of the request: with guardrails, the texts the model read as sent (masks applied), so
+    a debugging log never holds what a mask kept from the model; without, each turn's role and text."""
+    if configured.settings.guardrails is None:
+        return [[message.role, message.content] for message in request.messages]
+    from ..guardrails.plan import sent_texts
+
+    return list(sent_texts(chat_request, family.reading))
+
+
 def screened_input(configured: Configured, request: T, deadline: float, stage: str) -> T:
-    """`request` with every text its model reads screened at `stage` (input, embeddings, rerank): the one to send."""
+    """`request` with every text its model reads screened at `stage` (embeddings, rerank): the one to send."""
     policy = configured.settings.guardrails
     if policy is None:
         return request

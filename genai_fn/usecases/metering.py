@@ -1,32 +1,33 @@
-"""Token budgets around a model call: reserve the request's bound before it, settle with the service's count after.
+"""Token budgets around a model call: reserve the request's bound before it, settle with what it may have cost after.
 
 With TOKEN_BUDGETS off (`configured.budgets` is None) this is a no-op that imports nothing more. With it on, the
 caller (the request record's `caller`, from the gateway) must have room left in every window, or the request is a
-429 (BudgetExceeded) before anything is sent; whatever happens to the call, the reservation is settled and the log
-line says what was reserved.
+429 (BudgetExceeded) before anything is sent; whatever happens to the call, the reservation is settled by `charge`
+(the service's count, the whole reservation, or nothing) and the log line's `budget` says what was reserved and
+charged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..caller import FN_INVOKE_CALLER
-from ..logs import current_record
+from ..logs import CallFacts, current_record
 from ..neutral.chat import ChatRequest
 from . import Configured
 
 
 @dataclass
 class Meter:
-    """What the call really used; the use case sets it from the service's usage (it stays 0 when the call failed).
-    `unknown`: the call reached the service and how it ended is not known (a stream cut, stalled, closed by the
-    client, or ended without usage): the service may have billed all of it, so the whole reservation is kept."""
+    """What the call really used: the use case sets it from the service's usage once the reply is read."""
 
-    used: int = 0
-    unknown: bool = False
+    used: int | None = None
+    cached: int = 0
+    """Of `used`, the prompt tokens the service read from its cache (weighted by TOKEN_BUDGET_CACHED_WEIGHT)."""
 
 
 @contextlib.contextmanager
@@ -39,11 +40,38 @@ def metered(configured: Configured, bound: Callable[[], int], deadline: float) -
         return
     record = current_record()
     reservation = store.reserve(record.caller or FN_INVOKE_CALLER, bound(), deadline)
+    first_call = len(record.calls)
     try:
         yield meter
     finally:
-        store.settle(reservation, reservation.tokens if meter.unknown else meter.used, deadline)
-        record.budget = reservation.log_fields()
+        used = weighted(meter, store.policy.cached_weight)
+        charged = charge(used, record.calls[first_call:], reservation.tokens)
+        store.settle(reservation, charged, deadline)
+        record.budget = {**reservation.log_fields(), "charged": charged if reservation.enforced else 0}
+
+
+def charge(used: int | None, calls: Sequence[CallFacts], reserved: int) -> int:
+    """What a request costs its caller's budget: the service's count (`used`) when its one billable attempt was
+    read; the whole reservation when an attempt may have been billed without a count read (a timeout after the
+    request was sent, a connection broken mid-reply, a 5xx, an unreadable reply: upstream.failures.may_have_billed),
+    or when a retry followed one; nothing when no attempt can have been billed (refused before sending, a 4xx,
+    connection refused). The reservation is the request's upper bound, so the caller is never charged less than the
+    service may have billed for one generation (docs/usage.md: the rule and its worst case)."""
+    billable = sum(call.billable_attempts for call in calls)
+    if billable == 0:
+        return 0
+    if used is not None and billable == 1:
+        return used
+    return max(reserved, used or 0)
+
+
+def weighted(meter: Meter, cached_weight: float) -> int | None:
+    """The service's count with its cached prompt tokens counted at `cached_weight` (TOKEN_BUDGET_CACHED_WEIGHT,
+    0..1; 1 counts them like any token), rounded up so a weight never charges less than it says."""
+    if meter.used is None or cached_weight >= 1 or meter.cached <= 0:
+        return meter.used
+    cached = min(meter.cached, meter.used)
+    return meter.used - cached + math.ceil(cached * cached_weight)
 
 
 def chat_bound(request: ChatRequest) -> int:
@@ -57,6 +85,7 @@ def chat_bound(request: ChatRequest) -> int:
     if request.json_schema is not None:
         size += len(json.dumps(request.json_schema.schema, ensure_ascii=False).encode())
     size += sum(len(name.encode()) + len(value.encode()) for doc in request.documents for name, value in doc.fields)
+    size += sum(len(doc.id.encode()) for doc in request.documents)  # the model reads the id too
     return size + request.params.max_tokens
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
+from scripts.build_cache import build_once
 from scripts.slim_tree import REPO_ROOT
 
 DOCKERFILE = REPO_ROOT / "Dockerfile"
@@ -261,15 +262,8 @@ def _run_cached(command: str, stage: _Performing) -> None:
         return
     root = stage.materialise()
     _run(command, root, stage)
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    partial = CACHE_DIR / f"{cached.name}.{os.getpid()}.tmp"
-    shutil.copytree(root, partial, symlinks=True)
-    try:
-        partial.rename(cached)  # atomic: a concurrent run either sees the whole layer or builds its own
-    except OSError:
-        shutil.rmtree(partial)
-        if not cached.is_dir():
-            raise  # not a concurrent run's result
+    # atomic: a concurrent run either sees the whole layer or builds its own
+    build_once(cached, lambda into: shutil.copytree(root, into, symlinks=True, dirs_exist_ok=True))
 
 
 def _run(command: str, root: Path, stage: _Performing) -> None:

@@ -115,7 +115,7 @@ def test_layout_serves_both_families_and_the_gateway(served: FnClient, emulator:
     assert json.loads(gateway.body)["choices"][0]["message"]["content"] == "Emulated reply to: Hi"
     assert big.status == 200, big.body[:200]
     sent = [request.json["chatRequest"]["apiFormat"] for request in emulator.requests]
-    assert sent == ["COHERE", "GENERIC", "COHERE"]
+    assert sent == ["COHEREV2", "GENERIC", "COHEREV2"]  # Command A is sent as V2 (docs/models.md)
     emulator.reset()
 
 

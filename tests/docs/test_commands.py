@@ -81,6 +81,8 @@ def test_documented_variables_are_the_ones_read() -> None:
             "GUARDRAILS": "content_moderation:block,prompt_injection:block,pii:mask",  # so its variables are read
             "TOKEN_BUDGETS": "*:1000/day",  # likewise
             "BUDGET_STORE_URL": "rediss://genai:secret@cache.example.com:6379/0",
+            "ALLOWED_MODELS": "meta.llama-3.3-70b-instruct",
+            "FALLBACKS": "cohere.command-a-03-2025>meta.llama-3.3-70b-instruct",  # likewise
             "USAGE_METRICS_COMPARTMENT_OCID": "ocid1.compartment.oc1..docs",
         }
     )

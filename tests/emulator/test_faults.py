@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -122,3 +123,15 @@ def test_unknown_fault_kind_is_refused(emu: Emulator) -> None:
         emu.inject("explode")
     with pytest.raises(ValueError, match="times"):
         emu.fail_next(times=0)
+
+
+def test_patched_json_writes_raw_text_no_python_value_serialises_to() -> None:
+    from emulator.faults import patched_json
+
+    data = {"chatResponse": {"text": "hi", "toolCalls": None, "usage": {"promptTokens": 1}}, "items": [{"a": 1}]}
+    body = patched_json(
+        data,
+        {"chatResponse.text": '"a \\ud800"', "chatResponse.usage.promptTokens": "-5", "items.0.a": "1e400"},
+    )
+    assert b'"text": "a \\ud800"' in body and b'"promptTokens": -5' in body and b'"a": 1e400' in body
+    assert json.loads(body)["items"][0]["a"] == float("inf")

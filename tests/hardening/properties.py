@@ -11,8 +11,11 @@ from typing import Any
 from hypothesis import strategies as st
 
 from emulator import Emulator
+from genai_fn.http import Reply
 from localfn.fdk_process import REPO_ROOT
 from tests.constants import COHERE_MODEL, COMPARTMENT, LLAMA_MODEL
+
+from .model_reads import strict_json_problem
 
 ERROR_TYPES = frozenset(
     {
@@ -35,6 +38,31 @@ CALLER_ERRORS = frozenset({"invalid_json", "invalid_request", "model_not_allowed
 ALLOWED_MODELS = (COHERE_MODEL, LLAMA_MODEL)
 LEAK_MARKERS = ("Traceback (most recent call last)", str(REPO_ROOT), "site-packages", "genai_fn/")
 """Signs of a traceback or an internal path in an answer; a fuzzer will not produce these as field names."""
+
+
+GUARDRAILS = "content_moderation:block,prompt_injection:block,pii:mask"
+"""The guardrails issue 28 was measured with: injections blocked, addresses masked (test_promises.py)."""
+
+
+def assert_answered(reply: Reply) -> str:
+    """(a): 2xx, or 4xx with the route's JSON error envelope, its status inside, no internals; the outcome."""
+    assert reply.status < 500, f"5xx from input: {reply.status} {reply.body[:400]!r}"
+    assert 200 <= reply.status < 300 or 400 <= reply.status < 500, reply.status
+    if reply.status < 400:
+        return f"status {reply.status}"
+    assert reply.content_type == "application/json", reply.content_type
+    error = json.loads(reply.body)["error"]
+    assert error["status"] == reply.status and error["message"], error
+    assert not any(marker.encode() in reply.body for marker in LEAK_MARKERS), reply.body[:400]
+    return f"status {reply.status} {error.get('type') or error.get('code')}"
+
+
+def assert_sent_json(emulator: Emulator) -> None:
+    """(c): every body the emulator received parses strictly, and the service accepted it."""
+    for request in emulator.requests.snapshot():
+        problem = strict_json_problem(request.body)
+        assert problem is None, f"sent non-JSON to {request.path}: {problem}: {request.body[:400]!r}"
+        assert request.status == 200, f"sent what the service refused ({request.status}): {request.body[:400]!r}"
 
 
 def check_answer(status: int, body: bytes, content_type: str, emulator: Emulator) -> None:

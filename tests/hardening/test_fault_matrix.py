@@ -14,7 +14,8 @@ import pytest
 
 from emulator import Emulator
 from emulator.faults import hostile_message
-from tests.conftest import RunningFunction
+from tests.conftest import RunningFunction, function_config
+from tests.constants import V1_PIN
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,12 @@ ROWS = [
         3,
     ),
 ]
+
+
+@pytest.fixture(scope="module")
+def fn(start_module_function: Callable[..., RunningFunction], emulator: Emulator) -> RunningFunction:
+    """Command A kept on Cohere V1, the format whose replies echo the history (the huge-echoed-history row)."""
+    return start_module_function(function_config(emulator, **V1_PIN))
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])

@@ -7,14 +7,19 @@ the gateway, the envelope's status on a plain invoke), never fdk's 502 with an e
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from emulator import Emulator
-from tests.conftest import RunningFunction
+from localfn.config import rerank_config
+from tests.conftest import RunningFunction, function_config
 
-from .properties import bodies, check_answer, request_urls
+from .contract_requests import CHAT_MODELS, PATHS, request_bodies
+from .model_reads import unscreened
+from .properties import GUARDRAILS, assert_sent_json, bodies, check_answer, request_urls
 from .scale import SCALE, fuzz
 
 header_values = st.text(
@@ -63,3 +68,32 @@ def test_malformed_request_urls_through_fdk(fn: RunningFunction, emulator: Emula
     run()
     emulator.reset()
     assert fn.invoke({"input": "after the fuzz"}).body == b"Emulated reply to: after the fuzz"
+
+
+def test_promises_through_fdk(
+    start_module_function: Callable[..., RunningFunction], emulator: Emulator, cases: Counter[str]
+) -> None:
+    """Issue 28's promises (test_promises.py) through the real fdk socket, every route, guardrails on: 2xx or a 4xx
+    JSON error (Fn-Http-Status through the gateway, the envelope's status on a plain invoke), only strict JSON sent
+    upstream, and every text a model read was screened."""
+    config = function_config(emulator, ALLOWED_MODELS=",".join(CHAT_MODELS), GUARDRAILS=GUARDRAILS, **rerank_config())
+    function = start_module_function(config)
+
+    @fuzz(SCALE.property_fdk_examples)
+    @given(data=st.data(), route=st.sampled_from(sorted(PATHS)))
+    def run(data: st.DataObject, route: str) -> None:
+        cases["cases"] += 1
+        body = data.draw(request_bodies(route), label="body")
+        emulator.reset()
+        gateway = bool(PATHS[route])
+        reply = function.invoke(body, gateway=gateway, url=PATHS[route] or "/", headers={"Accept": "application/json"})
+        assert reply.socket_status == 200, (reply.socket_status, reply.body[:300])
+        content_type = reply.headers.get("content-type", "")
+        status = reply.status if gateway else _status_from_body(reply.body, content_type)
+        assert status < 500, f"5xx from input on {route}: {status} {reply.body[:400]!r}"
+        assert_sent_json(emulator)
+        leaks = unscreened(emulator.requests.snapshot())
+        assert not leaks, f"the model read unscreened text on {route}: {leaks[:3]}"
+        cases[f"{route} {status}"] += 1
+
+    run()

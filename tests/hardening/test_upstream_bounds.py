@@ -19,7 +19,7 @@ from emulator.faults import retry_after_forms
 from genai_fn.config import DEFAULT_MAX_REPLY_BYTES
 from genai_fn.upstream.retry_after import MAX_SECONDS
 from tests.conftest import RunningFunction, function_config
-from tests.constants import LLAMA_MODEL
+from tests.constants import LLAMA_MODEL, V1_PIN
 
 MEMORY_CEILING_MIB = 110
 """The 128 MB function shape minus headroom (issue 10)."""
@@ -29,9 +29,10 @@ ECHO_ENTRY_BYTES = 45
 
 @pytest.fixture
 def fresh(start_function: Callable[..., RunningFunction], emulator: Emulator) -> Iterator[RunningFunction]:
-    """A new fdk process with the default configuration, warmed by one call: its VmHWM is this test's alone."""
+    """A new fdk process with Command A on Cohere V1 (whose replies echo the history: the largest replies), warmed
+    by one call: its VmHWM is this test's alone."""
     emulator.reset()
-    function = start_function(function_config(emulator))
+    function = start_function(function_config(emulator, **V1_PIN))
     assert function.invoke({"input": "warm up"}, gateway=True, url="/genai/chat").status == 200
     emulator.reset()
     yield function

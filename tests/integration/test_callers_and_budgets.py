@@ -154,3 +154,15 @@ def test_a_plain_invoke_is_attributed_to_fn_invoke_whatever_it_sends(functions) 
     reply = functions[0].invoke({"input": "hi"}, headers={"X-Genai-Caller": "gw:team-a"})
     assert reply.status == 200
     assert [line["caller"] for line in functions[0].request_logs()] == ["fn-invoke"]
+
+
+def test_with_budgets_on_one_request_writes_one_line(module_functions, emulator, cache) -> None:
+    """fdk sets the root logger to DEBUG; redis-py's own DEBUG lines (its first connection logs some) must not reach
+    the function's log. A container of its own, so the request makes the container's first cache connection."""
+    url = f"rediss://{USER}:{PASSWORD}@localhost:{cache.port}/0?ssl_ca_certs={cache.ca_file}"
+    function = module_functions.start(function_config(emulator, TOKEN_BUDGETS=BUDGETS, BUDGET_STORE_URL=url))
+    function.new_log()
+    reply = function.invoke({"input": "hi"}, gateway=True, url="/chat", headers={"X-Genai-Caller": "gw:team-c"})
+    assert reply.status == 200
+    lines = [line for line in function.new_log().splitlines() if line.strip()]
+    assert len(lines) == 1 and json.loads(lines[0])["budget"]["enforced"], lines

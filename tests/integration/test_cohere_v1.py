@@ -1,8 +1,10 @@
-"""Cohere at full strength through the real fdk and the local gateway (issue 23): tools on cohere.command-a-03-2025 as
-shipped (apiFormat COHERE) with the openai SDK (plain and streamed), LangChain's bind_tools and the Responses API;
-the schemas V1 cannot hold refused before any call; documents with citations on V1 and V2 in every contract; the
-docs' own MODEL_API_FORMATS example; a retired model answered with its replacement. The emulator enforces the
-service's V1 round-trip rules (emulator/cohere_v1.py), so a wrong history fails here."""
+"""Cohere at full strength through the real fdk and the local gateway (issue 23): tools on cohere.command-a-03-2025
+kept on Cohere V1 (apiFormat COHERE, MODEL_API_FORMATS; its default is COHEREV2) with the openai SDK (plain and
+streamed), LangChain's bind_tools and the Responses API; the schemas V1 cannot hold refused before any call;
+documents with citations on V1 and V2 in every contract; the docs' own MODEL_API_FORMATS example; a retired model
+answered with its replacement, before the call when its retirement date has passed, after the service's refusal when
+no page dates it. The emulator enforces the service's V1 round-trip rules (emulator/cohere_v1.py), so a wrong
+history fails here."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from langchain_openai import ChatOpenAI
 
 from localfn.gateway import LocalGateway
 from tests.conftest import RunningFunction, function_config
-from tests.constants import COHERE_MODEL, LLAMA_MODEL
+from tests.constants import COHERE_MODEL, LLAMA_MODEL, V1_PIN
 
 WEATHER = {
     "type": "object",
@@ -35,11 +37,27 @@ DOCUMENTS = [
     "Paris is the capital of France.",
     {"id": "faq-7", "title": "Rome", "text": "Rome is the capital of Italy."},
 ]
-RETIRED = "cohere.command-r-08-2024"
+RETIRED = "cohere.command-r-plus"
+"""Retired on demand on 2025-01-16; the page names cohere.command-r-plus-08-2024 as its replacement."""
+RETIRING = "cohere.command-r-08-2024"
+"""No longer on the newer retirement page, but never dated: passed to the service (the emulator no longer serves it)."""
 
 
 def _sent(upstream: Any) -> dict[str, Any]:
     return upstream.requests[-1].json["chatRequest"]
+
+
+@pytest.fixture(scope="module")
+def fn(start_module_function, emulator) -> RunningFunction:
+    """Every test here but the V2 ones runs Command A on V1, pinned by configuration."""
+    return start_module_function(function_config(emulator, **V1_PIN))
+
+
+@pytest.fixture(scope="module")
+def gateway(fn) -> Iterator[LocalGateway]:
+    running = LocalGateway([fn.process.socket_path], port=0).start()
+    yield running
+    running.stop()
 
 
 @pytest.fixture
@@ -54,7 +72,7 @@ def v2_function(start_module_function, emulator) -> RunningFunction:
     retired model is still allowed in its configuration."""
     config = function_config(
         emulator,
-        ALLOWED_MODELS=f"{COHERE_MODEL},{RETIRED}",
+        ALLOWED_MODELS=f"{COHERE_MODEL},{RETIRED},{RETIRING}",
         MODEL_API_FORMATS=f"{COHERE_MODEL}:COHEREV2",
     )
     return start_module_function(config)
@@ -91,8 +109,8 @@ def test_openai_sdk_tool_round_trip_on_v1(client, upstream, stream):
     assert choice.finish_reason == "tool_calls"
     (call,) = choice.message.tool_calls
     assert call.function.name == "get_weather" and call.id.startswith("call_")
-    # V1 has no enum: the model reads the allowed values in the description (the emulator just fills a str)
-    assert json.loads(call.function.arguments) == {"city": "Paris", "unit": "Paris", "days": 1}
+    # V1 has no enum: the model reads the allowed values in the description, and so does the emulated model
+    assert json.loads(call.function.arguments) == {"city": "Paris", "unit": "celsius", "days": 1}
     sent = _sent(upstream)
     assert sent["apiFormat"] == "COHERE" and sent["message"] == QUESTION["content"]
     definitions = sent["tools"][0]["parameterDefinitions"]
@@ -277,5 +295,14 @@ def test_a_retired_model_is_a_400_naming_its_replacement(v2_client, emulator):
     with pytest.raises(openai.BadRequestError) as raised:
         v2_client.chat.completions.create(model=RETIRED, messages=[QUESTION])
     message = raised.value.body["message"]
-    assert raised.value.body["param"] == "model" and "retired" in message and f"use {COHERE_MODEL}" in message
+    assert raised.value.body["param"] == "model" and "retired" in message and "on 2025-01-16" in message
+    assert "use cohere.command-r-plus-08-2024" in message and f"{COHERE_MODEL} as its replacement in turn" in message
     assert len(emulator.requests) == 0
+
+
+def test_a_model_retired_without_a_date_is_the_services_to_refuse(v2_client, emulator):
+    """The page gives no date: the call is made, and the service's refusal names the replacement."""
+    with pytest.raises(openai.APIStatusError) as raised:
+        v2_client.chat.completions.create(model=RETIRING, messages=[QUESTION])
+    assert [r.json["servingMode"]["modelId"] for r in emulator.requests] == [RETIRING]
+    assert f"OCI lists {RETIRING} as retiring: use {COHERE_MODEL}" in raised.value.body["message"]

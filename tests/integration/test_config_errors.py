@@ -28,9 +28,13 @@ BAD_CONFIGS = [
     ({"MAX_ATTEMPTS": "many"}, "MAX_ATTEMPTS"),
     ({"AUTH_MODE": "password"}, "AUTH_MODE"),
     ({"MODEL_ID": "ocid1.generativeaimodel.oc1..abc", "ALLOWED_MODELS": None}, "API_FORMAT"),
+    ({"TOKEN_BUDGETS": "team-a:\u00b2/day", "BUDGET_STORE_URL": "rediss://cache.example:6379/0"}, "TOKEN_BUDGETS"),
+    ({"GUARDRAILS": "pii:mask", "GUARDRAILS_MAX_CHARS": "\u00b9\u2070\u2070\u2070"}, "GUARDRAILS_MAX_CHARS"),
+    ({"MAX_ATTEMPTS": "\u0663"}, "MAX_ATTEMPTS"),
 ]
-UNDER_FDK = [BAD_CONFIGS[0], BAD_CONFIGS[4]]
-"""One missing and one invalid value through the real fdk."""
+UNDER_FDK = [BAD_CONFIGS[0], BAD_CONFIGS[4], BAD_CONFIGS[8]]
+"""One missing and one invalid value through the real fdk, and a Unicode digit (`str.isdigit()` is true for `²`,
+which `int()` refuses: it crashed the import before)."""
 
 
 @pytest.mark.parametrize(("overrides", "variable"), BAD_CONFIGS, ids=[v for _, v in BAD_CONFIGS])

@@ -24,6 +24,7 @@ START_UP = frozenset(
         "genai_fn.caller",
         "genai_fn.catalog",
         "genai_fn.config",
+        "genai_fn.config_numbers",
         "genai_fn.contracts",
         "genai_fn.contracts.grounding",
         "genai_fn.contracts.simple",
@@ -35,6 +36,7 @@ START_UP = frozenset(
         "genai_fn.families",
         "genai_fn.families._base",
         "genai_fn.families.cohere",
+        "genai_fn.families.coherev2",  # the default model's format (its shared Cohere fields live in cohere.py)
         "genai_fn.limits",
         "genai_fn.logs",
         "genai_fn.neutral",

@@ -15,7 +15,7 @@ def test_one_json_line_per_request_with_ids_model_latency_and_usage(fn, upstream
     lines = fn.request_logs()
     assert [line["call_id"] for line in lines] == ["log-1", "log-2"]
     ok, bad = lines
-    assert ok["status"] == 200 and ok["model"] == COHERE_MODEL and ok["api_format"] == "COHERE"
+    assert ok["status"] == 200 and ok["model"] == COHERE_MODEL and ok["api_format"] == "COHEREV2"
     assert ok["route"] == "chat" and ok["via_gateway"] is True
     assert ok["opc_request_id"] == upstream.requests[-1].headers.get("opc-request-id") or ok["opc_request_id"]
     assert ok["prompt_tokens"] > 0 and ok["completion_tokens"] > 0
@@ -44,3 +44,15 @@ def test_content_logging_is_an_explicit_opt_in(start_function, emulator):
     (line,) = function.request_logs()
     assert line["content"]["messages"] == [["user", SECRET_PROMPT]]
     assert line["content"]["reply"].startswith("Emulated reply to: PROMPT-8f3a")
+
+
+def test_content_logging_with_guardrails_holds_what_the_model_read_masked(start_function, emulator):
+    """LOG_CONTENT is a debugging copy; with a PII mask on, it must not keep the address the model never got."""
+    function = start_function(function_config(emulator, LOG_CONTENT="true", GUARDRAILS="pii:mask"))
+    emulator.reset()
+    function.invoke({"input": "Write to alice@example.com about PROMPT-8f3a"})
+
+    (line,) = function.request_logs()
+    logged = " ".join(line["content"]["messages"])
+    assert "PROMPT-8f3a" in logged, "the texts the model read are logged"
+    assert "alice@example.com" not in logged, "the mask applies to the logged copy too"

@@ -16,7 +16,7 @@ def client(gateway, upstream) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{gateway.url}/genai/v1", api_key="unused-behind-the-gateway", max_retries=0)
 
 
-@pytest.mark.parametrize(("model", "api_format"), [(COHERE_MODEL, "COHERE"), (LLAMA_MODEL, "GENERIC")])
+@pytest.mark.parametrize(("model", "api_format"), [(COHERE_MODEL, "COHEREV2"), (LLAMA_MODEL, "GENERIC")])
 def test_chat_completion(client, upstream, model, api_format):
     completion = client.chat.completions.create(
         model=model, messages=[{"role": "user", "content": "What is the capital of France?"}], max_tokens=100
@@ -43,7 +43,9 @@ def test_default_model_when_none_is_named(gateway, upstream):
         assert json.loads(response.read())["model"] == COHERE_MODEL
 
 
-def test_multi_turn_with_system_message_maps_to_cohere_fields(client, upstream):
+def test_multi_turn_with_system_message_maps_to_cohere_v1_fields(v1_gateway, upstream):
+    """Command A kept on Cohere V1 by configuration: the current turn, the preamble and the history."""
+    client = openai.OpenAI(base_url=f"{v1_gateway.url}/genai/v1", api_key="unused", max_retries=0)
     client.chat.completions.create(
         model=COHERE_MODEL,
         messages=[

@@ -33,6 +33,12 @@ def v2_client(cohere_v2_url, emulator) -> Iterator[openai.OpenAI]:
 
 
 @pytest.fixture
+def v1_client(v1_gateway, upstream) -> openai.OpenAI:
+    """Command A kept on Cohere V1 by configuration (its default is COHEREV2)."""
+    return openai.OpenAI(base_url=f"{v1_gateway.url}/genai/v1", api_key="unused", max_retries=0)
+
+
+@pytest.fixture
 def client(gateway, upstream) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{gateway.url}/genai/v1", api_key="unused-behind-the-gateway", max_retries=0)
 
@@ -111,15 +117,18 @@ def test_cohere_v2_tool_choice(v2_client, emulator, choice, wire):
     assert emulator.requests[-1].json["chatRequest"]["toolsChoice"] == wire
 
 
-def test_cohere_v2_named_tool_choice_is_a_clear_400(v2_client, emulator):
-    with pytest.raises(openai.BadRequestError, match="tool_choice naming one function"):
-        v2_client.chat.completions.create(
-            model=MODEL_OCID,
-            messages=[QUESTION],
-            tools=TOOLS,
-            tool_choice={"type": "function", "function": {"name": "get_weather"}},
-        )
-    assert len(emulator.requests) == 0
+def test_cohere_v2_named_tool_choice_is_that_tool_alone_and_required(v2_client, emulator):
+    """V2 cannot name a function: the named one is sent alone, with toolsChoice REQUIRED (coherev2._tools)."""
+    other = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}
+    completion = v2_client.chat.completions.create(
+        model=MODEL_OCID,
+        messages=[QUESTION],
+        tools=[other, *TOOLS],
+        tool_choice={"type": "function", "function": {"name": "get_weather"}},
+    )
+    sent = emulator.requests[-1].json["chatRequest"]
+    assert sent["toolsChoice"] == "REQUIRED" and [t["function"]["name"] for t in sent["tools"]] == ["get_weather"]
+    assert [call.function.name for call in completion.choices[0].message.tool_calls] == ["get_weather"]
 
 
 def test_cohere_v2_json_schema(v2_client, emulator):
@@ -146,10 +155,7 @@ def test_empty_assistant_turn_in_history_is_sent_as_empty_text(client, upstream,
 
     assert completion.choices[0].message.content == "Emulated reply to: Still there?"
     sent = upstream.requests[-1].json["chatRequest"]
-    if model == LLAMA_MODEL:
-        assert sent["messages"][1] == {"role": "ASSISTANT", "content": [{"type": "TEXT", "text": ""}]}
-    else:
-        assert sent["chatHistory"][1] == {"role": "CHATBOT", "message": ""}
+    assert sent["messages"][1] == {"role": "ASSISTANT", "content": [{"type": "TEXT", "text": ""}]}  # Generic, V2
 
 
 def test_empty_tool_result_is_forwarded(client, upstream):
@@ -262,9 +268,9 @@ def test_image_for_a_text_only_model_is_a_400_naming_it(vision_client, emulator)
     assert len(emulator.requests) == 0
 
 
-def test_image_for_cohere_v1_is_a_400(client, upstream):
+def test_image_for_cohere_v1_is_a_400(v1_client, upstream):
     with pytest.raises(openai.BadRequestError, match="images are not supported for COHERE models"):
-        client.chat.completions.create(model=COHERE_MODEL, messages=_image_question(PIXEL))
+        v1_client.chat.completions.create(model=COHERE_MODEL, messages=_image_question(PIXEL))
     assert len(upstream.requests) == 0
 
 
@@ -317,9 +323,9 @@ def test_reasoning_content_is_streamed(vision_client, emulator):
     ]
 
 
-def test_reasoning_on_cohere_v1_is_a_400(client, upstream):
+def test_reasoning_on_cohere_v1_is_a_400(v1_client, upstream):
     with pytest.raises(openai.BadRequestError) as raised:
-        client.chat.completions.create(
+        v1_client.chat.completions.create(
             model=COHERE_MODEL, messages=[{"role": "user", "content": "Why?"}], reasoning_effort="low"
         )
     assert raised.value.body["param"] == "reasoning_effort"

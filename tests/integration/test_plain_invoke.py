@@ -17,8 +17,10 @@ def test_seed_request_answers_plain_text(fn, upstream):
     assert sent.principal and sent.status == 200
     assert sent.json["compartmentId"] == COMPARTMENT
     assert sent.json["servingMode"] == {"servingType": "ON_DEMAND", "modelId": COHERE_MODEL}
-    assert sent.json["chatRequest"]["apiFormat"] == "COHERE"
-    assert sent.json["chatRequest"]["message"] == "What is the capital of France?"
+    assert sent.json["chatRequest"]["apiFormat"] == "COHEREV2"
+    assert sent.json["chatRequest"]["messages"] == [
+        {"role": "USER", "content": [{"type": "TEXT", "text": "What is the capital of France?"}]}
+    ]
     assert sent.json["chatRequest"]["maxTokens"] == 600
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID, VISION_MODEL
 
-BOTH = pytest.mark.parametrize(("model", "api_format"), [(COHERE_MODEL, "COHERE"), (LLAMA_MODEL, "GENERIC")])
+BOTH = pytest.mark.parametrize(("model", "api_format"), [(COHERE_MODEL, "COHEREV2"), (LLAMA_MODEL, "GENERIC")])
 WEATHER_TOOL = {
     "type": "function",
     "name": "get_weather",
@@ -30,6 +30,13 @@ PIXEL = (
 @pytest.fixture
 def client(gateway, upstream) -> Iterator[openai.OpenAI]:
     with openai.OpenAI(base_url=f"{gateway.url}/genai/v1", api_key="unused-behind-the-gateway", max_retries=0) as sdk:
+        yield sdk
+
+
+@pytest.fixture
+def v1_client(v1_gateway, upstream) -> Iterator[openai.OpenAI]:
+    """Command A kept on Cohere V1 by configuration."""
+    with openai.OpenAI(base_url=f"{v1_gateway.url}/genai/v1", api_key="unused", max_retries=0) as sdk:
         yield sdk
 
 
@@ -70,12 +77,13 @@ def test_items_and_instructions_map_to_cohere_fields(client, upstream):
     )
 
     sent = _sent(upstream)
-    assert sent["message"] == "And Germany?" and sent["preambleOverride"] == "Be brief."
-    assert sent["chatHistory"] == [
-        {"role": "USER", "message": "Capital of France?"},
-        {"role": "CHATBOT", "message": "Paris."},
+    assert [(m["role"], [part["text"] for part in m["content"]]) for m in sent["messages"]] == [
+        ("SYSTEM", ["Be brief."]),
+        ("USER", ["Capital of France?"]),
+        ("ASSISTANT", ["Paris."]),
+        ("USER", ["And Germany?"]),
     ]
-    assert sent["temperature"] == 0.3
+    assert sent["apiFormat"] == "COHEREV2" and sent["temperature"] == 0.3
 
 
 def test_items_and_instructions_map_to_generic_messages(client, upstream):
@@ -113,7 +121,7 @@ def test_json_schema_with_responses_parse(client, upstream, model, api_format):
     assert response.output_parsed == City(city="Paris")
     schema = City.model_json_schema() | {"additionalProperties": False}
     sent = _sent(upstream)["responseFormat"]
-    if api_format == "COHERE":
+    if api_format.startswith("COHERE"):  # the same CohereResponseJsonFormat on V1 and V2
         assert sent["type"] == "JSON_OBJECT" and sent["schema"]["properties"] == schema["properties"]
     else:
         assert sent["jsonSchema"]["name"] == "City" and sent["jsonSchema"]["isStrict"] is True
@@ -381,12 +389,14 @@ def test_an_image_question_on_cohere_v2(v2_client, upstream):
     ("model", "param", "words"),
     [
         (LLAMA_MODEL, "input", f"model {LLAMA_MODEL} takes text only"),
-        (COHERE_MODEL, "input[0].content[1]", "images are not supported for COHERE models"),
+        (COHERE_MODEL, "input", f"model {COHERE_MODEL} takes text only"),
+        ("v1", "input[0].content[1]", "images are not supported for COHERE models"),
     ],
 )
-def test_an_image_for_a_text_only_model_is_a_400(client, upstream, model, param, words):
+def test_an_image_for_a_text_only_model_is_a_400(client, v1_client, upstream, model, param, words):
+    sdk = v1_client if model == "v1" else client
     with pytest.raises(openai.BadRequestError) as caught:
-        client.responses.create(model=model, input=_image_question(PIXEL))
+        sdk.responses.create(model=COHERE_MODEL if model == "v1" else model, input=_image_question(PIXEL))
 
     assert caught.value.body["param"] == param and words in caught.value.body["message"]
     assert len(upstream.requests) == 0
@@ -444,9 +454,9 @@ def test_reasoning_on_cohere_v2_turns_thinking_on(v2_client, upstream):
     assert response.output[0].content[0].text == "Thinking about: Why?"
 
 
-def test_reasoning_on_cohere_v1_is_a_400(client, upstream):
+def test_reasoning_on_cohere_v1_is_a_400(v1_client, upstream):
     with pytest.raises(openai.BadRequestError) as caught:
-        client.responses.create(model=COHERE_MODEL, input="Why?", reasoning={"effort": "low"})
+        v1_client.responses.create(model=COHERE_MODEL, input="Why?", reasoning={"effort": "low"})
 
     assert caught.value.body["param"] == "reasoning.effort"
     assert caught.value.body["message"] == "reasoning.effort is not supported for COHERE models"

@@ -9,6 +9,8 @@ import asyncio
 import contextlib
 import io
 import json
+import os
+import queue
 import re
 import shutil
 import signal
@@ -21,7 +23,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import jsonschema
 import openai
@@ -30,9 +32,12 @@ from langchain_core.messages import HumanMessage
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 
-from localfn.__main__ import EXIT_PORT_IN_USE, LOCAL_DIR, TOKENS_FILE
+from emulator import Emulator
+from localfn.__main__ import EXIT_CHILD_DIED, EXIT_PORT_IN_USE, LATEST_RUN, LOCAL_DIR, TOKENS_FILE
 from localfn.fdk_process import REPO_ROOT
-from localfn.readme_examples import README, check_all, curl_examples, group_members, wait_for_gateway
+from localfn.gateway import LocalGateway
+from localfn.readme_examples import README, check_all, curl_examples, session_members, wait_for_gateway
+from localfn.supervise import Death, EmulatorChild, Watcher
 from tests.constants import COHERE_MODEL, LLAMA_MODEL, RERANK_MODEL
 
 START_TIMEOUT = 120.0
@@ -50,7 +55,7 @@ FORECAST_SCHEMA = {
 
 @dataclass
 class Instance:
-    """One `python -m localfn` process, leader of its own process group (so what it leaves behind can be found)."""
+    """One `python -m localfn` process, leader of its own session (so what it leaves behind can be found)."""
 
     process: subprocess.Popen[str]
     url: str
@@ -64,19 +69,22 @@ class Instance:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout=30)
-        assert group_members(self.process.pid) == [], "run-local left processes behind"
+        assert session_members(self.process.pid) == [], "run-local left processes behind"
         return code
 
 
-def spawn(*args: str) -> subprocess.Popen[str]:
+def spawn(*args: str, scripted: bool = False, stderr: int = subprocess.STDOUT) -> subprocess.Popen[str]:
+    """run-local in a session of its own; `scripted`: with SIGINT ignored, as a script's `scripts/run-local &` starts
+    it (POSIX: a background command of a shell without job control inherits SIGINT ignored)."""
     return subprocess.Popen(
         [sys.executable, "-m", "localfn", *args],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=stderr,
         stdin=subprocess.DEVNULL,
         text=True,
         start_new_session=True,
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if scripted else None,
     )
 
 
@@ -243,7 +251,7 @@ def test_a_taken_port_is_named_before_anything_starts(role: str) -> None:
     assert f"port {taken} for the {role} is not available" in output
     assert "choose another port: scripts/run-local --port " in output
     assert "Traceback" not in output and "starting" not in output
-    assert group_members(process.pid) == []
+    assert session_members(process.pid) == []
     assert not (LOCAL_DIR / str(gateway_port)).exists()
 
 
@@ -253,12 +261,12 @@ def test_a_stop_half_way_through_start_up_leaves_nothing_behind(tmp_path: Path) 
     for line in process.stdout:
         if "starting the function" in line:
             break
-    while len(group_members(process.pid)) < 2 and process.poll() is None:  # until the fdk process exists
+    while len(session_members(process.pid)) < 2 and process.poll() is None:  # until the fdk process exists
         time.sleep(0.01)
     process.send_signal(signal.SIGTERM)  # while fdk starts (it listens only after importing the function)
     assert process.wait(timeout=30) == 0
     process.stdout.close()
-    assert group_members(process.pid) == [], "an fdk process outlived run-local"
+    assert session_members(process.pid) == [], "an fdk process outlived run-local"
 
 
 def test_two_instances_keep_their_files_apart(served: Instance, client: openai.OpenAI) -> None:
@@ -269,7 +277,7 @@ def test_two_instances_keep_their_files_apart(served: Instance, client: openai.O
         assert second.directory != served.directory
         assert (second.directory / "credentials" / "rpst").read_bytes() != token
         assert other.models.list().data and client.models.list().data  # both serve, side by side
-        assert (second.directory / "function-0.log").exists()
+        assert (second.directory / LATEST_RUN / "function-0.log").exists()
 
     assert credentials.read_bytes() == token, "the second instance rewrote the first one's credentials"
     reply = client.chat.completions.create(model=LLAMA_MODEL, messages=[{"role": "user", "content": "Hi"}])
@@ -296,10 +304,136 @@ def test_with_auth_the_gateway_passes_each_callers_identity_and_the_usage_table_
                 return int(error.code)
 
         assert chat(None) == 401
+        with pytest.raises(openai.AuthenticationError) as refused:  # the SDK shows the gateway's message
+            openai.OpenAI(base_url=f"{instance.url}/genai/v1", api_key="not-a-token", max_retries=0).models.list()
+        assert "a valid bearer token is required" in str(refused.value)
+        assert isinstance(refused.value.body, dict) and refused.value.body["code"] == "unauthorized"
+        status, body = _post(f"{instance.url}/genai/chat", b'{"input": "Hi"}')
+        assert (status, body["error"]["type"], body["error"]["status"]) == (401, "unauthorized", 401)
         assert [chat(tokens["team-a"]), chat(tokens["team-a"]), chat(tokens["team-b"])] == [200, 200, 200]
-        logs = sorted(str(path) for path in instance.directory.glob("function-*.log"))
+        logs = sorted(str(path) for path in (instance.directory / LATEST_RUN).glob("function-*.log"))
         table = subprocess.run(
             [sys.executable, "-m", "genai_fn.usage", *logs], capture_output=True, text=True, check=True, cwd=REPO_ROOT
         ).stdout
         rows = {line.split()[0]: line.split() for line in table.splitlines() if line.startswith("team-")}
         assert set(rows) == {"team-a", "team-b"}, table
+
+
+def _post(url: str, body: bytes) -> tuple[int, Any]:
+    """POST JSON; (status, the decoded JSON body): a body that is not JSON fails the test."""
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return int(error.code), json.loads(error.read())
+
+
+def test_the_gateway_answers_an_unreachable_function_in_each_routes_json(tmp_path: Path) -> None:
+    """A function that is not there (its socket gone): the gateway's 502 is the contract's JSON, not HTML."""
+    gateway = LocalGateway([tmp_path / "gone.sock"], port=0).start()
+    try:
+        with openai.OpenAI(base_url=f"{gateway.url}/genai/v1", api_key="unused", max_retries=0) as client:
+            with pytest.raises(openai.InternalServerError) as failed:
+                client.chat.completions.create(model=LLAMA_MODEL, messages=[{"role": "user", "content": "Hi"}])
+        status, body = _post(f"{gateway.url}/genai/chat", b'{"input": "Hi"}')
+    finally:
+        gateway.stop()
+
+    assert failed.value.status_code == 502
+    assert "the function cannot be reached" in str(failed.value)
+    assert isinstance(failed.value.body, dict) and failed.value.body["type"] == "server_error"
+    assert status == 502 and body["error"]["type"] == "function_failed" and body["error"]["status"] == 502
+    assert "the function cannot be reached" in body["error"]["message"]
+
+
+# --- run-local started from a script, and stopped or broken from outside ------------------------------------------
+
+
+def _loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def scripted(tmp_path: Path, stderr: int = subprocess.STDOUT) -> Iterator[tuple[subprocess.Popen[str], list[int]]]:
+    """run-local started as a script's `&` starts it (SIGINT ignored); (the process, its two ports)."""
+    emulator_port = _loopback_port()
+    process = spawn(
+        "--port", "0", "--emulator-port", str(emulator_port), "--dir", str(tmp_path), scripted=True, stderr=stderr
+    )
+    try:
+        url = wait_for_gateway(process, START_TIMEOUT, echo=False)
+        yield process, [int(url.rsplit(":", 1)[1]), emulator_port]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        for pid in session_members(process.pid):
+            os.kill(pid, signal.SIGKILL)
+        process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def _function_pids(run_local: int) -> list[int]:
+    return [pid for pid in session_members(run_local) if pid != run_local]
+
+
+@pytest.mark.parametrize("target", ["run-local", "its process group"])
+def test_a_script_started_run_local_stops_on_sigint_and_frees_its_ports(tmp_path: Path, target: str) -> None:
+    """`kill -INT <pid>` and `kill -INT -<pgid>` (Ctrl-C in the script's terminal): run-local stops everything."""
+    with scripted(tmp_path) as (process, ports):
+        assert _function_pids(process.pid), "no function process to stop"
+        if target == "run-local":
+            process.send_signal(signal.SIGINT)
+        else:
+            os.killpg(process.pid, signal.SIGINT)
+        code = process.wait(timeout=30)
+
+        assert code == 0
+        assert session_members(process.pid) == [], "run-local left processes behind"
+        assert [port for port in ports if not _free(port)] == []
+
+
+def test_a_dead_function_is_named_and_run_local_stops_everything(tmp_path: Path) -> None:
+    with scripted(tmp_path, stderr=subprocess.PIPE) as (process, ports):
+        (function,) = _function_pids(process.pid)
+        os.kill(function, signal.SIGKILL)
+        code = process.wait(timeout=30)
+        assert process.stderr is not None
+        said = process.stderr.read()
+
+        assert code == EXIT_CHILD_DIED, said
+        assert re.search(r"the function \(.*run-\w+/function-0\.log\) was killed by SIGKILL", said), said
+        assert session_members(process.pid) == []
+        assert [port for port in ports if not _free(port)] == []
+
+
+def test_each_run_logs_apart_and_latest_names_the_newest(tmp_path: Path) -> None:
+    runs = []
+    for _ in range(2):
+        with scripted(tmp_path) as (process, _ports):
+            runs.append((tmp_path / LATEST_RUN).resolve())
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+
+    assert runs[0] != runs[1] and runs[0].parent == runs[1].parent == tmp_path
+    assert all((run / "function-0.log").is_file() for run in runs)
+    assert (tmp_path / LATEST_RUN).resolve() == runs[1]
+
+
+def test_the_watcher_names_an_emulator_that_stopped_serving(credentials_dir: Path) -> None:
+    """run-local's other child: the emulator is a thread, and the same watcher reports its end."""
+    emulator = Emulator(credentials_dir).start()
+    deaths: queue.SimpleQueue[Death] = queue.SimpleQueue()
+    watcher = Watcher([EmulatorChild(emulator)], deaths.put).start()
+    try:
+        assert deaths.empty()
+        emulator.stop()  # its server thread ends, as if it had died
+        death = deaths.get(timeout=30)
+    finally:
+        watcher.stop()
+        emulator.stop()
+
+    assert str(death) == "the emulator stopped serving (its server thread ended)"

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
+import multiprocessing
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from emulator import Emulator
 from localfn.client import FnClient
 from localfn.fdk_process import FdkProcess
 from scripts import slim_allowlist
+from scripts.build_cache import PARTIAL_SUFFIX, build_once
 from scripts.slim_tree import (
     ALLOWLIST_FILE,
     KEPT_SCRIPTS,
@@ -41,7 +43,7 @@ AARCH64 = "manylinux2014_aarch64"
 `--platform linux/arm64`."""
 WHEEL_CACHE = Path(tempfile.gettempdir()) / "oci-genai-fn-wheels"
 """Downloaded aarch64 wheels (one directory per requirements.txt: the registry is asked once per machine) and the
-trees built from them."""
+trees built from them; shared by every run on the machine, each entry written atomically (scripts/build_cache.py)."""
 
 
 @pytest.fixture(scope="session")
@@ -57,16 +59,14 @@ def aarch64_wheels() -> Path:
     requirements = REPO_ROOT / "requirements.txt"
     major, minor = sys.version_info[:2]  # the interpreter build-deps installs for (scripts/build-deps)
     digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:12]
-    wheels = WHEEL_CACHE / f"{AARCH64}-cp{major}{minor}-{digest}"
-    if not wheels.is_dir():
-        partial = wheels.with_suffix(".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        platform = ["--platform", AARCH64, "--implementation", "cp", f"--python-version={major}.{minor}"]
-        platform.append(f"--abi=cp{major}{minor}")
-        download = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", *platform]
-        subprocess.run([*download, "--dest", str(partial), "-r", str(requirements)], check=True)
-        partial.rename(wheels)
-    return wheels
+    platform = ["--platform", AARCH64, "--implementation", "cp", f"--python-version={major}.{minor}"]
+    platform.append(f"--abi=cp{major}{minor}")
+    download = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", *platform]
+
+    def fetch(into: Path) -> None:
+        subprocess.run([*download, "--dest", str(into), "-r", str(requirements)], check=True)
+
+    return build_once(WHEEL_CACHE / f"{AARCH64}-cp{major}{minor}-{digest}", fetch)
 
 
 @pytest.fixture(scope="session")
@@ -76,15 +76,13 @@ def aarch64_tree() -> Path:
     scripts = REPO_ROOT / "scripts"
     inputs = (REPO_ROOT / "requirements.txt", ALLOWLIST_FILE, scripts / "build-deps", scripts / "slim_tree.py")
     key = hashlib.sha256(b"".join(path.read_bytes() for path in inputs)).hexdigest()[:12]
-    tree = WHEEL_CACHE / f"tree-{AARCH64}-{key}"
-    if not tree.is_dir():
-        partial = WHEEL_CACHE / f"{tree.name}.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        build_deps = [sys.executable, str(scripts / "build-deps"), str(partial), "--no-compile"]
+
+    def build(into: Path) -> None:
+        build_deps = [sys.executable, str(scripts / "build-deps"), str(into), "--no-compile"]
         foreign = ["--platform", AARCH64, "--find-links", str(aarch64_wheels())]
         subprocess.run([*build_deps, *foreign], check=True, stdout=subprocess.DEVNULL)
-        partial.rename(tree)
-    return tree
+
+    return build_once(WHEEL_CACHE / f"tree-{AARCH64}-{key}", build)
 
 
 @pytest.fixture(scope="session")
@@ -126,7 +124,7 @@ def test_serves_cohere_and_llama(slim_fn: FnClient, emulator: Emulator) -> None:
     assert llama.status == 200, llama.body
     assert json.loads(llama.body)["text"] == "Emulated reply to: Hello"
     sent = [request.json["chatRequest"]["apiFormat"] for request in emulator.requests]
-    assert sent == ["COHERE", "GENERIC"]
+    assert sent == ["COHEREV2", "GENERIC"]  # Command A is sent as V2 (docs/models.md)
     assert emulator.requests[0].json["servingMode"]["modelId"] == COHERE_MODEL
     assert all(request.principal for request in emulator.requests)
 
@@ -222,3 +220,37 @@ def test_kept_distributions_keep_their_bundled_libraries(which: str, slim_tree: 
                 missing.add(f"{record.parent.name}: {top}")
 
     assert missing == set()
+
+
+BUILDERS = 2
+
+
+def _build_together(target: Path, arrivals: Path, name: str) -> None:
+    """One run's build of a shared cache entry; it finishes only once every builder has started, so the builds
+    overlap for certain (the case that once failed with "Directory not empty")."""
+
+    def build(into: Path) -> None:
+        (into / "result.txt").write_text(f"built by {name}\n")
+        (arrivals / name).touch()
+        deadline = time.monotonic() + 60
+        while len(list(arrivals.iterdir())) < BUILDERS and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    build_once(target, build)
+
+
+def test_two_runs_building_one_cache_entry_at_once_both_succeed(tmp_path: Path) -> None:
+    target, arrivals = tmp_path / "cache" / "entry", tmp_path / "arrivals"
+    arrivals.mkdir()
+    context = multiprocessing.get_context("spawn")
+    runs = [context.Process(target=_build_together, args=(target, arrivals, f"run-{i}")) for i in range(BUILDERS)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(120)
+
+    assert [run.exitcode for run in runs] == [0] * BUILDERS
+    assert len(list(arrivals.iterdir())) == BUILDERS, "the builds did not overlap"
+    assert (target / "result.txt").read_text() in {f"built by run-{i}\n" for i in range(BUILDERS)}
+    assert [path.name for path in target.parent.iterdir()] == ["entry"]  # no partial build left behind
+    assert not list(target.parent.glob(f"*{PARTIAL_SUFFIX}"))

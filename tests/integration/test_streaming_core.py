@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 import redis
 
 from emulator import Emulator
+from emulator.prompt_cache import MIN_CACHED_TOKENS
 from genai_fn.app import App
 from genai_fn.budgets.store import counter_key
 from genai_fn.caller import GATEWAY_PREFIX
@@ -27,6 +29,8 @@ STORY = "Tell me a story"
 LLAMA = "meta.llama-3.3-70b-instruct"
 COHERE = "cohere.command-a-03-2025"
 EMAIL = "bob@example.com"
+LONG = " ".join(f"word{i}" for i in range(MIN_CACHED_TOKENS + 100))
+"""A prompt long enough for the emulator's prompt cache (its words are the emulator's tokens)."""
 
 
 class Running:
@@ -120,11 +124,12 @@ def test_the_first_token_arrives_before_the_service_sent_its_last_event(make, em
     line = running.lines()[-1]
     assert line["status"] == 200 and line["ttft_ms"] > 0 and line["total_tokens"] == rest[-1]["usage"]["total_tokens"]
     assert line["route"] == "chat.completions" and line["attempts"] == 1
+    assert reply.headers["x-genai-served-by"] == LLAMA == line["served_by"]
 
 
 @pytest.mark.parametrize(("model", "api_format"), [(LLAMA, "GENERIC"), (COHERE, "COHERE"), (COHERE, "COHEREV2")])
 def test_each_format_streams_the_same_text_as_its_whole_reply(make, emu, model, api_format) -> None:
-    running = make(MODEL_API_FORMATS=f"{model}:{api_format}") if api_format == "COHEREV2" else make()
+    running = make(MODEL_API_FORMATS=f"{model}:{api_format}") if model == COHERE else make()
     whole = running.app.handle(invocation("/v1/chat/completions", {**completion(model), "stream": False}))
     assert isinstance(whole, Reply)
     expected = json.loads(whole.body)["choices"][0]["message"]["content"]
@@ -267,6 +272,46 @@ def test_a_stream_closed_by_the_client_keeps_its_reservation(budgeted, cache, em
     next(reply.chunks)
     reply.chunks.close()
     assert counted(budgeted, cache, "stream-gone") == budgeted.lines()[-1]["budget"]["reserved"] > 0
+
+
+def test_a_streams_cached_tokens_are_reported_and_weighted_in_its_charge(make, cache, emu) -> None:
+    url = f"rediss://{USER}:{PASSWORD}@localhost:{cache.port}/0?ssl_ca_certs={cache.ca_file}"
+    running = make(TOKEN_BUDGETS="*:1000000/hour", BUDGET_STORE_URL=url, TOKEN_BUDGET_CACHED_WEIGHT="0.1")
+    body = completion(text=LONG, stream_options={"include_usage": True})
+    for _ in range(2):  # the second is read from the emulator's prompt cache
+        reply = running.app.handle(invocation("/v1/chat/completions", body, x_genai_caller=GATEWAY_PREFIX + "cached"))
+        assert isinstance(reply, StreamReply)
+        chunks = list(sse_data(reply.chunks))
+    usage, line = chunks[-1]["usage"], running.lines()[-1]
+    cached = usage["prompt_tokens_details"]["cached_tokens"]
+    assert cached == line["cached_tokens"] >= MIN_CACHED_TOKENS
+    assert line["budget"]["charged"] == usage["total_tokens"] - cached + math.ceil(cached * 0.1)
+
+
+# --- main's buffered-path rules on a stream ---------------------------------------------------------------------------
+
+
+def test_a_stream_is_served_by_its_model_never_by_a_fallback(make, emu) -> None:
+    running = make(FALLBACKS=f"{COHERE}>{LLAMA}", MAX_ATTEMPTS="1")
+    emu.fail_next(status=429, model=COHERE)
+    refused = running.app.handle(invocation("/v1/chat/completions", completion(COHERE)))
+    assert isinstance(refused, Reply) and refused.status == 429, "fails before the first token, as an ordinary reply"
+    chats = [r.json["servingMode"]["modelId"] for r in emu.requests if r.path.endswith("/actions/chat")]
+    assert chats == [COHERE], "no fallback was asked"
+    served = running.app.handle(invocation("/v1/chat/completions", completion(COHERE)))
+    assert isinstance(served, StreamReply) and served.headers["x-genai-served-by"] == COHERE
+    assert text_of(list(sse_data(served.chunks)))
+
+
+def test_input_screening_reads_the_request_as_sent_and_streams_that_one(make, emu) -> None:
+    running = make(GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="input", LOG_CONTENT="true")
+    reply = running.app.handle(invocation("/v1/chat/completions", completion(text=f"mail {EMAIL} please")))
+    assert isinstance(reply, StreamReply)
+    list(reply.chunks)
+    sent = next(r.json for r in reversed(emu.requests) if r.path.endswith("/actions/chat"))["chatRequest"]
+    assert sent["isStream"] is True and EMAIL not in json.dumps(sent) and "<EMAIL>" in json.dumps(sent)
+    line = running.lines()[-1]
+    assert "<EMAIL>" in json.dumps(line["content"]["messages"]) and EMAIL not in running.log.getvalue()
 
 
 # --- output guardrails ----------------------------------------------------------------------------------------------

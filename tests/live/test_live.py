@@ -1,8 +1,8 @@
 """One real call to OCI Generative AI through the real fdk; skipped unless live credentials are configured.
 
-Set OCI_LIVE_SERVICE_ENDPOINT, OCI_LIVE_COMPARTMENT_OCID and OCI_LIVE_MODEL_ID (and optionally
-OCI_LIVE_CONFIG_FILE / OCI_LIVE_CONFIG_PROFILE, default ~/.oci/config / DEFAULT), then run
-`scripts/test tests/live -m live`.
+The live check (tests/live/check.py, scripts/live-check) runs here too. Set OCI_LIVE_SERVICE_ENDPOINT,
+OCI_LIVE_COMPARTMENT_OCID and OCI_LIVE_MODEL_ID (and optionally OCI_LIVE_CONFIG_FILE / OCI_LIVE_CONFIG_PROFILE,
+default ~/.oci/config / DEFAULT), then run `scripts/test tests/live -m live`.
 """
 
 from __future__ import annotations
@@ -45,3 +45,17 @@ def test_real_service_answers_through_the_function(start_function):
     body = json.loads(reply.body)
     assert reply.status == 200, body
     assert body["text"].strip() and body["usage"]["total_tokens"] > 0 and body["opc_request_id"]
+
+
+def test_the_live_check_finds_every_row_as_expected(monkeypatch, capsys):
+    """scripts/live-check in-process with the same credentials (docs/live-check.md); its table is printed."""
+    from tests.live import check
+
+    monkeypatch.setenv("SERVICE_ENDPOINT", os.environ["OCI_LIVE_SERVICE_ENDPOINT"])
+    monkeypatch.setenv("COMPARTMENT_OCID", os.environ["OCI_LIVE_COMPARTMENT_OCID"])
+    monkeypatch.setenv("MODEL_ID", os.environ["OCI_LIVE_MODEL_ID"])
+    profile = os.environ.get("OCI_LIVE_CONFIG_PROFILE", "DEFAULT")
+    code = check.main(["--oci-config", str(CONFIG_FILE), "--profile", profile])
+    with capsys.disabled():
+        print(capsys.readouterr().out)
+    assert code == check.EXIT_OK

@@ -13,7 +13,7 @@ from genai_fn.contracts import openai_fields
 from genai_fn.contracts.chat_completions import CHAT
 from genai_fn.errors import InvalidRequest
 from genai_fn.neutral.chat import ChatRequest, ImagePart, Message, Params, Reasoning, Tool, ToolCall
-from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID
+from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID, V1_PIN
 
 from .conftest import make_settings
 from .test_chat_mapping import CODEC, to_chat_details, to_reply, wire
@@ -37,7 +37,8 @@ def test_api_format_for_cohere_v2_models() -> None:
     settings = make_settings()
     assert settings.api_format_for("cohere.command-a-vision-07-2025") == "COHEREV2"
     assert settings.api_format_for("cohere.command-a-reasoning-08-2025") == "COHEREV2"
-    assert settings.api_format_for(COHERE_MODEL) == "COHERE"
+    assert settings.api_format_for(COHERE_MODEL) == "COHEREV2"
+    assert settings.api_format_for("cohere.command-r-08-2024") == "COHERE"
     assert settings.api_format_for(LLAMA_MODEL) == "GENERIC"
 
 
@@ -205,7 +206,7 @@ def test_image_accepts_data_and_https_urls() -> None:
     ("body", "model", "settings_env", "param"),
     [
         ({"reasoning_effort": "huge"}, LLAMA_MODEL, {}, "reasoning_effort"),
-        ({"reasoning_effort": "low"}, COHERE_MODEL, {}, "reasoning_effort"),
+        ({"reasoning_effort": "low"}, COHERE_MODEL, V1_PIN, "reasoning_effort"),
         ({"verbosity": "low"}, MODEL_OCID, {"ALLOWED_MODELS": MODEL_OCID, "API_FORMAT": "COHEREV2"}, "verbosity"),
         ({"verbosity": 3}, LLAMA_MODEL, {}, "verbosity"),
     ],

@@ -26,7 +26,7 @@ from .conftest import make_settings
 
 def to_chat_details(request: ChatRequest, settings: Settings) -> m.ChatDetails:
     """The ChatDetails the upstream layer sends: ChatDetails around the request's family's own chat request."""
-    return chat_mapping.to_details(request, families.get(request.api_format), settings)
+    return chat_mapping.to_details(request, families.get(request.api_format).to_sdk(request), settings)
 
 
 def to_reply(result: Any, opc_request_id: str | None, request: ChatRequest) -> ChatReply:

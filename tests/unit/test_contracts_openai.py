@@ -28,7 +28,7 @@ from genai_fn.upstream import embeddings as embed_mapping
 from genai_fn.upstream.client import Upstream
 from genai_fn.usecases import Configured
 from genai_fn.usecases.models import list_models
-from tests.constants import COHERE_MODEL, EMBED_MODEL, LLAMA_MODEL, MODEL_OCID
+from tests.constants import COHERE_MODEL, EMBED_MODEL, LLAMA_MODEL, MODEL_OCID, V1_PIN
 
 from .conftest import make_settings
 
@@ -52,7 +52,7 @@ def test_defaults(settings: Settings) -> None:
     call = chat(settings)
     assert (call.model, call.api_format, call.stream, call.include_usage) == (
         COHERE_MODEL,
-        "COHERE",
+        "COHEREV2",
         False,
         False,
     )
@@ -152,15 +152,18 @@ def test_generic_penalty_range_is_wider(settings: Settings) -> None:
     assert chat(settings, model=LLAMA_MODEL, frequency_penalty=-1.5).params.frequency_penalty == -1.5
 
 
-def test_family_rules_apply_at_parse_time(settings: Settings) -> None:
-    """Cohere V1 (the default model here) names no single tool to call: refused while parsing, before anything is
-    translated; Llama (Generic) takes it."""
+def test_family_rules_apply_at_parse_time() -> None:
+    """Cohere V1 (Command A pinned to it) names no single tool to call: refused while parsing, before anything is
+    translated, naming the way out; Llama (Generic) and Command A on its default V2 take it."""
     tools = [{"type": "function", "function": {"name": "weather"}}]
     choice = {"type": "function", "function": {"name": "weather"}}
     with pytest.raises(InvalidRequest, match="COHERE") as caught:
-        chat(settings, tools=tools, tool_choice=choice)
+        chat(make_settings(**V1_PIN), tools=tools, tool_choice=choice)
     assert caught.value.param == "tool_choice"
-    assert chat(settings, model=LLAMA_MODEL, tools=tools, tool_choice=choice).tool_choice == "weather"
+    assert f"MODEL_API_FORMATS={COHERE_MODEL}:COHEREV2" in caught.value.message
+    assert "required" not in caught.value.message  # never suggests what is refused too
+    for model in (LLAMA_MODEL, COHERE_MODEL):
+        assert chat(make_settings(), model=model, tools=tools, tool_choice=choice).tool_choice == "weather"
 
 
 def test_model_outside_the_allow_list(settings: Settings) -> None:

@@ -16,7 +16,7 @@ from genai_fn.contracts import responses
 from genai_fn.errors import InvalidRequest, ModelNotAllowed
 from genai_fn.http import Invocation
 from genai_fn.neutral.chat import ChatReply, ImagePart, Message, Reasoning, ToolCall, Usage
-from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID
+from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID, V1_PIN
 
 INVOCATION = Invocation(
     method="POST", path="/v1/responses", headers={}, body=b"", call_id="c1", deadline=0.0, via_gateway=True
@@ -139,9 +139,9 @@ def test_state_refusals_say_to_send_the_items(settings):
     assert accepted.messages == (Message("user", "Hi"),)
 
 
-def test_family_rules_and_the_allow_list_apply(settings):
+def test_family_rules_and_the_allow_list_apply(settings, settings_factory):
     with pytest.raises(InvalidRequest, match="COHERE"):
-        parse(settings, model=COHERE_MODEL, tools=[TOOL], tool_choice="required")
+        parse(settings_factory(**V1_PIN), model=COHERE_MODEL, tools=[TOOL], tool_choice="required")
     with pytest.raises(ModelNotAllowed):
         parse(settings, model="gpt-4o")
 
@@ -163,12 +163,20 @@ def test_input_image_parts_become_the_chat_contracts_image_parts(settings_factor
 
 @pytest.mark.parametrize(
     ("model", "api_format", "words"),
-    [(COHERE_MODEL, "COHERE", "images are not supported for COHERE models"), (LLAMA_MODEL, "GENERIC", "text only")],
+    [
+        (COHERE_MODEL, "COHERE", "images are not supported for COHERE models"),
+        (COHERE_MODEL, "COHEREV2", "text only"),
+        (LLAMA_MODEL, "GENERIC", "text only"),
+    ],
 )
-def test_images_for_models_without_them_are_refused(settings, model, api_format, words):
+def test_images_for_models_without_them_are_refused(settings_factory, model, api_format, words):
     image = {"type": "input_image", "image_url": PIXEL, "detail": "auto"}
     with pytest.raises(InvalidRequest, match=words):
-        parse(settings, model=model, input=[{"role": "user", "content": [image]}])
+        parse(
+            settings_factory(MODEL_API_FORMATS=f"{model}:{api_format}"),
+            model=model,
+            input=[{"role": "user", "content": [image]}],
+        )
 
 
 @pytest.mark.parametrize(
@@ -188,18 +196,18 @@ def test_reasoning_effort_maps_as_the_chat_contracts(settings, model, max_output
 def test_reasoning_summary_alone_sends_nothing_and_cohere_v1_refuses_an_effort(settings, settings_factory):
     assert parse(settings, reasoning={"summary": "detailed"}).reasoning is None
     with pytest.raises(InvalidRequest, match="reasoning.effort is not supported for COHERE models"):
-        parse(settings, model=COHERE_MODEL, reasoning={"effort": "low"})
+        parse(settings_factory(**V1_PIN), model=COHERE_MODEL, reasoning={"effort": "low"})
     v2 = settings_factory(MODEL_ID=MODEL_OCID, ALLOWED_MODELS=None, API_FORMAT="COHEREV2")
     assert parse(v2, model=MODEL_OCID, reasoning={"effort": "low"}).reasoning == Reasoning(effort="low")
 
 
-def test_cohere_v2_refuses_a_tool_choice_naming_one_function(settings_factory):
-    """Cohere V2's toolsChoice is only REQUIRED or NONE: a named function is a 400, as on the chat route."""
+def test_cohere_v2_takes_a_tool_choice_naming_one_function(settings_factory):
+    """Cohere V2's toolsChoice is only REQUIRED or NONE: a named function is sent as that tool alone with REQUIRED
+    (coherev2._tools), as on the chat route."""
     v2 = settings_factory(MODEL_ID=MODEL_OCID, ALLOWED_MODELS=None, API_FORMAT="COHEREV2")
     assert parse(v2, model=MODEL_OCID, tools=[TOOL], tool_choice="required").tool_choice == "required"
-    with pytest.raises(InvalidRequest, match="COHEREV2") as caught:
-        parse(v2, model=MODEL_OCID, tools=[TOOL], tool_choice={"type": "function", "name": "get_weather"})
-    assert caught.value.param == "tool_choice"
+    named = parse(v2, model=MODEL_OCID, tools=[TOOL], tool_choice={"type": "function", "name": "get_weather"})
+    assert named.tool_choice == "get_weather"
 
 
 def _rendered(reply: ChatReply, call: responses.ResponsesCall) -> Any:

@@ -39,7 +39,7 @@ def invocation(accept: str | None = None, call_id: str = "call-1") -> Invocation
 
 def test_minimal_request(settings: Settings) -> None:
     assert simple.CHAT.parse({"input": "Hello"}, settings) == simple.SimpleCall(
-        model=COHERE_MODEL, api_format="COHERE", messages=(Message("user", "Hello"),), params=Params(max_tokens=600)
+        model=COHERE_MODEL, api_format="COHEREV2", messages=(Message("user", "Hello"),), params=Params(max_tokens=600)
     )
 
 

@@ -253,3 +253,13 @@ def test_the_benchmarks_read_the_same_overhead_header() -> None:
     from benchmarks import measure
 
     assert measure.OVERHEAD_HEADER == OVERHEAD_HEADER
+
+
+def test_json_bytes_writes_rfc_8259_json_only() -> None:
+    from genai_fn.errors import UpstreamFailed
+    from genai_fn.http import json_bytes
+
+    assert json_bytes({"a": "x\ud800y"}) == '{"a":"x\ufffdy"}'.encode()  # never a \ud800 escape
+    for bad in (float("nan"), float("inf"), float("-inf")):
+        with pytest.raises(UpstreamFailed, match="not JSON"):
+            json_bytes({"data": [{"embedding": [0.5, bad]}]})

@@ -48,12 +48,14 @@ def test_configuration_imports_no_family_module() -> None:
 @pytest.mark.parametrize(
     ("settings_env", "model", "expected"),
     [
-        ({}, COHERE_MODEL, "COHERE"),
+        ({}, COHERE_MODEL, "COHEREV2"),
+        ({"MODEL_API_FORMATS": f"{COHERE_MODEL}:COHERE"}, COHERE_MODEL, "COHERE"),
+        ({}, "cohere.command-r-08-2024", "COHERE"),
         ({}, LLAMA_MODEL, "GENERIC"),
         ({}, "xai.grok-3", "GENERIC"),
         ({}, "cohere.command-a-vision-07-2025", "COHEREV2"),
         ({"API_FORMAT": "COHERE"}, LLAMA_MODEL, "GENERIC"),  # a named model's format is known: API_FORMAT is for OCIDs
-        ({"API_FORMAT": "GENERIC"}, COHERE_MODEL, "COHERE"),
+        ({"API_FORMAT": "GENERIC"}, COHERE_MODEL, "COHEREV2"),
         ({"API_FORMAT": "GENERIC", "ALLOWED_MODELS": MODEL_OCID}, MODEL_OCID, "GENERIC"),
         ({"API_FORMAT": "COHERE", "ALLOWED_MODELS": MODEL_OCID}, MODEL_OCID, "COHERE"),
         (
@@ -150,3 +152,80 @@ def test_a_sampling_parameter_the_family_lacks_is_refused_not_dropped() -> None:
         validate.params({"top_k": 5}, make_settings(), NoTopK())
     assert caught.value.param == "top_k"
     assert validate.params({"temperature": 1}, make_settings(), NoTopK()).temperature == 1
+
+
+# --- the service's numbers and strings, read at the edge ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"prompt_tokens": -5},
+        {"completion_tokens": -1},
+        {"total_tokens": 1.5},
+        {"prompt_tokens": True},
+        {"total_tokens": 2**53},
+    ],
+)
+def test_a_token_count_that_cannot_be_true_is_the_services_failure(counts: dict[str, Any]) -> None:
+    from types import SimpleNamespace
+
+    from genai_fn.errors import UpstreamFailed
+    from genai_fn.families._base import usage
+
+    sdk_usage = SimpleNamespace(**{"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7, **counts})
+    with pytest.raises(UpstreamFailed, match="token count") as caught:
+        usage(sdk_usage, "opc-1")
+    assert caught.value.opc_request_id == "opc-1"
+    assert usage(SimpleNamespace(prompt_tokens=3, completion_tokens=None, total_tokens=None), None).total_tokens == 3
+
+
+def test_citations_with_impossible_offsets_are_dropped_and_the_rest_anchored() -> None:
+    from genai_fn.families._base import anchored
+    from genai_fn.neutral.features import Citation
+
+    text = "Paris is the capital."
+    cited = anchored(
+        text,
+        [
+            Citation(-6, -1, "pital", ()),  # text[-6:-1] is "pital": a negative offset must not be taken as one
+            Citation(9, 2, "", ()),
+            Citation(13, 99, "capital.", ()),  # end past the text: text[13:99] holds the quote, the offsets do not
+            Citation(0, 5, "Paris", ("d",)),
+        ],
+    )
+    assert cited == (Citation(13, 21, "capital.", ()), Citation(0, 5, "Paris", ("d",)))
+
+
+def test_a_reply_is_made_well_formed_and_deep_tool_arguments_refused() -> None:
+    from dataclasses import replace
+
+    from genai_fn.errors import UpstreamFailed
+    from genai_fn.neutral.chat import ChatReply, Usage
+    from genai_fn.neutral.features import Citation
+    from genai_fn.upstream.chat import well_formed_reply
+
+    reply = ChatReply(
+        "a\ud800b",
+        "m\udfff",
+        "stop",
+        Usage(),
+        tool_calls=(ToolCall("c\ud800", "f", '{"a": "\udc00"}'),),
+        citations=(Citation(0, 2, "a\ud800", ("d\ud800",)),),
+        reasoning="r\ud800",
+    )
+    clean = well_formed_reply(reply)
+    assert (clean.text, clean.model, clean.reasoning) == ("a\ufffdb", "m\ufffd", "r\ufffd")
+    assert clean.tool_calls == (ToolCall("c\ufffd", "f", '{"a": "\ufffd"}'),)
+    assert clean.citations == (Citation(0, 2, "a\ufffd", ("d\ufffd",)),)
+    deep = ChatReply("", "m", "tool_calls", Usage(), tool_calls=(ToolCall("c", "f", "[" * 65 + "]" * 65),))
+    with pytest.raises(UpstreamFailed, match="nests deeper than 64"):
+        well_formed_reply(deep)
+    for arguments in ('{"a": NaN}', '{"a": 1e400}', "[1, -Infinity]"):
+        with pytest.raises(UpstreamFailed, match="not valid JSON|too large"):
+            well_formed_reply(replace(deep, tool_calls=(ToolCall("c", "f", arguments),)))
+    for arguments in ("not json", '{"a": 1, "a": 2}', '{"a": "\\ud800"}', ""):
+        assert (
+            well_formed_reply(replace(deep, tool_calls=(ToolCall("c", "f", arguments),))).tool_calls[0].arguments
+            == arguments
+        )

@@ -177,3 +177,18 @@ def test_threshold_is_the_operators() -> None:
     policy = GuardrailPolicy(actions=(("prompt_injection", "block"),), threshold=0.9)
     verdict = read_verdict(policy, to_assessment(_result(0.0, 0.8, [])), "x", ("prompt_injection",))
     assert verdict.fired == []
+
+
+def test_offsets_outside_the_text_are_never_used_as_they_are() -> None:
+    """A negative offset would slice from the end (and mask the wrong place): it is searched for instead."""
+    text = "mail bob@example.com."
+    assert locate(text, -16, 15, "bob@example.com") == [(5, 20)]
+    assert locate(text, -16, 15, None) == []
+    assert locate(text, 30, 15, None) == []
+
+
+def test_utf16_offsets_after_many_emoji_are_placed() -> None:
+    text = "🙂" * 50 + " bob@example.com " + "🙂" * 3 + "amy@example.com"
+    utf16 = len(text[: text.index("amy")].encode("utf-16-le")) // 2
+    assert locate(text, utf16, 15, "amy@example.com") == [(text.index("amy"), len(text))]
+    assert locate(text, 101, 15, "bob@example.com") == [(51, 66)]

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from genai_fn import limits
-from genai_fn.errors import InvalidJSON, InvalidRequest, PayloadTooLarge
+from genai_fn.errors import InvalidRequest, PayloadTooLarge
 
 
 @pytest.mark.parametrize(
@@ -45,15 +45,14 @@ def test_malformed_strings_are_counted_in_linear_time_without_error(body: bytes)
     assert limits.json_values(body, 10) >= 1
 
 
-def test_depth_is_checked_without_recursion() -> None:
-    deep: object = "x"
-    for _ in range(sys.getrecursionlimit() * 3):
-        deep = [deep]
-    with pytest.raises(InvalidJSON, match="MAX_JSON_DEPTH"):
-        limits.check_tree({"x": deep}, 64)
-    limits.check_tree({"x": [[[{"a": [1]}]]]}, 6)
-    with pytest.raises(InvalidJSON):
-        limits.check_tree({"x": [[[{"a": [1]}]]]}, 5)
+def test_depth_is_found_by_a_linear_scan_before_any_decoding() -> None:
+    deep = "[" * (sys.getrecursionlimit() * 100)  # unclosed, and far past any recursive reader
+    assert limits.too_deep('{"x": ' + deep, 64)
+    assert not limits.too_deep('{"x": [[[{"a": [1]}]]]}', 6)
+    assert limits.too_deep('{"x": [[[{"a": [1]}]]]}', 5)
+    assert not limits.too_deep('{"x": "' + "[{" * 50 + '", "y": [1, 2]}', 5), "brackets inside strings are text"
+    assert not limits.too_deep('{"x": "\\"' + "[" * 50 + '"}', 2), "an escaped quote does not end the string"
+    assert limits.too_deep("[" * 10 + "]" * 10, 9) and not limits.too_deep("[" * 10 + "]" * 10, 10)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from genai_fn.http import Invocation, Reply
 from genai_fn.logs import CallFacts, RequestLog
 from genai_fn.neutral.chat import ChatReply, ChatRequest
 from genai_fn.upstream.client import Upstream
-from tests.constants import COHERE_MODEL, EMBED_MODEL
+from tests.constants import COHERE_MODEL, EMBED_MODEL, V1_PIN
 
 from .conftest import make_settings
 
@@ -32,7 +32,9 @@ class StandInUpstream(Upstream):
         super().__init__(settings)
         self.fail = fail
 
-    def chat(self, request: ChatRequest, family: Family, deadline: float, facts: CallFacts) -> ChatReply:
+    def chat(
+        self, request: ChatRequest, family: Family, chat_request: Any, deadline: float, facts: CallFacts
+    ) -> ChatReply:
         facts.attempts, facts.ms, facts.opc_request_id = 1, 12.5, "opc-1"
         if self.fail is not None:
             facts.opc_request_id = getattr(self.fail, "opc_request_id", None) or facts.opc_request_id
@@ -48,7 +50,7 @@ def explode(error: BaseException) -> None:
 class Harness:
     def __init__(self, fail: BaseException | None = None, state: ConfigError | None = None) -> None:
         self.stream = io.StringIO()
-        settings = make_settings(EMBEDDING_MODELS=EMBED_MODEL)
+        settings = make_settings(EMBEDDING_MODELS=EMBED_MODEL, **V1_PIN)  # the stand-in answers as V1
         upstream = StandInUpstream(settings, fail)
         log = RequestLog(self.stream)
         self.app = (

@@ -28,6 +28,14 @@ def test_generic_text_then_finish_then_usage() -> None:
     assert deltas[-1] == ChatDelta(finish_reason="stop", usage=Usage(3, 2, 5))
 
 
+def test_stream_texts_are_well_formed_and_usage_carries_its_details() -> None:
+    details = {"promptTokensDetails": {"cachedTokens": 2}, "completionTokensDetails": {"reasoningTokens": 1}}
+    events = [generic_text("a\ud800b"), {"index": 0, "finishReason": "stop"}, {"usage": {**USAGE, **details}}]
+    deltas = list(generic.FAMILY.stream_deltas(events, REQUEST, "m"))
+    assert deltas[0].text == "a\ufffdb", "a lone surrogate is U+FFFD, as in a whole reply"
+    assert deltas[-1].usage == Usage(3, 2, 5, reasoning_tokens=1, cached_tokens=2)
+
+
 def test_generic_tool_call_pieces_keep_their_call() -> None:
     def call(**fields: Any) -> dict[str, Any]:
         return {"index": 0, "message": {"role": "ASSISTANT", "toolCalls": [{"type": "FUNCTION", **fields}]}}

@@ -386,7 +386,7 @@ class StandInClient:
             self.retry_tokens.append(opc_retry_token)
             if self.failures:
                 raise self.failures.pop(0)
-            return SimpleNamespace(data={"echo": details}, request_id="opc-ok")
+            return SimpleNamespace(data={"echo": details}, request_id="opc-ok", headers={})
 
         return retry_strategy.make_retrying_call(send)
 
@@ -526,3 +526,23 @@ def test_a_reloaded_token_is_not_reloaded_again_while_it_lasts() -> None:
     for _ in range(3):
         reloader.before_call(signer)
     assert signer.refreshed == 1
+
+
+@pytest.mark.parametrize(
+    ("exc", "model", "named"),
+    [
+        (service_error(404, "NotAuthorizedOrNotFound"), "cohere.command-r-08-2024", True),
+        (service_error(400, "InvalidParameter", "Entity with key cohere.command-r-08-2024 not found"), None, True),
+        (service_error(400, "InvalidParameter", "temperature is out of range"), "cohere.command-r-08-2024", False),
+        (service_error(404, "NotAuthorizedOrNotFound"), "cohere.command-a-03-2025", False),  # not retiring
+        (service_error(500, "InternalServerError"), "cohere.command-r-08-2024", False),
+    ],
+)
+def test_the_services_refusal_of_a_retiring_model_names_its_replacement(
+    exc: oci.exceptions.ServiceError, model: str | None, named: bool
+) -> None:
+    """No page dates Command R 08-2024's retirement, so the call is made; when the service refuses the model (a 404,
+    or a 400 naming it), the error says what OCI names instead."""
+    called = model or "cohere.command-r-08-2024"
+    error = failures.translate(exc, CallFacts(), called, make_settings().retirement)
+    assert ("use cohere.command-a-03-2025, the replacement OCI names" in error.message) is named

@@ -51,11 +51,21 @@ def test_decode_object_rejects(case: str, body: bytes, settings: Settings) -> No
     assert "\ufffd" not in caught.value.message and "9999" not in caught.value.message
 
 
+TOO_LARGE = r"request body holds a number too large for a double \(it would be sent as Infinity\)"
+DEEPER = r"request body nests deeper than 64 levels \(the MAX_JSON_DEPTH limit\)"
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        (b'{"t": NaN}', "NaN is not valid JSON"),
-        (b'{"t": -Infinity}', "-Infinity is not valid JSON"),
+        (b'{"t": NaN}', "request body holds a bare NaN: NaN is not valid JSON"),
+        (b'{"t": -Infinity}', "request body holds a bare -Infinity: -Infinity is not valid JSON"),
+        (b'{"t": 1e400}', TOO_LARGE),
+        (b'{"t": -1.5E+999}', TOO_LARGE),
+        (b'{"t": ' + b"9" * 400 + b"}", TOO_LARGE),
+        (b'{"t": "\\ud800"}', r"request body holds a \\u escape that is not valid Unicode \(a lone surrogate\)"),
+        (b'{"t": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", DEEPER),
+        (b'{"t": ' + b'[{"a":' * 40 + b"1" + b"}]" * 40 + b"}", DEEPER),
         (b'{"a": 1, "a": 1}', "request body has a duplicate key"),
         (b"[1]", "request body must be a JSON object"),
         (b"", "request body is empty; send a JSON object"),
@@ -65,7 +75,7 @@ def test_decode_object_rejects(case: str, body: bytes, settings: Settings) -> No
             r" \(char 12\)",
         ),
         (b'{"input": "\xff"}', r"request body is not valid UTF-8 \(byte 11\)"),
-        (b'{"max_tokens": ' + b"9" * 5000 + b"}", "request body is not valid JSON"),
+        (b'{"max_tokens": ' + b"9" * 5000 + b"}", TOO_LARGE),
     ],
 )
 def test_decode_object_says_why(body: bytes, reason: str, settings: Settings) -> None:
@@ -249,8 +259,8 @@ def test_stop_sequences_name_the_field() -> None:
 @pytest.mark.parametrize(
     ("requested", "expected"),
     [
-        (None, (COHERE_MODEL, "COHERE")),
-        (COHERE_MODEL, (COHERE_MODEL, "COHERE")),
+        (None, (COHERE_MODEL, "COHEREV2")),
+        (COHERE_MODEL, (COHERE_MODEL, "COHEREV2")),
         (LLAMA_MODEL, (LLAMA_MODEL, "GENERIC")),
     ],
 )

@@ -17,6 +17,9 @@ USER = "genai-budgets"
 PASSWORD = "s3cret-Budget-pass"
 ACL = ("~genai:budget:*", "+evalsha", "+script|load", "+get", "+incrby", "+ttl", "+expire", "+exists", "+ping")
 """What docs/usage.md tells operators to give the OCI Cache user: the store's keys, its two scripts' commands."""
+COOLDOWN_ACL = ("(~genai:cooldown:* +set +mget)",)
+"""What docs/usage.md adds for the fallbacks' shared cooldowns: a selector (Redis 7 ACL) giving SET ... PX and MGET
+on their keys only, so the budget counters stay out of SET's reach."""
 
 
 def _free_port() -> int:
@@ -28,7 +31,7 @@ def _free_port() -> int:
 class RedisServer:
     """`redis-server` with a TLS port only; `url` is what BUDGET_STORE_URL would be for it."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, acl: tuple[str, ...] = ACL) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is missing: run scripts/ensure-redis")
@@ -53,7 +56,7 @@ class RedisServer:
             "--appendonly", "no",
             "--dir", str(workdir),
             "--user", "default", "off",
-            "--user", USER, "on", f">{PASSWORD}", *ACL,
+            "--user", USER, "on", f">{PASSWORD}", *acl,
         ]  # fmt: skip
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -60,6 +60,12 @@ def test_open_and_default_port_and_a_caller_with_colons() -> None:
     assert policy.connection["port"] == 6379
 
 
+def test_the_cached_weight_defaults_to_one_and_reads_a_decimal() -> None:
+    base = {"TOKEN_BUDGETS": "*:1/day", "BUDGET_STORE_URL": URL}
+    assert (parse_budgets(base) or pytest.fail()).cached_weight == 1.0
+    assert (parse_budgets({**base, "TOKEN_BUDGET_CACHED_WEIGHT": " 0.25 "}) or pytest.fail()).cached_weight == 0.25
+
+
 def test_timeout_ceilings_and_a_private_ca_from_the_url(tmp_path: Path) -> None:
     ca = tmp_path / "ca.pem"
     ca.write_text("-")
@@ -80,6 +86,22 @@ def test_timeout_ceilings_and_a_private_ca_from_the_url(tmp_path: Path) -> None:
     [
         ({"BUDGET_STORE_URL": URL}, "TOKEN_BUDGETS", "need TOKEN_BUDGETS"),
         ({"BUDGET_ON_STORE_ERROR": "open"}, "TOKEN_BUDGETS", "need TOKEN_BUDGETS"),
+        ({"TOKEN_BUDGET_CACHED_WEIGHT": "0.5"}, "TOKEN_BUDGETS", "need TOKEN_BUDGETS"),
+        (
+            {"TOKEN_BUDGETS": "*:5/day", "BUDGET_STORE_URL": URL, "TOKEN_BUDGET_CACHED_WEIGHT": "1.5"},
+            "CACHED_WEIGHT",
+            "0 to 1",
+        ),
+        (
+            {"TOKEN_BUDGETS": "*:5/day", "BUDGET_STORE_URL": URL, "TOKEN_BUDGET_CACHED_WEIGHT": "-0.1"},
+            "CACHED_WEIGHT",
+            "",
+        ),
+        (
+            {"TOKEN_BUDGETS": "*:5/day", "BUDGET_STORE_URL": URL, "TOKEN_BUDGET_CACHED_WEIGHT": "nan"},
+            "CACHED_WEIGHT",
+            "",
+        ),
         ({"TOKEN_BUDGETS": "*:10/day"}, "BUDGET_STORE_URL", "required"),
         ({"TOKEN_BUDGETS": "team-a:10/week", "BUDGET_STORE_URL": URL}, "TOKEN_BUDGETS", "minute, hour or day"),
         ({"TOKEN_BUDGETS": "team-a:ten/day", "BUDGET_STORE_URL": URL}, "TOKEN_BUDGETS", "caller:tokens/window"),

@@ -25,8 +25,8 @@ class UsageFn:
         self.process = process
         self.client = FnClient(process.socket_path)
 
-    def post(self, body: bytes) -> tuple[int, dict]:
-        reply = self.client.invoke(body, deadline_seconds=30)
+    def post(self, body: bytes, deadline_seconds: float = 30) -> tuple[int, dict]:
+        reply = self.client.invoke(body, deadline_seconds=deadline_seconds)
         return reply.socket_status, json.loads(reply.body)
 
     def log_lines(self) -> list[dict]:
@@ -153,3 +153,47 @@ def test_a_missing_compartment_is_answered_naming_the_variable(emulator: Emulato
             client.close()
     assert reply.socket_status == 502, "a failed invocation, so the connector reports it"
     assert "USAGE_METRICS_COMPARTMENT_OCID" in json.loads(reply.body)["error"]
+
+
+def test_a_batch_with_a_huge_count_and_a_deep_entry_posts_the_rest(usage_fn: UsageFn, emulator: Emulator) -> None:
+    """A 400-digit prompt_tokens (OverflowError as a float) and JSON nested 100,000 deep (RecursionError in
+    json.loads) crashed the function before: fdk's 502, no usage_batch line, nothing of the batch posted."""
+    emulator.reset()
+    now = time.time()
+    huge = request_line("team-x", "m", "/chat", 1, 1, now).replace('"prompt_tokens":1', '"prompt_tokens":' + "9" * 400)
+    deep = "[" * 100_000 + "]" * 100_000
+    good = json.dumps(entry(request_line("team-a", "m", "/chat", 3, 4, now), now))
+    status, summary = usage_fn.post(f"[{json.dumps(entry(huge, now))},{deep},{good}]".encode())
+    assert status == 200 and (summary["entries"], summary["malformed"], summary["calls"]) == (3, 2, 1)
+    (post,) = metric_posts(emulator)
+    sent = {(m["name"], m["dimensions"]["caller"]): m["datapoints"][0]["value"] for m in post.json["metricData"]}
+    assert sent == {("requests", "team-a"): 1.0, ("input_tokens", "team-a"): 3.0, ("output_tokens", "team-a"): 4.0,
+                    ("total_tokens", "team-a"): 7.0}  # fmt: skip
+    assert usage_fn.log_lines()[-1]["malformed"] == 2
+
+
+def test_no_post_is_started_that_could_not_end_before_the_deadline(usage_fn: UsageFn, emulator: Emulator) -> None:
+    """80 posts of 0.2 s each cannot fit a 3 s deadline: before, it made all 80 (16.8 s) and the platform would have
+    killed it; now it stops, says how many were left, and answers as done (what was posted is never posted again)."""
+    emulator.reset()
+    emulator.set_latency(0.2)
+    try:
+        now = time.time()
+        body = batch(*(entry(request_line(f"caller-{i}", "m", "/chat", 1, 1, now), now) for i in range(1000)))
+        status, summary = usage_fn.post(body, deadline_seconds=3)
+    finally:
+        emulator.set_latency(0)
+    assert summary["streams"] == 4000 and summary["error"] == "deadline"
+    assert 0 < summary["calls"] < 80 and summary["calls"] + summary["unposted_calls"] == 80
+    assert status == 200 and len(metric_posts(emulator)) == summary["calls"]
+
+
+def test_a_minute_monitoring_would_refuse_is_not_posted(usage_fn: UsageFn, emulator: Emulator) -> None:
+    """Datapoint.timestamp: "less than two hours in the past and less than 10 minutes in the future"; a minute that
+    started 2 h ago, or 9 min 59 s ahead, was posted before (its minute's end, or its start, was inside)."""
+    emulator.reset()
+    now = time.time()
+    for at in (now - 2 * 3600 + 30, now - 2 * 3600 - 30, now + 9 * 60 + 59):
+        status, summary = usage_fn.post(batch(entry(request_line("team-a", "m", "/chat", 1, 1, at), at)))
+        assert (status, summary["stale"], summary["calls"]) == (200, 1, 0)
+    assert metric_posts(emulator) == []

@@ -17,6 +17,7 @@ from genai_fn.usage.config import UsageSettings
 from genai_fn.usage.handler import UsageFunction
 from genai_fn.usage.lines import read_batch, read_lines
 from genai_fn.usage.metrics import MAX_STREAMS_PER_CALL, calls, check_namespace, is_fresh, metric_data
+from genai_fn.usage.prices import Price, parse_prices
 
 from .batches import batch, entry, request_line
 
@@ -124,11 +125,14 @@ def test_one_call_per_batch_unless_the_50_stream_limit_needs_more(combinations: 
 
 
 def test_datapoints_monitoring_would_refuse_are_not_fresh() -> None:
+    """Oracle: "less than two hours in the past and less than 10 minutes in the future" (Datapoint.timestamp), judged
+    when the post arrives: 5 minutes are kept back for the function's run, 1 for a clock running ahead."""
     assert is_fresh(MINUTE, NOW)
-    assert is_fresh(MINUTE - 119, NOW)
-    assert not is_fresh(MINUTE - 121, NOW)
+    assert is_fresh(MINUTE - 114, NOW)
+    assert not is_fresh(MINUTE - 116, NOW)
+    assert not is_fresh(MINUTE - 120, NOW), "a minute starting 2 h 0 min 59 s ago was accepted before"
     assert is_fresh(MINUTE + 9, NOW)
-    assert not is_fresh(MINUTE + 11, NOW)
+    assert not is_fresh(MINUTE + 10, NOW), "a minute starting 9 min 30 s ahead was accepted before"
 
 
 @pytest.mark.parametrize("name", ["genai_usage", "Tokens2", "a"])
@@ -189,10 +193,19 @@ def test_the_cli_table_from_request_lines_and_log_entries(capsys: pytest.Capture
     assert cli.main([str(log)]) == 0
     out, err = capsys.readouterr()
     rows = [line.split() for line in out.splitlines()]
-    assert rows[0] == ["caller", "model", "requests", "input_tokens", "output_tokens", "total_tokens"]
+    assert rows[0] == [
+        "caller",
+        "model",
+        "requests",
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
+        "cached_tokens",
+        "reasoning_tokens",
+    ]
     assert rows[1:] == [
-        ["team-a", "cohere.command-a-03-2025", "2", "150", "30", "180"],
-        ["team-b", "meta.llama-3.3-70b-instruct", "1", "7", "3", "10"],
+        ["team-a", "cohere.command-a-03-2025", "2", "150", "30", "180", "0", "0"],
+        ["team-b", "meta.llama-3.3-70b-instruct", "1", "7", "3", "10", "0", "0"],
     ]
     assert "3 request lines, 1 other lines ignored, 1 malformed" in err
     assert render_table(aggregate(read_lines(io.StringIO("").readlines()).lines)).startswith("caller")
@@ -203,6 +216,9 @@ class FlakyPublisher:
 
     def __init__(self, good: int) -> None:
         self.good, self.posted = good, 0
+
+    def can_post(self, deadline: float) -> bool:
+        return True
 
     def post(self, body: object, deadline: float) -> int:
         if self.posted >= self.good:
@@ -231,3 +247,80 @@ def test_a_batch_is_posted_at_most_once(good: int, status: int, posted: int, unp
 def test_the_cli_says_which_log_it_cannot_read(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
     assert cli.main([str(tmp_path / "function-0.log")]) == 2
     assert "function-0.log" in capsys.readouterr().err
+
+
+def test_cached_and_reasoning_tokens_are_read_added_up_and_posted_only_where_reported() -> None:
+    lines = read_batch(
+        batch(
+            entry(request_line("team-a", "m1", "/chat", 2000, 30, NOW, cached_tokens=1500, reasoning_tokens=12), NOW),
+            entry(request_line("team-a", "m1", "/chat", 100, 10, NOW + 1, cached_tokens=0), NOW),
+            entry(request_line("team-b", "m2", "/chat", 7, 3, NOW), NOW),
+        )
+    ).lines
+    totals = aggregate(lines)
+    assert totals[("team-a", "m1", "/chat", MINUTE)] == Usage(2, 2100, 40, 2140, 1500, 12)
+    details = metric_data(totals, "genai_usage", COMPARTMENT)
+    names = [(d.dimensions["caller"], d.name) for d in details]
+    assert names == [
+        *(("team-a", name) for name in ("requests", "input_tokens", "output_tokens", "total_tokens")),
+        ("team-a", "cached_tokens"),
+        ("team-a", "reasoning_tokens"),
+        *(("team-b", name) for name in ("requests", "input_tokens", "output_tokens", "total_tokens")),
+    ]
+    assert [d.datapoints[0].value for d in details[4:6]] == [1500.0, 12.0]
+
+
+@pytest.mark.parametrize("bad", ["-1", "1.5", "true", '"3"', "10000000000000"])
+def test_a_cached_or_reasoning_count_that_is_not_one_is_malformed(bad: str) -> None:
+    line = request_line("team-a", "m", "/chat", 1, 1, NOW).replace(
+        '"total_tokens"', f'"cached_tokens":{bad},"total_tokens"'
+    )
+    assert read_batch(batch(entry(line, NOW))).malformed == 1
+
+
+def test_prices_turn_usage_into_cost_per_million_tokens() -> None:
+    prices = parse_prices("m1:3:15:0.3, m2:0.5:1.5")
+    assert prices.by_model == {"m1": Price(3.0, 15.0, 0.3), "m2": Price(0.5, 1.5, 0.5)}
+    usage = Usage(1, 2_000_000, 1_000_000, 3_000_000, 1_000_000, 500_000)
+    # 1M fresh input at 3, 1M cached at 0.3, 1M output (reasoning included) at 15
+    assert prices.cost("m1", usage) == pytest.approx(18.3)
+    assert prices.cost("unpriced", usage) is None
+    assert not parse_prices("")
+
+
+@pytest.mark.parametrize("raw", ["m1", "m1:3", "m1:3:4:5:6", ":1:2", "m1:-1:2", "m1:x:2", "m1:1:2,m1:1:2", "m:inf:1"])
+def test_a_price_table_that_is_not_one_names_the_variable(raw: str) -> None:
+    with pytest.raises(ConfigError, match="USAGE_PRICES"):
+        UsageSettings.from_env({"USAGE_METRICS_COMPARTMENT_OCID": COMPARTMENT, "USAGE_PRICES": raw})
+
+
+def test_a_priced_model_gets_a_cost_metric() -> None:
+    totals = {("team-a", "m1", "/chat", MINUTE): Usage(1, 1_000_000, 100_000, 1_100_000, 400_000, 0),
+              ("team-a", "m2", "/chat", MINUTE): Usage(1, 10, 10, 20)}  # fmt: skip
+    details = metric_data(totals, "genai_usage", COMPARTMENT, parse_prices("m1:2:10:0.5"))
+    cost = [d for d in details if d.name == "cost"]
+    assert [(d.dimensions["model"], [p.value for p in d.datapoints]) for d in cost] == [
+        ("m1", [pytest.approx(600_000 * 2 / 1e6 + 400_000 * 0.5 / 1e6 + 100_000 * 10 / 1e6)])
+    ]
+
+
+def test_the_cli_table_adds_cost_with_prices(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    now = time.time()
+    log = tmp_path / "function-0.log"
+    log.write_text(
+        "\n".join(
+            [
+                request_line("team-a", "m1", "/chat", 2_000_000, 1_000_000, now, cached_tokens=1_000_000),
+                request_line("team-b", "m2", "/chat", 10, 10, now, reasoning_tokens=4),
+            ]
+        )
+    )
+    assert cli.main([str(log), "--prices", "m1:3:15:0.3"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert rows[0][-3:] == ["cached_tokens", "reasoning_tokens", "cost"]
+    assert rows[1] == ["team-a", "m1", "1", "2000000", "1000000", "3000000", "1000000", "0", "18.300000"]
+    assert rows[2] == ["team-b", "m2", "1", "10", "10", "20", "0", "4"], "an unpriced model has no cost"
+    assert rows[3] == ["total", "18.300000"]
+    with pytest.raises(SystemExit):
+        cli.main([str(log), "--prices", "m1:3"])
+    assert "--prices" in capsys.readouterr().err
