@@ -21,7 +21,7 @@ from localfn.fdk_process import FdkProcess, memory_kib
 from scripts.slim_tree import base_python, isolated_fdk_command
 
 OVERHEAD_HEADER = "x-genai-overhead-ms"
-"""genai_fn.envelope.OVERHEAD_HEADER, named here so this process never imports fdk: fdk's import sets the root
+"""genai_fn.http.OVERHEAD_HEADER, named here so this process never imports fdk: fdk's import sets the root
 logger to DEBUG, and the direct SDK call measured here would then pay for urllib3's debug lines."""
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 from . import router
 from .config import Settings
-from .envelope import Invocation, Reply, from_fdk, to_fdk, with_request_ids
+from .envelope import from_fdk, to_fdk
 from .errors import ConfigError
+from .http import Invocation, Reply, with_request_ids
 from .logs import CURRENT, RequestLog, RequestRecord
 from .scope import scoped
 from .upstream.client import Upstream

@@ -1,4 +1,4 @@
-"""The fdk edge: turn fdk's context and body into an Invocation, and a Reply into fdk's Response.
+"""The fdk edge: turn fdk's context and body into an Invocation, and a Reply into fdk's Response (http.py).
 
 fdk-python puts everything on InvokeContext. Through API Gateway (Fn-Intent: httprequest) the client's method,
 URL and headers arrive as Fn-Http-*; fdk turns Response.status_code into Fn-Http-Status there. On a plain
@@ -7,90 +7,18 @@ URL and headers arrive as Fn-Http-*; fdk turns Response.status_code into Fn-Http
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from fdk import response
 
+from .http import Invocation, Reply
+
 DEFAULT_DEADLINE_SECONDS = 30.0
 """fdk's own default when Fn sends no Fn-Deadline."""
-MAX_RESPONSE_BYTES = 6 * 1024 * 1024
-"""The largest reply body the function sends. OCI Functions documents 6 MB for a request ("This limit is currently
-6MB", InvokeFunction's body); the response's limit is not documented and is taken to be the same (UNVERIFIED). A
-reply over it is answered as an error instead (router.dispatch), never cut or left to the platform."""
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """One call, independent of fdk: what the app needs and nothing that could override configuration."""
-
-    method: str
-    path: str
-    headers: Mapping[str, str]
-    body: bytes
-    call_id: str
-    deadline: float
-    """time.monotonic() value by which the answer must be written."""
-    via_gateway: bool
-    malformed_url: bool = False
-    """Fn-Http-Request-Url did not parse (`//[x/chat`): the router answers 400, in the route's contract."""
-
-    def header(self, name: str) -> str:
-        return self.headers.get(name, "")
-
-    def wants_json(self) -> bool:
-        return "application/json" in self.header("accept").lower()
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the function answers: status, body, content type and extra headers (fdk-independent)."""
-
-    status: int
-    body: bytes
-    content_type: str
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-JSON = "application/json"
-
-
-COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-"""Built once: json.dumps with options builds a new encoder on every call."""
-
-
-def json_bytes(value: Any) -> bytes:
-    """Compact UTF-8 JSON that always encodes: text that cannot (a lone surrogate) falls back to \\u escapes."""
-    try:
-        return COMPACT_JSON.encode(value).encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(value, separators=(",", ":")).encode("ascii")
-
-
-def json_reply(status: int, value: Any, headers: dict[str, str] | None = None) -> Reply:
-    return Reply(status, json_bytes(value), JSON, headers or {})
-
-
-OVERHEAD_HEADER = "x-genai-overhead-ms"
-"""The function's own milliseconds for this call, upstream excluded (as gateways publish theirs: LiteLLM's
-`x-litellm-overhead-duration-ms`); docs/operations.md#overhead."""
-
-
-def with_request_ids(reply: Reply, call_id: str, opc_request_id: str | None, overhead_ms: float | None = None) -> Reply:
-    """The reply with `x-request-id` (the Fn call id, what the openai SDK reads as `_request_id`), when the service
-    answered `opc-request-id` (what Oracle support asks for) and, when given, `x-genai-overhead-ms`; a header the
-    reply already set is kept."""
-    ids = {"x-request-id": call_id, "opc-request-id": opc_request_id or ""}
-    if overhead_ms is not None:
-        ids[OVERHEAD_HEADER] = f"{overhead_ms:.2f}"
-    present = {name.lower() for name in reply.headers}
-    added = {name: value for name, value in ids.items() if value and name not in present}
-    return Reply(reply.status, reply.body, reply.content_type, {**reply.headers, **added}) if added else reply
 
 
 def from_fdk(ctx: Any, data: Any) -> Invocation:

@@ -19,7 +19,6 @@ from urllib.parse import unquote
 
 from .caller import caller_from
 from .contracts import Contract, ErrorRenderer
-from .envelope import MAX_RESPONSE_BYTES, Invocation, Reply
 from .errors import (
     ConfigError,
     InvalidRequest,
@@ -29,6 +28,7 @@ from .errors import (
     RouteNotFound,
     UpstreamFailed,
 )
+from .http import MAX_RESPONSE_BYTES, Invocation, Reply
 from .logs import current_record
 from .usecases import Configured
 from .validate import decode_object

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any, Protocol, TypeVar
 
 from ..config import Settings
-from ..envelope import Invocation, Reply
 from ..errors import ProxyError
+from ..http import Invocation, Reply
 
 Q = TypeVar("Q")
 """What parse makes of the body: the use case's input (plus anything rendering needs, e.g. OpenAI's `stream`)."""

@@ -14,8 +14,8 @@ from typing import Any
 
 from .. import validate
 from ..config import Settings
-from ..envelope import Invocation, Reply, json_bytes, json_reply
 from ..errors import InvalidRequest
+from ..http import Invocation, Reply, json_bytes, json_reply
 from ..neutral.chat import ChatReply, ChatRequest, ImagePart, JsonSchema, Message, Tool, ToolCall
 from . import grounding
 from . import openai_fields as fields

@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import validate
 from ..config import Settings
-from ..envelope import Invocation, Reply, json_reply
+from ..http import Invocation, Reply, json_reply
 from .openai_errors import OpenAIErrors
 
 

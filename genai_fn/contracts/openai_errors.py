@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..envelope import Invocation, Reply, json_reply
 from ..errors import ProxyError
+from ..http import Invocation, Reply, json_reply
 
 ERROR_TYPES = {
     400: "invalid_request_error",

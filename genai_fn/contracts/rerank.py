@@ -12,8 +12,8 @@ from typing import Any
 
 from .. import validate
 from ..config import Settings
-from ..envelope import Invocation, Reply, json_reply
 from ..errors import InvalidRequest, RouteNotFound
+from ..http import Invocation, Reply, json_reply
 from ..neutral.rerank import RerankReply, RerankRequest
 from . import openai_fields as fields
 from .openai_errors import OpenAIErrors

@@ -17,8 +17,8 @@ from typing import Any
 
 from .. import validate
 from ..config import Settings
-from ..envelope import MAX_RESPONSE_BYTES, Invocation, Reply, json_bytes, json_reply
 from ..errors import InvalidRequest, PayloadTooLarge
+from ..http import MAX_RESPONSE_BYTES, Invocation, Reply, json_bytes, json_reply
 from ..neutral.chat import ChatReply, ChatRequest, FieldNames, ImagePart, JsonSchema, Message, Reasoning, Tool, ToolCall
 from . import grounding
 from . import openai_fields as fields

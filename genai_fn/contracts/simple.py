@@ -9,8 +9,8 @@ from typing import Any
 
 from .. import validate
 from ..config import Settings
-from ..envelope import Invocation, Reply, json_reply
 from ..errors import InvalidRequest, ProxyError
+from ..http import Invocation, Reply, json_reply
 from ..neutral.chat import ChatReply, ChatRequest, Message
 from . import grounding
 

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emulator import Emulator
-from genai_fn.envelope import Invocation, Reply
+from genai_fn.http import Invocation, Reply
 
 from .conftest import InProcess
 from .properties import (

@@ -20,7 +20,7 @@ from genai_fn.contracts.responses import (
     RESPONSE_RESERVE,
     STREAMED_REPLY_COPIES,
 )
-from genai_fn.envelope import MAX_RESPONSE_BYTES
+from genai_fn.http import MAX_RESPONSE_BYTES
 from genai_fn.limits import DEFAULT_MAX_JSON_VALUES, DEFAULT_MAX_MESSAGES, DEFAULT_MAX_TOOLS
 from tests.conftest import RunningFunction, function_config
 from tests.constants import COHERE_MODEL, EMBED_MODEL, LLAMA_MODEL

@@ -166,7 +166,7 @@ def test_a_reply_over_the_response_limit_is_an_error_not_a_cut_body(
 ) -> None:
     """MAX_REPLY_BYTES raised past the 6 MiB a function can return: a 7 MB answer is refused as an error the caller
     can read (OCI Functions would not carry the body), never cut."""
-    from genai_fn.envelope import MAX_RESPONSE_BYTES
+    from genai_fn.http import MAX_RESPONSE_BYTES
 
     emulator.reset()
     function = start_function(function_config(emulator, MAX_REPLY_BYTES=str(16 * 1024 * 1024)))

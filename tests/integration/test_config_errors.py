@@ -15,7 +15,7 @@ import time
 import pytest
 
 from genai_fn.app import App
-from genai_fn.envelope import Invocation
+from genai_fn.http import Invocation
 from genai_fn.logs import RequestLog
 from tests.conftest import function_config
 

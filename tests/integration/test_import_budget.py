@@ -29,6 +29,7 @@ START_UP = frozenset(
         "genai_fn.contracts.grounding",
         "genai_fn.contracts.simple",
         "genai_fn.envelope",
+        "genai_fn.http",
         "genai_fn.errors",
         "genai_fn.fdk_keepalive",
         "genai_fn.fdk_zipkin",
@@ -71,7 +72,7 @@ PROBE = textwrap.dedent(
     """
     import json, sys, time
     import func
-    from genai_fn.envelope import Invocation
+    from genai_fn.http import Invocation
 
     invocation = Invocation("POST", "", {}, b'{"input": "hi"}', "c1", time.monotonic() + 20, via_gateway=False)
     reply = func.app.handle(invocation)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from emulator import Emulator
-from genai_fn.envelope import OVERHEAD_HEADER
+from genai_fn.http import OVERHEAD_HEADER
 from tests.conftest import RunningFunction, function_config
 
 README_GUARDRAILS = "content_moderation:block,prompt_injection:block,pii:mask"

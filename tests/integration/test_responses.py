@@ -243,7 +243,7 @@ def test_echoed_fields_too_large_for_the_reply_are_a_413_before_the_model(gatewa
     import urllib.error
     import urllib.request
 
-    from genai_fn.envelope import MAX_RESPONSE_BYTES
+    from genai_fn.http import MAX_RESPONSE_BYTES
 
     tool = {**WEATHER_TOOL, "description": "d" * (MAX_RESPONSE_BYTES // 2)}
     body = {

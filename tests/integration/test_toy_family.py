@@ -20,8 +20,8 @@ from emulator import Emulator
 from genai_fn import families
 from genai_fn.app import App
 from genai_fn.config import Settings
-from genai_fn.envelope import Invocation
 from genai_fn.families._base import Family, finish_reason, sampling, usage
+from genai_fn.http import Invocation
 from genai_fn.neutral.chat import ChatReply, ChatRequest
 from tests.conftest import function_config
 from tests.constants import MODEL_OCID

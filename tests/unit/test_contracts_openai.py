@@ -13,7 +13,6 @@ from genai_fn.config import Settings
 from genai_fn.contracts.chat_completions import CHAT, ChatCall
 from genai_fn.contracts.embeddings import EMBEDDINGS, EmbeddingCall
 from genai_fn.contracts.models import MODEL, MODELS
-from genai_fn.envelope import Invocation
 from genai_fn.errors import (
     InvalidRequest,
     ModelNotAllowed,
@@ -22,6 +21,7 @@ from genai_fn.errors import (
     UpstreamAuthFailed,
     UpstreamThrottled,
 )
+from genai_fn.http import Invocation
 from genai_fn.neutral.chat import ChatReply, JsonSchema, Message, ToolCall, Usage
 from genai_fn.neutral.embeddings import EmbeddingReply
 from genai_fn.upstream import embeddings as embed_mapping

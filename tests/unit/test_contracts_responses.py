@@ -13,8 +13,8 @@ from openai.types.responses import Response, ResponseStreamEvent
 from genai_fn import router
 from genai_fn.config import Settings
 from genai_fn.contracts import responses
-from genai_fn.envelope import Invocation
 from genai_fn.errors import InvalidRequest, ModelNotAllowed
+from genai_fn.http import Invocation
 from genai_fn.neutral.chat import ChatReply, ImagePart, Message, Reasoning, ToolCall, Usage
 from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID
 

@@ -11,7 +11,6 @@ import pytest
 from genai_fn import validate
 from genai_fn.config import Settings
 from genai_fn.contracts import simple
-from genai_fn.envelope import Invocation
 from genai_fn.errors import (
     InvalidJSON,
     InvalidRequest,
@@ -21,6 +20,7 @@ from genai_fn.errors import (
     UpstreamAuthFailed,
     UpstreamThrottled,
 )
+from genai_fn.http import Invocation
 from genai_fn.neutral.chat import ChatReply, ChatRequest, Message, Params, Usage
 from tests.constants import COHERE_MODEL, LLAMA_MODEL
 

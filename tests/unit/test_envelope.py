@@ -11,15 +11,8 @@ import pytest
 from fdk.context import InvokeContext
 
 from genai_fn import envelope
-from genai_fn.envelope import (
-    DEFAULT_DEADLINE_SECONDS,
-    OVERHEAD_HEADER,
-    Invocation,
-    Reply,
-    from_fdk,
-    to_fdk,
-    with_request_ids,
-)
+from genai_fn.envelope import DEFAULT_DEADLINE_SECONDS, from_fdk, to_fdk
+from genai_fn.http import OVERHEAD_HEADER, Invocation, Reply, with_request_ids
 
 
 class FakeContext:

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from genai_fn.contracts.rerank import RERANK
-from genai_fn.envelope import Invocation
 from genai_fn.errors import RouteNotFound, UpstreamFailed
+from genai_fn.http import Invocation
 from genai_fn.neutral.rerank import Ranked, RerankReply, RerankRequest
 from genai_fn.upstream import rerank
 from tests.constants import ENDPOINT_OCID, RERANK_MODEL

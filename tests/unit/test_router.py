@@ -12,9 +12,9 @@ from oci.generative_ai_inference import models as m
 from genai_fn import router
 from genai_fn.app import App
 from genai_fn.config import Settings
-from genai_fn.envelope import Invocation, Reply
 from genai_fn.errors import ConfigError, UpstreamThrottled
 from genai_fn.families._base import Family
+from genai_fn.http import Invocation, Reply
 from genai_fn.logs import CallFacts, RequestLog
 from genai_fn.neutral.chat import ChatReply, ChatRequest
 from genai_fn.upstream.client import Upstream
