@@ -1,6 +1,7 @@
 """The container lifecycle: the App is built once (from_env never raises), then answers every call and logs it once.
 
-func.handler delegates every call to App.handle_fdk; router.dispatch does the request's work. A configuration
+func.handler delegates every call to App.handle_fdk, the streaming edge (edges/asgi.py) to App.handle;
+router.dispatch does the request's work. A configuration
 error is logged once here and answered (as a 500) on every call, so the App's state is either Configured or that
 ConfigError, never a half-built Settings.
 """
@@ -11,14 +12,14 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import router
 from .config import Settings
 from .envelope import from_fdk, to_fdk
 from .errors import ConfigError
-from .http import Invocation, Reply, with_request_ids
+from .http import Invocation, Reply, StreamReply, with_request_ids
 from .logs import CURRENT, RequestLog, RequestRecord
 from .scope import scoped
 from .upstream.client import Upstream
@@ -58,9 +59,13 @@ class App:
         return cls.configured(settings, request_log=request_log)
 
     def handle_fdk(self, ctx: Any, data: Any) -> Any:
-        return to_fdk(ctx, self.handle(from_fdk(ctx, data)))
+        reply = self.handle(from_fdk(ctx, data))
+        assert isinstance(reply, Reply), "from_fdk never sets Invocation.streaming"
+        return to_fdk(ctx, reply)
 
-    def handle(self, invocation: Invocation) -> Reply:
+    def handle(self, invocation: Invocation) -> Reply | StreamReply:
+        """The reply to one invocation, for either edge; its log line is written once: now for a Reply, when the
+        stream ends or is closed (the client went away) for a StreamReply."""
         started = time.perf_counter()
         record = RequestRecord(
             call_id=invocation.call_id,
@@ -75,6 +80,35 @@ class App:
         record.status = reply.status
         record.latency_ms = (time.perf_counter() - started) * 1000
         reply = with_request_ids(reply, invocation.call_id, record.opc_request_id, record.overhead_ms)
+        if isinstance(reply, StreamReply):
+            return StreamReply(
+                reply.status, reply.content_type, self._logged(reply.chunks, record, started), reply.headers
+            )
+        self._write(record)
+        return reply
+
+    def _logged(self, chunks: Iterator[bytes], record: RequestRecord, started: float) -> Iterator[bytes]:
+        """The stream's chunks, each pulled with the request's record in scope (the use case writes its tokens and
+        time to first token there); closing this closes the stream (cancelling the upstream call), and the log line
+        is written at the end either way, with `client_closed` when the client left before the end."""
+        try:
+            while True:
+                with scoped(CURRENT, record):
+                    chunk = next(chunks, None)
+                if chunk is None:
+                    return
+                yield chunk
+        except GeneratorExit:
+            record.client_closed = True
+            raise
+        finally:
+            with scoped(CURRENT, record), contextlib.suppress(Exception):  # its own errors end in its stream
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+            record.latency_ms = (time.perf_counter() - started) * 1000
+            self._write(record)
+
+    def _write(self, record: RequestRecord) -> None:
         with contextlib.suppress(Exception):  # a broken log stream must not turn the answer into fdk's 502
             self.request_log.write(record)
-        return reply

@@ -1,0 +1,88 @@
+"""Start the streaming edge (`python -m genai_fn.edges.serve`) as its own process: run-local, the tests and the
+benchmarks serve it on a loopback port, against the same emulator and configuration as the fdk processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from .fdk_process import REPO_ROOT
+from .ports import HOST
+
+
+class EdgeProcess:
+    """One streaming-edge process (uvicorn) on HOST:port; its stderr (the request log lines) in a file."""
+
+    def __init__(self, env: Mapping[str, str], port: int, stderr_path: Path, *, inherit_env: bool = True) -> None:
+        self.port = port
+        self.stderr_path = stderr_path
+        base = dict(os.environ) if inherit_env else {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        self.env = {**base, "PYTHONPATH": str(REPO_ROOT), **env}
+        self.command = [sys.executable, "-m", "genai_fn.edges.serve", "--host", HOST, "--port", str(port)]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> EdgeProcess:
+        self._stderr = open(self.stderr_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            self.command, cwd=REPO_ROOT, env=self.env, stdout=self._stderr, stderr=self._stderr
+        )
+        deadline = time.monotonic() + timeout
+        while not _listening(self.port):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the streaming edge exited with {self.process.returncode}: {self.stderr()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the streaming edge did not listen on {self.url} within {timeout} s")
+            time.sleep(0.02)
+        return self
+
+    def stderr(self) -> str:
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise RuntimeError("the streaming edge has not been started")
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if getattr(self, "_stderr", None):
+            self._stderr.close()
+
+    def __enter__(self) -> EdgeProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex((HOST, port)) == 0
+
+
+def any_free_port() -> int:
+    """A port the system just handed out for loopback (free unless something takes it in between)."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
