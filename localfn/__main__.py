@@ -22,6 +22,7 @@ from pathlib import Path
 from types import FrameType
 
 from .config import local_run_config
+from .edge_process import EdgeProcess, any_free_port
 from .fdk_process import REPO_ROOT, FdkProcess
 from .gateway import LocalGateway
 from .gateway_auth import TokenAuth
@@ -90,6 +91,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--dir", type=Path, default=None, help="this instance's files (default .local/<port>)")
     parser.add_argument("--containers", type=int, default=1, help="fdk processes behind the gateway (default 1)")
     parser.add_argument(
+        "--stream-port",
+        type=port_number,
+        default=None,
+        help="streaming edge port (default: the gateway's port + 10, or the next free one after it)",
+    )
+    parser.add_argument(
+        "--stream-seconds",
+        type=float,
+        default=0.0,
+        help="the emulator spreads each streamed reply over about N seconds (default 0: at once)",
+    )
+    parser.add_argument(
         "--auth",
         action="store_true",
         help="the gateway requires a bearer token and passes its `sub` as the caller, as a deployment with token "
@@ -135,7 +148,7 @@ def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> None:
         tokens.write_text("".join(f"{c} {gateway.auth.token(c)}\n" for c in ("team-a", "team-b")), encoding="utf-8")
 
     if emulated:
-        env = _start_emulator(directory / "credentials", emulator_port, emulator_flag, started)
+        env = _start_emulator(directory / "credentials", emulator_port, emulator_flag, started, args.stream_seconds)
     else:
         env = {"AUTH_MODE": os.environ.get("AUTH_MODE", "api_key")}
         say(f"real service: {os.environ['SERVICE_ENDPOINT']} (AUTH_MODE={env['AUTH_MODE']})")
@@ -155,9 +168,11 @@ def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> None:
             ) from exc
         gateway.add_function(process.socket_path)
 
+    edge = _start_streaming_edge(env, args.stream_port, port, directory, started)
     say(f"starting the local API Gateway on {gateway.url}...")
     gateway.start()
-    print(f"\nGateway: {gateway.url}  (Ctrl-C stops everything)")
+    print(f"\nstreaming edge: {edge.url}/genai/v1  (OpenAI routes; stream: true answers token by token)")
+    print(f"Gateway: {gateway.url}  (Ctrl-C stops everything)")
     print(f"Files of this instance (credentials, function-N.log): {_shown(directory)}/")
     _print_examples(gateway.url)
     if gateway.auth is not None:
@@ -165,12 +180,14 @@ def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> None:
     threading.Event().wait()  # until Ctrl-C / SIGTERM / SIGHUP raise in this thread
 
 
-def _start_emulator(credentials: Path, port: int, flag: str, started: contextlib.ExitStack) -> dict[str, str]:
+def _start_emulator(
+    credentials: Path, port: int, flag: str, started: contextlib.ExitStack, stream_seconds: float = 0.0
+) -> dict[str, str]:
     from emulator import Emulator, mint_resource_principal
 
     say(f"starting the emulator of OCI Generative AI (it checks OCI request signatures) on {HOST}:{port or 'any'}...")
     principal = mint_resource_principal(credentials)  # first: the emulator trusts the issuer key it writes
-    emulator = Emulator(credentials, host=HOST, port=port)
+    emulator = Emulator(credentials, host=HOST, port=port, stream_seconds=stream_seconds)
     try:
         emulator.start()
     except OSError as exc:
@@ -178,6 +195,27 @@ def _start_emulator(credentials: Path, port: int, flag: str, started: contextlib
     started.callback(emulator.stop)
     say(f"emulator: {emulator.url}")
     return {**principal, **local_run_config(emulator.url)}
+
+
+def _start_streaming_edge(
+    env: dict[str, str], port: int | None, gateway_port: int, directory: Path, started: contextlib.ExitStack
+) -> EdgeProcess:
+    """The same function behind the streaming edge (genai_fn/edges/), on its own port: replies to `stream: true`
+    arrive as the model writes them, which the Fn edge behind the gateway cannot do (docs/streaming.md)."""
+    if port is None:  # derived from the gateway's, so moved with --port
+        port = free_port(gateway_port + 10, pair=False, step=1) or 0
+    elif port:
+        _check_port("the streaming edge", port, "--stream-port")
+    edge = EdgeProcess(env, port or any_free_port(), directory / "streaming-edge.log")
+    say(f"starting the streaming edge on {edge.url}...")
+    started.callback(edge.stop)
+    try:
+        edge.start()
+    except (RuntimeError, TimeoutError) as exc:
+        raise StartError(
+            f"the streaming edge did not start: {exc}", f"Read its log, {_shown(edge.stderr_path)}."
+        ) from exc
+    return edge
 
 
 def _bind_gateway(port: int) -> LocalGateway:
