@@ -90,7 +90,7 @@ class App:
     def _logged(self, chunks: Iterator[bytes], record: RequestRecord, started: float) -> Iterator[bytes]:
         """The stream's chunks, each pulled with the request's record in scope (the use case writes its tokens and
         time to first token there); closing this closes the stream (cancelling the upstream call), and the log line
-        is written at the end either way, with `client_closed` when the client left before the end."""
+        is written at the end either way, with `closed_early` when it was closed before its end."""
         try:
             while True:
                 with scoped(CURRENT, record):
@@ -99,7 +99,7 @@ class App:
                     return
                 yield chunk
         except GeneratorExit:
-            record.client_closed = True
+            record.closed_early = True
             raise
         finally:
             with scoped(CURRENT, record), contextlib.suppress(Exception):  # its own errors end in its stream

@@ -10,7 +10,7 @@ Backpressure: one chunk is in flight per stream. The next is pulled only after u
 uvicorn's `send` waits while the socket's write buffer is full, so a slow reader pauses the upstream read (and the
 service, through TCP) instead of growing memory. A client that goes away (`http.disconnect`), or a reader so slow
 that the invocation's deadline passes, ends the stream: its chunks iterator is closed, which closes the upstream
-response (cancelling the generation), and the log line records `client_closed`.
+response (cancelling the generation), and the log line records `closed_early`.
 """
 
 from __future__ import annotations
