@@ -1,7 +1,6 @@
 """The container lifecycle: the App is built once (from_env never raises), then answers every call and logs it once.
 
-func.handler delegates every call to App.handle_fdk, the streaming edge (edges/asgi.py) to App.handle;
-router.dispatch does the request's work. A configuration
+func.handler delegates every call to App.handle_fdk; router.dispatch does the request's work. A configuration
 error is logged once here and answered (as a 500) on every call, so the App's state is either Configured or that
 ConfigError, never a half-built Settings.
 """
@@ -13,6 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from . import router
@@ -60,12 +60,11 @@ class App:
 
     def handle_fdk(self, ctx: Any, data: Any) -> Any:
         reply = self.handle(from_fdk(ctx, data))
-        assert isinstance(reply, Reply), "from_fdk never sets Invocation.streaming"
+        assert isinstance(reply, Reply)  # from_fdk never sets `streaming`: the fdk edge buffers every reply
         return to_fdk(ctx, reply)
 
     def handle(self, invocation: Invocation) -> Reply | StreamReply:
-        """The reply to one invocation, for either edge; its log line is written once: now for a Reply, when the
-        stream ends or is closed (the client went away) for a StreamReply."""
+        """The reply, its request logged once: now, or for a StreamReply when its chunks end or are closed."""
         started = time.perf_counter()
         record = RequestRecord(
             call_id=invocation.call_id,
@@ -78,19 +77,18 @@ class App:
         with scoped(CURRENT, record):
             reply = router.dispatch(invocation, self.state)
         record.status = reply.status
+        if isinstance(reply, StreamReply):  # its own time is not known yet: no overhead header
+            reply = with_request_ids(reply, invocation.call_id, record.opc_request_id)
+            return replace(reply, chunks=self._logged_at_end(reply.chunks, record, started))
         record.latency_ms = (time.perf_counter() - started) * 1000
         reply = with_request_ids(reply, invocation.call_id, record.opc_request_id, record.overhead_ms)
-        if isinstance(reply, StreamReply):
-            return StreamReply(
-                reply.status, reply.content_type, self._logged(reply.chunks, record, started), reply.headers
-            )
         self._write(record)
         return reply
 
-    def _logged(self, chunks: Iterator[bytes], record: RequestRecord, started: float) -> Iterator[bytes]:
-        """The stream's chunks, each pulled with the request's record in scope (the use case writes its tokens and
-        time to first token there); closing this closes the stream (cancelling the upstream call), and the log line
-        is written at the end either way, with `closed_early` when it was closed before its end."""
+    def _logged_at_end(self, chunks: Iterator[bytes], record: RequestRecord, started: float) -> Iterator[bytes]:
+        """The chunks, each made inside the request's record (whichever thread the edge pulls them from), and the
+        request's one log line when they end or the edge closes them (a client gone, or a reader too slow for the
+        deadline: `closed_early`)."""
         try:
             while True:
                 with scoped(CURRENT, record):
@@ -102,7 +100,7 @@ class App:
             record.closed_early = True
             raise
         finally:
-            with scoped(CURRENT, record), contextlib.suppress(Exception):  # its own errors end in its stream
+            with scoped(CURRENT, record):
                 close = getattr(chunks, "close", None)
                 if close is not None:
                     close()

@@ -59,6 +59,11 @@ class Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     max_attempts: int = 3
+    stream_idle_seconds: float = 30.0
+    """STREAM_IDLE_SECONDS: the longest silence between two events of a streamed reply before it is given up."""
+    stream_deadline_seconds: float = 300.0
+    """STREAM_DEADLINE_SECONDS: the whole of a streamed call, on the streaming edge (API Gateway's longest read
+    timeout, 300 s, is the default)."""
     auth_mode: str = "resource_principal"
     oci_config_file: str = "~/.oci/config"
     oci_config_profile: str = "DEFAULT"
@@ -150,6 +155,8 @@ class Settings:
             connect_timeout=env.decimal("CONNECT_TIMEOUT_SECONDS", 10.0, low=0.1, high=300.0),
             read_timeout=env.decimal("READ_TIMEOUT_SECONDS", 60.0, low=0.1, high=300.0),
             max_attempts=env.whole("MAX_ATTEMPTS", 3, low=1, high=8),
+            stream_idle_seconds=env.decimal("STREAM_IDLE_SECONDS", 30.0, low=0.1, high=300.0),
+            stream_deadline_seconds=env.decimal("STREAM_DEADLINE_SECONDS", 300.0, low=1.0, high=3600.0),
             auth_mode=env.choice("AUTH_MODE", AUTH_MODES, lower=True) or "resource_principal",
             oci_config_file=env.optional("OCI_CONFIG_FILE") or "~/.oci/config",
             oci_config_profile=env.optional("OCI_CONFIG_PROFILE") or "DEFAULT",

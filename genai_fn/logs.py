@@ -64,6 +64,9 @@ class RequestRecord:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     total_tokens: int | None = None
+    ttft_ms: float | None = None
+    """Only for a streamed reply: milliseconds from the request to the first delta with content (time to first
+    token, as the caller's client sees it less the network)."""
     error_type: str | None = None
     """Only for a bug (an exception that is not a ProxyError): its class name."""
     traceback: list[str] | None = None

@@ -10,15 +10,16 @@ work; `path` is the canonical gateway path the deployment's API Gateway spec is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
+from itertools import chain
 from typing import Any, cast
 from urllib.parse import unquote
 
 from .caller import caller_from
-from .contracts import Contract, ErrorRenderer
+from .contracts import Contract, ErrorRenderer, StreamingContract
 from .errors import (
     ConfigError,
     InvalidRequest,
@@ -28,7 +29,7 @@ from .errors import (
     RouteNotFound,
     UpstreamFailed,
 )
-from .http import MAX_RESPONSE_BYTES, Invocation, Reply
+from .http import MAX_RESPONSE_BYTES, Invocation, Reply, StreamReply
 from .logs import current_record
 from .usecases import Configured
 from .validate import decode_object
@@ -57,6 +58,9 @@ class Route:
     """`module:function` under genai_fn: (configured function, parsed request, deadline) -> result."""
     contract: str
     """`module:object` under genai_fn: the Contract that parses the request and renders the result and errors."""
+    stream_use_case: str | None = None
+    """`module:function` under genai_fn giving the result as it comes (an iterator the contract's `render_stream`
+    renders), for a request that asks to stream (`stream: true`) on an edge that can deliver it; None: never."""
 
     def handler(self) -> UseCase:
         return cast(UseCase, load(self.use_case))
@@ -75,22 +79,43 @@ class Route:
         pairs = zip(wanted, tail, strict=False)
         return {w[1:-1]: unquote(h) for w, h in pairs if w.startswith("{") and w.endswith("}")}
 
-    def serve(self, configured: Configured, body: dict[str, Any], invocation: Invocation) -> Reply:
+    def serve(self, configured: Configured, body: dict[str, Any], invocation: Invocation) -> Reply | StreamReply:
         contract = self.wire()
         request = contract.parse(body, configured.settings)
+        if self.stream_use_case and invocation.streaming and getattr(request, "stream", False) is True:
+            return self._stream(configured, request, invocation)
         return contract.render(self.handler()(configured, request, invocation.deadline), request, invocation)
+
+    def _stream(self, configured: Configured, request: Any, invocation: Invocation) -> StreamReply:
+        """The use case's first item is awaited here, so a refusal or a failure before it is an ordinary reply;
+        after it, an error is the contract's `stream_error` chunk, and the stream ends."""
+        assert self.stream_use_case is not None
+        contract = cast(StreamingContract, self.wire())
+        results = load(self.stream_use_case)(configured, request, invocation.deadline)
+        try:
+            first = next(results)
+        except StopIteration:
+            first = None
+        except BaseException:
+            results.close()
+            raise
+        head = [] if first is None else [first]
+        rendered = contract.render_stream(chain(head, results), request, invocation)
+        chunks = _ending_with_errors(rendered.chunks, results, contract, invocation)
+        return StreamReply(rendered.status, rendered.content_type, chunks, rendered.headers)
 
 
 CHAT = "contracts.simple:CHAT"
 OPENAI_CHAT = "contracts.chat_completions:CHAT"
 OPENAI_ERRORS = "contracts.openai_errors:ERRORS"
+CHAT_STREAM = "usecases.chat:chat_stream"
 ROUTES: tuple[Route, ...] = (
-    Route("chat.completions", "POST", "/v1/chat/completions", "usecases.chat:chat", OPENAI_CHAT),
+    Route("chat.completions", "POST", "/v1/chat/completions", "usecases.chat:chat", OPENAI_CHAT, CHAT_STREAM),
     Route("models", "GET", "/v1/models", "usecases.models:list_models", "contracts.models:MODELS"),
     Route("models.get", "GET", "/v1/models/{model}", "usecases.models:retrieve", "contracts.models:MODEL"),
     Route("rerank", "POST", "/v1/rerank", "usecases.rerank:rerank", "contracts.rerank:RERANK"),
     Route("embeddings", "POST", "/v1/embeddings", "usecases.embeddings:embed", "contracts.embeddings:EMBEDDINGS"),
-    Route("responses", "POST", "/v1/responses", "usecases.chat:chat", "contracts.responses:RESPONSES"),
+    Route("responses", "POST", "/v1/responses", "usecases.chat:chat", "contracts.responses:RESPONSES", CHAT_STREAM),
     Route(
         "responses.get",
         "GET",
@@ -98,7 +123,7 @@ ROUTES: tuple[Route, ...] = (
         "usecases.responses:retrieve",
         "contracts.responses:STORED_RESPONSES",
     ),
-    Route("chat", "POST", "/chat", "usecases.chat:chat", CHAT),
+    Route("chat", "POST", "/chat", "usecases.chat:chat", CHAT, CHAT_STREAM),
 )
 PLAIN_INVOKE = Route("invoke", "POST", "", "usecases.chat:chat", CHAT)
 """`fn invoke` (no gateway): the simple contract, unless the body is an OpenAI chat completion."""
@@ -158,7 +183,27 @@ def _ends_with(path: str, suffix: str) -> bool:
     return all(w == h or (w.startswith("{") and w.endswith("}") and h) for w, h in zip(wanted, tail, strict=True))
 
 
-def dispatch(invocation: Invocation, state: Configured | ConfigError) -> Reply:
+def _ending_with_errors(
+    chunks: Iterator[bytes], results: Generator[Any, None, None], contract: StreamingContract, invocation: Invocation
+) -> Iterator[bytes]:
+    """The rendered chunks; an error after the first is rendered by the contract as the stream's last chunk (the
+    status is sent already). However it ends (finished, failed, closed by the edge), the use case is closed, which
+    closes the upstream response."""
+    record = current_record()
+    try:
+        yield from chunks
+    except ProxyError as error:
+        record.code = error.code
+        yield contract.stream_error(error, invocation)
+    except Exception as exc:  # a bug: a fixed message to the caller, its frames (never its text) to the log
+        record.code = ProxyError.code
+        record.note_bug(exc)
+        yield contract.stream_error(ProxyError("internal error; see the function's logs"), invocation)
+    finally:
+        results.close()
+
+
+def dispatch(invocation: Invocation, state: Configured | ConfigError) -> Reply | StreamReply:
     """The reply to one invocation; every error is rendered here, in the contract of the route it reached."""
     record = current_record()
     target = match(invocation)
@@ -177,6 +222,8 @@ def dispatch(invocation: Invocation, state: Configured | ConfigError) -> Reply:
             target = PLAIN_INVOKE_OPENAI
             record.route, contract = target.name, target.wire()
         reply = target.serve(state, body, invocation)
+        if isinstance(reply, StreamReply):
+            return reply
         if len(reply.body) > MAX_RESPONSE_BYTES:
             raise UpstreamFailed(
                 f"the reply would be {len(reply.body)} bytes, over the {MAX_RESPONSE_BYTES}-byte response limit of "

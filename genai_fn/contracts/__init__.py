@@ -6,11 +6,12 @@ and renders its result, or any error, with the same contract.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Protocol, TypeVar
 
 from ..config import Settings
 from ..errors import ProxyError
-from ..http import Invocation, Reply
+from ..http import Invocation, Reply, StreamReply
 
 Q = TypeVar("Q")
 """What parse makes of the body: the use case's input (plus anything rendering needs, e.g. OpenAI's `stream`)."""
@@ -30,3 +31,15 @@ class Contract(ErrorRenderer, Protocol[Q, R_contra]):
         ...
 
     def render(self, result: R_contra, request: Q, invocation: Invocation) -> Reply: ...
+
+
+class StreamingContract(Contract[Any, Any], Protocol):
+    """A contract that can also send its reply as it comes (a route with a `stream_use_case`)."""
+
+    def render_stream(self, results: Iterator[Any], request: Any, invocation: Invocation) -> StreamReply:
+        """The use case's results (neutral deltas) as the contract's stream; chunks are made as they are pulled."""
+        ...
+
+    def stream_error(self, error: ProxyError, invocation: Invocation) -> bytes:
+        """An error after the first chunk, in the contract's stream shape: the stream's last chunk."""
+        ...

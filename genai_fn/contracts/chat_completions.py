@@ -1,7 +1,8 @@
 """OpenAI chat completions (`POST /v1/chat/completions`, plain and `stream: true`) onto the neutral chat request.
 
-Replies and errors use OpenAI's shapes so the official SDKs work unchanged; a streamed reply is the whole event
-sequence in one body (OCI Functions cannot stream). Every accepted, ignored and refused field is in docs/openai.md.
+Replies and errors use OpenAI's shapes so the official SDKs work unchanged; a streamed reply is sent as it comes on
+the streaming edge (render_stream), and as the whole event sequence in one body on the fdk edge (OCI Functions
+cannot stream), by the same renderer. Every accepted, ignored and refused field is in docs/openai.md.
 """
 
 from __future__ import annotations
@@ -10,16 +11,19 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import validate
 from ..config import Settings
-from ..errors import InvalidRequest
-from ..http import Invocation, Reply, json_bytes, json_reply
-from ..neutral.chat import ChatReply, ChatRequest, ImagePart, JsonSchema, Message, Tool, ToolCall
+from ..errors import InvalidRequest, ProxyError
+from ..http import Invocation, Reply, StreamReply, json_bytes, json_reply
+from ..neutral.chat import ChatReply, ChatRequest, ImagePart, JsonSchema, Message, Tool, ToolCall, Usage
 from . import grounding
 from . import openai_fields as fields
 from .openai_errors import OpenAIErrors
+
+if TYPE_CHECKING:  # stream types load with the first streamed reply
+    from ..neutral.stream import ChatDelta, ToolCallDelta
 
 SSE = "text/event-stream; charset=utf-8"
 CHAT_FIELDS = (
@@ -186,8 +190,10 @@ def _parallel_tool_calls(body: dict[str, Any], tools: tuple[Tool, ...]) -> bool 
     return value
 
 
-def _chunks(reply: ChatReply, call: ChatCall, completion_id: str, created: int) -> Iterator[dict[str, Any]]:
-    """The whole reply as chat.completion.chunk events: role, content, tool calls, finish, then usage."""
+def _chunks(deltas: Iterator[ChatDelta], call: ChatCall, completion_id: str, created: int) -> Iterator[dict[str, Any]]:
+    """Deltas as chat.completion.chunk events: the role, each delta as it comes (reasoning_content, content,
+    citations as the plain reply names them, tool calls as OpenAI streams them), the finish, then usage when asked
+    (`stream_options.include_usage`: a last chunk with no choices)."""
 
     def chunk(choices: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
         return {
@@ -204,18 +210,38 @@ def _chunks(reply: ChatReply, call: ChatCall, completion_id: str, created: int) 
         return chunk([{"index": 0, "delta": content, "logprobs": None, "finish_reason": finish}])
 
     yield delta({"role": "assistant", "content": ""})
-    if reply.reasoning:
-        yield delta({"reasoning_content": reply.reasoning})
-    if reply.text or reply.citations:
-        content: dict[str, Any] = {"content": reply.text}
-        if reply.citations:
-            content["citations"] = grounding.citations_json(reply)
-        yield delta(content)
-    if reply.tool_calls:
-        yield delta({"tool_calls": [{"index": i, **_tool_call_json(c)} for i, c in enumerate(reply.tool_calls)]})
-    yield delta({}, _finish(reply))
+    called, finish, usage = False, "stop", Usage()
+    for piece in deltas:
+        content: dict[str, Any] = {}
+        if piece.reasoning:
+            content["reasoning_content"] = piece.reasoning
+        if piece.text:
+            content["content"] = piece.text
+        if piece.citations:
+            content["citations"] = grounding.citations_json(piece.citations)
+        if piece.tool_calls:
+            called = True
+            content["tool_calls"] = [_tool_call_piece(p) for p in piece.tool_calls]
+        if content:
+            yield delta(content)
+        finish, usage = piece.finish_reason or finish, piece.usage or usage
+    yield delta({}, "tool_calls" if called else finish)
     if call.include_usage:
-        yield chunk([], usage=usage_json(reply))
+        yield chunk([], usage=usage_json(usage))
+
+
+def _tool_call_piece(piece: ToolCallDelta) -> dict[str, Any]:
+    """OpenAI's streamed tool call: index, then id, type and name on a call's first piece; argument fragments."""
+    if piece.id is None and piece.name is None:
+        return {"index": piece.index, "function": {"arguments": piece.arguments}}
+    function = {"name": piece.name or "", "arguments": piece.arguments}
+    return {"index": piece.index, "id": piece.id or f"call_{piece.index}", "type": "function", "function": function}
+
+
+def _sse(events: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    for event in events:
+        yield b"data: " + json_bytes(event) + b"\n\n"
+    yield b"data: [DONE]\n\n"
 
 
 def _finish(reply: ChatReply) -> str:
@@ -226,15 +252,15 @@ def _tool_call_json(call: ToolCall) -> dict[str, Any]:
     return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
 
 
-def usage_json(reply: ChatReply) -> dict[str, Any]:
-    usage: dict[str, Any] = {
-        "prompt_tokens": reply.usage.prompt_tokens,
-        "completion_tokens": reply.usage.completion_tokens,
-        "total_tokens": reply.usage.total_tokens,
+def usage_json(usage: Usage) -> dict[str, Any]:
+    counts: dict[str, Any] = {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
     }
-    if reply.usage.reasoning_tokens is not None:
-        usage["completion_tokens_details"] = {"reasoning_tokens": reply.usage.reasoning_tokens}
-    return usage
+    if usage.reasoning_tokens is not None:
+        counts["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
+    return counts
 
 
 class ChatCompletions(OpenAIErrors):
@@ -288,29 +314,41 @@ class ChatCompletions(OpenAIErrors):
         )
 
     def render(self, reply: ChatReply, call: ChatCall, invocation: Invocation) -> Reply:
+        if call.stream:  # the whole stream in one body (the fdk edge), by the streaming renderer
+            from ..neutral.stream import deltas_of
+
+            streamed = self.render_stream(deltas_of(reply), call, invocation)
+            return Reply(streamed.status, b"".join(streamed.chunks), streamed.content_type, streamed.headers)
         completion_id = f"chatcmpl-{invocation.call_id or uuid.uuid4().hex}"
         created = int(time.time())
-        if call.stream:
-            events = _chunks(reply, call, completion_id, created)
-            stream = b"".join(b"data: " + json_bytes(event) + b"\n\n" for event in events) + b"data: [DONE]\n\n"
-            return Reply(200, stream, SSE, {"Cache-Control": "no-cache"})
         message: dict[str, Any] = {"role": "assistant", "content": reply.text or None, "refusal": None}
         if reply.tool_calls:
             message["tool_calls"] = [_tool_call_json(c) for c in reply.tool_calls]
         if reply.reasoning:
             message["reasoning_content"] = reply.reasoning
         if reply.citations:
-            message["citations"] = grounding.citations_json(reply)
+            message["citations"] = grounding.citations_json(reply.citations)
         body = {
             "id": completion_id,
             "object": "chat.completion",
             "created": created,
             "model": call.model,
             "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": _finish(reply)}],
-            "usage": usage_json(reply),
+            "usage": usage_json(reply.usage),
             "system_fingerprint": None,
         }
         return json_reply(200, body)
+
+    def render_stream(self, deltas: Iterator[ChatDelta], call: ChatCall, invocation: Invocation) -> StreamReply:
+        """Server-sent events as OpenAI streams them: `data: <chunk>` each, `data: [DONE]` at the end."""
+        completion_id = f"chatcmpl-{invocation.call_id or uuid.uuid4().hex}"
+        chunks = _sse(_chunks(deltas, call, completion_id, int(time.time())))
+        return StreamReply(200, SSE, chunks, {"Cache-Control": "no-cache"})
+
+    def stream_error(self, error: ProxyError, invocation: Invocation) -> bytes:
+        """An error after the first chunk: an event holding OpenAI's error object (the openai SDK raises APIError
+        on an event with `error`), then no [DONE]."""
+        return b"data: " + self.render_error(error, invocation).body + b"\n\n"
 
 
 CHAT = ChatCompletions()

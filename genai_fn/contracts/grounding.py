@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import validate
 from ..errors import InvalidRequest
-from ..neutral.chat import ChatReply
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
-    from ..neutral.features import Document
+    from collections.abc import Iterable
+
+    from ..neutral.features import Citation, Document
 
 FIELDS = frozenset({"documents", "citation_quality", "safety_mode"})
 CITATION_QUALITIES = ("accurate", "fast", "off")
@@ -93,8 +94,6 @@ def _safety_mode(value: Any) -> str | None:
     return _choice(value, "safety_mode", SAFETY_MODES)
 
 
-def citations_json(reply: ChatReply) -> list[dict[str, Any]]:
-    """The reply's citations in the one shape every contract answers with."""
-    return [
-        {"start": c.start, "end": c.end, "text": c.text, "document_ids": list(c.document_ids)} for c in reply.citations
-    ]
+def citations_json(citations: Iterable[Citation]) -> list[dict[str, Any]]:
+    """A reply's citations in the one shape every contract answers with (whole, or as a stream's delta)."""
+    return [{"start": c.start, "end": c.end, "text": c.text, "document_ids": list(c.document_ids)} for c in citations]

@@ -2,9 +2,10 @@
 
 A Responses request maps onto the same internal chat request as a chat completion (so the same use case, family
 rules and guardrails apply); the reply is rendered as OpenAI's `response` object, or, with `stream: true`, as the
-whole event sequence the SDK's stream parser expects, in one body. Anything that needs server-side state
-(`previous_response_id`, `conversation`, `store: true`, `background: true`) is refused: the caller sends the prior
-items in `input` instead. Errors reuse the OpenAI contract's renderer. Every field is listed in docs/responses.md.
+event sequence the SDK's stream parser expects: as it comes on the streaming edge, in one body on the fdk edge.
+Anything that needs server-side state (`previous_response_id`, `conversation`, `store: true`, `background: true`)
+is refused: the caller sends the prior items in `input` instead. Errors reuse the OpenAI contract's renderer. Every
+field is listed in docs/responses.md.
 """
 
 from __future__ import annotations
@@ -13,17 +14,31 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import validate
 from ..config import Settings
-from ..errors import InvalidRequest, PayloadTooLarge
-from ..http import MAX_RESPONSE_BYTES, Invocation, Reply, json_bytes, json_reply
-from ..neutral.chat import ChatReply, ChatRequest, FieldNames, ImagePart, JsonSchema, Message, Reasoning, Tool, ToolCall
+from ..errors import InvalidRequest, PayloadTooLarge, ProxyError
+from ..http import MAX_RESPONSE_BYTES, Invocation, Reply, StreamReply, json_bytes, json_reply
+from ..neutral.chat import (
+    ChatReply,
+    ChatRequest,
+    FieldNames,
+    ImagePart,
+    JsonSchema,
+    Message,
+    Reasoning,
+    Tool,
+    ToolCall,
+    Usage,
+)
 from . import grounding
 from . import openai_fields as fields
 from .chat_completions import SSE
 from .openai_errors import OpenAIErrors
+
+if TYPE_CHECKING:  # stream types load with the first streamed reply
+    from ..neutral.stream import ChatDelta
 
 FIELDS = (
     frozenset(
@@ -342,15 +357,26 @@ class Responses(OpenAIErrors):
         return validate.check_chat(call)
 
     def render(self, reply: ChatReply, call: ResponsesCall, invocation: Invocation) -> Reply:
+        if call.stream:  # the whole stream in one body (the fdk edge), by the streaming renderer
+            from ..neutral.stream import deltas_of
+
+            streamed = self.render_stream(deltas_of(reply), call, invocation)
+            return Reply(streamed.status, b"".join(streamed.chunks), streamed.content_type, streamed.headers)
         response_id = f"resp_{invocation.call_id or uuid.uuid4().hex}"
-        response = response_object(reply, call, response_id, int(time.time()))
-        if not call.stream:
-            return json_reply(200, response)
-        body = b"".join(
-            b"event: " + event["type"].encode() + b"\ndata: " + json_bytes(event) + b"\n\n"
-            for event in stream_events(response)
-        )
-        return Reply(200, body, SSE, {"Cache-Control": "no-cache"})
+        return json_reply(200, response_object(reply, call, response_id, int(time.time())))
+
+    def render_stream(self, deltas: Iterator[ChatDelta], call: ResponsesCall, invocation: Invocation) -> StreamReply:
+        """Server-sent events named by their type (`event: response.output_text.delta`), as OpenAI streams them."""
+        response_id = f"resp_{invocation.call_id or uuid.uuid4().hex}"
+        events = stream_events(deltas, call, response_id, int(time.time()))
+        chunks = (b"event: " + e["type"].encode() + b"\ndata: " + json_bytes(e) + b"\n\n" for e in events)
+        return StreamReply(200, SSE, chunks, {"Cache-Control": "no-cache"})
+
+    def stream_error(self, error: ProxyError, invocation: Invocation) -> bytes:
+        """An error after the first event: Responses' `error` event (code, message, param), which the openai SDK
+        raises as APIError."""
+        event = {"type": "error", "code": error.code, "message": error.message, "param": error.param}
+        return b"event: error\ndata: " + json_bytes(event) + b"\n\n"
 
 
 def output_items(reply: ChatReply, response_id: str, status: str) -> list[dict[str, Any]]:
@@ -371,7 +397,7 @@ def output_items(reply: ChatReply, response_id: str, status: str) -> list[dict[s
     if reply.text or not reply.tool_calls:
         text: dict[str, Any] = {"type": "output_text", "text": reply.text, "annotations": [], "logprobs": []}
         if reply.citations:  # no annotation type of OpenAI's names documents: an extra field (docs/responses.md)
-            text["citations"] = grounding.citations_json(reply)
+            text["citations"] = grounding.citations_json(reply.citations)
         items.append({"id": f"msg_{base}", "type": "message", "status": status, "role": "assistant", "content": [text]})
     for index, call in enumerate(reply.tool_calls):
         items.append(
@@ -418,53 +444,143 @@ def response_object(reply: ChatReply, call: ResponsesCall, response_id: str, cre
     }
 
 
-def stream_events(response: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The finished response as the Responses event sequence, each event numbered (`sequence_number`); the request
-    fields the response echoes are streamed once, in the final event (SNAPSHOT_LEFT_OUT)."""
-    sequence = 0
+def stream_events(
+    deltas: Iterator[ChatDelta], call: ResponsesCall, response_id: str, created_at: int
+) -> Iterator[dict[str, Any]]:
+    """Deltas as the Responses event sequence, each event numbered (`sequence_number`): response.created and
+    .in_progress, then per output item (reasoning, message, function calls, in the order they come) its `added`,
+    its deltas and its `done` events, then response.completed (or .incomplete) with the whole response and usage.
+    The request fields the response echoes are streamed once, in the final event (SNAPSHOT_LEFT_OUT)."""
+    from ..neutral.stream import joined
 
-    def event(kind: str, **fields: Any) -> dict[str, Any]:
-        nonlocal sequence
-        sequence += 1
-        return {"type": kind, "sequence_number": sequence - 1, **fields}
-
-    pending = {**response, "status": "in_progress", "output": [], "usage": None, "incomplete_details": None}
+    events = _Events(response_id)
+    empty = ChatReply("", call.model, "stop", Usage())
+    pending = {
+        **response_object(empty, call, response_id, created_at),
+        "status": "in_progress",
+        "output": [],
+        "usage": None,
+        "incomplete_details": None,
+    }
     for name in SNAPSHOT_LEFT_OUT:  # streamed once, in the final event
         pending.pop(name, None)
     pending["tools"] = []
-    yield event("response.created", response=pending)
-    yield event("response.in_progress", response=pending)
-    for index, item in enumerate(response["output"]):
-        place = {"item_id": item["id"], "output_index": index}
+    yield events.event("response.created", response=pending)
+    yield events.event("response.in_progress", response=pending)
+    seen: list[ChatDelta] = []
+    for delta in deltas:
+        seen.append(delta)
+        yield from events.add(delta)
+    response = response_object(joined(seen, call.model), call, response_id, created_at)
+    yield from events.finish(response["output"])
+    final = "response.completed" if response["status"] == "completed" else "response.incomplete"
+    yield events.event(final, response=response)
+
+
+class _Events:
+    """The output items of one streamed response as they open, grow and close."""
+
+    def __init__(self, response_id: str) -> None:
+        self.base = response_id.removeprefix("resp_")
+        self.sequence = 0
+        self.index = -1
+        self.open: dict[str, Any] | None = None
+        """The item being streamed (its final shape so far); None between items."""
+        self.opened: list[str] = []
+
+    def event(self, kind: str, **fields: Any) -> dict[str, Any]:
+        self.sequence += 1
+        return {"type": kind, "sequence_number": self.sequence - 1, **fields}
+
+    def add(self, delta: ChatDelta) -> Iterator[dict[str, Any]]:
+        if delta.reasoning:
+            if self.open is None or self.open["type"] != "reasoning":
+                yield from self._start(
+                    {"id": f"rs_{self.base}", "type": "reasoning", "summary": [], "content": [], "text": ""}
+                )
+            if self.open is not None and self.open["type"] == "reasoning":
+                self.open["text"] += delta.reasoning
+                yield self.event(
+                    "response.reasoning_text.delta", **self._place(), content_index=0, delta=delta.reasoning
+                )
+        if delta.text:
+            if (self.open is None or self.open["type"] != "message") and f"msg_{self.base}" not in self.opened:
+                yield from self._start(
+                    {"id": f"msg_{self.base}", "type": "message", "role": "assistant", "content": [], "text": ""}
+                )
+                part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+                yield self.event("response.content_part.added", **self._place(), content_index=0, part=part)
+            if self.open is not None and self.open["type"] == "message":  # text after a call: in the final event
+                self.open["text"] += delta.text
+                yield self.event(
+                    "response.output_text.delta", **self._place(), content_index=0, delta=delta.text, logprobs=[]
+                )
+        for piece in delta.tool_calls:
+            if piece.id is not None or piece.name is not None:
+                call_id = piece.id or f"call_{piece.index}"
+                item = {"id": f"fc_{self.base}_{piece.index}", "type": "function_call", "call_id": call_id}
+                yield from self._start({**item, "name": piece.name or "", "arguments": ""})
+            if self.open is not None and self.open["type"] == "function_call" and piece.arguments:
+                self.open["arguments"] += piece.arguments
+                yield self.event("response.function_call_arguments.delta", **self._place(), delta=piece.arguments)
+
+    def finish(self, output: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Close the open item and add any item of the whole response not streamed (an empty message), each
+        closed with its final shape."""
+        for item in output:
+            if item["id"] not in self.opened:
+                yield from self._start({**item, "content": [], "text": ""} if item["type"] == "message" else item)
+                if item["type"] == "message":
+                    part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+                    yield self.event("response.content_part.added", **self._place(), content_index=0, part=part)
+            if self.open is not None and self.open["id"] == item["id"]:
+                yield from self._close(item)
+        if self.open is not None:  # an item the whole response does not hold (text after a call, say)
+            self.open = None
+
+    def _place(self) -> dict[str, Any]:
+        assert self.open is not None
+        return {"item_id": self.open["id"], "output_index": self.index}
+
+    def _start(self, item: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        if self.open is not None:
+            yield from self._close(self._shape(self.open, "completed"))
+        self.index += 1
+        self.open = item
+        self.opened.append(item["id"])
+        shown = {k: v for k, v in item.items() if k != "text"}
+        yield self.event("response.output_item.added", output_index=self.index, item={**shown, "status": "in_progress"})
+
+    def _close(self, item: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        place = self._place()
         if item["type"] == "message":
-            yield event(
-                "response.output_item.added", output_index=index, item={**item, "status": "in_progress", "content": []}
-            )
-            for part_index, part in enumerate(item["content"]):
-                at = {**place, "content_index": part_index}
-                yield event("response.content_part.added", **at, part={**part, "text": ""})
-                if part["text"]:
-                    yield event("response.output_text.delta", **at, delta=part["text"], logprobs=[])
-                yield event("response.output_text.done", **at, text=part["text"], logprobs=[])
-                yield event("response.content_part.done", **at, part=part)
+            for content_index, part in enumerate(item["content"]):
+                yield self.event(
+                    "response.output_text.done", **place, content_index=content_index, text=part["text"], logprobs=[]
+                )
+                yield self.event("response.content_part.done", **place, content_index=content_index, part=part)
         elif item["type"] == "reasoning":
-            yield event(
-                "response.output_item.added", output_index=index, item={**item, "status": "in_progress", "content": []}
-            )
-        else:
-            yield event(
-                "response.output_item.added",
-                output_index=index,
-                item={**item, "status": "in_progress", "arguments": ""},
-            )
-            if item["arguments"]:
-                yield event("response.function_call_arguments.delta", **place, delta=item["arguments"])
-            yield event(
+            for content_index, part in enumerate(item["content"]):
+                yield self.event(
+                    "response.reasoning_text.done", **place, content_index=content_index, text=part["text"]
+                )
+        elif item["type"] == "function_call":
+            yield self.event(
                 "response.function_call_arguments.done", **place, name=item["name"], arguments=item["arguments"]
             )
-        yield event("response.output_item.done", output_index=index, item=item)
-    final = "response.completed" if response["status"] == "completed" else "response.incomplete"
-    yield event(final, response=response)
+        yield self.event("response.output_item.done", output_index=self.index, item=item)
+        self.open = None
+
+    @staticmethod
+    def _shape(item: dict[str, Any], status: str) -> dict[str, Any]:
+        """An item closed before the stream's end, in the shape output_items gives it."""
+        text = item.get("text", "")
+        shaped = {k: v for k, v in item.items() if k != "text"}
+        if item["type"] == "reasoning":
+            shaped["content"] = [{"type": "reasoning_text", "text": text}]
+        elif item["type"] == "message":
+            shaped["content"] = [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]
+        return {**shaped, "status": status}
 
 
 class StoredResponses(OpenAIErrors):

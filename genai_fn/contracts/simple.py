@@ -1,18 +1,25 @@
 """The simple contract: `{"input": "..."}` in, the reply text out (JSON with `Accept: application/json`).
 
-Compatible with the original blog function's request; see docs/api.md for every field.
+Compatible with the original blog function's request; see docs/api.md for every field. With `"stream": true` the
+reply is plain text sent as the model writes it (JSON lines with `Accept: application/json`) on the streaming edge;
+the fdk edge sends the same bytes in one body.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .. import validate
 from ..config import Settings
 from ..errors import InvalidRequest, ProxyError
-from ..http import Invocation, Reply, json_reply
-from ..neutral.chat import ChatReply, ChatRequest, Message
+from ..http import Invocation, Reply, StreamReply, json_bytes, json_reply
+from ..neutral.chat import ChatReply, ChatRequest, Message, Usage
 from . import grounding
+
+if TYPE_CHECKING:  # stream types load with the first streamed reply
+    from ..neutral.stream import ChatDelta
 
 FIELDS = (
     frozenset(
@@ -29,11 +36,22 @@ FIELDS = (
             "presence_penalty",
             "seed",
             "stop",
+            "stream",
         }
     )
     | grounding.FIELDS
 )
 HISTORY_ROLES = ("user", "assistant")
+TEXT = "text/plain; charset=utf-8"
+JSON_LINES = "application/x-ndjson; charset=utf-8"
+"""A streamed reply with `Accept: application/json`: one JSON object per line (docs/api.md#streaming)."""
+
+
+@dataclass(frozen=True)
+class SimpleCall(ChatRequest):
+    """The chat request, and whether the caller asked for the reply as it is written (`stream`)."""
+
+    stream: bool = False
 
 
 class SimpleChat:
@@ -51,20 +69,29 @@ class SimpleChat:
             messages.append(Message("system", validate.text(body["system"], "system")))
         messages.extend(_history(body.get("history")))
         messages.append(Message("user", validate.text(body["input"], "input")))
+        stream = body.get("stream", False)
+        if not isinstance(stream, bool):
+            raise InvalidRequest("stream must be true or false", param="stream")
         return validate.check_chat(
-            ChatRequest(
+            SimpleCall(
                 model=model,
                 api_format=family.api_format,
                 messages=tuple(messages),
                 params=validate.params(body, settings, family),
                 **grounding.parse(body),
+                stream=stream,
             )
         )
 
-    def render(self, reply: ChatReply, request: ChatRequest, invocation: Invocation) -> Reply:
+    def render(self, reply: ChatReply, request: SimpleCall, invocation: Invocation) -> Reply:
         """Plain text by default (as the blog function answered); JSON when the caller accepts it."""
+        if request.stream:  # the whole stream in one body (the fdk edge), by the streaming renderer
+            from ..neutral.stream import deltas_of
+
+            streamed = self.render_stream(deltas_of(reply), request, invocation)
+            return Reply(streamed.status, b"".join(streamed.chunks), streamed.content_type, streamed.headers)
         if not invocation.wants_json():
-            return Reply(200, reply.text.encode("utf-8", "replace"), "text/plain; charset=utf-8")
+            return Reply(200, reply.text.encode("utf-8", "replace"), TEXT)
         body: dict[str, Any] = {
             "text": reply.text,
             "model": reply.model,
@@ -80,8 +107,22 @@ class SimpleChat:
         if reply.reasoning:
             body["reasoning_content"] = reply.reasoning
         if reply.citations:
-            body["citations"] = grounding.citations_json(reply)
+            body["citations"] = grounding.citations_json(reply.citations)
         return json_reply(200, body)
+
+    def render_stream(self, deltas: Iterator[ChatDelta], request: SimpleCall, invocation: Invocation) -> StreamReply:
+        """The reply's text as it comes; with `Accept: application/json`, JSON lines: `{"text": ...}` (and
+        `reasoning_content`, `citations`) per delta, then one line with finish_reason, usage and the ids."""
+        if not invocation.wants_json():
+            return StreamReply(200, TEXT, (d.text.encode("utf-8", "replace") for d in deltas if d.text))
+        return StreamReply(200, JSON_LINES, _json_lines(deltas, request, invocation))
+
+    def stream_error(self, error: ProxyError, invocation: Invocation) -> bytes:
+        """An error after the first chunk: the error object as one more JSON line, or, in plain text, a last line
+        `[error <type>] <message>` after a blank line."""
+        if invocation.wants_json():
+            return self.render_error(error, invocation).body + b"\n"
+        return f"\n\n[error {error.code}] {error.message}\n".encode("utf-8", "replace")
 
     def render_error(self, error: ProxyError, invocation: Invocation) -> Reply:
         """One envelope for every error; the status is in the body too, since `fn invoke` cannot carry it."""
@@ -115,3 +156,29 @@ def _history(value: Any) -> list[Message]:
             raise InvalidRequest(f"{where}.role must be user or assistant", param=f"{where}.role")
         turns.append(Message(turn["role"], validate.text(turn["content"], f"{where}.content")))
     return turns
+
+
+def _json_lines(deltas: Iterator[ChatDelta], request: SimpleCall, invocation: Invocation) -> Iterator[bytes]:
+    finish, usage = "stop", Usage()
+    for delta in deltas:
+        line: dict[str, Any] = {}
+        if delta.text:
+            line["text"] = delta.text
+        if delta.reasoning:
+            line["reasoning_content"] = delta.reasoning
+        if delta.citations:
+            line["citations"] = grounding.citations_json(delta.citations)
+        if line:
+            yield json_bytes(line) + b"\n"
+        finish, usage = delta.finish_reason or finish, delta.usage or usage
+    end = {
+        "model": request.model,
+        "finish_reason": finish,
+        "usage": {
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "total_tokens": usage.total_tokens,
+        },
+        "request_id": invocation.call_id or None,
+    }
+    yield json_bytes(end) + b"\n"

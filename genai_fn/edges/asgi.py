@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from ..app import App
 from ..config import PLATFORM_BODY_LIMIT
-from ..config_numbers import decimal, whole
+from ..config_numbers import whole
 from ..errors import ConfigError
 from ..http import Invocation, Reply, StreamReply
 
@@ -41,7 +41,8 @@ T = TypeVar("T")
 log = logging.getLogger("genai_fn")
 
 DEFAULT_DEADLINE_SECONDS = 300.0
-"""A stream's whole deadline: API Gateway's largest HTTP back-end read timeout, 300 s (docs/streaming.md)."""
+"""A call's whole deadline when the configuration is broken (every call is then a 500 at once); otherwise
+STREAM_DEADLINE_SECONDS (config.py)."""
 DEFAULT_WORKERS = 256
 """Threads for blocking steps: enough for 200 concurrent streams each waiting on its next chunk, plus short calls."""
 MAX_WORKERS = 4096
@@ -49,18 +50,15 @@ MAX_WORKERS = 4096
 
 @dataclass(frozen=True)
 class EdgeSettings:
-    """The edge's own configuration; everything else is the function's (Settings), read by App.from_env."""
+    """The edge's own configuration (its thread pool); everything else is the function's (Settings, App.from_env),
+    STREAM_DEADLINE_SECONDS included."""
 
-    deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
     workers: int = DEFAULT_WORKERS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> EdgeSettings:
-        deadline, workers = environ.get("STREAM_DEADLINE_SECONDS", ""), environ.get("STREAM_WORKERS", "")
-        return cls(
-            decimal("STREAM_DEADLINE_SECONDS", deadline, 0, 3600, low_open=True) if deadline else cls.deadline_seconds,
-            whole("STREAM_WORKERS", workers, 1, MAX_WORKERS) if workers else cls.workers,
-        )
+        workers = environ.get("STREAM_WORKERS", "")
+        return cls(whole("STREAM_WORKERS", workers, 1, MAX_WORKERS) if workers else cls.workers)
 
 
 class StreamingEdge:
@@ -111,7 +109,7 @@ class StreamingEdge:
             headers=_headers(scope),
             body=body,
             call_id=uuid.uuid4().hex,
-            deadline=started + self.settings.deadline_seconds,
+            deadline=started + self._deadline_seconds(),
             via_gateway=True,
             streaming=True,
         )
@@ -120,6 +118,10 @@ class StreamingEdge:
             await _send_reply(send, reply)
         else:
             await self._send_stream(context, send, receive, reply, invocation.deadline)
+
+    def _deadline_seconds(self) -> float:
+        state = self.app.state
+        return DEFAULT_DEADLINE_SECONDS if isinstance(state, ConfigError) else state.settings.stream_deadline_seconds
 
     def _body_limit(self) -> int:
         """Bytes kept of a request body: one over the configured limit, so the router answers 413 (its contract's

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..errors import InvalidRequest, UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest, Message, Usage
 
-if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
+if TYPE_CHECKING:  # feature and stream types load on first use (neutral/features.py, neutral/stream.py)
     from ..neutral.features import Citation
+    from ..neutral.stream import ChatDelta
 
 FEATURES: dict[str, str] = {
     "tools": "tools and tool messages are not supported for {family} models",
@@ -85,6 +86,12 @@ class Family(ABC):
     def from_sdk(self, response: Any, request: ChatRequest, model: str, opc_request_id: str | None) -> ChatReply:
         """The neutral reply from this format's SDK chat response (`model`: the id the service answered with);
         UpstreamFailed when it cannot be read."""
+
+    @abstractmethod
+    def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
+        """The service's streamed events of this format (each SSE `data:` JSON object, decoded) as neutral deltas;
+        the last delta carries `finish_reason` and, when the service sent it, `usage`. A stream that ends before
+        its finish, or that finishes with an error, is UpstreamFailed (docs/emulator.md#streaming: the shapes)."""
 
 
 def requested_features(request: ChatRequest) -> Iterator[tuple[str, str]]:
@@ -190,3 +197,37 @@ def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
             citation = Citation(at, at + len(citation.text), citation.text, citation.document_ids)
         kept.append(citation)
     return tuple(kept)
+
+
+def stream_usage(raw: Any) -> Usage | None:
+    """A stream event's `usage` object (the SDK's Usage in its JSON names: promptTokens, completionTokens, ...) as
+    neutral Usage; None when absent or unreadable. Counts that are not whole numbers >= 0 read as 0."""
+    if not isinstance(raw, dict):
+        return None
+
+    def count(value: Any) -> int:
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+    prompt, completion = count(raw.get("promptTokens")), count(raw.get("completionTokens"))
+    details = raw.get("completionTokensDetails")
+    reasoning = details.get("reasoningTokens") if isinstance(details, dict) else None
+    return Usage(
+        prompt,
+        completion,
+        count(raw.get("totalTokens")) or prompt + completion,
+        count(reasoning) if reasoning is not None else None,
+    )
+
+
+def stream_cut(opc_request_id: str | None = None) -> UpstreamFailed:
+    return UpstreamFailed("the service's stream ended before the reply was finished", opc_request_id=opc_request_id)
+
+
+def stream_text(value: Any) -> str:
+    """A text field of a stream event; anything but a string reads as no text."""
+    return value if isinstance(value, str) else ""
+
+
+def stream_list(value: Any) -> list[Any]:
+    """A list field of a stream event; anything but a list reads as empty."""
+    return value if isinstance(value, list) else []

@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,7 @@ from ._base import Family, anchored, finish_reason, sampling, unreadable, usage
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
     from ..neutral.features import Citation, Document, Tool, ToolCall
+    from ..neutral.stream import ChatDelta
 
 PYTHON_TYPES = {
     "string": "str",
@@ -207,6 +208,48 @@ class CohereV1(Family):
             tool_calls=calls,
             citations=anchored(response.text, _citations(response.citations or [])),
         )
+
+    def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
+        """V1 events: `text` deltas; an event restating the whole text with `toolCalls`; the end event restating it
+        with `finishReason` (and `citations`, `usage`) (docs/emulator.md#streaming). Restated text is not repeated."""
+        from ..neutral.stream import ChatDelta, ToolCallDelta
+        from ._base import stream_cut, stream_list, stream_text, stream_usage
+
+        text: list[str] = []
+        calls = 0
+        for event in events:
+            raw_finish = event.get("finishReason")
+            if isinstance(raw_finish, str):
+                if raw_finish == "ERROR":
+                    raise UpstreamFailed("the model stopped with an error before finishing its reply")
+                cited = anchored("".join(text), _stream_citations(event.get("citations")))
+                if cited:
+                    yield ChatDelta(citations=cited)
+                finish = finish_reason(raw_finish)  # V1 has no TOOL_CALL: a call ends COMPLETE
+                yield ChatDelta(
+                    finish_reason="tool_calls" if calls and finish == "stop" else finish,
+                    usage=stream_usage(event.get("usage")),
+                )
+                return
+            if "toolCalls" in event:  # the whole text again, with the calls
+                pieces = []
+                for call in stream_list(event["toolCalls"]):
+                    name = call.get("name") if isinstance(call, dict) else None
+                    parameters = call.get("parameters") if isinstance(call, dict) else None
+                    if not isinstance(name, str) or not isinstance(parameters, dict | None):
+                        raise unreadable(None)
+                    parameters = parameters or {}
+                    arguments = json.dumps(parameters, ensure_ascii=False)
+                    pieces.append(ToolCallDelta(calls, call_id(calls, name, parameters), name, arguments))
+                    calls += 1
+                if pieces:
+                    yield ChatDelta(tool_calls=tuple(pieces))
+                continue
+            piece = stream_text(event.get("text"))
+            if piece:
+                text.append(piece)
+                yield ChatDelta(text=piece)
+        raise stream_cut()
 
 
 def _reply_calls(calls: list[Any], opc_request_id: str | None) -> Iterator[ToolCall]:
@@ -475,6 +518,21 @@ def _notes(prop: dict[str, Any], kind: str, path: str, refuse: Refusal) -> list[
         if keyword in prop:
             notes.append(f"{label}: {json.dumps(prop[keyword], ensure_ascii=False)}")
     return notes
+
+
+def _stream_citations(raw: Any) -> Iterator[Citation]:
+    """V1 citations as a stream event carries them (the reply's JSON names: start, end, text, documentIds)."""
+    from ._base import stream_list
+
+    for citation in stream_list(raw):
+        if not isinstance(citation, dict):
+            continue
+        from ..neutral.features import Citation  # loaded only when the reply cites
+
+        start, end, text = citation.get("start"), citation.get("end"), citation.get("text")
+        if isinstance(start, int) and isinstance(end, int) and isinstance(text, str):
+            ids = stream_list(citation.get("documentIds"))
+            yield Citation(start, end, text, tuple(i for i in ids if isinstance(i, str)))
 
 
 FAMILY = CohereV1()

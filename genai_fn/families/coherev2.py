@@ -12,6 +12,7 @@ unchanged, cohere-ai/cohere-python src/cohere/oci_client.py); `citation_quality`
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
@@ -23,6 +24,7 @@ from .cohere import CohereV1, safety, stop_and_format
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
     from ..neutral.features import Citation
+    from ..neutral.stream import ChatDelta
 
 
 class CohereV2(Family):
@@ -107,6 +109,45 @@ class CohereV2(Family):
             citations=anchored(text, _citations(message.citations or [])),
         )
 
+    def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
+        """V2 events: `message.content[]` TEXT (`text`) and THINKING (`thinking`) pieces, `message.toolCalls`
+        and `message.citations` whole, then `finishReason` (and `usage`) (docs/emulator.md#streaming)."""
+        from ..neutral.stream import ChatDelta, ToolCallDelta
+        from ._base import stream_cut, stream_list, stream_text, stream_usage
+
+        text: list[str] = []
+        calls = 0
+        for event in events:
+            message = event.get("message")
+            if isinstance(message, dict):
+                parts = [p for p in stream_list(message.get("content")) if isinstance(p, dict)]
+                piece = "".join(stream_text(p.get("text")) for p in parts if p.get("type") == "TEXT")
+                text.append(piece)
+                pieces = []
+                for call in stream_list(message.get("toolCalls")):
+                    function = call.get("function") if isinstance(call, dict) else None
+                    if isinstance(function, dict) and isinstance(function.get("name"), str):
+                        arguments = function.get("arguments")
+                        call_id = stream_text(call.get("id")) or f"call_{calls}"
+                        arguments = arguments if isinstance(arguments, str) else "{}"
+                        pieces.append(ToolCallDelta(calls, call_id, function["name"], arguments))
+                        calls += 1
+                delta = ChatDelta(
+                    text=piece,
+                    reasoning="".join(stream_text(p.get("thinking")) for p in parts if p.get("type") == "THINKING"),
+                    tool_calls=tuple(pieces),
+                    citations=anchored("".join(text), _stream_citations(message.get("citations"))),
+                )
+                if delta.has_content:
+                    yield delta
+            raw_finish = event.get("finishReason")
+            if isinstance(raw_finish, str):
+                if raw_finish == "ERROR":
+                    raise UpstreamFailed("the model stopped with an error before finishing its reply")
+                yield ChatDelta(finish_reason=finish_reason(raw_finish), usage=stream_usage(event.get("usage")))
+                return
+        raise stream_cut()
+
 
 def _citations(citations: list[m.CohereCitationV2]) -> list[Citation]:
     """Citations of the reply's text (not of its thinking or tool plan), each naming the documents and tool results
@@ -150,6 +191,29 @@ def _message(message: Message) -> m.CohereMessageV2:
     ]
     # CohereMessageV2 marks content required: an assistant turn that only calls tools sends an empty list.
     return m.CohereAssistantMessageV2(content=content if message.content or not calls else [], tool_calls=calls or None)
+
+
+def _stream_citations(raw: Any) -> Iterator[Citation]:
+    """V2 citations as a stream event carries them (the reply's JSON names), of the reply's text only."""
+    from ._base import stream_list
+
+    for citation in stream_list(raw):
+        if not isinstance(citation, dict) or citation.get("type") not in (None, "TEXT_CONTENT"):
+            continue
+        start, end, text = citation.get("start"), citation.get("end"), citation.get("text")
+        if isinstance(start, int) and isinstance(end, int) and isinstance(text, str):
+            from ..neutral.features import Citation  # loaded only when the reply cites
+
+            ids = []
+            for source in stream_list(citation.get("sources")):
+                origin = (
+                    source.get("document" if source.get("type") == "DOCUMENT" else "tool")
+                    if isinstance(source, dict)
+                    else None
+                )
+                if isinstance(origin, dict) and isinstance(origin.get("id"), str):
+                    ids.append(origin["id"])
+            yield Citation(start, end, text, tuple(ids))
 
 
 FAMILY = CohereV2()

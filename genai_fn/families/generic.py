@@ -8,6 +8,7 @@ maxCompletionTokens), logitBias and named tool choice are Generic's alone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
@@ -15,8 +16,9 @@ from oci.generative_ai_inference import models as m
 from ..neutral.chat import ChatReply, ChatRequest, Message
 from ._base import Family, content, finish_reason, sampling, unreadable, usage
 
-if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
+if TYPE_CHECKING:  # feature and stream types load on first use (neutral/features.py, neutral/stream.py)
     from ..neutral.features import ToolCall
+    from ..neutral.stream import ChatDelta
 
 
 class Generic(Family):
@@ -99,6 +101,43 @@ class Generic(Family):
             tool_calls=_tool_calls(calls),
             reasoning=getattr(choice.message, "reasoning_content", None) or None,
         )
+
+    def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
+        """Generic events: `message` pieces (TEXT content, `reasoningContent`, `toolCalls` whose first piece has
+        the call's id and name, then argument fragments), `finishReason`, then a usage-only event
+        (docs/emulator.md#streaming)."""
+        from ..neutral.stream import ChatDelta, ToolCallDelta
+        from ._base import stream_cut, stream_list, stream_text, stream_usage
+
+        finish: str | None = None
+        reported = None
+        call = -1
+        for event in events:
+            reported = stream_usage(event.get("usage")) or reported
+            message = event.get("message")
+            if isinstance(message, dict):
+                parts = stream_list(message.get("content"))
+                pieces = []
+                for raw in stream_list(message.get("toolCalls")):
+                    if not isinstance(raw, dict):
+                        continue
+                    head = raw.get("id") is not None or raw.get("name") is not None
+                    call += 1 if head or call < 0 else 0
+                    call_id = (stream_text(raw.get("id")) or f"call_{call}") if head else None
+                    name = stream_text(raw.get("name")) if head else None
+                    pieces.append(ToolCallDelta(call, call_id, name, stream_text(raw.get("arguments"))))
+                delta = ChatDelta(
+                    text="".join(stream_text(p.get("text")) for p in parts if isinstance(p, dict)),
+                    reasoning=stream_text(message.get("reasoningContent")),
+                    tool_calls=tuple(pieces),
+                )
+                if delta.has_content:
+                    yield delta
+            if isinstance(event.get("finishReason"), str):
+                finish = finish_reason(event["finishReason"])
+        if finish is None:
+            raise stream_cut()
+        yield ChatDelta(finish_reason=finish, usage=reported)
 
 
 def _tool_choice(choice: str) -> m.ToolChoice:

@@ -37,6 +37,7 @@ COMPANIONS = (
     "GUARDRAILS_CATEGORIES",
     "GUARDRAILS_THRESHOLD",
     "GUARDRAILS_MAX_CHARS",
+    "GUARDRAILS_STREAM_WINDOW_CHARS",
 )
 MODERATION_CATEGORIES = ("OVERALL", "BLOCKLIST")
 """The categories the service returns (docs.oracle.com/iaas/Content/generative-ai/guardrails.htm); both are sent by
@@ -58,6 +59,14 @@ docs/guardrails.md); an operator lowers it to refuse long texts before the call.
 forwarded unscreened."""
 
 
+DEFAULT_STREAM_WINDOW_CHARS = 400
+"""Longer than the longest PII entity the service finds: an email address is at most 254 characters (RFC 5321's
+256-octet path less its brackets), phone numbers, card and account numbers far less; the rest gives the detector
+context on both sides. Each screening of a stream releases at least this many characters, so the number of
+screening calls is about the reply's length / this (docs/streaming.md#guardrails-on-a-stream)."""
+STREAM_WINDOW_LIMITS = (100, 100_000)
+
+
 @dataclass(frozen=True)
 class GuardrailPolicy:
     """What the operator configured; None in Settings means guardrails are off."""
@@ -73,6 +82,9 @@ class GuardrailPolicy:
     """Sent as ContentModerationConfiguration.categories; empty: MODERATION_CATEGORIES."""
     max_chars: int = DEFAULT_MAX_CHARS
     """GUARDRAILS_MAX_CHARS: the longest joined text one screening sends."""
+    stream_window_chars: int = DEFAULT_STREAM_WINDOW_CHARS
+    """GUARDRAILS_STREAM_WINDOW_CHARS: on a stream, the reply's last characters held back until the text after them
+    has been screened with them (guardrails/streaming.py)."""
 
     def action(self, check: str) -> str | None:
         return dict(self.actions).get(check)
@@ -125,6 +137,7 @@ def parse_policy(environ: Mapping[str, str]) -> GuardrailPolicy | None:
         pii_types=pii_types,
         categories=categories,
         max_chars=_max_chars(environ.get("GUARDRAILS_MAX_CHARS", "").strip()),
+        stream_window_chars=_stream_window(environ.get("GUARDRAILS_STREAM_WINDOW_CHARS", "").strip()),
     )
 
 
@@ -150,3 +163,10 @@ def _max_chars(raw: str) -> int:
     if not raw:
         return DEFAULT_MAX_CHARS
     return whole("GUARDRAILS_MAX_CHARS", raw, 1000, MAX_CHARS_LIMIT)
+
+
+def _stream_window(raw: str) -> int:
+    if not raw:
+        return DEFAULT_STREAM_WINDOW_CHARS
+    low, high = STREAM_WINDOW_LIMITS
+    return whole("GUARDRAILS_STREAM_WINDOW_CHARS", raw, low, high)

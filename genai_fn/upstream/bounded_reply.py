@@ -47,6 +47,9 @@ class ReplyBudget:
     max_bytes: int
     deadline: float
     echo_fields: tuple[str, ...] = ()
+    stream_idle: float | None = None
+    """A streamed reply (server-sent events): the longest silence between two reads, in seconds. Its bytes are
+    then bounded per event (`max_bytes` each), not in total: the events are read one at a time, never kept."""
 
 
 BUDGET: ContextVar[ReplyBudget | None] = ContextVar("genai_fn_reply_budget", default=None)
@@ -69,6 +72,9 @@ def bound_reply(response: Any, **_: Any) -> Any:
     if budget is None or not hasattr(raw, "read1"):
         return response
     failed = not 200 <= (response.status_code or 0) <= 299
+    if budget.stream_idle is not None and not failed:
+        response.raw = BoundedBody(raw, budget, event_cap=budget.max_bytes + ECHO_FACTOR * _request_bytes(response))
+        return response
     echo = budget.echo_fields if not failed else ()
     raw_cap = ECHO_FACTOR * (_request_bytes(response) + budget.max_bytes) if echo else budget.max_bytes
     length = _content_length(response.headers.get("content-length"))
@@ -102,12 +108,18 @@ def reply_too_slow() -> UpstreamTimeout:
     return UpstreamTimeout("the Generative AI service's reply did not arrive before the invocation deadline")
 
 
+def stream_stalled(seconds: float) -> UpstreamTimeout:
+    return UpstreamTimeout(f"the Generative AI service sent nothing for {seconds:g} s (STREAM_IDLE_SECONDS)")
+
+
 class BoundedBody:
     """A urllib3 response whose `stream()` (what requests reads the body with) keeps to a ReplyBudget.
 
     Over the byte budget it raises, or with `cut_at` (an error reply) it ends the body there. With a `skipper` the
-    echoed fields are dropped first: what is kept counts against the budget, what arrives against `raw_cap`.
-    Everything else (close, release_conn, headers, ...) is the wrapped response's own."""
+    echoed fields are dropped first: what is kept counts against the budget, what arrives against `raw_cap`. With
+    `event_cap` (a stream of server-sent events) each event, not the whole body, is bounded, and a silence longer
+    than the budget's `stream_idle` ends it. Everything else (close, release_conn, headers, ...) is the wrapped
+    response's own."""
 
     def __init__(
         self,
@@ -117,8 +129,11 @@ class BoundedBody:
         cut_at: int | None = None,
         raw_cap: int | None = None,
         skipper: EchoSkipper | None = None,
+        event_cap: int | None = None,
     ) -> None:
         self._raw = raw
+        self._event_cap = event_cap
+        self._event_bytes = 0
         self._budget = budget
         self._cut_at = cut_at
         self._raw_cap = budget.max_bytes if raw_cap is None else raw_cap
@@ -139,9 +154,15 @@ class BoundedBody:
             except ReadTimeoutError:
                 if time.monotonic() >= self._budget.deadline:
                     self._abort_with(reply_too_slow())
+                if self._budget.stream_idle is not None:
+                    self._abort_with(stream_stalled(self._budget.stream_idle))
                 raise
             if not data:
                 return
+            if self._event_cap is not None:
+                self._count_events(data)
+                yield data
+                continue
             if self._cut_at is not None and self.bytes_read + len(data) >= self._cut_at:
                 yield data[: self._cut_at - self.bytes_read]
                 self.bytes_read = self._cut_at
@@ -169,12 +190,21 @@ class BoundedBody:
                 break
         return b"".join(chunks)
 
+    def _count_events(self, data: bytes) -> None:
+        """The bytes of the event being received: an event over the cap is never gathered (the SSE reader would
+        hold it whole). Events end at a blank line (`\n\n`, `\r\n\r\n`)."""
+        end = max(data.rfind(b"\n\n"), data.rfind(b"\r\n\r\n"))
+        self._event_bytes = len(data) - end if end >= 0 else self._event_bytes + len(data)
+        if self._event_cap is not None and self._event_bytes > self._event_cap:
+            self._abort_with(reply_too_large(self._budget))
+
     def _before_read(self) -> None:
         left = self._budget.deadline - time.monotonic()
         if left <= 0:
             self._abort_with(reply_too_slow())
         if self._sock is not None:
-            timeout = left if self._read_timeout is None else min(self._read_timeout, left)
+            limit = self._read_timeout if self._budget.stream_idle is None else self._budget.stream_idle
+            timeout = left if limit is None else min(limit, left)
             with contextlib.suppress(OSError):  # a socket already closed by the peer: the read reports it
                 self._sock.settimeout(timeout)
 

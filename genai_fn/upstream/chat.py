@@ -13,11 +13,19 @@ from ..neutral.chat import ChatReply, ChatRequest
 from .serving import serving_mode
 
 
-def to_details(request: ChatRequest, family: Family, settings: Settings) -> m.ChatDetails:
+def to_details(request: ChatRequest, family: Family, settings: Settings, *, stream: bool = False) -> m.ChatDetails:
+    """ChatDetails; `stream`: the reply streamed as events, usage included at its end. Every chat request class of
+    the pinned SDK (2.189.0: CohereChatRequest, CohereChatRequestV2, GenericChatRequest) has `is_stream` and
+    `stream_options` (StreamOptions.is_include_usage: "an additional chunk will be streamed ... the token usage
+    statistics for the entire request"; Cohere formats put usage on their end event instead: docs/emulator.md)."""
+    chat_request = family.to_sdk(request)
+    if stream:
+        chat_request.is_stream = True
+        chat_request.stream_options = m.StreamOptions(is_include_usage=True)
     return m.ChatDetails(
         compartment_id=settings.compartment_ocid,
         serving_mode=serving_mode(settings.dedicated_endpoint_id, request.model),
-        chat_request=family.to_sdk(request),
+        chat_request=chat_request,
     )
 
 

@@ -8,16 +8,17 @@ reply; what it cost (attempts, time, the service's request id) goes into the cal
 
 from __future__ import annotations
 
+import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import oci
 from oci.generative_ai_inference import GenerativeAiInferenceClient
 
 from ..config import Settings
-from ..errors import ProxyError
+from ..errors import ProxyError, UpstreamFailed
 from ..logs import CallFacts
 from . import bounded_reply, chat
 from .credentials import ExpiringTokenReloader, load_signer
@@ -60,6 +61,21 @@ class Upstream:
         result = self._call(self.client.chat, details, deadline, facts, echo_fields=family.echoed_reply_fields)
         return chat.to_reply(result, family, request, facts.opc_request_id)
 
+    def chat_stream(
+        self, request: ChatRequest, family: Family, deadline: float, facts: CallFacts
+    ) -> Generator[dict[str, Any], None, None]:
+        """The reply as the service streams it: each event's JSON, decoded, as it arrives.
+
+        Signed, deadline-bounded and retried like `chat` until the service answers (its status and headers);
+        after that nothing is retried (the model is generating). Each event is bounded in size and in the silence
+        before it (STREAM_IDLE_SECONDS), the whole stream by `deadline` (bounded_reply.py). Closing the iterator
+        closes the HTTP response, which cancels the generation upstream. Failures are ProxyErrors, as for `chat`.
+        """
+        details = chat.to_details(request, family, self._settings, stream=True)
+        started = time.perf_counter()
+        events = self._call(self.client.chat, details, deadline, facts, stream_idle=self._settings.stream_idle_seconds)
+        return _decoded(events, facts, started)
+
     def embed(self, request: EmbeddingRequest, deadline: float, facts: CallFacts) -> EmbeddingReply:
         from . import embeddings
 
@@ -92,6 +108,7 @@ class Upstream:
         facts: CallFacts,
         reply_cap: int | None = None,
         echo_fields: tuple[str, ...] = (),
+        stream_idle: float | None = None,
     ) -> Any:
         """One deadline-bounded, retried, translated call; the reply is capped at MAX_REPLY_BYTES unless told, what
         it only echoes (`echo_fields`) dropped while read."""
@@ -104,6 +121,7 @@ class Upstream:
             deadline=deadline,
             reply_cap=self._settings.max_reply_bytes if reply_cap is None else reply_cap,
             echo_fields=echo_fields,
+            stream_idle=stream_idle,
         )
         started = time.perf_counter()
         try:  # one idempotency token for all the call's attempts; the SDK's own costs 30 SystemRandom draws
@@ -119,3 +137,30 @@ class Upstream:
             facts.billable_attempts = strategy.billable_attempts
         facts.opc_request_id = response.request_id
         return response.data
+
+
+def _decoded(sse: Any, facts: CallFacts, started: float) -> Generator[dict[str, Any], None, None]:
+    """The SSE client's events as JSON objects; an error event, a non-object or a broken connection is a
+    ProxyError. The response is closed however the iteration ends (finished, failed or closed by the caller)."""
+    try:
+        for event in sse.events():
+            if event.data.strip() == "[DONE]":  # OpenAI's terminator, named by StreamOptions' docstring
+                return
+            try:
+                value = json.loads(event.data)
+            except ValueError:
+                value = None
+            if not isinstance(value, dict):
+                raise UpstreamFailed("the service's stream held an event the function cannot read")
+            if isinstance(value.get("message"), str) and "code" in value:  # an error event, not a chat message
+                raise UpstreamFailed(f"the service failed while streaming ({str(value['code'])[:64]})")
+            yield value
+    except ProxyError:
+        raise
+    except Exception as exc:
+        from . import failures
+
+        raise failures.translate(exc, facts) from exc
+    finally:
+        sse.close()
+        facts.ms = (time.perf_counter() - started) * 1000

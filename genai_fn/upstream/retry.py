@@ -64,8 +64,10 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
         deadline: float,
         reply_cap: int,
         echo_fields: tuple[str, ...] = (),
+        stream_idle: float | None = None,
     ) -> None:
         super().__init__(BACKOFF_BASE_SECONDS, 2, BACKOFF_MAX_SECONDS, retry_checkers(max_attempts))
+        self._stream_idle = stream_idle
         self._base_client = base_client
         self._timeouts = timeouts
         self._deadline = deadline
@@ -89,7 +91,7 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
             self._base_client.timeout = (min(connect, left), min(read, left))
             self.attempts += 1
             budget = bounded_reply.ReplyBudget(
-                self._reply_cap, self._deadline - RESPONSE_MARGIN_SECONDS, self._echo_fields
+                self._reply_cap, self._deadline - RESPONSE_MARGIN_SECONDS, self._echo_fields, self._stream_idle
             )
             with scoped(bounded_reply.BUDGET, budget):
                 try:

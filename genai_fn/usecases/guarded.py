@@ -3,10 +3,14 @@ code, on the first call that needs it (a function without guardrails never impor
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 from ..neutral.chat import ChatReply
 from . import Configured
+
+if TYPE_CHECKING:
+    from ..neutral.stream import ChatDelta
 
 T = TypeVar("T")
 
@@ -29,3 +33,15 @@ def screened_output(configured: Configured, reply: ChatReply, deadline: float) -
     from ..guardrails import screening
 
     return screening.screen_chat_output(configured, policy, reply, deadline)
+
+
+def screened_stream(
+    configured: Configured, deltas: Iterator[ChatDelta], model: str, deadline: float
+) -> Iterator[ChatDelta]:
+    """The model's streamed reply screened before each piece leaves (guardrails/streaming.py says how)."""
+    policy = configured.settings.guardrails
+    if policy is None:
+        return deltas
+    from ..guardrails import streaming
+
+    return streaming.screened_stream(configured, policy, deltas, model, deadline)

@@ -22,9 +22,12 @@ from . import Configured
 
 @dataclass
 class Meter:
-    """What the call really used: the use case sets it from the service's usage once the reply is read."""
+    """What the call really used: the use case sets it from the service's usage once the reply is read.
+    `unknown`: the call reached the service and how it ended is not known (a stream cut, stalled, closed by the
+    client, or ended without usage): the service may have billed all of it, so the whole reservation is kept."""
 
     used: int | None = None
+    unknown: bool = False
 
 
 @contextlib.contextmanager
@@ -41,7 +44,8 @@ def metered(configured: Configured, bound: Callable[[], int], deadline: float) -
     try:
         yield meter
     finally:
-        charged = charge(meter.used, record.calls[first_call:], reservation.tokens)
+        calls = record.calls[first_call:]
+        charged = reservation.tokens if meter.unknown else charge(meter.used, calls, reservation.tokens)
         store.settle(reservation, charged, deadline)
         record.budget = {**reservation.log_fields(), "charged": charged if reservation.enforced else 0}
 

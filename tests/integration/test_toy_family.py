@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -21,8 +21,10 @@ from genai_fn import families
 from genai_fn.app import App
 from genai_fn.config import Settings
 from genai_fn.families._base import Family, finish_reason, sampling, usage
+from genai_fn.families.generic import FAMILY as GENERIC
 from genai_fn.http import Invocation
 from genai_fn.neutral.chat import ChatReply, ChatRequest
+from genai_fn.neutral.stream import ChatDelta
 from tests.conftest import function_config
 from tests.constants import MODEL_OCID
 
@@ -48,6 +50,11 @@ class Toy(Family):
         return ChatReply(
             "toy says: " + text, model, finish_reason(choice.finish_reason), usage(response.usage), opc_request_id
         )
+
+    def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
+        """The service's Generic events, read by the Generic family, after the toy's own words."""
+        yield ChatDelta(text="toy says: ")
+        yield from GENERIC.stream_deltas(events, request, model)
 
 
 @pytest.fixture(scope="module")

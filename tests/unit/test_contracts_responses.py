@@ -278,14 +278,17 @@ def test_a_reasoning_item_streams_as_its_own_output_item(settings):
     events = _events(THINKING_REPLY, parse(settings, stream=True))
 
     assert [e.sequence_number for e in events] == list(range(len(events)))
-    assert [(e.type, e.output_index) for e in events if hasattr(e, "output_index")][:2] == [
+    assert [(e.type, e.output_index) for e in events if hasattr(e, "output_index")][:4] == [
         ("response.output_item.added", 0),
+        ("response.reasoning_text.delta", 0),
+        ("response.reasoning_text.done", 0),
         ("response.output_item.done", 0),
     ]
-    added, done = events[2], events[3]
+    added, delta, done = events[2], events[3], events[5]
     assert added.item.type == "reasoning" and added.item.status == "in_progress" and added.item.content == []
+    assert delta.delta == "Capital: Paris"
     assert done.item.content[0].text == "Capital: Paris" and done.item.status == "completed"
-    assert {e.output_index for e in events[4:] if hasattr(e, "output_index")} == {1}
+    assert {e.output_index for e in events[6:] if hasattr(e, "output_index")} == {1}
     assert events[-1].response.output[0].type == "reasoning"
 
 

@@ -143,6 +143,9 @@ def test_a_sampling_parameter_the_family_lacks_is_refused_not_dropped() -> None:
         def from_sdk(self, response: Any, request: ChatRequest, model: str, opc_request_id: str | None) -> Any:
             raise AssertionError("never read")
 
+        def stream_deltas(self, events: Any, request: ChatRequest, model: str) -> Any:
+            raise AssertionError("never streamed")
+
     with pytest.raises(InvalidRequest, match="top_k is not supported for NOTOPK models") as caught:
         validate.params({"top_k": 5}, make_settings(), NoTopK())
     assert caught.value.param == "top_k"

@@ -1,0 +1,184 @@
+"""Output guardrails on a stream: screen the reply as it comes, and release only text that was screened.
+
+Two modes, chosen by the policy:
+
+- **window** (pii mask, or checks that only inform): the text (and the reasoning) of the reply is held back until
+  `2 x GUARDRAILS_STREAM_WINDOW_CHARS` characters are unreleased; then all of them are screened with one
+  apply_guardrails call and everything but the last window is released, each PII finding masked. The window is
+  screened again with what follows it, so every released character was screened with at least a window of text
+  after it, and a finding that crosses the cut is released whole (masked) rather than split. Tool calls and
+  citations wait for the end (the client's parser reads tool arguments whole): tool calls are screened with the
+  reply's own output screening, and a citation is kept only when its quote is in the released (masked) text.
+- **buffer** (content moderation or prompt injection set to `block`): a finding must withhold the whole reply, as
+  the buffered path does, so the whole reply is gathered, screened as one (screening.screen_chat_output) and then
+  released. The caller's first token waits for the whole generation.
+
+A finding that cannot be masked (a PII finding the service could not place) ends the stream with finish_reason
+content_filter, releasing nothing more. The log record's `guardrails.output` sums the screenings. Latency each mode
+costs: docs/streaming.md#guardrails-on-a-stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import GuardrailsUnavailable, UpstreamError, UpstreamThrottled
+from ..families._base import anchored
+from ..logs import CallFacts, current_record
+from ..neutral.features import Citation
+from ..neutral.stream import ChatDelta, deltas_of, joined
+from ..usecases import Configured
+from .policy import GuardrailPolicy
+from .screening import UNAVAILABLE_RETRY_AFTER, screen_chat_output
+from .spans import Span, mask
+from .verdict import read_verdict
+
+BLOCKING = ("content_moderation", "prompt_injection")
+"""Checks whose `block` on output withholds the whole reply: the stream is buffered."""
+
+
+def buffered(policy: GuardrailPolicy) -> bool:
+    """Whether the policy must see the whole reply before any of it is released."""
+    return any(policy.action(check) == "block" for check in BLOCKING if check in policy.checks("output"))
+
+
+def screened_stream(
+    configured: Configured, policy: GuardrailPolicy, deltas: Iterator[ChatDelta], model: str, deadline: float
+) -> Iterator[ChatDelta]:
+    """The deltas with the output screened before release (the module's docstring says how)."""
+    if not policy.checks("output"):
+        yield from deltas
+        return
+    if buffered(policy):
+        yield from deltas_of(screen_chat_output(configured, policy, joined(deltas, model), deadline))
+        return
+    yield from _windowed(configured, policy, deltas, model, deadline)
+
+
+def _windowed(
+    configured: Configured, policy: GuardrailPolicy, deltas: Iterator[ChatDelta], model: str, deadline: float
+) -> Iterator[ChatDelta]:
+    window = policy.stream_window_chars
+    text = _Held(configured, policy, deadline)
+    reasoning = _Held(configured, policy, deadline)
+    held: list[ChatDelta] = []  # tool-call pieces and citations, until the end
+    for delta in deltas:
+        if delta.tool_calls or delta.citations:
+            held.append(ChatDelta(tool_calls=delta.tool_calls, citations=delta.citations))
+        text.add(delta.text)
+        reasoning.add(delta.reasoning)
+        if delta.finish_reason is not None:
+            out = ChatDelta(reasoning=reasoning.release(0), text=text.release(0))
+            if text.refused or reasoning.refused:
+                yield ChatDelta(finish_reason="content_filter", usage=delta.usage)
+                return
+            if out.has_content:
+                yield out
+            yield from _the_end(configured, policy, held, text.released, delta, model, deadline)
+            return
+        out = ChatDelta(
+            reasoning=reasoning.release(window) if reasoning.ready(window) else "",
+            text=text.release(window) if text.ready(window) else "",
+        )
+        if text.refused or reasoning.refused:
+            yield ChatDelta(finish_reason="content_filter")
+            return
+        if out.has_content:
+            yield out
+
+
+def _the_end(
+    configured: Configured,
+    policy: GuardrailPolicy,
+    held: list[ChatDelta],
+    released: list[str],
+    last: ChatDelta,
+    model: str,
+    deadline: float,
+) -> Iterator[ChatDelta]:
+    """The held tool calls screened as the reply's output, the citations that quote released text, then the end."""
+    calls = joined(held, model)
+    if calls.tool_calls:
+        screened = screen_chat_output(configured, policy, calls, deadline)
+        if screened.finish_reason == "content_filter":
+            yield ChatDelta(finish_reason="content_filter", usage=last.usage)
+            return
+        yield from (ChatDelta(tool_calls=d.tool_calls) for d in deltas_of(screened) if d.tool_calls)
+    quoted: tuple[Citation, ...] = anchored("".join(released), calls.citations)
+    if quoted:
+        yield ChatDelta(citations=quoted)
+    yield ChatDelta(finish_reason=last.finish_reason, usage=last.usage)
+
+
+class _Held:
+    """One channel's unreleased text (the reply's text, or its reasoning), and what it has released."""
+
+    def __init__(self, configured: Configured, policy: GuardrailPolicy, deadline: float) -> None:
+        self._configured, self._policy, self._deadline = configured, policy, deadline
+        self.pending = ""
+        self.released: list[str] = []
+        self.refused = False
+
+    def add(self, piece: str) -> None:
+        self.pending += piece
+
+    def ready(self, window: int) -> bool:
+        return len(self.pending) >= 2 * window
+
+    def release(self, keep: int) -> str:
+        """Screen every unreleased character; release all but the last `keep` of them (more when a finding crosses
+        the cut), masked. Empty when nothing is due, or when the text was refused (`refused`)."""
+        if not self.pending or self.refused:
+            return ""
+        spans = screen_text(self._configured, self._policy, self.pending, self._deadline)
+        if spans is None:
+            self.refused = True
+            return ""
+        cut = max(len(self.pending) - keep, 0)
+        for span in sorted(spans, key=lambda s: s.start):
+            if span.start < cut < span.end:
+                cut = span.end
+        out = mask([self.pending[:cut]], [0], [s for s in spans if s.start < cut])[0]
+        self.pending = self.pending[cut:]
+        self.released.append(out)
+        return out
+
+
+def screen_text(configured: Configured, policy: GuardrailPolicy, text: str, deadline: float) -> list[Span] | None:
+    """One output screening of a text: the PII spans to mask (none unless pii's action is mask), or None when
+    the text must not be released (a PII finding that cannot be placed). Fails closed or open as the policy says;
+    adds itself to the record's `guardrails.output` entry."""
+    checks = policy.checks("output")
+    record = current_record()
+    entry: dict[str, Any] = (record.guardrails or {}).get("output") or {"ran": list(checks), "mode": "window"}
+    record.guardrails = {**(record.guardrails or {}), "output": entry}
+    entry["screenings"] = entry.get("screenings", 0) + 1
+    entry["chars"] = entry.get("chars", 0) + len(text)
+    facts = CallFacts()
+    try:
+        assessment = configured.upstream.apply_guardrails(policy, text, checks, deadline, facts)
+    except UpstreamError as error:
+        entry["error"] = error.code
+        if policy.on_error == "open":
+            entry["outcome"] = "failed_open"
+            return []
+        entry["outcome"] = "failed_closed"
+        retry = error.retry_after if isinstance(error, UpstreamThrottled) else UNAVAILABLE_RETRY_AFTER
+        raise GuardrailsUnavailable(
+            "the guardrails service could not screen this reply; retry later", retry_after=retry
+        ) from error
+    finally:
+        entry["attempts"] = entry.get("attempts", 0) + facts.attempts
+        entry["ms"] = round(entry.get("ms", 0.0) + facts.ms, 1)
+    verdict = read_verdict(policy, assessment, text, checks)
+    for label, count in verdict.pii.items():
+        entry.setdefault("pii", {})[label] = entry.get("pii", {}).get(label, 0) + count
+    entry["fired"] = sorted(set(entry.get("fired", [])) | set(verdict.fired))
+    masking = "pii" in verdict.fired and policy.action("pii") == "mask"
+    if masking and verdict.unlocated:
+        entry["outcome"] = "blocked"
+        return None
+    if entry.get("outcome") != "masked":
+        entry["outcome"] = "masked" if masking else "informed" if verdict.fired else "passed"
+    return verdict.spans if masking else []
