@@ -110,7 +110,7 @@ def edge_pool(rp_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
 
 def edge_config(emulator: Emulator, **overrides: str | None) -> dict[str, str]:
     """Every route on (rerank included), one attempt per call (so a 429 reaches the caller), a small body limit."""
-    return function_config(emulator, **rerank_config(), MAX_ATTEMPTS="1", MAX_BODY_BYTES="20000", **overrides)
+    return function_config(emulator, **{**rerank_config(), "MAX_ATTEMPTS": "1", "MAX_BODY_BYTES": "20000", **overrides})
 
 
 @pytest.fixture(scope="module")
