@@ -172,6 +172,15 @@ def served(seconds: float) -> Iterator[tuple[Emulator, str]]:
                 yield emulator, f"{edge.url}/genai/v1"
 
 
+def warm_up(base_url: str) -> None:
+    """One unstreamed call first, so the first client does not pay for the edge's first request (SDK client,
+    route modules)."""
+    import openai
+
+    with openai.OpenAI(base_url=base_url, api_key="unused", max_retries=0) as client:
+        client.chat.completions.create(model=COHERE_MODEL, messages=[{"role": "user", "content": "Hi"}])
+
+
 def row(run: Run, emulator: Emulator) -> str:
     streams = emulator.streams
     if not streams or len(streams[-1].sent) < 2:
@@ -193,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     skipped = npm_missing()
     with served(args.seconds) as (emulator, base_url):
+        warm_up(base_url)
         print(f"streaming edge {base_url}, each stream spread over {args.seconds:g} s by the emulator\n")
         print("| client | time to first token (share of generation) | chunks | spread (share) | usage at the end |")
         print("|---|---|---|---|---|")
