@@ -83,9 +83,9 @@ class SimpleChat:
             )
         )
 
-    def render(self, reply: ChatReply, request: SimpleCall, invocation: Invocation) -> Reply:
+    def render(self, reply: ChatReply, request: ChatRequest, invocation: Invocation) -> Reply:
         """Plain text by default (as the blog function answered); JSON when the caller accepts it."""
-        if request.stream:  # the whole stream in one body (the fdk edge), by the streaming renderer
+        if isinstance(request, SimpleCall) and request.stream:  # in one body (the fdk edge), by the stream renderer
             from ..neutral.stream import deltas_of
 
             streamed = self.render_stream(deltas_of(reply), request, invocation)
@@ -110,7 +110,7 @@ class SimpleChat:
             body["citations"] = grounding.citations_json(reply.citations)
         return json_reply(200, body)
 
-    def render_stream(self, deltas: Iterator[ChatDelta], request: SimpleCall, invocation: Invocation) -> StreamReply:
+    def render_stream(self, deltas: Iterator[ChatDelta], request: ChatRequest, invocation: Invocation) -> StreamReply:
         """The reply's text as it comes; with `Accept: application/json`, JSON lines: `{"text": ...}` (and
         `reasoning_content`, `citations`) per delta, then one line with finish_reason, usage and the ids."""
         if not invocation.wants_json():
@@ -158,7 +158,7 @@ def _history(value: Any) -> list[Message]:
     return turns
 
 
-def _json_lines(deltas: Iterator[ChatDelta], request: SimpleCall, invocation: Invocation) -> Iterator[bytes]:
+def _json_lines(deltas: Iterator[ChatDelta], request: ChatRequest, invocation: Invocation) -> Iterator[bytes]:
     finish, usage = "stop", Usage()
     for delta in deltas:
         line: dict[str, Any] = {}

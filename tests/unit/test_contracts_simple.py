@@ -38,7 +38,7 @@ def invocation(accept: str | None = None, call_id: str = "call-1") -> Invocation
 
 
 def test_minimal_request(settings: Settings) -> None:
-    assert simple.CHAT.parse({"input": "Hello"}, settings) == ChatRequest(
+    assert simple.CHAT.parse({"input": "Hello"}, settings) == simple.SimpleCall(
         model=COHERE_MODEL, api_format="COHERE", messages=(Message("user", "Hello"),), params=Params(max_tokens=600)
     )
 
@@ -58,7 +58,7 @@ def test_full_request(settings: Settings) -> None:
         "seed": 7,
         "stop": ["\n\n"],
     }
-    assert simple.CHAT.parse(body, settings) == ChatRequest(
+    assert simple.CHAT.parse(body, settings) == simple.SimpleCall(
         model=LLAMA_MODEL,
         api_format="GENERIC",
         messages=(
@@ -105,7 +105,7 @@ INVALID = [
     ({"input": ["Hi"]}, "input", "input must be a string"),
     ({"input": "\ud800"}, "input", "input is not valid Unicode text"),
     ({"prompt": "Hi"}, "prompt", "unknown field 'prompt'"),
-    ({"input": "Hi", "stream": True}, "stream", "unknown field 'stream'"),
+    ({"input": "Hi", "stream": "yes"}, "stream", "stream must be true or false"),
     ({"input": "Hi", "zeta": 1, "alpha": 2}, "alpha", "unknown field 'alpha'"),
     ({"input": "Hi", "system": ""}, "system", "system must not be empty"),
     ({"input": "Hi", "system": ["a"]}, "system", "system must be a string"),

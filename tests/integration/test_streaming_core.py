@@ -1,0 +1,297 @@
+"""The streaming core without an edge: the router answers a streaming Invocation with a StreamReply whose chunks are
+pulled here as the ASGI edge pulls them, through the real SDK client and signer against the emulator streaming like
+the service. What the upstream saw is read from the emulator's record (its `streams` send times, its requests)."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from emulator import Emulator
+from genai_fn.app import App
+from genai_fn.budgets.store import counter_key
+from genai_fn.caller import GATEWAY_PREFIX
+from genai_fn.config import Settings
+from genai_fn.http import Invocation, Reply, StreamReply
+from genai_fn.logs import RequestLog
+from tests.conftest import function_config
+from tests.usage.redis_server import PASSWORD, USER, RedisServer
+
+STORY = "Tell me a story"
+LLAMA = "meta.llama-3.3-70b-instruct"
+COHERE = "cohere.command-a-03-2025"
+EMAIL = "bob@example.com"
+
+
+class Running:
+    """An in-process App with a log buffer."""
+
+    def __init__(self, app: App, log: io.StringIO) -> None:
+        self.app, self.log = app, log
+
+    def lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.log.getvalue().splitlines() if line.startswith("{")]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("cache")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def make(emulator: Emulator, rp_env: dict[str, str]) -> Iterator[Callable[..., Running]]:
+    """Apps configured like the function, the resource principal in os.environ as the platform provides it."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in rp_env.items():
+            patch.setenv(name, value)
+
+        def build(**config: str) -> Running:
+            log = io.StringIO()
+            settings = Settings.from_env(function_config(emulator, **config))
+            return Running(App.configured(settings, request_log=RequestLog(log)), log)
+
+        yield build
+
+
+@pytest.fixture
+def emu(emulator: Emulator) -> Iterator[Emulator]:
+    emulator.reset()
+    yield emulator
+    emulator.reset()
+
+
+def invocation(path: str, body: dict[str, Any], *, streaming: bool = True, **headers: str) -> Invocation:
+    return Invocation(
+        method="POST",
+        path=path,
+        headers={"content-type": "application/json", **{k.replace("_", "-"): v for k, v in headers.items()}},
+        body=json.dumps(body).encode(),
+        call_id="stream-1",
+        deadline=time.monotonic() + 60,
+        via_gateway=True,
+        streaming=streaming,
+    )
+
+
+def sse_data(chunks: Iterator[bytes]) -> Iterator[dict[str, Any]]:
+    for chunk in chunks:
+        for block in chunk.decode().split("\n\n"):
+            data = [line.removeprefix("data: ") for line in block.splitlines() if line.startswith("data: ")]
+            if data and data[0] != "[DONE]":
+                yield json.loads(data[0])
+
+
+def completion(model: str = LLAMA, text: str = STORY, **extra: Any) -> dict[str, Any]:
+    return {"model": model, "messages": [{"role": "user", "content": text}], "stream": True, **extra}
+
+
+def text_of(chunks: list[dict[str, Any]]) -> str:
+    return "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+
+
+def test_the_first_token_arrives_before_the_service_sent_its_last_event(make, emu) -> None:
+    running = make()
+    emu.set_stream_seconds(2)
+    reply = running.app.handle(invocation("/v1/chat/completions", completion(stream_options={"include_usage": True})))
+    assert isinstance(reply, StreamReply) and reply.content_type.startswith("text/event-stream")
+    events = sse_data(reply.chunks)
+    first = next(e for e in events if e["choices"] and e["choices"][0]["delta"].get("content"))
+    record = emu.streams[-1]
+    sent_when_first_arrived = len(record.sent)
+    rest = [first, *events]
+
+    assert sent_when_first_arrived < record.total, "the first token came before the service's last event"
+    contents = [e for e in rest if e["choices"] and e["choices"][0]["delta"].get("content")]
+    assert len(contents) >= 20
+    assert rest[-1]["choices"] == [] and rest[-1]["usage"]["total_tokens"] > 0, "usage at the end"
+    assert rest[-2]["choices"][0]["finish_reason"] == "stop"
+    sent = emu.requests[-1].json
+    assert sent["chatRequest"]["isStream"] is True and sent["chatRequest"]["streamOptions"] == {"isIncludeUsage": True}
+    line = running.lines()[-1]
+    assert line["status"] == 200 and line["ttft_ms"] > 0 and line["total_tokens"] == rest[-1]["usage"]["total_tokens"]
+    assert line["route"] == "chat.completions" and line["attempts"] == 1
+
+
+@pytest.mark.parametrize(("model", "api_format"), [(LLAMA, "GENERIC"), (COHERE, "COHERE"), (COHERE, "COHEREV2")])
+def test_each_format_streams_the_same_text_as_its_whole_reply(make, emu, model, api_format) -> None:
+    running = make(MODEL_API_FORMATS=f"{model}:{api_format}") if api_format == "COHEREV2" else make()
+    whole = running.app.handle(invocation("/v1/chat/completions", {**completion(model), "stream": False}))
+    assert isinstance(whole, Reply)
+    expected = json.loads(whole.body)["choices"][0]["message"]["content"]
+    reply = running.app.handle(invocation("/v1/chat/completions", completion(model)))
+    assert isinstance(reply, StreamReply)
+    chunks = list(sse_data(reply.chunks))
+    assert text_of(chunks) == expected and len(chunks) > 20
+    assert emu.requests[-1].json["chatRequest"]["apiFormat"] == api_format
+
+
+def test_the_simple_contract_streams_plain_text_or_json_lines(make, emu) -> None:
+    running = make()
+    plain = running.app.handle(invocation("/chat", {"input": STORY, "stream": True}))
+    assert isinstance(plain, StreamReply) and plain.content_type.startswith("text/plain")
+    pieces = list(plain.chunks)
+    lines = running.app.handle(invocation("/chat", {"input": STORY, "stream": True}, accept="application/json"))
+    assert isinstance(lines, StreamReply)
+    parsed = [json.loads(line) for chunk in lines.chunks for line in chunk.decode().splitlines()]
+    assert len(pieces) >= 20 and b"".join(pieces).decode() == "".join(p.get("text", "") for p in parsed[:-1])
+    assert parsed[-1]["finish_reason"] == "stop" and parsed[-1]["usage"]["total_tokens"] > 0
+
+
+def test_responses_streams_its_typed_events_with_usage_at_the_end(make, emu) -> None:
+    from openai.types.responses import ResponseStreamEvent
+    from pydantic import TypeAdapter
+
+    running = make()
+    body = {"model": LLAMA, "input": STORY, "stream": True}
+    reply = running.app.handle(invocation("/v1/responses", body))
+    assert isinstance(reply, StreamReply)
+    adapter: TypeAdapter[Any] = TypeAdapter(ResponseStreamEvent)
+    events = [adapter.validate_python(e) for e in sse_data(reply.chunks)]
+    kinds = [e.type for e in events]
+    assert kinds[:4] == [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+    ]
+    deltas = [e.delta for e in events if e.type == "response.output_text.delta"]
+    assert len(deltas) >= 20 and kinds[-1] == "response.completed"
+    assert events[-1].response.output[0].content[0].text == "".join(deltas)
+    assert events[-1].response.usage.total_tokens > 0
+
+
+def test_without_a_streaming_edge_the_reply_is_buffered_as_today(make, emu) -> None:
+    reply = make().app.handle(invocation("/v1/chat/completions", completion(), streaming=False))
+    assert isinstance(reply, Reply) and reply.body.endswith(b"data: [DONE]\n\n")
+    assert emu.requests[-1].json["chatRequest"]["isStream"] is False
+
+
+def test_an_error_before_the_first_chunk_is_an_ordinary_reply(make, emu) -> None:
+    emu.fail_next(status=400, code="InvalidParameter", message="bad")
+    reply = make().app.handle(invocation("/v1/chat/completions", completion()))
+    assert isinstance(reply, Reply) and reply.status == 400
+    assert json.loads(reply.body)["error"]["type"] == "invalid_request_error"
+
+
+def test_an_error_after_the_first_chunk_is_the_streams_last_event(make, emu) -> None:
+    running = make()
+    emu.inject("stream_error", after=5)
+    reply = running.app.handle(invocation("/v1/chat/completions", completion()))
+    assert isinstance(reply, StreamReply) and reply.status == 200
+    chunks = list(sse_data(reply.chunks))
+    assert chunks[-1]["error"]["code"] == "upstream_error" and len(chunks) >= 5
+    assert running.lines()[-1]["code"] == "upstream_error"
+
+
+def test_closing_the_chunks_closes_the_upstream_connection(make, emu) -> None:
+    running = make()
+    emu.set_stream_seconds(4)
+    reply = running.app.handle(invocation("/v1/chat/completions", completion()))
+    assert isinstance(reply, StreamReply)
+    for _ in range(3):
+        next(reply.chunks)
+    reply.chunks.close()  # what the edge does when its client goes away
+    record = emu.streams[-1]
+    waited = time.monotonic() + 20
+    while not record.closed_early and time.monotonic() < waited:  # the emulator's next write sees the close
+        time.sleep(0.05)
+    assert record.closed_early and len(record.sent) < record.total
+    assert len(running.lines()) == 1, "the one log line is written when the stream is closed"
+
+
+# --- budgets ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def budgeted(make: Callable[..., Running], cache: RedisServer) -> Running:
+    url = f"rediss://{USER}:{PASSWORD}@localhost:{cache.port}/0?ssl_ca_certs={cache.ca_file}"
+    return make(TOKEN_BUDGETS="*:1000000/hour", BUDGET_STORE_URL=url, STREAM_IDLE_SECONDS="0.5")
+
+
+def counted(running: Running, cache: RedisServer, caller: str) -> int:
+    settings = running.app.state.settings  # type: ignore[union-attr]
+    budget = settings.budgets.limits_for(caller)[0]
+    client = redis.Redis(
+        host="localhost", port=cache.port, username=USER, password=PASSWORD, ssl=True, ssl_ca_certs=str(cache.ca_file)
+    )
+    return int(client.get(counter_key(caller, budget, time.time())) or 0)
+
+
+def streamed(running: Running, caller: str) -> list[dict[str, Any]]:
+    body = completion(stream_options={"include_usage": True})
+    reply = running.app.handle(invocation("/v1/chat/completions", body, x_genai_caller=GATEWAY_PREFIX + caller))
+    assert isinstance(reply, StreamReply)
+    return list(sse_data(reply.chunks))
+
+
+def test_a_finished_stream_is_charged_its_final_usage(budgeted, cache, emu) -> None:
+    chunks = streamed(budgeted, "stream-done")
+    line = budgeted.lines()[-1]
+    assert line["budget"]["reserved"] > chunks[-1]["usage"]["total_tokens"] > 0
+    assert counted(budgeted, cache, "stream-done") == chunks[-1]["usage"]["total_tokens"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "params"), [("stream_cut", {"after": 4}), ("stream_stall", {"after": 4, "stall": 3})]
+)
+def test_a_stream_that_ends_unknown_keeps_its_reservation(budgeted, cache, emu, fault, params) -> None:
+    caller = f"stream-{fault}"
+    emu.inject(fault, **params)
+    chunks = streamed(budgeted, caller)
+    assert "error" in chunks[-1] and not any(c.get("usage") for c in chunks)
+    line = budgeted.lines()[-1]
+    assert counted(budgeted, cache, caller) == line["budget"]["reserved"] > 0
+    assert line.get("total_tokens") is None
+
+
+def test_a_stream_closed_by_the_client_keeps_its_reservation(budgeted, cache, emu) -> None:
+    emu.set_stream_seconds(3)
+    body = completion()
+    reply = budgeted.app.handle(invocation("/v1/chat/completions", body, x_genai_caller=GATEWAY_PREFIX + "stream-gone"))
+    assert isinstance(reply, StreamReply)
+    next(reply.chunks)
+    reply.chunks.close()
+    assert counted(budgeted, cache, "stream-gone") == budgeted.lines()[-1]["budget"]["reserved"] > 0
+
+
+# --- output guardrails ----------------------------------------------------------------------------------------------
+
+
+def test_masked_pii_is_never_released_unmasked(make, emu) -> None:
+    running = make(GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="output", GUARDRAILS_STREAM_WINDOW_CHARS="100")
+    text = f"Write to {EMAIL} and {STORY}"  # echoed first, then a long story
+    reply = running.app.handle(invocation("/v1/chat/completions", completion(text=text, max_tokens=200)))
+    assert isinstance(reply, StreamReply)
+    chunks = list(sse_data(reply.chunks))
+    released = text_of(chunks)
+    contents = [c for c in chunks if c["choices"] and c["choices"][0]["delta"].get("content")]
+    assert EMAIL not in released and "<EMAIL>" in released and len(contents) > 2
+    assert emu.requests[-1].json is not None
+    screened = [r.json["input"]["content"] for r in emu.requests if r.path.endswith("applyGuardrails")]
+    assert len(screened) > 2 and any(EMAIL in s for s in screened), "screened in windows, the address among them"
+    for chunk in contents:  # each release is the start of one screened text, masked
+        original = chunk["choices"][0]["delta"]["content"].replace("<EMAIL>", EMAIL)
+        assert any(text.startswith(original) for text in screened), "nothing is released unscreened"
+    line = running.lines()[-1]
+    assert line["guardrails"]["output"]["pii"] == {"EMAIL": 1} and line["guardrails"]["output"]["outcome"] == "masked"
+    assert EMAIL not in running.log.getvalue()
+
+
+def test_a_blocking_output_policy_buffers_the_whole_reply(make, emu) -> None:
+    running = make(GUARDRAILS="content_moderation:block,pii:mask", GUARDRAILS_SCOPE="output")
+    reply = running.app.handle(invocation("/v1/chat/completions", completion(text=f"mail {EMAIL} please")))
+    assert isinstance(reply, StreamReply)
+    chunks = list(sse_data(reply.chunks))
+    assert EMAIL not in text_of(chunks) and "<EMAIL>" in text_of(chunks)
+    screened = [r for r in emu.requests if r.path.endswith("applyGuardrails")]
+    assert len(screened) == 1, "one screening of the whole reply"
