@@ -18,12 +18,24 @@ from .ports import HOST
 class EdgeProcess:
     """One streaming-edge process (uvicorn) on HOST:port; its stderr (the request log lines) in a file."""
 
-    def __init__(self, env: Mapping[str, str], port: int, stderr_path: Path, *, inherit_env: bool = True) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        port: int,
+        stderr_path: Path,
+        *,
+        inherit_env: bool = True,
+        interpreter: list[str] | None = None,
+        cwd: Path = REPO_ROOT,
+    ) -> None:
+        """`interpreter` (default: this one) runs `-m genai_fn.edges.serve`; the image's test passes its own."""
         self.port = port
         self.stderr_path = stderr_path
+        self.cwd = cwd
         base = dict(os.environ) if inherit_env else {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         self.env = {**base, "PYTHONPATH": str(REPO_ROOT), **env}
-        self.command = [sys.executable, "-m", "genai_fn.edges.serve", "--host", HOST, "--port", str(port)]
+        serve = ["-m", "genai_fn.edges.serve", "--host", HOST, "--port", str(port)]
+        self.command = [*(interpreter or [sys.executable]), *serve]
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -33,7 +45,7 @@ class EdgeProcess:
     def start(self, timeout: float = 30.0) -> EdgeProcess:
         self._stderr = open(self.stderr_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            self.command, cwd=REPO_ROOT, env=self.env, stdout=self._stderr, stderr=self._stderr
+            self.command, cwd=self.cwd, env=self.env, stdout=self._stderr, stderr=self._stderr
         )
         deadline = time.monotonic() + timeout
         while not _listening(self.port):
