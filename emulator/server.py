@@ -178,6 +178,9 @@ def _close_quietly(sock: socket.socket) -> None:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 512
+    """The listen backlog (socketserver's default is 5): hundreds of streams connecting at once must not have their
+    SYNs dropped and retried a second later (benchmarks/stream_transport.py)."""
 
     def __init__(self, address: tuple[str, int], emulator: Emulator, ssl_context: ssl.SSLContext | None) -> None:
         self.emulator = emulator

@@ -295,3 +295,20 @@ def test_a_blocking_output_policy_buffers_the_whole_reply(make, emu) -> None:
     assert EMAIL not in text_of(chunks) and "<EMAIL>" in text_of(chunks)
     screened = [r for r in emu.requests if r.path.endswith("applyGuardrails")]
     assert len(screened) == 1, "one screening of the whole reply"
+
+
+def test_a_finding_across_the_release_cut_is_released_whole_and_masked(make, emu) -> None:
+    from genai_fn.guardrails.streaming import screened_stream
+    from genai_fn.neutral.stream import ChatDelta
+
+    running = make(GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="output", GUARDRAILS_STREAM_WINDOW_CHARS="100")
+    configured = running.app.state
+    head, tail = "x" * 95 + " ", f"{EMAIL} " + "y" * 89  # 201 characters: the cut (101) falls inside the address
+    deltas = [ChatDelta(text=head), ChatDelta(text=tail), ChatDelta(text=" end"), ChatDelta(finish_reason="stop")]
+    policy = configured.settings.guardrails  # type: ignore[union-attr]
+    out = list(screened_stream(configured, policy, iter(deltas), LLAMA, time.monotonic() + 30))  # type: ignore[arg-type]
+    texts = [d.text for d in out if d.text]
+    assert texts[0] == head + "<EMAIL>", "released up to the end of the finding, masked"
+    assert "".join(texts) == head + "<EMAIL>" + " " + "y" * 89 + " end"
+    assert not any(part in t for t in texts for part in ("bob@", "example.com"))
+    assert out[-1].finish_reason == "stop"
