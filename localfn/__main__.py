@@ -206,7 +206,7 @@ def _start_streaming_edge(
         port = free_port(gateway_port + 10, pair=False, step=1) or 0
     elif port:
         _check_port("the streaming edge", port, "--stream-port")
-    edge = EdgeProcess(env, port or any_free_port(), directory / "streaming-edge.log")
+    edge = EdgeProcess(env, port or any_free_port(), directory / "streaming-edge.log", own_process_group=True)
     say(f"starting the streaming edge on {edge.url}...")
     started.callback(edge.stop)
     try:

@@ -27,8 +27,13 @@ class EdgeProcess:
         inherit_env: bool = True,
         interpreter: list[str] | None = None,
         cwd: Path = REPO_ROOT,
+        own_process_group: bool = False,
     ) -> None:
-        """`interpreter` (default: this one) runs `-m genai_fn.edges.serve`; the image's test passes its own."""
+        """`interpreter` (default: this one) runs `-m genai_fn.edges.serve`; the image's test passes its own.
+        `own_process_group`: a signal to the parent's group (Ctrl-C in a terminal) reaches only the parent, which
+        stops this process (run-local)."""
+        self.name = f"the streaming edge ({stderr_path.name})"
+        self.own_process_group = own_process_group
         self.port = port
         self.stderr_path = stderr_path
         self.cwd = cwd
@@ -45,7 +50,12 @@ class EdgeProcess:
     def start(self, timeout: float = 30.0) -> EdgeProcess:
         self._stderr = open(self.stderr_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            self.command, cwd=self.cwd, env=self.env, stdout=self._stderr, stderr=self._stderr
+            self.command,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=self._stderr,
+            stderr=self._stderr,
+            process_group=0 if self.own_process_group else None,
         )
         deadline = time.monotonic() + timeout
         while not _listening(self.port):
@@ -67,6 +77,13 @@ class EdgeProcess:
         if self.process is None:
             raise RuntimeError("the streaming edge has not been started")
         return self.process.pid
+
+    def ended(self) -> str | None:
+        """None while it runs (or before it started); how it ended otherwise (run-local's supervision of children)."""
+        code = None if self.process is None else self.process.poll()
+        if code is None:
+            return None
+        return f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
