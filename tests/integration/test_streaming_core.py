@@ -242,13 +242,18 @@ def test_a_finished_stream_is_charged_its_final_usage(budgeted, cache, emu) -> N
 
 
 @pytest.mark.parametrize(
-    ("fault", "params"), [("stream_cut", {"after": 4}), ("stream_stall", {"after": 4, "stall": 3})]
+    ("fault", "params", "code"),
+    [
+        ("stream_cut", {"after": 4}, "upstream_error"),
+        ("stream_stall", {"after": 4, "stall": 3}, "upstream_timeout"),  # STREAM_IDLE_SECONDS=0.5
+        ("stream_error", {"after": 4}, "upstream_error"),
+    ],
 )
-def test_a_stream_that_ends_unknown_keeps_its_reservation(budgeted, cache, emu, fault, params) -> None:
+def test_a_stream_that_ends_unknown_keeps_its_reservation(budgeted, cache, emu, fault, params, code) -> None:
     caller = f"stream-{fault}"
     emu.inject(fault, **params)
     chunks = streamed(budgeted, caller)
-    assert "error" in chunks[-1] and not any(c.get("usage") for c in chunks)
+    assert chunks[-1]["error"]["code"] == code and not any(c.get("usage") for c in chunks)
     line = budgeted.lines()[-1]
     assert counted(budgeted, cache, caller) == line["budget"]["reserved"] > 0
     assert line.get("total_tokens") is None
