@@ -95,7 +95,8 @@ class App:
 
     def _logged_at_end(self, chunks: Iterator[bytes], record: RequestRecord, started: float) -> Iterator[bytes]:
         """The chunks, each made inside the request's record (whichever thread the edge pulls them from), and the
-        request's one log line when they end or the edge closes them (a client gone)."""
+        request's one log line when they end or the edge closes them (a client gone, or a reader too slow for the
+        deadline: `closed_early`)."""
         try:
             while True:
                 with scoped(CURRENT, record):
@@ -103,6 +104,9 @@ class App:
                 if chunk is None:
                     return
                 yield chunk
+        except GeneratorExit:
+            record.closed_early = True
+            raise
         finally:
             with scoped(CURRENT, record):
                 close = getattr(chunks, "close", None)

@@ -85,6 +85,9 @@ class RequestRecord:
     """Only with LOG_CONTENT=true: the request and reply text."""
     budget: dict[str, Any] | None = None
     """Only with TOKEN_BUDGETS: the tokens reserved, whether a budget applied, a store failure (fail-open)."""
+    closed_early: bool | None = None
+    """Only on the streaming edge: true when the stream was closed before its end, because the client went away or
+    read too slowly for the deadline (the upstream call was closed then, cancelling the generation)."""
     guardrails: dict[str, Any] | None = None
     """Per stage (input, output, embeddings): checks run and fired, scores, PII labels and counts; never the text."""
     served_by: str | None = None

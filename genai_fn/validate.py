@@ -31,7 +31,8 @@ INT64 = 2**63 - 1
 def decode_object(body: bytes, settings: Settings) -> dict[str, Any]:
     """Decode a request body into a JSON object, strictly: no NaN/Infinity, no duplicate keys, valid UTF-8."""
     if len(body) > settings.max_body_bytes:
-        raise PayloadTooLarge(f"request body is {len(body)} bytes; the limit is {settings.max_body_bytes}")
+        # Not the body's length: the streaming edge stops reading one byte past the limit (edges/asgi.py).
+        raise PayloadTooLarge(f"request body is over the limit of {settings.max_body_bytes} bytes (MAX_BODY_BYTES)")
     if not body.strip():
         raise InvalidJSON("request body is empty; send a JSON object")
     limits.check_body(body, settings.max_json_values)

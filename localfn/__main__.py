@@ -30,6 +30,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from .config import local_run_config
+from .edge_process import EdgeProcess, any_free_port
 from .fdk_process import REPO_ROOT, FdkProcess
 from .gateway import LocalGateway
 from .gateway_auth import TokenAuth
@@ -112,6 +113,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--dir", type=Path, default=None, help="this instance's files (default .local/<port>)")
     parser.add_argument("--containers", type=int, default=1, help="fdk processes behind the gateway (default 1)")
     parser.add_argument(
+        "--stream-port",
+        type=port_number,
+        default=None,
+        help="streaming edge port (default: the gateway's port + 10, or the next free one after it)",
+    )
+    parser.add_argument(
+        "--stream-seconds",
+        type=float,
+        default=0.0,
+        help="the emulator spreads each streamed reply over about N seconds (default 0: at once)",
+    )
+    parser.add_argument(
         "--auth",
         action="store_true",
         help="the gateway requires a bearer token and passes its `sub` as the caller, as a deployment with token "
@@ -159,7 +172,9 @@ def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> Death:
 
     children: list[Child] = []  # every child the watcher checks: a new one is one append (its stop in `started`)
     if emulated:
-        emulator, env = _start_emulator(directory / "credentials", emulator_port, emulator_flag, started)
+        emulator, env = _start_emulator(
+            directory / "credentials", emulator_port, emulator_flag, started, args.stream_seconds
+        )
         children.append(EmulatorChild(emulator))
     else:
         env = {"AUTH_MODE": os.environ.get("AUTH_MODE", "api_key")}
@@ -182,9 +197,12 @@ def _serve(args: argparse.Namespace, started: contextlib.ExitStack) -> Death:
         gateway.add_function(process.socket_path)
         children.append(process)
 
+    edge = _start_streaming_edge(env, args.stream_port, port, run, started)
+    children.append(edge)
     say(f"starting the local API Gateway on {gateway.url}...")
     gateway.start()
-    print(f"\nGateway: {gateway.url}  (Ctrl-C stops everything)")
+    print(f"\nstreaming edge: {edge.url}/genai/v1  (OpenAI routes; stream: true answers token by token)")
+    print(f"Gateway: {gateway.url}  (Ctrl-C stops everything)")
     print(f"Files of this instance: {_shown(directory)}/; this run's function logs: {_shown(run)}/function-*.log")
     _print_examples(gateway.url)
     if gateway.auth is not None:
@@ -212,13 +230,13 @@ def _run_directory(directory: Path) -> Path:
 
 
 def _start_emulator(
-    credentials: Path, port: int, flag: str, started: contextlib.ExitStack
+    credentials: Path, port: int, flag: str, started: contextlib.ExitStack, stream_seconds: float = 0.0
 ) -> tuple[Emulator, dict[str, str]]:
     from emulator import Emulator, mint_resource_principal
 
     say(f"starting the emulator of OCI Generative AI (it checks OCI request signatures) on {HOST}:{port or 'any'}...")
     principal = mint_resource_principal(credentials)  # first: the emulator trusts the issuer key it writes
-    emulator = Emulator(credentials, host=HOST, port=port)
+    emulator = Emulator(credentials, host=HOST, port=port, stream_seconds=stream_seconds)
     try:
         emulator.start()
     except OSError as exc:
@@ -226,6 +244,27 @@ def _start_emulator(
     started.callback(emulator.stop)
     say(f"emulator: {emulator.url}")
     return emulator, {**principal, **local_run_config(emulator.url)}
+
+
+def _start_streaming_edge(
+    env: dict[str, str], port: int | None, gateway_port: int, directory: Path, started: contextlib.ExitStack
+) -> EdgeProcess:
+    """The same function behind the streaming edge (genai_fn/edges/), on its own port: replies to `stream: true`
+    arrive as the model writes them, which the Fn edge behind the gateway cannot do (docs/streaming.md)."""
+    if port is None:  # derived from the gateway's, so moved with --port
+        port = free_port(gateway_port + 10, pair=False, step=1) or 0
+    elif port:
+        _check_port("the streaming edge", port, "--stream-port")
+    edge = EdgeProcess(env, port or any_free_port(), directory / "streaming-edge.log", own_process_group=True)
+    say(f"starting the streaming edge on {edge.url}...")
+    started.callback(edge.stop)
+    try:
+        edge.start()
+    except (RuntimeError, TimeoutError) as exc:
+        raise StartError(
+            f"the streaming edge did not start: {exc}", f"Read its log, {_shown(edge.stderr_path)}."
+        ) from exc
+    return edge
 
 
 def _bind_gateway(port: int) -> LocalGateway:

@@ -34,8 +34,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 README = REPO_ROOT / "README.md"
 README_BASE_URL = "http://127.0.0.1:8080"
 """The gateway URL the README's examples name: run-local's default port; replaced by the URL under test."""
+README_STREAM_URL = "http://127.0.0.1:8090"
+"""The streaming edge's URL the README's examples name: run-local's default (the gateway's port + 10)."""
 GATEWAY_LINE = re.compile(r"^Gateway: (http://\S+)")
 """The line `python -m localfn` prints once the gateway serves."""
+STREAM_LINE = re.compile(r"^streaming edge: (http://[^/\s]+)")
+"""The line `python -m localfn` prints, before the gateway's, once the streaming edge serves (its base URL)."""
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
 REPLY_PREFIX = "Emulated reply to: "
 """The emulator's answer starts so (emulator/responses.py; not imported: this check runs on the standard library)."""
@@ -60,6 +64,11 @@ class CurlExample:
     @property
     def path(self) -> str:
         return re.sub(r"^https?://[^/]+", "", self.url)
+
+    @property
+    def streaming_edge(self) -> bool:
+        """The example calls run-local's streaming edge rather than its gateway."""
+        return self.url.startswith(README_STREAM_URL + "/")
 
     def send(self, base_url: str, timeout: float = 60.0) -> tuple[int, dict[str, str], bytes]:
         """Send it to `base_url` instead of the README's gateway: (status, lower-cased headers, body)."""
@@ -123,8 +132,11 @@ def parse_curl(command: str) -> CurlExample:
             raise ExampleError(f"two URLs in one curl command: {command}")
     if url is None:
         raise ExampleError(f"no URL in: {command}")
-    if not url.startswith(README_BASE_URL + "/"):
-        raise ExampleError(f"an example must call run-local's gateway ({README_BASE_URL}): {command}")
+    if not url.startswith((README_BASE_URL + "/", README_STREAM_URL + "/")):
+        raise ExampleError(
+            f"an example must call run-local's gateway ({README_BASE_URL}) or streaming edge ({README_STREAM_URL}): "
+            f"{command}"
+        )
     return CurlExample(command, url, method or ("POST" if body is not None else "GET"), headers, body)
 
 
@@ -222,24 +234,28 @@ CHECKS: list[tuple[str, str, Callable[[CurlExample, dict[str, str], bytes], None
 """(method, path, check) for every route a README example may call; an example elsewhere fails until it has one."""
 
 
-def check(example: CurlExample, base_url: str) -> None:
-    """Send one example and check its answer: 200 and the route's shape (the emulator answers deterministically)."""
+def check(example: CurlExample, base_url: str, stream_url: str | None = None) -> None:
+    """Send one example and check its answer: 200 and the route's shape (the emulator answers deterministically).
+    An example for the streaming edge goes to `stream_url`."""
     path = example.path.split("?")[0]
     checks = [route for method, pattern, route in CHECKS if example.method == method and re.fullmatch(pattern, path)]
     if not checks:
         raise ExampleError(f"no check for {example.method} {example.path}: add one to localfn/readme_examples.py")
     route_check = checks[0]
-    status, headers, body = example.send(base_url)
+    if example.streaming_edge and stream_url is None:
+        raise ExampleError("run-local printed no streaming edge URL")
+    status, headers, body = example.send(stream_url if example.streaming_edge and stream_url else base_url)
     _expect(status == 200, "status 200", f"{status}: {body[:300]!r}")
     route_check(example, headers, body)
 
 
-def check_all(base_url: str, examples: list[CurlExample] | None = None) -> list[str]:
-    """Every example against `base_url`: one line per failure (empty when all answered as they should)."""
+def check_all(base_url: str, examples: list[CurlExample] | None = None, stream_url: str | None = None) -> list[str]:
+    """Every example against `base_url` (the streaming edge's against `stream_url`): one line per failure (empty
+    when all answered as they should)."""
     failures = []
     for example in curl_examples() if examples is None else examples:
         try:
-            check(example, base_url)
+            check(example, base_url, stream_url)
         except (ExampleError, OSError, KeyError, IndexError, TypeError, ValueError) as exc:
             failures.append(f"{' '.join(example.command.split())}\n    -> {type(exc).__name__}: {exc}")
     return failures
@@ -248,8 +264,11 @@ def check_all(base_url: str, examples: list[CurlExample] | None = None) -> list[
 # --- README command 1, started and stopped as a newcomer would -----------------------------------------------------
 
 
-def wait_for_gateway(process: subprocess.Popen[str], timeout: float, echo: bool = True) -> str:
-    """Read run-local's output until it prints the gateway URL; keep echoing the rest in the background."""
+def wait_for_gateway(
+    process: subprocess.Popen[str], timeout: float, echo: bool = True, urls: dict[str, str] | None = None
+) -> str:
+    """Read run-local's output until it prints the gateway URL; keep echoing the rest in the background. `urls`,
+    when given, gets the streaming edge's base URL under "streaming" (printed before the gateway's)."""
     assert process.stdout is not None
     stdout = process.stdout
     found: list[str] = []
@@ -260,6 +279,9 @@ def wait_for_gateway(process: subprocess.Popen[str], timeout: float, echo: bool 
             for line in stdout:
                 if echo:
                     print(f"  | {line}", end="", flush=True)
+                edge = STREAM_LINE.match(line)
+                if edge and urls is not None:
+                    urls["streaming"] = edge.group(1)
                 match = GATEWAY_LINE.match(line)
                 if match and not found:
                     found.append(match.group(1))
@@ -348,9 +370,10 @@ def main(argv: list[str] | None = None) -> int:
     failures: list[str] = []
     failed_examples = 0
     try:
-        url = wait_for_gateway(process, args.timeout)
+        urls: dict[str, str] = {}
+        url = wait_for_gateway(process, args.timeout, urls=urls)
         print(f"run-local served at {url} after {time.monotonic() - started:.0f} s; sending the examples")
-        failures = check_all(url, examples)
+        failures = check_all(url, examples, urls.get("streaming"))
         failed_examples = len(failures)
     except ExampleError as exc:
         failures, failed_examples = [str(exc)], len(examples)

@@ -224,7 +224,7 @@ def _perform(
             stage.record(step.args)
     elif step.keyword == "RUN":
         _run_cached(step.args, stage)
-    else:
+    elif step.keyword not in ("USER", "EXPOSE"):  # these two describe the running container, not its files
         raise ValueError(f"{step.keyword} is not performed by tests/deploy/dockerfile.py; teach it the step")
 
 

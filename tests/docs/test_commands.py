@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from genai_fn.config import Settings
+from genai_fn.edges.asgi import EdgeSettings
 from genai_fn.usage.config import UsageSettings
 from localfn.readme_examples import ExampleError, check, curl_examples, parse_curl
 
@@ -88,6 +89,7 @@ def test_documented_variables_are_the_ones_read() -> None:
     )
     Settings.from_env(environment)
     UsageSettings.from_env(environment)  # the usage function's own config, in the same table file
+    EdgeSettings.from_env(environment)  # the streaming edge's own (its thread pool)
 
     assert documented - environment.read == set(), "documented but never read"
     assert environment.read - documented == set(), "read but not in docs/configuration.md"
@@ -96,7 +98,8 @@ def test_documented_variables_are_the_ones_read() -> None:
 def test_the_readme_shows_curl_examples_the_check_understands() -> None:
     examples = curl_examples()
     assert len(examples) >= 7
-    assert all(example.url.startswith("http://127.0.0.1:8080/") for example in examples)
+    assert all(example.url.startswith(("http://127.0.0.1:8080/", "http://127.0.0.1:8090/")) for example in examples)
+    assert any(example.streaming_edge for example in examples), "the README shows the streaming edge"
 
 
 def test_the_curl_parser_reads_as_the_shell_does() -> None:

@@ -60,6 +60,8 @@ class Instance:
     process: subprocess.Popen[str]
     url: str
     directory: Path
+    stream_url: str | None = None
+    """The streaming edge's base URL (its `streaming edge:` line, without /genai/v1)."""
 
     @property
     def port(self) -> int:
@@ -94,8 +96,9 @@ def run_local(*args: str) -> Iterator[Instance]:
     process = spawn("--port", "0", *args)
     instance = None
     try:
-        url = wait_for_gateway(process, START_TIMEOUT, echo=False)
-        instance = Instance(process, url, LOCAL_DIR / url.rsplit(":", 1)[1])
+        urls: dict[str, str] = {}
+        url = wait_for_gateway(process, START_TIMEOUT, echo=False, urls=urls)
+        instance = Instance(process, url, LOCAL_DIR / url.rsplit(":", 1)[1], urls.get("streaming"))
         yield instance
         assert instance.stop() == 0
     finally:
@@ -133,11 +136,11 @@ def test_every_readme_curl_example_answers(served: Instance) -> None:
         "/genai/v1/models",
         "/genai/v1/models/{model}",
     }, "the README shows one example per route run-local serves"
-    assert check_all(served.url, examples) == []
+    assert check_all(served.url, examples, served.stream_url) == []
 
 
 def test_the_readme_python_example_runs(served: Instance) -> None:
-    (code,) = [block for block in re.findall(r"^```python\n(.*?)^```", README.read_text(), re.M | re.S)]
+    code = re.findall(r"^```python\n(.*?)^```", README.read_text(), re.M | re.S)[0]  # the streaming one: tests/edges
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         exec(code.replace("http://127.0.0.1:8080", served.url), {})  # noqa: S102 - the README's own example

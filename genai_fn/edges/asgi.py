@@ -1,0 +1,228 @@
+"""The ASGI edge: a plain ASGI3 callable around App.handle, delivering a StreamReply chunk by chunk.
+
+Why no framework: the edge needs one route-less callable (the router already matches paths), a body read with a
+bound, a worker thread per blocking step and a disconnect watch; Starlette would add a dependency and a layer for
+none of those. The App's work is synchronous (the SDK's requests), so `App.handle` and each `next()` of a stream
+run in a bounded thread pool (STREAM_WORKERS threads; a stream holds one only while it waits for its next chunk),
+all in one `contextvars.Context` per request so a request's context variables stay its own across threads.
+
+Backpressure: one chunk is in flight per stream. The next is pulled only after uvicorn took the previous one, and
+uvicorn's `send` waits while the socket's write buffer is full, so a slow reader pauses the upstream read (and the
+service, through TCP) instead of growing memory. A client that goes away (`http.disconnect`), or a reader so slow
+that the invocation's deadline passes, ends the stream: its chunks iterator is closed, which closes the upstream
+response (cancelling the generation), and the log line records `closed_early`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ..app import App
+from ..config import PLATFORM_BODY_LIMIT
+from ..config_numbers import whole
+from ..errors import ConfigError
+from ..http import Invocation, Reply, StreamReply
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+T = TypeVar("T")
+
+log = logging.getLogger("genai_fn")
+
+DEFAULT_DEADLINE_SECONDS = 300.0
+"""A call's whole deadline when the configuration is broken (every call is then a 500 at once); otherwise
+STREAM_DEADLINE_SECONDS (config.py)."""
+DEFAULT_WORKERS = 256
+"""Threads for blocking steps: enough for 200 concurrent streams each waiting on its next chunk, plus short calls."""
+MAX_WORKERS = 4096
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    """The edge's own configuration (its thread pool); everything else is the function's (Settings, App.from_env),
+    STREAM_DEADLINE_SECONDS included."""
+
+    workers: int = DEFAULT_WORKERS
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> EdgeSettings:
+        workers = environ.get("STREAM_WORKERS", "")
+        return cls(whole("STREAM_WORKERS", workers, 1, MAX_WORKERS) if workers else cls.workers)
+
+
+class StreamingEdge:
+    """The ASGI application: built once, it answers every HTTP request through `App.handle`."""
+
+    def __init__(self, app: App, settings: EdgeSettings | None = None) -> None:
+        self.app = app
+        self.settings = settings or EdgeSettings()
+        self._pool = ThreadPoolExecutor(self.settings.workers, thread_name_prefix="genai-edge")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> StreamingEdge:
+        """Never raises, like App.from_env: a bad edge setting is answered (as a 500) on every call."""
+        environ = os.environ if environ is None else environ
+        try:
+            settings = EdgeSettings.from_env(environ)
+        except ConfigError as error:
+            log.error("configuration error: %s", error.message)
+            return cls(App(error))
+        return cls(App.from_env(environ), settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        # websocket: not served; returning without accepting makes the server refuse the handshake
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.monotonic()
+        context = contextvars.copy_context()
+        body = await _read_body(receive, self._body_limit())
+        if body is None:  # the client left before sending its whole request: nothing to answer
+            return
+        invocation = Invocation(
+            method=scope["method"].upper(),
+            path=scope.get("path") or "/",
+            headers=_headers(scope),
+            body=body,
+            call_id=uuid.uuid4().hex,
+            deadline=started + self._deadline_seconds(),
+            via_gateway=True,
+            streaming=True,
+        )
+        reply = await self._in_thread(context, self.app.handle, invocation)
+        if isinstance(reply, Reply):
+            await _send_reply(send, reply)
+        else:
+            await self._send_stream(context, send, receive, reply, invocation.deadline)
+
+    def _deadline_seconds(self) -> float:
+        state = self.app.state
+        return DEFAULT_DEADLINE_SECONDS if isinstance(state, ConfigError) else state.settings.stream_deadline_seconds
+
+    def _body_limit(self) -> int:
+        """Bytes kept of a request body: one over the configured limit, so the router answers 413 (its contract's
+        error) without the edge holding more than that."""
+        state = self.app.state
+        return (PLATFORM_BODY_LIMIT if isinstance(state, ConfigError) else state.settings.max_body_bytes) + 1
+
+    async def _in_thread(self, context: contextvars.Context, call: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, context.run, call, *args)
+
+    async def _send_stream(
+        self, context: contextvars.Context, send: Send, receive: Receive, reply: StreamReply, deadline: float
+    ) -> None:
+        await send({"type": "http.response.start", "status": reply.status, "headers": _wire_headers(reply)})
+        gone = asyncio.ensure_future(_disconnected(receive))
+        chunks = reply.chunks
+        finished = False
+        try:
+            while True:
+                pulling = asyncio.ensure_future(self._in_thread(context, _next, chunks))
+                await asyncio.wait((pulling, gone), return_when=asyncio.FIRST_COMPLETED)
+                chunk = await pulling  # a chunk being made is let finish: a generator cannot be closed mid-step
+                if gone.done() or chunk is None:
+                    finished = chunk is None
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                sending = asyncio.ensure_future(send({"type": "http.response.body", "body": chunk, "more_body": True}))
+                await asyncio.wait((sending, gone), timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+                if not sending.done():  # the reader went away, or read too slowly for the deadline
+                    sending.cancel()
+                    break
+        finally:
+            gone.cancel()
+            if not finished:  # closes the upstream response; the App's wrapper writes the log line either way
+                await self._in_thread(context, _close, chunks)
+        if finished:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _next(chunks: Iterator[bytes]) -> bytes | None:
+    return next(chunks, None)
+
+
+def _close(chunks: Iterator[bytes]) -> None:
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Returns when the client has gone away (after the body, `receive` yields only http.disconnect)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body, cut at `limit` bytes: the rest is read and dropped, so memory stays bounded; None when
+    the client went away first."""
+    parts: list[bytes] = []
+    kept = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        piece: bytes = message.get("body", b"")
+        if kept < limit:
+            piece = piece[: limit - kept]
+            parts.append(piece)
+            kept += len(piece)
+        if not message.get("more_body", False):
+            break
+    return b"".join(parts)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """Lower-cased names, the first value of a repeated header (as the fdk edge keeps it), latin-1 as HTTP has it."""
+    headers: dict[str, str] = {}
+    for name, value in scope.get("headers", []):
+        headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    return headers
+
+
+def _wire_headers(reply: Reply | StreamReply) -> list[tuple[bytes, bytes]]:
+    headers = {"content-type": reply.content_type, **{k.lower(): v for k, v in reply.headers.items()}}
+    if isinstance(reply, StreamReply):
+        headers.setdefault("cache-control", "no-cache")
+        headers.setdefault("x-accel-buffering", "no")  # proxies that buffer by default (nginx) pass chunks on
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+
+
+async def _send_reply(send: Send, reply: Reply) -> None:
+    headers = [*_wire_headers(reply), (b"content-length", str(len(reply.body)).encode())]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body, "more_body": False})
+
+
+def build() -> StreamingEdge:
+    """uvicorn's app factory (`uvicorn --factory genai_fn.edges.asgi:build`): configuration from the environment."""
+    return StreamingEdge.from_env()
+
+
+__all__ = ["EdgeSettings", "StreamingEdge", "build"]
