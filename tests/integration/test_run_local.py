@@ -380,7 +380,15 @@ def scripted(tmp_path: Path, stderr: int = subprocess.STDOUT) -> Iterator[tuple[
 
 
 def _function_pids(run_local: int) -> list[int]:
-    return [pid for pid in session_members(run_local) if pid != run_local]
+    """run-local's fdk processes (its session also holds the streaming edge)."""
+    return [pid for pid in session_members(run_local) if pid != run_local and b"fdk" in _cmdline(pid)]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 @pytest.mark.parametrize("target", ["run-local", "its process group"])
