@@ -63,8 +63,9 @@ def screen(
             return screened.source
         for i, text in zip(new, screened_part, strict=True):
             after[i] = text
+    fresh = set(new)  # a set: a request can hold many thousand slots
     for i, text in enumerate(texts):
-        if i not in new:
+        if i not in fresh:
             after[i] = known[text]
     if len(new) < len(texts):
         entry = (current_record().guardrails or {}).get(stage)
