@@ -245,11 +245,6 @@ def test_masking_copies_a_text_a_bounded_number_of_times():
 # --- configuration -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.py reads SERVICE_ENDPOINT with urlsplit, whose ValueError ('Invalid IPv6 URL') is not a "
-    "ConfigError: App.from_env raises, func.py fails to import, every call is fdk's 502 with a traceback",
-)
 @pytest.mark.parametrize("endpoint", ["https://[::1", "https://[zz]"])
 def test_a_malformed_service_endpoint_is_a_config_error(emulator, endpoint):
     app = App.from_env(function_config(emulator, SERVICE_ENDPOINT=endpoint))
@@ -268,11 +263,6 @@ def test_a_malformed_service_endpoint_is_a_config_error(emulator, endpoint):
     assert (reply.status, error["type"]) == (500, "config_error") and "SERVICE_ENDPOINT" in error["message"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="usage/config.py reads USAGE_METRICS_ENDPOINT with urlsplit; its ValueError escapes "
-    "UsageFunction.from_env (which catches ConfigError only): the usage function fails to import",
-)
 @pytest.mark.parametrize("endpoint", ["https://[::1", "https://[zz]"])
 def test_a_malformed_usage_metrics_endpoint_is_a_config_error(endpoint):
     environ = {
