@@ -177,7 +177,12 @@ TEXT_VARIABLES = (
     "TOKEN_BUDGETS",
 )
 """The chat function's other variables (docs/configuration.md): text, lists, choices, URLs."""
-USAGE_VARIABLES = ("USAGE_METRICS_COMPARTMENT_OCID", "USAGE_METRICS_ENDPOINT", "USAGE_METRICS_NAMESPACE", "USAGE_PRICES")
+USAGE_VARIABLES = (
+    "USAGE_METRICS_COMPARTMENT_OCID",
+    "USAGE_METRICS_ENDPOINT",
+    "USAGE_METRICS_NAMESPACE",
+    "USAGE_PRICES",
+)
 """The usage function's variables (its own configuration)."""
 hostile = (
     st.sampled_from(
