@@ -104,11 +104,6 @@ def reply_message(reply: Reply) -> dict[str, Any]:
 # --- guardrails, input ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Cohere V1: a tool result a user turn follows is also sent as a CHATBOT turn holding the raw JSON text "
-    "(families/cohere.py _plan); that copy is screened as plain text, so an escaped address is never masked",
-)
 def test_v1_tool_output_copied_into_a_chatbot_turn_is_masked_as_decoded(screened, emulator):
     call = {"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": '{"q": "x"}'}}
     messages = [
