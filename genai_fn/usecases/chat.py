@@ -32,7 +32,7 @@ def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatR
         record.completion_tokens = reply.usage.completion_tokens
         record.total_tokens = reply.usage.total_tokens
         record.cached_tokens, record.reasoning_tokens = reply.usage.cached_tokens, reply.usage.reasoning_tokens
-    reply = screened_output(configured, reply, deadline)
+    reply = screened_output(configured, reply, deadline, request.json_mode)
     if configured.settings.log_content:
         record.content = {"messages": logged_input(configured, family, request, chat_request), "reply": reply.text}
     return reply

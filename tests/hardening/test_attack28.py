@@ -122,11 +122,6 @@ def test_v1_tool_output_copied_into_a_chatbot_turn_is_masked_as_decoded(screened
 # --- guardrails, output --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a JSON-mode reply's text is screened as raw text (guardrails/plan.py NEUTRAL: ChatReply.text is TEXT), "
-    "but the caller parses it as JSON: an escaped address passes pii:mask",
-)
 @pytest.mark.parametrize("model", [LLAMA_MODEL, MODEL_OCID, COHERE_MODEL], ids=["Generic", "Cohere V2", "Cohere V1"])
 def test_a_json_reply_is_screened_as_the_callers_parser_reads_it(screened_both, emulator, model):
     """The emulated model answers a JSON user message as is when JSON is asked for (docs/emulator.md)."""
@@ -145,12 +140,6 @@ GENERIC_ARGUMENTS = "chatResponse.choices.0.message.toolCalls.0.arguments"
 V2_ARGUMENTS = "chatResponse.message.toolCalls.0.function.arguments"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reply tool arguments that strict JSON refuses (a duplicate key) fall back to raw-text screening "
-    "(plan.py _Walk.json, strict=False), yet every JSON parser reads them, taking the last value: the escaped "
-    "address is never masked",
-)
 @pytest.mark.parametrize(
     ("model", "path"), [(LLAMA_MODEL, GENERIC_ARGUMENTS), (MODEL_OCID, V2_ARGUMENTS)], ids=["Generic", "Cohere V2"]
 )
@@ -175,11 +164,6 @@ def test_reply_tool_arguments_with_a_duplicate_key_are_masked_as_parsed(screened
     assert ADDRESS not in json.dumps(parsed, ensure_ascii=False), "the caller's parser reads the address"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a reply's citation document_ids are never screened (plan.py NEUTRAL not_text: 'screened as the "
-    "request's names'), but the service's reply, not the request, supplies them",
-)
 def test_a_citation_naming_an_address_is_not_passed_on_unmasked(screened_both, emulator):
     emulator.reset()
     emulator.patch_next({"chatResponse.citations.0.documentIds": json.dumps([ADDRESS])})
