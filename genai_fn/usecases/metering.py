@@ -3,8 +3,8 @@
 With TOKEN_BUDGETS off (`configured.budgets` is None) this is a no-op that imports nothing more. With it on, the
 caller (the request record's `caller`, from the gateway) must have room left in every window, or the request is a
 429 (BudgetExceeded) before anything is sent; whatever happens to the call, the reservation is settled by `charge`
-(the service's count, the whole reservation, or nothing) and the log line's `budget` says what was reserved and
-charged.
+(the service's count, the whole reservation per attempt that may have been billed, or nothing) and the log line's
+`budget` says what was reserved and charged.
 """
 
 from __future__ import annotations
@@ -51,18 +51,19 @@ def metered(configured: Configured, bound: Callable[[], int], deadline: float) -
 
 
 def charge(used: int | None, calls: Sequence[CallFacts], reserved: int) -> int:
-    """What a request costs its caller's budget: the service's count (`used`) when its one billable attempt was
-    read; the whole reservation when an attempt may have been billed without a count read (a timeout after the
-    request was sent, a connection broken mid-reply, a 5xx, an unreadable reply: upstream.failures.may_have_billed),
-    or when a retry followed one; nothing when no attempt can have been billed (refused before sending, a 4xx,
-    connection refused). The reservation is the request's upper bound, so the caller is never charged less than the
-    service may have billed for one generation (docs/usage.md: the rule and its worst case)."""
+    """What a request costs its caller's budget: every attempt that may have been billed (summed over the request's
+    calls: a fallback chain has one per target) costs the whole reservation, the request's upper bound per
+    generation (a timeout after the request was sent, a connection broken mid-reply, a 5xx, an unreadable reply:
+    upstream.failures.may_have_billed), but the attempt whose reply was read, which costs the service's count
+    (`used`); nothing when no attempt can have been billed (refused before sending, a 4xx, connection refused).
+    So a caller is never charged less than the service may have billed, retries included (docs/usage.md: the rule
+    and its worst case); the charge may exceed the reservation, and settling adds the difference."""
     billable = sum(call.billable_attempts for call in calls)
     if billable == 0:
         return 0
-    if used is not None and billable == 1:
-        return used
-    return max(reserved, used or 0)
+    if used is None:
+        return reserved * billable
+    return reserved * (billable - 1) + used
 
 
 def weighted(meter: Meter, cached_weight: float) -> int | None:
