@@ -15,10 +15,20 @@ from .metering import chat_bound, metered
 def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatReply:
     record = current_record()
     record.model, record.api_format = request.model, request.api_format
-    with metered(configured, lambda: chat_bound(request), deadline) as meter:  # a caller over budget: nothing runs
-        family = families.get(request.api_format)
-        policy = configured.settings.fallbacks
-        if policy is None or not policy.chain(request.model):
+    family = families.get(request.api_format)
+    policy = configured.settings.fallbacks
+    chain = policy.chain(request.model) if policy is not None else ()
+
+    def bound() -> int:
+        """The request's token bound, as the largest SDK request any family that may send it builds."""
+        if not chain:
+            return chat_bound(request, (family,))
+        from .fallback import senders
+
+        return chat_bound(request, (family, *senders(request, chain)))
+
+    with metered(configured, bound, deadline) as meter:  # a caller over budget: nothing runs
+        if not chain:
             chat_request = screened_chat(configured, family, request, deadline)  # the object sent, as screened
             with record.upstream_call() as facts:
                 reply = configured.upstream.chat(request, family, chat_request, deadline, facts)

@@ -105,6 +105,11 @@ def targets_to_try(
     return order or [chain[0]]
 
 
+def senders(request: ChatRequest, chain: tuple[Target, ...]) -> list[Family]:
+    """The families of the chain's targets that can carry the request: those that may build its SDK request."""
+    return [families.get(t.api_format) for t in chain if unfit(_for_target(request, t)) is None]
+
+
 def unfit(request: ChatRequest) -> str | None:
     """Why the request's model (a fallback target) cannot carry it, as its family and the catalogue say (what the
     parser would have refused had the caller named it); None when it can."""
