@@ -57,10 +57,10 @@ class ConfigError(ProxyError):
     status, code = 500, "config_error"
 
     @staticmethod
-    def quoted(value: str, limit: int = 80) -> str:
-        """A configuration value as an error quotes it: repr'd and cut to `limit` characters, so a huge or
-        hostile value never becomes a huge log line."""
-        return repr(value) if len(value) <= limit else repr(value[:limit]) + "…"
+    def cut(value: str, limit: int = 80) -> str:
+        """A configuration value as an error quotes it: cut to `limit` characters, so a huge or hostile value
+        never becomes a huge log line."""
+        return value if len(value) <= limit else value[:limit] + "…"
 
 
 class RequestError(ProxyError):

@@ -98,7 +98,7 @@ def parse_policy(environ: Mapping[str, str]) -> GuardrailPolicy | None:
         check, _, action = (piece.strip().lower() for piece in item.partition(":"))
         if check not in ACTIONS:
             raise ConfigError(
-                f"GUARDRAILS: {ConfigError.quoted(check)} is not a check; use {', '.join(CHECKS)} as check:action"
+                f"GUARDRAILS: {ConfigError.cut(check)!r} is not a check; use {', '.join(CHECKS)} as check:action"
             )
         if action not in ACTIONS[check]:
             raise ConfigError(f"GUARDRAILS: the action of {check} must be one of {', '.join(ACTIONS[check])}")

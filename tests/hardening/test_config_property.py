@@ -207,7 +207,7 @@ hostile = (
 """URLs with a bracket that is no IPv6 host or a port out of range (urlsplit's ValueError), list syntax, a huge
 value, and any text."""
 MAX_QUOTE = 80
-"""What a configuration error may quote of a value (errors.ConfigError.quoted)."""
+"""What a configuration error may quote of a value (errors.ConfigError.cut)."""
 
 
 def _settled(read: Callable[[], object], value: str) -> str:
