@@ -26,6 +26,7 @@ ALLOWED = f"{COHERE_MODEL},{LLAMA_MODEL},{VISION_MODEL}"
 def test_a_chain_of_allowed_models_and_endpoints_keeps_its_order_and_each_targets_format() -> None:
     settings = make_settings(
         ALLOWED_MODELS=ALLOWED,
+        MODEL_API_FORMATS=f"{COHERE_MODEL}:COHERE",  # the catalogue sends Command A as COHEREV2
         FALLBACKS=f" {COHERE_MODEL} > {LLAMA_MODEL} > {ENDPOINT_OCID}:COHERE ; {LLAMA_MODEL}>{COHERE_MODEL}",
     )
     assert settings.fallbacks is not None
