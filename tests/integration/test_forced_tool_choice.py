@@ -186,17 +186,20 @@ def test_pydantic_ai_default_output_type(base_url: str, upstream: Any) -> None:
 
 def test_llamaindex_structured_predict(base_url: str, upstream: Any) -> None:
     _framework("llama_index.llms.openai_like")
+    import httpx
     from llama_index.core.prompts import PromptTemplate
     from llama_index.llms.openai_like import OpenAILike
 
-    llm = OpenAILike(
-        model=COHERE_MODEL,
-        api_base=base_url,
-        api_key="unused",
-        is_chat_model=True,
-        is_function_calling_model=True,
-        max_retries=0,
-    )
-    city = llm.structured_predict(City, PromptTemplate("Where is {place}?"), place="the Eiffel Tower")
+    with httpx.Client() as http:  # closed here: OpenAILike makes an openai client per call and never closes it
+        llm = OpenAILike(
+            model=COHERE_MODEL,
+            api_base=base_url,
+            api_key="unused",
+            is_chat_model=True,
+            is_function_calling_model=True,
+            max_retries=0,
+            http_client=http,
+        )
+        city = llm.structured_predict(City, PromptTemplate("Where is {place}?"), place="the Eiffel Tower")
     assert isinstance(city, City)
     _forced(upstream, ["City"])
