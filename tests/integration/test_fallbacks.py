@@ -239,3 +239,26 @@ def test_only_the_texts_the_first_screening_never_saw_are_screened_for_a_fallbac
     sent = json.dumps(emulator.requests[-1].json["chatRequest"])
     assert "jane.doe@example.com" not in sent and "<EMAIL>" in sent
     assert line["guardrails"]["input"]["reused"] == 1 and line["guardrails"]["input_fallback"]["outcome"] == "passed"
+
+
+def test_a_fallback_served_call_logs_content_from_what_its_target_was_sent(module_functions, emulator) -> None:
+    """LOG_CONTENT with a chain: the debugging copy is what the target that answered read, masks applied (the
+    use case once referred to a request only the chain-less path had built, and answered 500)."""
+    function = module_functions.start(
+        function_config(
+            emulator,
+            FALLBACKS=f"{COHERE_MODEL}>{LLAMA_MODEL}",
+            GUARDRAILS="pii:mask",
+            LOG_CONTENT="true",
+        )
+    )
+    emulator.reset()
+    emulator.fail_next(status=429, times=3, model=COHERE_MODEL)
+    function.new_log()
+    reply = function.invoke({"input": "Mail alice@example.com the plan"}, gateway=True, url="/chat")
+
+    assert reply.status == 200, reply.body
+    line = function.request_logs()[-1]
+    assert line["served_by"] == LLAMA_MODEL
+    logged = " ".join(line["content"]["messages"])
+    assert "the plan" in logged and "alice@example.com" not in logged
