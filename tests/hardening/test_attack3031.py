@@ -158,3 +158,22 @@ def test_a_fallback_that_would_refuse_the_tools_is_not_sent_them(make, emu) -> N
     chats = [(r.json["servingMode"]["modelId"], r.status) for r in emu.requests if r.path.endswith("/actions/chat")]
     assert (COHERE, 400) not in chats, f"the fallback was sent a request it refused: {chats}"
     assert reply.status in (200, 429), json.loads(reply.body)
+
+
+# --- the log line -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the log line is written in the finally of a generator (app.py _logged_at_end): an edge that closes the "
+    "chunks before pulling the first (a client gone between the headers and the body) never runs it, so a request "
+    "that was sent and reserved leaves no log line",
+)
+def test_a_stream_closed_before_its_first_chunk_is_logged_once(make, emu) -> None:
+    running = make()
+    emu.set_stream_seconds(2)
+    before = len(running.lines())
+    reply = running.app.handle(invocation("/v1/chat/completions", streamed_completion()))
+    assert isinstance(reply, StreamReply)
+    reply.chunks.close()  # the client went away before the edge sent a byte of the body
+    assert len(running.lines()) == before + 1, "one log line per request"
