@@ -1,7 +1,7 @@
 """docs/frameworks.md's snippets, read from the page itself (the one place they are written), each run as a program
 against a running `scripts/run-local`; a snippet passes when it exits 0 (its own `assert`s check what came back).
 
-    python3 -m localfn.doc_snippets [--port 8090] [--only NAME ...] [--no-install]
+    python3 -m localfn.doc_snippets [--port 28090] [--only NAME ...] [--no-install]
 
 installs what the snippets import (requirements-frameworks.txt into its own .venv-frameworks, through
 scripts/_venv.sh: two of the frameworks install beside no openai 3.x, which .venv pins; the npm packages of
@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from localfn.ports import free_port
+from localfn.ports import free_instance_port
 from localfn.readme_examples import (
     README_BASE_URL,
     REPO_ROOT,
@@ -122,7 +122,12 @@ def forced_tests() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m localfn.doc_snippets", description=__doc__)
-    parser.add_argument("--port", type=int, default=None, help="gateway port (default: the first free pair from 8090)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="gateway port (default: a free one from 28090, localfn.ports.free_instance_port)",
+    )
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run these snippets only (and not FORCED_TESTS)")
     parser.add_argument("--no-install", action="store_true", help="use .venv-frameworks and node_modules as they are")
     args = parser.parse_args(argv)
@@ -137,9 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_install:
         install()
         print(f"installed the frameworks in {time.monotonic() - started:.0f} s")
-    port = args.port if args.port is not None else free_port(8090, pair=True)
+    port = args.port if args.port is not None else free_instance_port()
     if port is None:
-        print("no two free ports from 8090 on: pass --port", file=sys.stderr)
+        print("no free ports from 28090 on: pass --port", file=sys.stderr)
         return 1
     process = start_run_local(port)
     failures: list[str] = []
