@@ -102,30 +102,38 @@ def test_a_streamed_json_reply_is_screened_as_the_callers_parser_reads_it(make, 
     assert running.lines()[-1]["guardrails"]["output"]["mode"] == "buffer"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GUARDRAILS_STREAM_WINDOW_CHARS accepts 100, shorter than an RFC 5321 address (up to 254): an address "
-    "streamed in tokens across the cut is released partly unmasked (guardrails/policy.py STREAM_WINDOW_LIMITS)",
-)
-def test_an_address_longer_than_the_window_is_never_released_in_part(make, emu, monkeypatch) -> None:
-    address = "a" * 64 + "@" + "b" * 63 + ".com"  # a 64-character local part and a 63-character label: RFC-valid
-    running = make(GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="output", GUARDRAILS_STREAM_WINDOW_CHARS="100")
-    rewrite_events(monkeypatch, text_in_pieces("x" * 69 + " " + address + " " + "y" * 300, 5))
+LONGEST_ADDRESS = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".com"
+"""254 characters, RFC 5321's longest (a 64-character local part, 63-character labels)."""
+
+
+def test_a_window_shorter_than_an_address_is_refused(make) -> None:
+    from genai_fn.errors import ConfigError
+    from genai_fn.guardrails.policy import STREAM_WINDOW_LIMITS
+
+    assert STREAM_WINDOW_LIMITS[0] > len(LONGEST_ADDRESS)
+    with pytest.raises(ConfigError, match="GUARDRAILS_STREAM_WINDOW_CHARS"):
+        make(GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="output", GUARDRAILS_STREAM_WINDOW_CHARS="100")
+
+
+@pytest.mark.parametrize("before", [0, 1, 101, 255, 256, 300, 511])
+def test_an_address_as_long_as_any_is_never_released_in_part(make, emu, monkeypatch, before) -> None:
+    """At the smallest window the configuration takes, the longest address streamed in 5-character tokens at any
+    place against the cut is released masked, none of it in clear."""
+    from genai_fn.guardrails.policy import STREAM_WINDOW_LIMITS
+
+    window = str(STREAM_WINDOW_LIMITS[0])
+    running = make(GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="output", GUARDRAILS_STREAM_WINDOW_CHARS=window)
+    text = "x" * before + " " + LONGEST_ADDRESS + " " + "y" * 700
+    rewrite_events(monkeypatch, text_in_pieces(text, 5))
     reply = running.app.handle(invocation("/v1/chat/completions", streamed_completion()))
     assert isinstance(reply, StreamReply)
     released = text_of(list(sse_data(reply.chunks)))
-    assert "<EMAIL>" in released
-    assert "a" * 8 not in released, "no part of the address's local part is released unmasked"
+    assert released == "x" * before + " <EMAIL> " + "y" * 700
 
 
 # --- budgets on a stream ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a stream's usage with counts that cannot be true reads as 0 and is charged 0; the buffered path calls "
-    "them the service's failure, and an unknown count must keep the reservation (families/_base.py stream_usage)",
-)
 @pytest.mark.parametrize(
     "usage",
     [
@@ -137,21 +145,18 @@ def test_an_address_longer_than_the_window_is_never_released_in_part(make, emu, 
 def test_a_stream_whose_usage_cannot_be_true_keeps_its_reservation(budgeted, cache, emu, monkeypatch, usage) -> None:
     rewrite_events(monkeypatch, usage_event(usage))
     caller = f"attack-usage-{'neg' if usage['promptTokens'] == -5 else 'float'}"
-    streamed_for(budgeted, caller)
+    chunks = streamed_for(budgeted, caller)
+    assert "error" in chunks[-1], "the service's failure ends the stream with the contract's error event"
     line = budgeted.lines()[-1]
-    assert line["budget"]["reserved"] > 0
+    assert line["code"] == chunks[-1]["error"]["code"] and line["budget"]["reserved"] > 0
     assert counted(budgeted, cache, caller) == line["budget"]["reserved"], "the count is unknown: all is kept"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a stream's usage over MAX_TOKEN_COUNT is passed to the client and the log as true, and the log's "
-    "charged disagrees with the store (families/_base.py stream_usage has no upper bound)",
-)
 def test_a_stream_whose_usage_is_beyond_any_count_is_not_passed_on(budgeted, cache, emu, monkeypatch) -> None:
     rewrite_events(monkeypatch, usage_event({"promptTokens": 10**30, "completionTokens": 1, "totalTokens": 10**30}))
     chunks = streamed_for(budgeted, "attack-usage-huge")
     assert not any((c.get("usage") or {}).get("total_tokens", 0) >= 10**30 for c in chunks), "not passed on"
+    assert "error" in chunks[-1], "the service's failure ends the stream with the contract's error event"
     line = budgeted.lines()[-1]
     assert (line.get("total_tokens") or 0) < 10**30
     assert line["budget"]["charged"] == counted(budgeted, cache, "attack-usage-huge"), "the log says what was kept"
