@@ -165,12 +165,6 @@ def test_a_stream_whose_usage_is_beyond_any_count_is_not_passed_on(budgeted, cac
 # --- fallbacks ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a tool without parameters (optional in OpenAI's API) is sent to a COHEREV2 fallback without them, which "
-    "the SDK's Function marks required: the target is tried and refuses, not skipped (families/cohere_v2.py tools, "
-    "usecases/fallback.py unfit)",
-)
 def test_a_fallback_that_would_refuse_the_tools_is_not_sent_them(make, emu) -> None:
     running = make(FALLBACKS=f"{LLAMA}>{COHERE}", MODEL_API_FORMATS=f"{COHERE}:COHEREV2", MAX_ATTEMPTS="1")
     emu.fail_next(status=429, model=LLAMA)
@@ -184,6 +178,23 @@ def test_a_fallback_that_would_refuse_the_tools_is_not_sent_them(make, emu) -> N
     chats = [(r.json["servingMode"]["modelId"], r.status) for r in emu.requests if r.path.endswith("/actions/chat")]
     assert (COHERE, 400) not in chats, f"the fallback was sent a request it refused: {chats}"
     assert reply.status in (200, 429), json.loads(reply.body)
+
+
+def test_a_tool_without_parameters_is_sent_to_cohere_v2_as_one_taking_none(make, emu) -> None:
+    """OpenAI's `parameters` is optional (none: no arguments); the SDK's Function requires it (oci 2.189.0
+    models/function.py), so COHEREV2 is sent the empty object schema, directly and as a fallback."""
+    running = make(MODEL_API_FORMATS=f"{COHERE}:COHEREV2")
+    body = {
+        "model": COHERE,
+        "messages": [{"role": "user", "content": "hi there"}],
+        "tools": [{"type": "function", "function": {"name": "f"}}],
+    }
+    reply = running.app.handle(invocation("/v1/chat/completions", body, streaming=False))
+    assert isinstance(reply, Reply) and reply.status == 200, reply.body
+    sent = next(r.json for r in reversed(emu.requests) if r.path.endswith("/actions/chat"))["chatRequest"]
+    assert sent["tools"] == [
+        {"type": "FUNCTION", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}
+    ]
 
 
 # --- the log line -------------------------------------------------------------------------------------------------
