@@ -6,7 +6,6 @@ Every variable is documented in docs/configuration.md; a bad value raises Config
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
@@ -14,6 +13,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from . import catalog, config_numbers, families, limits
 from .errors import ConfigError
+from .ocid import ENDPOINT_OCID_SHAPE, is_endpoint_ocid
 
 if TYPE_CHECKING:
     from .budgets.config import BudgetPolicy
@@ -25,16 +25,6 @@ D = TypeVar("D", float, None)
 AUTH_MODES = ("resource_principal", "instance_principal", "api_key")
 PLATFORM_BODY_LIMIT = 6 * 1024 * 1024
 """OCI Functions (and API Gateway towards a function) refuse bodies over 6 MB."""
-ENDPOINT_OCID_PREFIX = "ocid1.generativeaiendpoint."
-ENDPOINT_OCID_SHAPE = "ocid1.generativeaiendpoint.<realm>.<region>.<unique id>"
-_OCID_PART = r"[\x21-\x2d\x2f-\x39\x3b-\x7e]+"
-"""An OCID segment: printable ASCII but `.` (0x2e) and `:` (0x3a, the separator of FALLBACKS' `…:FORMAT`)."""
-_ENDPOINT_OCID = re.compile(rf"ocid1\.generativeaiendpoint\.[a-z0-9]+\.[a-z0-9-]+(?:\.{_OCID_PART})?\.{_OCID_PART}")
-"""A dedicated endpoint's OCID. Oracle's syntax (docs.oracle.com/iaas/Content/General/Concepts/identifiers.htm):
-`ocid1.<RESOURCE TYPE>.<REALM>.[REGION][.FUTURE USE].<UNIQUE ID>`; the region "is present in the OCID only for
-regional resources" (an endpoint is one), the future-use part is "currently blank" (taken when present), and the
-unique part's "format may vary depending on the type of resource", so it is held only to _OCID_PART: no whitespace,
-control character or empty segment gets through, and a typo is refused at load rather than found at request time."""
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 """Plain http is accepted only here: a local emulator or tunnel, never a network hop."""
 ON_DEMAND_OUTPUT_CAP = 4000
@@ -298,11 +288,6 @@ def _fallbacks(environ: Mapping[str, str], settings: Settings) -> FallbackPolicy
     from .fallbacks.config import parse_fallbacks
 
     return parse_fallbacks(environ, settings)
-
-
-def is_endpoint_ocid(value: str) -> bool:
-    """Whether `value` has a Generative AI endpoint OCID's shape (_ENDPOINT_OCID)."""
-    return _ENDPOINT_OCID.fullmatch(value) is not None
 
 
 def _is_ocid(value: str) -> bool:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .. import catalog, families
-from ..config import ENDPOINT_OCID_PREFIX, ENDPOINT_OCID_SHAPE, is_endpoint_ocid
 from ..config_numbers import decimal
 from ..errors import ConfigError
+from ..ocid import ENDPOINT_OCID_PREFIX, ENDPOINT_OCID_SHAPE, is_endpoint_ocid
 
 
 class Settings(Protocol):
