@@ -65,7 +65,7 @@ LB_IDLE_TIMEOUT_SECONDS="${LB_IDLE_TIMEOUT_SECONDS:-300}"
 GATEWAY_READ_TIMEOUT_SECONDS="${GATEWAY_READ_TIMEOUT_SECONDS:-300}"
 MANAGE_IAM="${MANAGE_IAM:-0}"
 IAM_WAIT_SECONDS="${IAM_WAIT_SECONDS:-60}"
-SERVICE_PORT=8080   # Dockerfile.streaming's port
+SERVICE_PORT=8080   # Dockerfile.streaming's ENTRYPOINT listens there (--port 8080)
 LISTENER_PORT=80
 HEALTH_PATH=/health
 export OCI_CLI_REGION="$OCI_REGION"
@@ -131,7 +131,7 @@ port = int(os.environ["PORT"])
 print(json.dumps([{
     "displayName": "streaming-edge",
     "imageUrl": os.environ["IMAGE"],
-    "environmentVariables": {**json.loads(os.environ["ENVIRONMENT"]), "PORT": str(port)},
+    "environmentVariables": json.loads(os.environ["ENVIRONMENT"]),
     "healthChecks": [{"healthCheckType": "HTTP", "port": port, "path": os.environ["HEALTH"], "failureAction": "KILL"}],
 }]))')"
 VNICS="[{\"subnetId\": \"$STREAM_SUBNET_OCID\", \"isPublicIpAssigned\": false, \"nsgIds\": $NSG_IDS}]"

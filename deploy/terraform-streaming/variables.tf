@@ -97,7 +97,7 @@ variable "memory_gbs" {
 }
 
 variable "service_port" {
-  description = "Port the service listens on inside the container."
+  description = "Port the service listens on inside the container: Dockerfile.streaming's ENTRYPOINT serves 8080 (the image reads no PORT variable)."
   type        = number
   default     = 8080
 }

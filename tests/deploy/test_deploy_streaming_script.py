@@ -111,7 +111,7 @@ def test_a_fresh_deploy_builds_the_image_and_wires_containers_balancer_and_gatew
     assert container["imageUrl"] == image
     env = container["environmentVariables"]
     assert env["MODEL_ID"] == "cohere.command-a-03-2025" and env["STREAM_WORKERS"] == "300"
-    assert env["PORT"] == "8080" and "ALLOWED_MODELS" not in env
+    assert "ALLOWED_MODELS" not in env
     assert env["SERVICE_ENDPOINT"] == "https://inference.generativeai.us-chicago-1.oci.oraclecloud.com"
     assert container["healthChecks"] == [
         {"healthCheckType": "HTTP", "port": 8080, "path": "/health", "failureAction": "KILL"}
