@@ -1,6 +1,7 @@
 """The streaming edge against the fdk edge (issue 30 item 7). Reports, never asserts.
 
     python -m benchmarks.streaming [--seconds 5] [--rounds 5] [--counts 1,10,50,200] [--chunk-streams 20]
+                                   [--fdk-rerun DIR/latest.json]
 
 Phases, each with the load average it ran under (the machine is shared: compare the ratios within one run):
 1. **edges**: README command 1 with `--stream-seconds` (`python -m localfn`: one emulator, the function under the
@@ -14,6 +15,8 @@ Phases, each with the load average it ran under (the machine is shared: compare 
    directly by the SDK (`GenerativeAiInferenceClient.chat`, `events()`: the floor), then through the streaming edge:
    chunks per second and CPU per chunk (the reading thread's for the SDK, the edge process's for the edge). The
    edge's own cost per chunk is its CPU per chunk less the floor's.
+4. with --fdk-rerun, the fdk edge's figures unchanged: a `python -m benchmarks.run --out DIR` made after a change,
+   against the published latest.json, each figure as a ratio to its floor in the same run (FDK_FIGURES).
 Writes benchmarks/results/streaming.json and streaming.md (benchmarks.report and benchmarks.chart read them).
 """
 

@@ -200,6 +200,7 @@ print(json.dumps({"routes": [{"path": "/{path*}", "methods": ["GET", "POST"], "b
     "type": "HTTP_BACKEND", "url": os.environ["BACKEND_URL"] + "/${request.path[path]}",
     "connectTimeoutInSeconds": 10, "readTimeoutInSeconds": float(os.environ["READ"]), "sendTimeoutInSeconds": 60}}]}))
 ' > "$SPEC_FILE"
+[[ "$DRY_RUN" == "1" ]] && log "spec: $(cat "$SPEC_FILE")"
 DEP_ID="$(first_id oci api-gateway deployment list --compartment-id "$COMPARTMENT_OCID" --gateway-id "${GW_ID:-none}" --display-name "${PREFIX}-deployment" --lifecycle-state ACTIVE)"
 if [[ -z "$DEP_ID" ]]; then
   run oci api-gateway deployment create --compartment-id "$COMPARTMENT_OCID" --gateway-id "${GW_ID:-none}" \

@@ -133,6 +133,7 @@ fi
 FN_ID="${FN_ID:-ocid1.fnfunc.oc1..dry-run}"
 
 log "5/8 Function memory, timeout and config (exactly the non-empty variables below)"
+# shellcheck disable=SC2119  # no extra names: the function's configuration only
 CONFIG_JSON="$(config_json)"
 run "${FN_UPDATE[@]}" --function-id "$FN_ID" --memory-in-mbs "$FN_MEMORY_MB" \
   --timeout-in-seconds "$FN_TIMEOUT_SECONDS" --config "$CONFIG_JSON" --force >/dev/null
