@@ -174,3 +174,9 @@ variable "guardrails" {
   type        = string
   default     = ""
 }
+
+variable "budget_store_nsg_id" {
+  description = "The function stack's OCI Cache NSG (its budgets.tf `cache` NSG) when token budgets are on: the containers may then reach the same budget store on 6379. Empty: no rule."
+  type        = string
+  default     = ""
+}
