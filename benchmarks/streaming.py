@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 from benchmarks import report
 from benchmarks.load import LocalRun, progress
 from benchmarks.stream_clients import STORY, served
+from benchmarks.stream_transport import PeakRss, rss_kib
 from localfn.config import COHERE_MODEL
 
 RESULTS_DIR = report.RESULTS_DIR
@@ -48,10 +49,7 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def body(stream: bool = True) -> bytes:
-    return json.dumps(
-        {"model": COHERE_MODEL, "messages": [{"role": "user", "content": STORY}], "stream": stream}
-    ).encode()
+BODY = json.dumps({"model": COHERE_MODEL, "messages": [{"role": "user", "content": STORY}], "stream": True}).encode()
 
 
 def stream_once(url: str) -> tuple[float, float, int]:
@@ -61,7 +59,7 @@ def stream_once(url: str) -> tuple[float, float, int]:
     connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=120)
     try:
         started = time.perf_counter()
-        connection.request("POST", parts.path, body(), {"Content-Type": "application/json"})
+        connection.request("POST", parts.path, BODY, {"Content-Type": "application/json"})
         response = connection.getresponse()
         if response.status != 200:
             raise RuntimeError(f"{url}: {response.status} {response.read()[:500]!r}")
@@ -93,38 +91,10 @@ def pid_listening(port: int) -> int:
     raise RuntimeError(f"no streaming edge process on port {port}")
 
 
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of `pid` so far (fields 14 and 15 of /proc/<pid>/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-class PeakRss:
-    """Samples `pid`'s RSS every 20 ms while a phase runs."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid, self.peak = pid, rss_kib(pid)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, rss_kib(self.pid))
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def nearest_rank(values: list[float], share: float) -> float:
