@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..caller import FN_INVOKE_CALLER
 from ..logs import CallFacts, current_record
-from ..neutral.chat import ChatRequest
+from ..neutral.chat import ChatRequest, Usage
 from . import Configured
 
 if TYPE_CHECKING:
@@ -52,6 +52,18 @@ def metered(configured: Configured, bound: Callable[[], int], deadline: float) -
         charged = charge(used, record.calls[first_call:], reservation.tokens)
         store.settle(reservation, charged, deadline)
         record.budget = {**reservation.log_fields(), "charged": charged if reservation.enforced else 0}
+
+
+def counted(meter: Meter, usage: Usage | None) -> None:
+    """The service's usage of a call, into the budget's meter and the request's log line; None (not reported)
+    leaves both unknown, so the whole reservation is kept (`charge`)."""
+    if usage is None:
+        return
+    record = current_record()
+    meter.used, meter.cached = usage.total_tokens, usage.cached_tokens or 0
+    record.prompt_tokens, record.completion_tokens = usage.prompt_tokens, usage.completion_tokens
+    record.total_tokens = usage.total_tokens
+    record.cached_tokens, record.reasoning_tokens = usage.cached_tokens, usage.reasoning_tokens
 
 
 def charge(used: int | None, calls: Sequence[CallFacts], reserved: int) -> int:

@@ -1,4 +1,5 @@
-"""The settle rule of the budgets (usecases/metering.charge): what a call costs its caller, from its attempts."""
+"""The settle rule of the budgets (usecases/metering.charge): what a call costs its caller, from its attempts; and
+how the service's usage reaches the meter (metering.counted)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from genai_fn.logs import CallFacts
-from genai_fn.usecases.metering import Meter, charge, weighted
+from genai_fn.logs import CURRENT, CallFacts, RequestRecord
+from genai_fn.neutral.chat import Usage
+from genai_fn.neutral.stream import ChatDelta, joined
+from genai_fn.usecases.metering import Meter, charge, counted, weighted
 
 
 @pytest.mark.parametrize(
@@ -70,3 +73,28 @@ def test_every_attempt_that_may_have_been_billed_is_charged_at_least_its_bound_b
     else:
         unread = total - (used is not None)
         assert charged == 1030 * unread + (used or 0)
+
+
+def test_counted_meters_the_services_usage_and_logs_it() -> None:
+    record = RequestRecord(call_id="c", route="/chat", method="POST", via_gateway=False, cold_start=False)
+    token = CURRENT.set(record)
+    try:
+        meter = Meter()
+        counted(meter, Usage(10, 5, 15, reasoning_tokens=2, cached_tokens=4))
+    finally:
+        CURRENT.reset(token)
+    assert (meter.used, meter.cached) == (15, 4)
+    assert (record.prompt_tokens, record.completion_tokens, record.total_tokens) == (10, 5, 15)
+    assert (record.cached_tokens, record.reasoning_tokens) == (4, 2)
+
+
+def test_a_stream_that_reported_no_usage_keeps_the_whole_reservation() -> None:
+    """joined keeps "not reported" as None (never a zero count), so counted leaves the meter unknown and charge
+    keeps the reservation, as for a stream cut short."""
+    reply = joined([ChatDelta(text="Hello"), ChatDelta(finish_reason="stop")], "m")
+    assert reply.usage is None
+    meter = Meter()
+    counted(meter, reply.usage)
+    assert meter.used is None
+    assert charge(weighted(meter, 1.0), [CallFacts(attempts=1, billable_attempts=1)], 1030) == 1030
+    assert joined([ChatDelta(finish_reason="stop", usage=Usage(1, 2, 3))], "m").usage == Usage(1, 2, 3)
