@@ -133,6 +133,7 @@ JSON = st.recursive(
 """JSON values as a tool's schema or a JSON schema holds them, None, NaN and Infinity included."""
 
 
+@settings(deadline=None)
 @given(value=JSON | st.dictionaries(st.none() | st.booleans() | st.integers() | st.floats() | TEXT, JSON, max_size=4))
 def test_the_walk_measures_any_value_as_its_json_text(value: object) -> None:
     assert sent_size(value) == serialised_size(value)
@@ -160,7 +161,7 @@ TOOLS = st.lists(
 )
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(
     api_format=st.sampled_from(["COHERE", "COHEREV2", "GENERIC"]),
     messages=MESSAGES,
