@@ -336,7 +336,7 @@ class ChatCompletions(OpenAIErrors):
             "created": created,
             "model": call.model,
             "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": _finish(reply)}],
-            "usage": usage_json(reply.usage),
+            "usage": usage_json(reply.usage or Usage()),
             "system_fingerprint": None,
         }
         return json_reply(200, body)

@@ -417,6 +417,7 @@ def response_object(reply: ChatReply, call: ResponsesCall, response_id: str, cre
     """OpenAI's `response` object for a finished reply (the SDKs derive `output_text` from `output`)."""
     reason = None if reply.tool_calls else INCOMPLETE_REASONS.get(reply.finish_reason)
     status = "incomplete" if reason else "completed"
+    counts = reply.usage or Usage()  # a stream that reported none: zeros, as the other contracts render it
     return {
         "id": response_id,
         "object": "response",
@@ -434,11 +435,11 @@ def response_object(reply: ChatReply, call: ResponsesCall, response_id: str, cre
         "top_p": call.params.top_p,
         "truncation": "disabled",
         "usage": {
-            "input_tokens": reply.usage.prompt_tokens,
-            "input_tokens_details": {"cached_tokens": reply.usage.cached_tokens or 0, "cache_write_tokens": 0},
-            "output_tokens": reply.usage.completion_tokens,
-            "output_tokens_details": {"reasoning_tokens": reply.usage.reasoning_tokens or 0},
-            "total_tokens": reply.usage.total_tokens,
+            "input_tokens": counts.prompt_tokens,
+            "input_tokens_details": {"cached_tokens": counts.cached_tokens or 0, "cache_write_tokens": 0},
+            "output_tokens": counts.completion_tokens,
+            "output_tokens_details": {"reasoning_tokens": counts.reasoning_tokens or 0},
+            "total_tokens": counts.total_tokens,
         },
         **call.echo,
     }

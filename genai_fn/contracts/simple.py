@@ -96,7 +96,7 @@ class SimpleChat:
             "text": reply.text,
             "model": reply.model,
             "finish_reason": reply.finish_reason,
-            "usage": usage_json(reply.usage),
+            "usage": usage_json(reply.usage or Usage()),
             "opc_request_id": reply.opc_request_id,
             "request_id": invocation.call_id or None,
         }

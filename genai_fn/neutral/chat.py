@@ -125,7 +125,9 @@ class ChatReply:
     text: str
     model: str
     finish_reason: str
-    usage: Usage
+    usage: Usage | None
+    """None: the service did not report it (a stream that ended without usage, neutral/stream.joined), so the
+    count is unknown and a budget keeps the whole reservation (usecases/metering.counted)."""
     opc_request_id: str | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     reasoning: str | None = None

@@ -57,13 +57,15 @@ def deltas_of(reply: ChatReply) -> Iterator[ChatDelta]:
 
 
 def joined(deltas: Iterable[ChatDelta], model: str, opc_request_id: str | None = None) -> ChatReply:
-    """The whole reply a stream of deltas adds up to (the inverse of deltas_of): tool-call pieces joined by index."""
+    """The whole reply a stream of deltas adds up to (the inverse of deltas_of): tool-call pieces joined by index,
+    the usage None when no delta reported it (unknown, never read as 0)."""
     text: list[str] = []
     reasoning: list[str] = []
     citations: list[Citation] = []
     calls: dict[int, list[str]] = {}
     heads: dict[int, tuple[str, str]] = {}
-    finish, usage = "stop", Usage()
+    finish: str = "stop"
+    usage: Usage | None = None
     for delta in deltas:
         text.append(delta.text)
         reasoning.append(delta.reasoning)

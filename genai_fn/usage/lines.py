@@ -46,6 +46,7 @@ class UsageLine:
 
     caller: str
     model: str
+    """The model that answered (`answered_by`): a fallback's target when one served, else the model chosen."""
     route: str
     minute: int
     input_tokens: int
@@ -202,7 +203,7 @@ def parse_line(message: str, entry_time: str | None = None) -> UsageLine | None:
     total_tokens = input_tokens + output_tokens if total is None else _count(total)
     return UsageLine(
         caller=caller,
-        model=_dimension(value.get("model")),
+        model=_dimension(answered_by(value)),
         route=_dimension(value.get("route")),
         minute=_minute(value.get("ts"), entry_time),
         input_tokens=input_tokens,
@@ -211,6 +212,17 @@ def parse_line(message: str, entry_time: str | None = None) -> UsageLine | None:
         cached_tokens=_count(value.get("cached_tokens")),
         reasoning_tokens=_count(value.get("reasoning_tokens")),
     )
+
+
+def answered_by(line: dict[str, Any]) -> Any:
+    """The model a request's tokens were generated (and billed) by: when a fallback answered, the line's `model` is
+    the one the caller chose, `fallback_from` repeats it and `served_by` names the target that answered (a model id,
+    or a dedicated endpoint's OCID; usecases/fallback.py), so that is the one counted and priced. Otherwise `model`:
+    without a fallback `served_by` is the chosen model or, with DEDICATED_ENDPOINT_ID, that endpoint's OCID, which
+    serves the model named in `model` (docs/usage.md#which-model-a-request-counts-for)."""
+    if line.get("fallback_from") not in (None, "") and line.get("served_by") not in (None, ""):
+        return line.get("served_by")
+    return line.get("model")
 
 
 def _count(value: Any) -> int:

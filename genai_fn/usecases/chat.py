@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from .. import families
 from ..logs import current_record
-from ..neutral.chat import ChatReply, ChatRequest, Usage
+from ..neutral.chat import ChatReply, ChatRequest
 from . import Configured
 from .guarded import logged_input, screened_chat, screened_output, screened_stream
-from .metering import Meter, chat_bound, metered
+from .metering import chat_bound, counted, metered
 
 if TYPE_CHECKING:  # streaming types load with the first streamed call
     from ..neutral.stream import ChatDelta
@@ -85,12 +85,3 @@ def chat_stream(configured: Configured, request: ChatRequest, deadline: float) -
             if configured.settings.log_content:
                 messages = logged_input(configured, family, request, chat_request)
                 record.content = {"messages": messages, "reply": "".join(text)}
-
-
-def counted(meter: Meter, usage: Usage) -> None:
-    """The service's usage of a call, into the budget's meter and the request's log line."""
-    record = current_record()
-    meter.used, meter.cached = usage.total_tokens, usage.cached_tokens or 0
-    record.prompt_tokens, record.completion_tokens = usage.prompt_tokens, usage.completion_tokens
-    record.total_tokens = usage.total_tokens
-    record.cached_tokens, record.reasoning_tokens = usage.cached_tokens, usage.reasoning_tokens

@@ -7,12 +7,16 @@ is printed (run with -s) and asserted with headroom: a measured ceiling is a pro
 from __future__ import annotations
 
 import json
+import tracemalloc
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from emulator import Emulator
-from genai_fn.config import DEFAULT_MAX_REPLY_BYTES, PLATFORM_BODY_LIMIT
+from genai_fn import families
+from genai_fn.config import DEFAULT_MAX_REPLY_BYTES, PLATFORM_BODY_LIMIT, Settings
+from genai_fn.contracts.chat_completions import ChatCompletions
 from genai_fn.contracts.responses import (
     METADATA_KEY_CHARS,
     METADATA_PAIRS,
@@ -22,8 +26,10 @@ from genai_fn.contracts.responses import (
 )
 from genai_fn.http import MAX_RESPONSE_BYTES
 from genai_fn.limits import DEFAULT_MAX_JSON_VALUES, DEFAULT_MAX_MESSAGES, DEFAULT_MAX_TOOLS
+from genai_fn.usecases.metering import chat_bound
 from tests.conftest import RunningFunction, function_config
 from tests.constants import COHERE_MODEL, EMBED_MODEL, LLAMA_MODEL
+from tests.usage.redis_server import RedisServer
 
 MEMORY_CEILING_MIB = 110
 """The 128 MB function shape minus headroom (issue 10)."""
@@ -234,3 +240,69 @@ def test_the_largest_chat_screened_in_and_out_stays_under_the_ceiling(
     finally:
         emulator.reset()
         function.stop()
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "chat.completions: MAX_MESSAGES one-char messages",
+        "chat.completions: MAX_MESSAGES messages filling the body",
+        "chat.completions: one message filling the body",
+        "chat.completions: MAX_TOOLS tools, MAX_JSON_VALUES values",
+    ],
+)
+def test_the_largest_chat_with_budgets_on_stays_under_the_ceiling(
+    start_function: Callable[..., RunningFunction], emulator: Emulator, tmp_path: Path, case: str
+) -> None:
+    """TOKEN_BUDGETS on: the request's token bound is measured on its SDK request (usecases/metering.sent_size, a
+    walk that copies nothing) before the call is reserved against a real redis and settled after it."""
+    emulator.reset()
+    store = RedisServer(tmp_path).start()
+    config = function_config(emulator, TOKEN_BUDGETS="*:1000000000/hour", BUDGET_STORE_URL=store.url)
+    function = start_function(config)
+    try:
+        path, body = largest_requests()[case]
+        reply = function.invoke(body, gateway=True, url=path, deadline_seconds=60)
+        peak = function.process.rss_kib() / 1024
+        print(f"\nbudgets on, {case}: status {reply.status}, VmHWM {peak:.1f} MiB")
+        assert reply.status == 200, reply.body[:300]
+        budget = function.last_request_log()["budget"]
+        assert budget["reserved"] > len(body) // 2 and budget["charged"] > 0, "reserved by the bound, settled"
+        assert peak <= MEMORY_CEILING_MIB
+    finally:
+        emulator.reset()
+        function.stop()
+        store.stop()
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "chat.completions: MAX_MESSAGES messages filling the body",
+        "chat.completions: one message filling the body",
+        "chat.completions: MAX_TOOLS tools, MAX_JSON_VALUES values",
+        "chat.completions (Cohere V1): two messages filling the body, echoed back",
+    ],
+)
+def test_the_token_bound_copies_nothing_of_the_request(emulator: Emulator, case: str) -> None:
+    """The bound is measured on the SDK request the family builds, without a dict or JSON text of it: its peak
+    (tracemalloc, the parsed request already built) is the SDK request's own within 1 MiB, where the serialised
+    copies it replaced (to_dict, then compact JSON text, then its bytes) added about twice the body: 12-14 MiB here."""
+    _path, body = largest_requests()[case]
+    request = ChatCompletions().parse(json.loads(body), Settings.from_env(function_config(emulator)))
+    family = families.get(request.api_format)
+    family.to_sdk(request)  # the first call loads the SDK's model classes
+    built, bound = traced_peak(lambda: family.to_sdk(request)), traced_peak(lambda: chat_bound(request, (family,)))
+    print(f"\ntoken bound, {case}: SDK request {built / 2**20:.2f} MiB, the bound with it {bound / 2**20:.2f} MiB")
+    assert chat_bound(request, (family,)) > len(body) // 2
+    assert bound < built + 2**20
+
+
+def traced_peak(run: Callable[[], object]) -> int:
+    """The most memory `run` held at once (tracemalloc), what it returns included."""
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

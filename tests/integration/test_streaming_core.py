@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import redis
 
+import emulator.app as emulator_app
 from emulator import Emulator
 from emulator.prompt_cache import MIN_CACHED_TOKENS
 from genai_fn.app import App
@@ -272,6 +273,29 @@ def test_a_stream_closed_by_the_client_keeps_its_reservation(budgeted, cache, em
     next(reply.chunks)
     reply.chunks.close()
     assert counted(budgeted, cache, "stream-gone") == budgeted.lines()[-1]["budget"]["reserved"] > 0
+
+
+@pytest.mark.parametrize("guardrails", ["", "content_moderation:block"], ids=["plain", "buffer-mode"])
+def test_a_stream_that_ends_without_usage_keeps_its_reservation(make, cache, emu, monkeypatch, guardrails) -> None:
+    """A service stream that finishes but reports no usage: the count is unknown, so the whole reservation is kept,
+    also when output guardrails gather the reply and re-emit it whole (buffer mode)."""
+    original = emulator_app.chat_events
+    monkeypatch.setattr(
+        emulator_app,
+        "chat_events",
+        lambda request, completion: [e for e in original(request, completion) if set(e) != {"usage"}],
+    )
+    url = f"rediss://{USER}:{PASSWORD}@localhost:{cache.port}/0?ssl_ca_certs={cache.ca_file}"
+    config = {"GUARDRAILS": guardrails, "GUARDRAILS_SCOPE": "output"} if guardrails else {}
+    running = make(TOKEN_BUDGETS="*:1000000/hour", BUDGET_STORE_URL=url, **config)
+    caller = f"stream-no-usage-{guardrails or 'plain'}"
+    chunks = streamed(running, caller)
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop" and text_of(chunks), "a whole reply, finished"
+    record = emu.streams[-1]
+    assert not record.closed_early and len(record.sent) == record.total, "the service's stream was sent to its end"
+    line = running.lines()[-1]
+    assert line["status"] == 200 and line.get("total_tokens") is None, "no count is logged as one"
+    assert counted(running, cache, caller) == line["budget"]["charged"] == line["budget"]["reserved"] > 0
 
 
 def test_a_streams_cached_tokens_are_reported_and_weighted_in_its_charge(make, cache, emu) -> None:

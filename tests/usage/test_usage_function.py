@@ -18,6 +18,8 @@ from .batches import batch, entry, request_line
 
 COMPARTMENT = "ocid1.compartment.oc1..usage"
 ENTRYPOINT = REPO_ROOT / "genai_fn" / "usage" / "entry.py"
+COMMAND_A = "cohere.command-a-03-2025"
+LLAMA = "meta.llama-3.3-70b-instruct"
 
 
 class UsageFn:
@@ -197,3 +199,42 @@ def test_a_minute_monitoring_would_refuse_is_not_posted(usage_fn: UsageFn, emula
         status, summary = usage_fn.post(batch(entry(request_line("team-a", "m", "/chat", 1, 1, at), at)))
         assert (status, summary["stale"], summary["calls"]) == (200, 1, 0)
     assert metric_posts(emulator) == []
+
+
+def test_a_fallback_served_request_is_counted_and_priced_as_the_model_that_answered(
+    emulator: Emulator, rp_env: dict[str, str]
+) -> None:
+    """The request line keeps the caller's choice in `model`; when a fallback answered, `fallback_from` says so and
+    `served_by` names who generated (and was billed for) the tokens: the metrics and the cost are that model's. A
+    dedicated endpoint's `served_by` (its OCID, no fallback) serves the line's `model`, which stays the dimension."""
+    emulator.reset()
+    env = {
+        **rp_env,
+        "USAGE_METRICS_COMPARTMENT_OCID": COMPARTMENT,
+        "USAGE_METRICS_ENDPOINT": emulator.url,
+        "USAGE_PRICES": f"{COMMAND_A}:10:10,{LLAMA}:1:1",
+    }
+    now = time.time()
+    endpoint = "ocid1.generativeaiendpoint.oc1.us-chicago-1.amaaaaexample"
+    fallback = {"served_by": LLAMA, "fallback_from": COMMAND_A}
+    body = batch(
+        entry(request_line("team-a", COMMAND_A, "/chat", 600_000, 400_000, now, served_by=COMMAND_A), now),
+        entry(request_line("team-a", COMMAND_A, "/chat", 60_000, 40_000, now, **fallback), now),
+        entry(request_line("team-b", LLAMA, "/chat", 6, 4, now, served_by=endpoint), now),
+    )
+    with FdkProcess(env, command=fdk_command(ENTRYPOINT, "handler")) as process:
+        client = FnClient(process.socket_path)
+        try:
+            reply = client.invoke(body, deadline_seconds=30)
+        finally:
+            client.close()
+    assert reply.socket_status == 200, reply.body
+    (post,) = metric_posts(emulator)
+    sent = {(m["name"], m["dimensions"]["caller"], m["dimensions"]["model"]): m["datapoints"][0]["value"]
+            for m in post.json["metricData"]}  # fmt: skip
+    assert sent[("requests", "team-a", COMMAND_A)] == 1.0 and sent[("total_tokens", "team-a", COMMAND_A)] == 1e6
+    assert sent[("requests", "team-a", LLAMA)] == 1.0 and sent[("total_tokens", "team-a", LLAMA)] == 1e5
+    assert sent[("cost", "team-a", COMMAND_A)] == pytest.approx(10.0), "the chosen model's own request only"
+    assert sent[("cost", "team-a", LLAMA)] == pytest.approx(0.1), "the fallback's tokens at the fallback's price"
+    assert sent[("total_tokens", "team-b", LLAMA)] == 10.0, "a dedicated endpoint counts as the model it serves"
+    assert not any(endpoint in key for key in sent)

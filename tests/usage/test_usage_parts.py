@@ -324,3 +324,23 @@ def test_the_cli_table_adds_cost_with_prices(capsys: pytest.CaptureFixture[str],
     with pytest.raises(SystemExit):
         cli.main([str(log), "--prices", "m1:3"])
     assert "--prices" in capsys.readouterr().err
+
+
+def test_the_cli_table_counts_a_fallback_served_request_as_the_model_that_answered(
+    capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:
+    now = time.time()
+    log = tmp_path / "function-0.log"
+    log.write_text(
+        "\n".join(
+            [
+                request_line("team-a", "m1", "/chat", 100, 100, now, served_by="m1"),
+                request_line("team-a", "m1", "/chat", 10, 10, now, served_by="m2", fallback_from="m1"),
+                request_line("team-a", "m1", "/chat", 1, 1, now, served_by="ocid1.generativeaiendpoint.oc1.x.y"),
+            ]
+        )
+    )
+    assert cli.main([str(log), "--prices", "m1:1000:1000,m2:1:1"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert rows[1] == ["team-a", "m1", "2", "101", "101", "202", "0", "0", "0.202000"]
+    assert rows[2] == ["team-a", "m2", "1", "10", "10", "20", "0", "0", "0.000020"]
