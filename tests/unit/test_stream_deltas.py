@@ -7,6 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from genai_fn.errors import UpstreamFailed
 from genai_fn.families import cohere, coherev2, generic
@@ -250,3 +252,37 @@ def test_deltas_of_a_reply_join_back_to_it() -> None:
     deltas = list(deltas_of(reply))
     assert deltas[-1].finish_reason == "tool_calls" and not deltas[-1].has_content
     assert joined(deltas, "m") == reply
+
+
+ARGUMENT_PIECES = st.sampled_from(['{"a": ', "1", "NaN", "1e400", "-Infinity", "[", "]", "}", '"x"', ", ", "not json"])
+
+
+def _generic_reply(arguments: str) -> ChatReply:
+    from oci.generative_ai_inference import models as m
+
+    from genai_fn.upstream.chat import well_formed_reply
+
+    message = m.AssistantMessage(tool_calls=[m.FunctionCall(id="c1", name="f", arguments=arguments)])
+    response = m.GenericChatResponse(choices=[m.ChatChoice(index=0, message=message, finish_reason="tool_calls")])
+    return well_formed_reply(generic.FAMILY.from_sdk(response, REQUEST, "m", None))
+
+
+@given(pieces=st.lists(ARGUMENT_PIECES, max_size=8), depth=st.integers(0, 70))
+def test_streamed_arguments_pass_exactly_when_the_whole_reply_would(pieces: list[str], depth: int) -> None:
+    """Any arguments, in any fragments: a Generic stream releases the call the whole reply would hold, or fails
+    where the whole reply fails (the one check, upstream/chat.py well_formed_call)."""
+    arguments = "[" * depth + "".join(pieces) + "]" * depth
+    events = [generic_call(id="c1", name="f", arguments="[" * depth)]
+    events += [generic_call(arguments=piece) for piece in (*pieces, "]" * depth)]
+    events.append({"index": 0, "finishReason": "tool_calls"})
+    try:
+        whole: tuple[ToolCall, ...] | None = _generic_reply(arguments).tool_calls
+    except UpstreamFailed:
+        whole = None
+    try:
+        streamed: tuple[ToolCall, ...] | None = joined(
+            generic.FAMILY.stream_deltas(events, REQUEST, "m"), "m"
+        ).tool_calls
+    except UpstreamFailed:
+        streamed = None
+    assert streamed == whole
