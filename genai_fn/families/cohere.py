@@ -227,7 +227,10 @@ class CohereV1(Family):
             raise UpstreamFailed(
                 "the model stopped with an error before finishing its reply", opc_request_id=opc_request_id
             )
-        calls = tuple(_reply_calls(response.tool_calls or [], opc_request_id))
+        calls = tuple(
+            _reply_call(i, getattr(call, "name", None), getattr(call, "parameters", None), opc_request_id)
+            for i, call in enumerate(response.tool_calls or [])
+        )
         finish = finish_reason(response.finish_reason)  # V1 has no TOOL_CALL: a call ends COMPLETE
         return ChatReply(
             text=response.text,
@@ -241,8 +244,10 @@ class CohereV1(Family):
 
     def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
         """V1 events: `text` deltas; an event restating the whole text with `toolCalls`; the end event restating it
-        with `finishReason` (and `citations`, `usage`) (docs/emulator.md#streaming). Restated text is not repeated."""
+        with `finishReason` (and `citations`, `usage`) (docs/emulator.md#streaming). Restated text is not repeated.
+        Each call is read as a whole reply's is (`_reply_call`) and well formed as one (upstream/chat.py)."""
         from ..neutral.stream import ChatDelta, ToolCallDelta
+        from ..upstream.chat import well_formed_call
         from ._base import stream_cut, stream_list, stream_text, stream_usage
 
         text: list[str] = []
@@ -263,14 +268,10 @@ class CohereV1(Family):
                 return
             if "toolCalls" in event:  # the whole text again, with the calls
                 pieces = []
-                for call in stream_list(event["toolCalls"]):
-                    name = call.get("name") if isinstance(call, dict) else None
-                    parameters = call.get("parameters") if isinstance(call, dict) else None
-                    if not isinstance(name, str) or not isinstance(parameters, dict | None):
-                        raise unreadable(None)
-                    parameters = parameters or {}
-                    arguments = json.dumps(parameters, ensure_ascii=False)
-                    pieces.append(ToolCallDelta(calls, call_id(calls, name, parameters), name, arguments))
+                for raw in stream_list(event["toolCalls"]):
+                    fields = raw if isinstance(raw, dict) else {}
+                    call = well_formed_call(_reply_call(calls, fields.get("name"), fields.get("parameters"), None))
+                    pieces.append(ToolCallDelta(calls, call.id, call.name, call.arguments))
                     calls += 1
                 if pieces:
                     yield ChatDelta(tool_calls=tuple(pieces))
@@ -282,22 +283,21 @@ class CohereV1(Family):
         raise stream_cut()
 
 
-def _reply_calls(calls: list[Any], opc_request_id: str | None) -> Iterator[ToolCall]:
-    """The reply's calls with their parameters as JSON text; parameters that are not JSON (NaN or an infinity, which
-    the SDK's reader accepts) make the reply unreadable: they are never forwarded."""
-    for position, call in enumerate(calls):
-        from ..jsontext import encode_json  # loaded only when the model calls a tool
-        from ..neutral.features import ToolCall
+def _reply_call(position: int, name: Any, parameters: Any, opc_request_id: str | None) -> ToolCall:
+    """The reply's call at `position` (in a whole reply or a stream) with its parameters as JSON text; a call
+    without a name or an object, or parameters that are not JSON (NaN or an infinity, which the SDK's reader and a
+    stream event's decoding accept) make the reply unreadable: they are never forwarded."""
+    from ..jsontext import encode_json  # loaded only when the model calls a tool
+    from ..neutral.features import ToolCall
 
-        name, parameters = getattr(call, "name", None), getattr(call, "parameters", None)
-        if not isinstance(name, str) or not isinstance(parameters, dict | None):
-            raise unreadable(opc_request_id)
-        parameters = parameters or {}
-        try:
-            arguments = encode_json(parameters)
-        except (ValueError, RecursionError):
-            raise unreadable(opc_request_id) from None
-        yield ToolCall(call_id(position, name, parameters), name, arguments)
+    if not isinstance(name, str) or not isinstance(parameters, dict | None):
+        raise unreadable(opc_request_id)
+    parameters = parameters or {}
+    try:
+        arguments = encode_json(parameters)
+    except (ValueError, RecursionError):
+        raise unreadable(opc_request_id) from None
+    return ToolCall(call_id(position, name, parameters), name, arguments)
 
 
 def _citations(citations: list[Any]) -> Iterator[Citation]:

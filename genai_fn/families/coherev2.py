@@ -39,7 +39,7 @@ from ._base import (
 from .cohere import CohereV1, safety, stop_and_format
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
-    from ..neutral.features import Citation
+    from ..neutral.features import Citation, ToolCall
     from ..neutral.stream import ChatDelta
 
 
@@ -107,22 +107,11 @@ class CohereV2(Family):
             )
         message = response.message
         parts = message.content or []
-        calls = []
-        for i, call in enumerate(message.tool_calls or []):
-            function = call.function if isinstance(call.function, dict) else {}
-            if isinstance(function.get("name"), str):
-                from ..neutral.features import ToolCall  # loaded only when the model calls a tool
-
-                arguments = function.get("arguments")
-                calls.append(
-                    ToolCall(
-                        id=call.id or f"call_{i}",
-                        name=function["name"],
-                        arguments=arguments if isinstance(arguments, str) else "{}",
-                    )
-                )
-        if request.parallel_tool_calls is False:
-            calls = calls[:1]  # the caller asked for one call a turn, and V2 cannot be told so
+        calls: list[ToolCall] = []
+        for raw in message.tool_calls or []:
+            call = _reply_call(request, len(calls), raw.id, raw.function)
+            if call is not None:
+                calls.append(call)
         thinking = [p.thinking for p in parts if isinstance(p, m.CohereThinkingContentV2) and p.thinking]
         text = "".join(p.text for p in parts if isinstance(p, m.CohereTextContentV2) and p.text)
         return ChatReply(
@@ -138,8 +127,10 @@ class CohereV2(Family):
 
     def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
         """V2 events: `message.content[]` TEXT (`text`) and THINKING (`thinking`) pieces, `message.toolCalls`
-        and `message.citations` whole, then `finishReason` (and `usage`) (docs/emulator.md#streaming)."""
+        and `message.citations` whole, then `finishReason` (and `usage`) (docs/emulator.md#streaming). Each call is
+        read as a whole reply's is (`_reply_call`) and well formed as one (upstream/chat.py) before it is released."""
         from ..neutral.stream import ChatDelta, ToolCallDelta
+        from ..upstream.chat import well_formed_call
         from ._base import stream_cut, stream_list, stream_text, stream_usage
 
         text: list[str] = []
@@ -151,13 +142,12 @@ class CohereV2(Family):
                 piece = "".join(stream_text(p.get("text")) for p in parts if p.get("type") == "TEXT")
                 text.append(piece)
                 pieces = []
-                for call in stream_list(message.get("toolCalls")):
-                    function = call.get("function") if isinstance(call, dict) else None
-                    if isinstance(function, dict) and isinstance(function.get("name"), str):
-                        arguments = function.get("arguments")
-                        call_id = stream_text(call.get("id")) or f"call_{calls}"
-                        arguments = arguments if isinstance(arguments, str) else "{}"
-                        pieces.append(ToolCallDelta(calls, call_id, function["name"], arguments))
+                for raw in stream_list(message.get("toolCalls")):
+                    fields = raw if isinstance(raw, dict) else {}
+                    call = _reply_call(request, calls, fields.get("id"), fields.get("function"))
+                    if call is not None:
+                        call = well_formed_call(call)
+                        pieces.append(ToolCallDelta(calls, call.id, call.name, call.arguments))
                         calls += 1
                 delta = ChatDelta(
                     text=piece,
@@ -180,6 +170,25 @@ NO_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 """The schema of a function that takes no arguments. The SDK's Function marks `parameters` **[Required]** (oci
 2.189.0 `models/function.py`) and the service refuses a tool without it, while OpenAI's function tool makes it
 optional ("omitting parameters defines a function with an empty parameter list"): that list is sent."""
+
+
+def _reply_call(request: ChatRequest, position: int, call_id: Any, function: Any) -> ToolCall | None:
+    """The reply's call at `position` (among the calls kept, in a whole reply or a stream): its function's name and
+    arguments (JSON text; none reads as "{}"), its id or `call_<position>`. None for an entry that names no function,
+    and for every call after the first when the caller set parallel_tool_calls false: V2 cannot be told so, so only
+    the model's first call is returned."""
+    if request.parallel_tool_calls is False and position > 0:
+        return None
+    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+        return None
+    from ..neutral.features import ToolCall  # loaded only when the model calls a tool
+
+    arguments = function.get("arguments")
+    return ToolCall(
+        id=call_id if isinstance(call_id, str) and call_id else f"call_{position}",
+        name=function["name"],
+        arguments=arguments if isinstance(arguments, str) else "{}",
+    )
 
 
 def _tools(request: ChatRequest) -> dict[str, Any]:

@@ -141,31 +141,31 @@ class Generic(Family):
     def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
         """Generic events: `message` pieces (TEXT content, `reasoningContent`, `toolCalls` whose first piece has
         the call's id and name, then argument fragments), `finishReason`, then a usage-only event
-        (docs/emulator.md#streaming)."""
+        (docs/emulator.md#streaming). A call's fragments are held and joined: each call is read as a whole reply's is
+        (`_reply_call`) and well formed as one (upstream/chat.py) before it is released, at the finish."""
         from ..neutral.stream import ChatDelta, ToolCallDelta
+        from ..upstream.chat import well_formed_call
         from ._base import stream_cut, stream_list, stream_text, stream_usage
 
         finish: str | None = None
         reported = None
-        call = -1
+        heads: list[tuple[str, str]] = []  # each call's (id, name), in order
+        arguments: list[list[str]] = []  # each call's argument fragments
         for event in events:
             reported = stream_usage(event.get("usage")) or reported
             message = event.get("message")
             if isinstance(message, dict):
                 parts = stream_list(message.get("content"))
-                pieces = []
                 for raw in stream_list(message.get("toolCalls")):
                     if not isinstance(raw, dict):
                         continue
-                    head = raw.get("id") is not None or raw.get("name") is not None
-                    call += 1 if head or call < 0 else 0
-                    call_id = (stream_text(raw.get("id")) or f"call_{call}") if head else None
-                    name = stream_text(raw.get("name")) if head else None
-                    pieces.append(ToolCallDelta(call, call_id, name, stream_text(raw.get("arguments"))))
+                    if raw.get("id") is not None or raw.get("name") is not None or not heads:
+                        heads.append((stream_text(raw.get("id")), stream_text(raw.get("name"))))
+                        arguments.append([])
+                    arguments[-1].append(stream_text(raw.get("arguments")))
                 delta = ChatDelta(
                     text="".join(stream_text(p.get("text")) for p in parts if isinstance(p, dict)),
                     reasoning=stream_text(message.get("reasoningContent")),
-                    tool_calls=tuple(pieces),
                 )
                 if delta.has_content:
                     yield delta
@@ -173,6 +173,12 @@ class Generic(Family):
                 finish = finish_reason(event["finishReason"])
         if finish is None:
             raise stream_cut()
+        calls = [
+            well_formed_call(_reply_call(i, call_id, name, "".join(pieces)))
+            for i, ((call_id, name), pieces) in enumerate(zip(heads, arguments, strict=True))
+        ]
+        if calls:
+            yield ChatDelta(tool_calls=tuple(ToolCallDelta(i, c.id, c.name, c.arguments) for i, c in enumerate(calls)))
         yield ChatDelta(finish_reason=finish, usage=reported)
 
 
@@ -207,15 +213,16 @@ def _message(message: Message) -> m.Message:
 
 
 def _tool_calls(calls: list[Any]) -> tuple[ToolCall, ...]:
-    if not calls:
-        return ()
+    functions = [c for c in calls if isinstance(c, m.FunctionCall)]
+    return tuple(_reply_call(i, c.id, c.name, c.arguments) for i, c in enumerate(functions))
+
+
+def _reply_call(position: int, call_id: str | None, name: str | None, arguments: str | None) -> ToolCall:
+    """The reply's call at `position` (in a whole reply, or joined from a stream's fragments): its id or
+    `call_<position>`, and its arguments, none reading as "{}"."""
     from ..neutral.features import ToolCall  # loaded only when the model calls a tool
 
-    return tuple(
-        ToolCall(id=c.id or f"call_{i}", name=c.name, arguments=c.arguments or "{}")
-        for i, c in enumerate(calls)
-        if isinstance(c, m.FunctionCall)
-    )
+    return ToolCall(id=call_id or f"call_{position}", name=name or "", arguments=arguments or "{}")
 
 
 FAMILY = Generic()

@@ -140,6 +140,13 @@ def parse_policy(environ: Mapping[str, str]) -> GuardrailPolicy | None:
     pii_types = tuple(t.upper() for t in _csv(environ, "GUARDRAILS_PII_TYPES"))
     if any(not t.replace("_", "").isalnum() for t in pii_types):
         raise ConfigError("GUARDRAILS_PII_TYPES must be labels like EMAIL,TELEPHONE_NUMBER,PERSON")
+    max_chars = _max_chars(environ.get("GUARDRAILS_MAX_CHARS", "").strip())
+    window = _stream_window(environ.get("GUARDRAILS_STREAM_WINDOW_CHARS", "").strip())
+    if 2 * window > max_chars:  # a stream screens up to twice its window at once (guardrails/streaming.py)
+        raise ConfigError(
+            f"GUARDRAILS_STREAM_WINDOW_CHARS ({window}) must be at most half of GUARDRAILS_MAX_CHARS ({max_chars}): "
+            "a stream screens twice its window at once"
+        )
     return GuardrailPolicy(
         actions=tuple((check, chosen[check]) for check in CHECKS if check in chosen),
         scope=scope,
@@ -147,8 +154,8 @@ def parse_policy(environ: Mapping[str, str]) -> GuardrailPolicy | None:
         threshold=threshold,
         pii_types=pii_types,
         categories=categories,
-        max_chars=_max_chars(environ.get("GUARDRAILS_MAX_CHARS", "").strip()),
-        stream_window_chars=_stream_window(environ.get("GUARDRAILS_STREAM_WINDOW_CHARS", "").strip()),
+        max_chars=max_chars,
+        stream_window_chars=window,
     )
 
 

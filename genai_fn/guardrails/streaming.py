@@ -23,6 +23,7 @@ costs: docs/streaming.md#guardrails-on-a-stream.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from ..errors import GuardrailsUnavailable, UpstreamError, UpstreamThrottled
@@ -108,16 +109,24 @@ def _the_end(
     model: str,
     deadline: float,
 ) -> Iterator[ChatDelta]:
-    """The held tool calls screened as the reply's output, the citations that quote released text, then the end."""
+    """The held tool calls and the citations that quote released text, screened as the reply's output (the
+    citations' document ids as names, as on the function: a finding withholds them, never masks them), then the end."""
     calls = joined(held, model)
-    if calls.tool_calls:
-        screened = screen_chat_output(configured, policy, calls, deadline)
+    quoted: tuple[Citation, ...] = anchored("".join(released), calls.citations)
+    if calls.tool_calls or quoted:
+        record = current_record()
+        window = (record.guardrails or {}).get("output")
+        screened = screen_chat_output(configured, policy, replace(calls, citations=quoted), deadline)
+        if window is not None and record.guardrails is not None:  # the line keeps the window's screenings too
+            end = record.guardrails["output"]
+            record.guardrails["output"] = {**window, "end": end}
+            if end.get("outcome") in ("blocked", "too_long", "failed_open"):
+                record.guardrails["output"]["outcome"] = end["outcome"]
         if screened.finish_reason == "content_filter":
             yield ChatDelta(finish_reason="content_filter", usage=last.usage)
             return
         yield from (ChatDelta(tool_calls=d.tool_calls) for d in deltas_of(screened) if d.tool_calls)
-    quoted: tuple[Citation, ...] = anchored("".join(released), calls.citations)
-    if quoted:
+    if quoted:  # ids are never masked, so what passed is `quoted` (the screened copy has no text to anchor them in)
         yield ChatDelta(citations=quoted)
     yield ChatDelta(finish_reason=last.finish_reason, usage=last.usage)
 
@@ -158,14 +167,18 @@ class _Held:
 
 def screen_text(configured: Configured, policy: GuardrailPolicy, text: str, deadline: float) -> list[Span] | None:
     """One output screening of a text (a window: no check blocks, see `buffered`): the PII spans to mask (none
-    unless pii's action is mask), or None when the text must not be released (a PII finding that cannot be
-    placed). Fails closed or open as the policy says; adds itself to the record's `guardrails.output` entry."""
+    unless pii's action is mask), or None when the text must not be released (a PII finding that cannot be placed,
+    or a text over GUARDRAILS_MAX_CHARS). Fails closed or open as the policy says; adds itself to the record's
+    `guardrails.output` entry."""
     checks = policy.checks("output")
     record = current_record()
     entry: dict[str, Any] = (record.guardrails or {}).get("output") or {"ran": list(checks), "mode": "window"}
     record.guardrails = {**(record.guardrails or {}), "output": entry}
     entry["screenings"] = entry.get("screenings", 0) + 1
     entry["chars"] = entry.get("chars", 0) + len(text)
+    if len(text) > policy.max_chars:  # one long piece: refused as on the function, never screened in part or skipped
+        entry["outcome"] = "too_long"
+        return None
     facts = CallFacts()
     try:
         assessment = configured.upstream.apply_guardrails(policy, text, checks, deadline, facts)

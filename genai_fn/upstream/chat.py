@@ -5,7 +5,7 @@ The compartment comes only from Settings; the serving mode from Settings or a co
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
 
@@ -17,6 +17,9 @@ from ..limits import DEFAULT_MAX_JSON_DEPTH, too_deep
 from ..neutral.chat import ChatReply, ChatRequest
 from ..validate import NotANumberError, StrictJSONError, strict_json
 from .serving import serving_mode
+
+if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
+    from ..neutral.features import ToolCall
 
 
 def to_details(
@@ -54,28 +57,31 @@ def well_formed_reply(reply: ChatReply) -> ChatReply:
     infinity or 1e400, or nest past the request's own bound (limits.DEFAULT_MAX_JSON_DEPTH), make it the service's
     failure: the client's parser and the guardrails' reading of them never meet what a request could not carry.
     Arguments that are not JSON at all pass as the model wrote them."""
-    for call in reply.tool_calls:
-        refusal = _arguments_refusal(call.arguments)
-        if refusal:
-            raise UpstreamFailed(
-                f"the service returned a tool call whose arguments (JSON text) {refusal}",
-                opc_request_id=reply.opc_request_id,
-            )
+    calls = tuple(well_formed_call(call, reply.opc_request_id) for call in reply.tool_calls)
     return replace(
         reply,
         text=well_formed(reply.text),
         model=well_formed(reply.model),
         finish_reason=well_formed(reply.finish_reason),
         reasoning=well_formed(reply.reasoning) if reply.reasoning else reply.reasoning,
-        tool_calls=tuple(
-            replace(c, id=well_formed(c.id), name=well_formed(c.name), arguments=well_formed(c.arguments))
-            for c in reply.tool_calls
-        ),
+        tool_calls=calls,
         citations=tuple(
             replace(c, text=well_formed(c.text), document_ids=tuple(map(well_formed, c.document_ids)))
             for c in reply.citations
         ),
     )
+
+
+def well_formed_call(call: ToolCall, opc_request_id: str | None = None) -> ToolCall:
+    """One tool call of a reply, whole or streamed (each family's `stream_deltas` runs it on a call's joined
+    arguments before releasing it), its texts well formed; UpstreamFailed when its arguments cannot be passed on
+    (`well_formed_reply` says which)."""
+    refusal = _arguments_refusal(call.arguments)
+    if refusal:
+        raise UpstreamFailed(
+            f"the service returned a tool call whose arguments (JSON text) {refusal}", opc_request_id=opc_request_id
+        )
+    return replace(call, id=well_formed(call.id), name=well_formed(call.name), arguments=well_formed(call.arguments))
 
 
 def _arguments_refusal(arguments: str) -> str | None:

@@ -19,9 +19,9 @@ from tests.edges.conftest import Edge, EdgePool, edge_config
 STORY = {"messages": [{"role": "user", "content": "Tell me a story"}], "stream": True}
 WAIT_SECONDS = 60.0
 """A bound on each wait, never reached when the edge behaves."""
-ARGUMENT_CHARS = 600_000
-"""A tool call whose arguments are this long streams as ~75,000 events (8 characters each, emulator/streaming.py):
-far more than the loopback sockets between the emulator, the edge and the client hold."""
+REPLY_MEGABYTES = 12.0
+"""A reply this long streams as ~12,000 events of 1 KB words (emulator/responses.py `huge_completion`): far more than
+the loopback sockets between the emulator, the edge and the client hold."""
 
 
 def wait_for(fact: Callable[[], bool], what: str) -> None:
@@ -86,22 +86,17 @@ def roomy(edge_pool: EdgePool, emulator: Emulator) -> Edge:
     return edge_pool.pair(edge_config(emulator, MAX_BODY_BYTES=None))[1]
 
 
-def long_tool_call() -> dict:
-    """A Llama request whose forced tool call's arguments (an example of the schema: its one enum value) are long."""
-    schema = {"type": "object", "properties": {"x": {"type": "string", "enum": ["y" * ARGUMENT_CHARS]}}}
-    return {
-        "model": LLAMA_MODEL,
-        "stream": True,
-        "messages": [{"role": "user", "content": "Call it."}],
-        "tools": [{"type": "function", "function": {"name": "echo", "parameters": schema}}],
-        "tool_choice": "required",
-    }
+def long_reply(emu: Emulator) -> dict:
+    """A Llama request whose streamed reply is long (text: a held tool call would be gathered whole before any of it
+    is released, docs/streaming.md#guarantees, so only text shows backpressure)."""
+    emu.inject("huge_reply", megabytes=REPLY_MEGABYTES)
+    return {"model": LLAMA_MODEL, "stream": True, "messages": [{"role": "user", "content": "Say something."}]}
 
 
 def test_a_reader_that_stops_reading_pauses_the_upstream(roomy: Edge, emu: Emulator) -> None:
     # A reader that reads: the whole stream is sent, in `took` seconds.
     started = time.monotonic()
-    sock = raw_request(roomy, "/genai/v1/chat/completions", long_tool_call())
+    sock = raw_request(roomy, "/genai/v1/chat/completions", long_reply(emu))
     read_until(sock, b"data: [DONE]", 1)
     sock.close()
     took = time.monotonic() - started
@@ -112,7 +107,7 @@ def test_a_reader_that_stops_reading_pauses_the_upstream(roomy: Edge, emu: Emula
     # A reader that never reads: the emulator stops sending long before the end, and stays stopped for longer than
     # the whole stream took when it was read.
     logged = len(roomy.log_lines())
-    sock = raw_request(roomy, "/genai/v1/chat/completions", long_tool_call(), receive_buffer=4096)
+    sock = raw_request(roomy, "/genai/v1/chat/completions", long_reply(emu), receive_buffer=4096)
     try:
         wait_for(lambda: bool(emu.streams) and len(emu.streams[0].sent) > 0, "streaming")
         stalled, since = -1, time.monotonic()

@@ -386,3 +386,64 @@ def test_a_finding_across_the_release_cut_is_released_whole_and_masked(make, emu
     assert "".join(texts) == head + "<EMAIL>" + " " + "y" * 245 + " end"
     assert not any(part in t for t in texts for part in ("bob@", "example.com"))
     assert out[-1].finish_reason == "stop"
+
+
+def test_a_streams_citation_ids_are_screened_as_names(make, emu) -> None:
+    """A citation's document ids are screened as names, as on the function: a finding withholds them (the stream
+    ends content_filter), never masks them; a clean id is released with its citation (the control)."""
+    running = make(GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="output", GUARDRAILS_STREAM_WINDOW_CHARS="100")
+    outcomes = {}
+    for document_id in ("d1", EMAIL):
+        documents = [{"id": document_id, "text": "Paris is the capital of France"}]
+        body = completion(COHERE, "capital of France?", documents=documents)
+        reply = running.app.handle(invocation("/v1/chat/completions", body))
+        assert isinstance(reply, StreamReply)
+        chunks = list(sse_data(reply.chunks))
+        sent = [r.json for r in emu.requests if r.path.endswith("/actions/chat")][-1]
+        assert sent is not None and sent["chatRequest"]["documents"][0]["id"] == document_id
+        cited = [c for chunk in chunks if chunk["choices"] for c in chunk["choices"][0]["delta"].get("citations", [])]
+        finish = [c["choices"][0]["finish_reason"] for c in chunks if c["choices"] and c["choices"][0]["finish_reason"]]
+        outcomes[document_id] = (cited, finish, running.lines()[-1]["guardrails"]["output"]["outcome"])
+    cited, finish, outcome = outcomes["d1"]
+    assert cited and finish == ["stop"] and outcome == "passed"
+    cited, finish, outcome = outcomes[EMAIL]
+    assert not cited and finish == ["content_filter"] and outcome == "blocked"
+
+
+def test_a_window_longer_than_the_screening_limit_is_refused_unscreened(make, emu) -> None:
+    """One piece of text over GUARDRAILS_MAX_CHARS is never sent to screening, nor released: the stream ends
+    content_filter, as the function refuses an over-long text whatever GUARDRAILS_ON_ERROR says."""
+    from genai_fn.guardrails.streaming import screened_stream
+    from genai_fn.neutral.stream import ChatDelta
+
+    running = make(
+        GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="output", GUARDRAILS_MAX_CHARS="1000", GUARDRAILS_ON_ERROR="open"
+    )
+    configured = running.app.state
+    policy = configured.settings.guardrails  # type: ignore[union-attr]
+    deltas = [ChatDelta(text="ok "), ChatDelta(text=f"{EMAIL} " + "z" * 1200), ChatDelta(finish_reason="stop")]
+    out = list(screened_stream(configured, policy, iter(deltas), LLAMA, time.monotonic() + 30))  # type: ignore[arg-type]
+    assert not [d for d in out if d.text] and out[-1].finish_reason == "content_filter"
+    assert not [r for r in emu.requests if r.path.endswith("applyGuardrails")], "never screened in part"
+
+
+def test_command_a_streams_one_call_without_parallel_calls(make, emu) -> None:
+    """Command A is COHEREV2 by default: the model calls both named tools, and the stream, like the buffered reply,
+    returns only the first when the caller set parallel_tool_calls false."""
+    running = make()
+    tools = [
+        {"type": "function", "function": {"name": name, "parameters": {"type": "object", "properties": {}}}}
+        for name in ("get_weather", "get_time")
+    ]
+    names = {}
+    for parallel in (True, False):
+        body = completion(COHERE, "call get_weather and get_time", tools=tools, parallel_tool_calls=parallel)
+        reply = running.app.handle(invocation("/v1/chat/completions", body))
+        assert isinstance(reply, StreamReply)
+        chunks = list(sse_data(reply.chunks))
+        sent = [r.json for r in emu.requests if r.path.endswith("/actions/chat")][-1]
+        assert sent is not None and sent["chatRequest"]["apiFormat"] == "COHEREV2"
+        assert len(sent["chatRequest"]["tools"]) == 2
+        calls = [c for chunk in chunks if chunk["choices"] for c in chunk["choices"][0]["delta"].get("tool_calls", [])]
+        names[parallel] = [c["function"]["name"] for c in calls if c.get("function", {}).get("name")]
+    assert names == {True: ["get_weather", "get_time"], False: ["get_weather"]}

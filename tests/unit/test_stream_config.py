@@ -39,3 +39,12 @@ def test_a_bad_stream_window_is_named(value: str) -> None:
         parse_policy({"GUARDRAILS": "pii:mask", "GUARDRAILS_STREAM_WINDOW_CHARS": value})
     with pytest.raises(ConfigError, match="GUARDRAILS_STREAM_WINDOW_CHARS is set but GUARDRAILS is not"):
         parse_policy({"GUARDRAILS_STREAM_WINDOW_CHARS": "400"})
+
+
+def test_a_stream_window_over_half_the_screening_limit_is_named() -> None:
+    """A stream screens up to twice its window at once: a window GUARDRAILS_MAX_CHARS could not screen is refused."""
+    limits = {"GUARDRAILS": "pii:mask", "GUARDRAILS_MAX_CHARS": "1000"}
+    with pytest.raises(ConfigError, match="GUARDRAILS_STREAM_WINDOW_CHARS .* at most half of GUARDRAILS_MAX_CHARS"):
+        parse_policy({**limits, "GUARDRAILS_STREAM_WINDOW_CHARS": "501"})
+    policy = parse_policy({**limits, "GUARDRAILS_STREAM_WINDOW_CHARS": "500"})
+    assert policy is not None and (policy.stream_window_chars, policy.max_chars) == (500, 1000)
