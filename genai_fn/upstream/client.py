@@ -1,15 +1,19 @@
 """The Generative AI client of one container, and its four calls: chat, embed, rerank and apply guardrails.
 
-The SDK client (with its connection pool) is built once per container on first use, with the signer from
-credentials.py, no SDK retry strategy or circuit breaker of its own (retry.py bounds retries by the deadline) and the
-reply bound installed on its session (bounded_reply.py). Each call takes a neutral request and returns a neutral
-reply; what it cost (attempts, time, the service's request id) goes into the caller's own CallFacts, success or not.
+The SDK client (with its connection pool) is built once per thread on first use (one thread under fdk, the streaming
+edge's workers under the ASGI edge): retry.py cuts a client's timeouts to each attempt's deadline, and the SDK reads
+them from the client, not the call, so a client shared between threads would let one request's cut reach another's.
+All of them share one signer (credentials.py, loaded once); none has an SDK retry strategy or circuit breaker of its
+own (retry.py bounds retries by the deadline); each has the reply bound installed on its session (bounded_reply.py).
+Each call takes a neutral request and returns a neutral reply; what it cost (attempts, time, the service's request
+id) goes into the caller's own CallFacts, success or not.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
@@ -40,27 +44,44 @@ docs.oracle.com/iaas/Content/generative-ai/routing-profile-tutorial.htm); passed
 
 
 class Upstream:
-    """One per container. The client is built on first use, so a broken credential is answered, not a crash."""
+    """One per container. A client is built on first use, so a broken credential is answered, not a crash.
 
-    def __init__(self, settings: Settings) -> None:
+    `client_factory` builds a thread's SDK client (tests pass a stand-in); by default a GenerativeAiInferenceClient
+    signed by the container's one signer."""
+
+    def __init__(
+        self, settings: Settings, client_factory: Callable[[], GenerativeAiInferenceClient] | None = None
+    ) -> None:
         self._settings = settings
-        self._client: GenerativeAiInferenceClient | None = None
+        self._factory = client_factory or self._sdk_client
+        self._local = threading.local()
+        self._credentials: tuple[dict[str, Any], Any] | None = None
+        self._credentials_lock = threading.Lock()
         self._tokens = ExpiringTokenReloader()
 
     @property
     def client(self) -> GenerativeAiInferenceClient:
-        if self._client is None:
-            config, signer = load_signer(self._settings)
-            self._client = GenerativeAiInferenceClient(
-                config,
-                signer=signer,
-                service_endpoint=self._settings.service_endpoint,
-                retry_strategy=oci.retry.NoneRetryStrategy(),
-                circuit_breaker_strategy=oci.circuit_breaker.NoCircuitBreakerStrategy(),
-                timeout=(self._settings.connect_timeout, self._settings.read_timeout),
-            )
-            bounded_reply.install(self._client.base_client.session)
-        return self._client
+        """This thread's client: its timeouts are its calls' own (retry.py sets them per attempt)."""
+        client: GenerativeAiInferenceClient | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._factory()
+        return client
+
+    def _sdk_client(self) -> GenerativeAiInferenceClient:
+        with self._credentials_lock:  # two threads' first calls load the signer once
+            if self._credentials is None:
+                self._credentials = load_signer(self._settings)
+        config, signer = self._credentials
+        client = GenerativeAiInferenceClient(
+            config,
+            signer=signer,
+            service_endpoint=self._settings.service_endpoint,
+            retry_strategy=oci.retry.NoneRetryStrategy(),
+            circuit_breaker_strategy=oci.circuit_breaker.NoCircuitBreakerStrategy(),
+            timeout=(self._settings.connect_timeout, self._settings.read_timeout),
+        )
+        bounded_reply.install(client.base_client.session)
+        return client
 
     def chat(
         self,

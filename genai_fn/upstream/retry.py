@@ -51,8 +51,9 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
     """Jittered exponential backoff, bounded by attempts and by the invocation deadline.
 
     Before each attempt the client's timeouts are cut to the time left, and a backoff that would leave less than
-    MIN_ATTEMPT_SECONDS before the deadline is not slept: the last failure is raised instead. Setting the shared
-    client's timeout is safe because fdk runs a synchronous handler one invocation at a time.
+    MIN_ATTEMPT_SECONDS before the deadline is not slept: the last failure is raised instead. The SDK sends with
+    `base_client.timeout` (BaseClient.request passes `timeout=self.timeout` to the session; it takes none per call),
+    so the client must be this thread's own (client.py): one thread runs one attempt at a time.
     """
 
     def __init__(
