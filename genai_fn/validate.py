@@ -8,6 +8,7 @@ Every failure is an InvalidRequest naming the field; values are never echoed bac
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -19,7 +20,7 @@ from . import catalog, families, limits
 from .config import Settings
 from .errors import InvalidJSON, InvalidRequest, ModelNotAllowed, PayloadTooLarge
 from .families._base import INTEGER_PARAMETERS, SAMPLING_PARAMETERS, Family, refuse_unsupported
-from .neutral.chat import ChatRequest, Params
+from .neutral.chat import ChatRequest, Checked, Params
 
 C = TypeVar("C", bound=ChatRequest)
 
@@ -263,10 +264,13 @@ def params(
 
 
 def check_chat(request: C) -> C:
-    """The request, if its family can carry it (features and rules) and its model can take what it holds."""
-    refuse_unsupported(request, families.get(request.api_format))
+    """The request, if its family can carry it (features and rules) and its model can take what it holds; with what
+    the family's check made of it kept (`ChatRequest.checked`), so it is checked once."""
+    checked = refuse_unsupported(request, families.get(request.api_format))
     if catalog.vision(request.model) is False and any(msg.images for msg in request.messages):
         raise InvalidRequest(
             f"model {request.model} takes text only: send images to a vision model", param=request.names.messages
         )
-    return request
+    if checked is None:
+        return request
+    return dataclasses.replace(request, checked=Checked(request.api_format, checked))

@@ -112,8 +112,18 @@ class Family(ABC):
     """Fields of its chat reply (under chatResponse) that only echo the request back (Cohere V1's chatHistory):
     dropped while the reply is read, so they cost neither memory nor MAX_REPLY_BYTES (upstream/echo.py)."""
 
-    def check(self, request: ChatRequest) -> None:  # noqa: B027 - an optional hook: most families need none
-        """Rules of this family beyond its features (e.g. which turn comes last); raise InvalidRequest."""
+    def check(self, request: ChatRequest) -> object:
+        """Rules of this family beyond its features (e.g. which turn comes last); raise InvalidRequest. What it
+        returns (not None: what checking made of the request) is kept on the request for `to_sdk` (`prepared`)."""
+        return None
+
+    def prepared(self, request: ChatRequest) -> Any:
+        """What `check` made of `request`: kept by validate.check_chat, so the request is checked once; made now for
+        a request checked for another family or not kept (a fallback target's copy, a test's bare request)."""
+        kept = request.checked
+        if kept is not None and kept.api_format == self.api_format:
+            return kept.value
+        return self.check(request)
 
     def way_out(self, feature: str, request: ChatRequest) -> str:
         """What works instead of a feature this family refuses, added to the 400 (never something refused too);
@@ -170,14 +180,15 @@ def requested_features(request: ChatRequest) -> Iterator[tuple[str, str]]:
         yield "safety_mode", "safety_mode"
 
 
-def refuse_unsupported(request: ChatRequest, family: Family) -> None:
-    """The first feature the family does not serve, as a 400 naming the caller's field; then the family's rules."""
+def refuse_unsupported(request: ChatRequest, family: Family) -> object:
+    """The first feature the family does not serve, as a 400 naming the caller's field; then the family's rules,
+    returning what its check made of the request."""
     for feature, where in requested_features(request):
         if feature not in family.features:
             refusal = FEATURES[feature].format(family=family.api_format, where=where)
             way_out = family.way_out(feature, request)
             raise InvalidRequest(f"{refusal}: {way_out}" if way_out else refusal, param=where)
-    family.check(request)
+    return family.check(request)
 
 
 def finish_reason(raw: str | None) -> str:

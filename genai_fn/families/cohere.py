@@ -140,6 +140,14 @@ class _Plan:
     tool_results: list[tuple[ToolCall, str]]
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """What `check` made of a request, which `to_sdk` builds on: its layout and each tool's parameters."""
+
+    plan: _Plan
+    parameters: tuple[list[_Parameter], ...]
+
+
 class CohereV1(Family):
     api_format = "COHERE"
     ranges = {
@@ -163,7 +171,7 @@ class CohereV1(Family):
     )
     """Tool results and call parameters are objects here (decoded by the family): screened as the model reads them."""
 
-    def check(self, request: ChatRequest) -> None:
+    def check(self, request: ChatRequest) -> _Checked:
         """The turns lay out as V1 needs (the last one the user's or a tool result, every call answered), each tool
         fits parameterDefinitions, and no V2-only choice is asked for."""
         if request.parallel_tool_calls is False:
@@ -178,9 +186,8 @@ class CohereV1(Family):
                 "fast, or no documents",
                 param="citation_quality",
             )
-        for index, tool in enumerate(request.tools):
-            _parameters(tool, f"tools[{index}]")
-        _plan(request)
+        parameters = tuple(_parameters(tool, f"tools[{index}]") for index, tool in enumerate(request.tools))
+        return _Checked(_plan(request), parameters)
 
     def way_out(self, feature: str, request: ChatRequest) -> str:
         """A forced tool choice: V1 has no field for it; V2's toolsChoice forces a tool where the model speaks V2."""
@@ -199,10 +206,13 @@ class CohereV1(Family):
 
     def to_sdk(self, request: ChatRequest) -> m.CohereChatRequest:
         system = [msg.content for msg in request.messages if msg.role == "system"]
-        plan = _plan(request)
+        checked: _Checked = self.prepared(request)
+        plan = checked.plan
         extra: dict[str, Any] = {**stop_and_format(request), **safety(request)}
         if request.tools and request.tool_choice != "none":  # V1 has no tool choice: none is served by no tools
-            extra["tools"] = [_tool(tool, f"tools[{i}]") for i, tool in enumerate(request.tools)]
+            extra["tools"] = [
+                _tool(tool, params) for tool, params in zip(request.tools, checked.parameters, strict=True)
+            ]
         if plan.tool_results:
             extra["tool_results"] = [_result(call, output) for call, output in plan.tool_results]
         if request.documents:
@@ -435,14 +445,14 @@ def _document(document: Document) -> dict[str, str]:
 # --- tools --------------------------------------------------------------------------------------------------------
 
 
-def _tool(tool: Tool, where: str) -> m.CohereTool:
+def _tool(tool: Tool, parameters: list[_Parameter]) -> m.CohereTool:
     return m.CohereTool(
         name=tool.name,
         # CohereTool.description is required; an OpenAI tool may have none, so its name describes it.
         description=tool.description or tool.name,
         parameter_definitions={
             p.name: m.CohereParameterDefinition(type=p.type, description=p.description, is_required=p.required)
-            for p in _parameters(tool, where)
+            for p in parameters
         }
         or None,
     )

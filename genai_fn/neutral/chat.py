@@ -81,6 +81,16 @@ class FieldNames:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """What a family made of a request while checking it (Cohere V1: the turns laid out as V1 takes them), kept so
+    that its `to_sdk` builds on it instead of checking again; opaque to everything but that family, never SDK
+    objects."""
+
+    api_format: str
+    value: object
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     """What the caller asked for, validated and allow-listed; the compartment is never part of it."""
 
@@ -105,6 +115,8 @@ class ChatRequest:
     safety_mode: str | None = None
     """contextual or strict (Cohere's safetyMode); None: not sent (the service's default, contextual)."""
     names: FieldNames = field(default=FieldNames(), compare=False, repr=False)
+    checked: Checked | None = field(default=None, compare=False, repr=False)
+    """Set by validate.check_chat when the family's check made something of the request."""
 
 
 @dataclass(frozen=True)

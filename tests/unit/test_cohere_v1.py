@@ -13,6 +13,7 @@ from genai_fn import families, validate
 from genai_fn.contracts import grounding
 from genai_fn.contracts.chat_completions import CHAT
 from genai_fn.errors import InvalidRequest
+from genai_fn.families import cohere
 from genai_fn.families.cohere import call_id
 from genai_fn.neutral.chat import ChatRequest, Citation, Document, Message, Params, Tool, ToolCall
 from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID, V1_PIN
@@ -312,6 +313,28 @@ def test_the_openai_contract_round_trips_the_ids_it_answered() -> None:
     }
     sent = v1(CHAT.parse(body, settings))
     assert sent["toolResults"][0]["call"] == {"name": "get_weather", "parameters": {"city": "Paris"}}
+
+
+def test_a_request_is_laid_out_and_its_tools_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the parse's check made of the request (its V1 layout, each tool's parameters) is what to_sdk sends:
+    neither runs again when the call is made."""
+    runs = {"_plan": 0, "_parameters": 0}
+    for name in runs:
+        real = getattr(cohere, name)
+
+        def counted(*args: Any, _real: Any = real, _name: str = name) -> Any:
+            runs[_name] += 1
+            return _real(*args)
+
+        monkeypatch.setattr(cohere, name, counted)
+    body = {
+        "messages": [{"role": "user", "content": "Weather in Paris?"}],
+        "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": WEATHER}}],
+    }
+    parsed = CHAT.parse(body, make_settings(**V1_PIN))
+    sent = wire(families.get("COHERE").to_sdk(parsed))
+    assert runs == {"_plan": 1, "_parameters": 1}
+    assert sent["message"] == "Weather in Paris?" and sent["tools"][0]["parameterDefinitions"]["city"]["isRequired"]
 
 
 # --- documents and citations ----------------------------------------------------------------------------------------
