@@ -13,7 +13,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from . import catalog, families, limits
@@ -263,14 +263,27 @@ def params(
     return Params(max_tokens=max_tokens, **values)
 
 
-def check_chat(request: C) -> C:
+def check_chat(request: C, name: Callable[[str], str] | None = None) -> C:
     """The request, if its family can carry it (features and rules) and its model can take what it holds; with what
-    the family's check made of it kept (`ChatRequest.checked`), so it is checked once."""
-    checked = refuse_unsupported(request, families.get(request.api_format))
-    if catalog.vision(request.model) is False and any(msg.images for msg in request.messages):
+    the family's check made of it kept (`ChatRequest.checked`), so it is checked once.
+
+    A refusal names the field by its neutral path, first in its message (`messages[2].content[1]: images are not
+    supported ...`); `name` gives the caller's contract's own name for a path (Responses: `input[1].content[1]`),
+    which the 400 then carries instead."""
+    try:
+        checked = refuse_unsupported(request, families.get(request.api_format))
+        if catalog.vision(request.model) is False and any(msg.images for msg in request.messages):
+            raise InvalidRequest(
+                f"model {request.model} takes text only: send images to a vision model", param="messages"
+            )
+    except InvalidRequest as refusal:
+        if name is None or refusal.param is None or name(refusal.param) == refusal.param:
+            raise
+        own = name(refusal.param)
+        said = refusal.message
         raise InvalidRequest(
-            f"model {request.model} takes text only: send images to a vision model", param=request.names.messages
-        )
+            own + said[len(refusal.param) :] if said.startswith(refusal.param) else said, param=own
+        ) from None
     if checked is None:
         return request
     return dataclasses.replace(request, checked=Checked(request.api_format, checked))

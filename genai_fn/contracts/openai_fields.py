@@ -134,7 +134,7 @@ def image(url: Any, detail: Any, where: str) -> ImagePart:
             f"{where}.image_url.url must be a base64 data:image/... URL or an https: URL",
             param=f"{where}.image_url.url",
         )
-    return ImagePart(url=url, detail=detail, where=where)
+    return ImagePart(url=url, detail=detail)
 
 
 def reasoning(effort: Any, verbosity: Any, completion_limit: bool, names: tuple[str, str]) -> Reasoning | None:

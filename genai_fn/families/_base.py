@@ -147,25 +147,26 @@ class Family(ABC):
 
 
 def requested_features(request: ChatRequest) -> Iterator[tuple[str, str]]:
-    """(feature, the caller's field) for each optional feature the request uses."""
-    names = request.names
+    """(feature, the neutral path of the field that asks for it) for each optional feature the request uses."""
     if request.tools or request.tool_choice or any(msg.role == "tool" or msg.tool_calls for msg in request.messages):
         yield "tools", "tools"
     if request.tool_choice == "required":
         yield "tool_choice_required", "tool_choice"
     elif request.tool_choice not in (None, "auto", "none"):
         yield "named_tool_choice", "tool_choice"
-    for message in request.messages:
-        for image in message.images:
-            yield "images", image.where or names.messages
+    for index, message in enumerate(request.messages):
+        if message.images:
+            for part, item in enumerate(message.parts):
+                if not isinstance(item, str):
+                    yield "images", f"messages[{index}].content[{part}]"
     if request.json_schema is not None:
-        yield "json_schema", names.response_format
+        yield "json_schema", "response_format"
     elif request.json_mode:
-        yield "json_object", names.response_format
+        yield "json_object", "response_format"
     if request.reasoning and request.reasoning.effort is not None:
-        yield "reasoning_effort", names.reasoning_effort
+        yield "reasoning_effort", "reasoning_effort"
     if request.reasoning and request.reasoning.verbosity is not None:
-        yield "verbosity", names.verbosity
+        yield "verbosity", "verbosity"
     if request.logit_bias:
         yield "logit_bias", "logit_bias"
     if request.params.stop:
@@ -181,7 +182,7 @@ def requested_features(request: ChatRequest) -> Iterator[tuple[str, str]]:
 
 
 def refuse_unsupported(request: ChatRequest, family: Family) -> object:
-    """The first feature the family does not serve, as a 400 naming the caller's field; then the family's rules,
+    """The first feature the family does not serve, as a 400 naming its neutral path; then the family's rules,
     returning what its check made of the request."""
     for feature, where in requested_features(request):
         if feature not in family.features:

@@ -323,8 +323,8 @@ def _citations(citations: list[Any]) -> Iterator[Citation]:
 
 def _plan(request: ChatRequest) -> _Plan:
     """The turns (system messages aside: they are the preamble) as history, message and tool results; refuses a
-    conversation V1 cannot carry, naming the caller's field."""
-    where = request.names.messages
+    conversation V1 cannot carry, naming `messages` (the caller's contract names its own field)."""
+    where = "messages"  # the neutral path: the caller's contract names its own field (validate.check_chat)
     history: list[_Entry] = []
     awaiting: dict[str, ToolCall] = {}  # calls of the last assistant turn not yet answered
     run: _Entry | None = None  # the results answering the last assistant turn's calls
@@ -343,7 +343,7 @@ def _plan(request: ChatRequest) -> _Plan:
                     "assistant message before it",
                     param=where,
                 )
-            _outputs(turn.content, call, where)  # refused here, naming the caller's field: to_sdk never refuses
+            _outputs(turn.content, call, where)  # refused here, at parse time: to_sdk never refuses
             run.results.append((call, turn.content))
             continue
         if run is not None:
@@ -365,7 +365,7 @@ def _plan(request: ChatRequest) -> _Plan:
         _close(run, awaiting, where)
         return _Plan(history, "", run.results)
     if not turns or turns[-1].role != "user":
-        raise InvalidRequest(f"the last message must come from the user or be a tool result ({where})", param=where)
+        raise InvalidRequest(f"{where}: the last message must come from the user or be a tool result", param=where)
     return _Plan(history[:-1], turns[-1].content, [])
 
 

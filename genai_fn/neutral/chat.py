@@ -2,8 +2,9 @@
 
 Every contract (simple, chat completions, Responses) parses into a ChatRequest and renders a ChatReply; every model
 family (families/) turns the request into its SDK request and its SDK reply back into a ChatReply. Independent of
-wire format and of model family: no oci import, no contract vocabulary except the `where` of each part, which
-names the caller's own field so a family's refusal points at it.
+wire format and of model family: no oci import, no contract vocabulary. A refusal names a part of the request by
+its neutral path (`messages`, `messages[2].content[1]`, `response_format`, `reasoning_effort`, `verbosity`, `tools`,
+...); the contract that parsed it names its own field instead (validate.check_chat's `name`).
 """
 
 from __future__ import annotations
@@ -69,18 +70,6 @@ class Params:
 
 
 @dataclass(frozen=True)
-class FieldNames:
-    """What the caller's contract calls the parts of the request whose names differ between contracts (Responses
-    says `input`, `text.format`, `reasoning.effort`), so a refusal names the caller's own field. Every other part
-    (tools, tool_choice, logit_bias, stop, seed, documents, citation_quality, safety_mode) has one name in all."""
-
-    messages: str = "messages"
-    response_format: str = "response_format"
-    reasoning_effort: str = "reasoning_effort"
-    verbosity: str = "verbosity"
-
-
-@dataclass(frozen=True)
 class Checked:
     """What a family made of a request while checking it (Cohere V1: the turns laid out as V1 takes them), kept so
     that its `to_sdk` builds on it instead of checking again; opaque to everything but that family, never SDK
@@ -114,7 +103,6 @@ class ChatRequest:
     """accurate, fast or off; None: not sent (the service's default)."""
     safety_mode: str | None = None
     """contextual or strict (Cohere's safetyMode); None: not sent (the service's default, contextual)."""
-    names: FieldNames = field(default=FieldNames(), compare=False, repr=False)
     checked: Checked | None = field(default=None, compare=False, repr=False)
     """Set by validate.check_chat when the family's check made something of the request."""
 

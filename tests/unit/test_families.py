@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from genai_fn import families, validate
+from genai_fn.contracts.responses import RESPONSES
 from genai_fn.errors import InvalidRequest
 from genai_fn.families._base import FEATURES, SAMPLING_PARAMETERS, Family
-from genai_fn.neutral.chat import ChatRequest, FieldNames, ImagePart, Message, Params, Reasoning, Tool, ToolCall
+from genai_fn.neutral.chat import ChatRequest, ImagePart, Message, Params, Tool, ToolCall
 from tests.constants import COHERE_MODEL, ENDPOINT_OCID, LLAMA_MODEL, MODEL_OCID
 
 from .conftest import make_settings
@@ -121,15 +122,30 @@ def test_cohere_needs_a_last_user_message(messages: tuple[Message, ...]) -> None
 
 
 def test_a_refusal_names_the_callers_own_field() -> None:
-    """The contract's FieldNames and each image's `where` travel with the request, so the family's 400 points at
-    what the caller sent (Responses says `input[2].content[1]` and `text.format` where chat says otherwise)."""
-    image = ImagePart("data:image/png;base64,AAAA", where="input[2].content[1]")
+    """The family refuses a neutral path; the contract that parsed the request names its own field in the 400
+    (Responses says `input[2].content[1]` and `reasoning.effort` where the neutral request says otherwise)."""
+    image = ImagePart("data:image/png;base64,AAAA")
     with pytest.raises(InvalidRequest) as caught:
         validate.check_chat(request("COHERE", Message("user", "Hi", parts=("Hi", image))))
-    assert caught.value.param == "input[2].content[1]" and "images are not supported for COHERE" in caught.value.message
-    names = FieldNames(reasoning_effort="reasoning.effort")
-    with pytest.raises(InvalidRequest, match="reasoning.effort is not supported for COHERE models") as caught:
-        validate.check_chat(request("COHERE", reasoning=Reasoning(effort="low"), names=names))
+    assert caught.value.param == "messages[0].content[1]"
+    assert caught.value.message.startswith("messages[0].content[1]: images are not supported for COHERE")
+    settings = make_settings(ALLOWED_MODELS=COHERE_MODEL, MODEL_API_FORMATS=f"{COHERE_MODEL}:COHERE")
+    pixel = {"type": "input_image", "image_url": "data:image/png;base64,AAAA"}
+    body = {
+        "model": COHERE_MODEL,
+        "instructions": "Be brief.",
+        "input": [
+            {"role": "user", "content": "Hi"},
+            {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+            {"role": "user", "content": [{"type": "input_text", "text": "What is it?"}, pixel]},
+        ],
+    }
+    with pytest.raises(InvalidRequest) as caught:
+        RESPONSES.parse(body, settings)
+    assert caught.value.param == "input[2].content[1]"
+    assert caught.value.message.startswith("input[2].content[1]: images are not supported for COHERE")
+    with pytest.raises(InvalidRequest, match="^reasoning.effort is not supported for COHERE models") as caught:
+        RESPONSES.parse({"model": COHERE_MODEL, "input": "Hi", "reasoning": {"effort": "low"}}, settings)
     assert caught.value.param == "reasoning.effort"
 
 
