@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import validate
+from .. import admission, validate
 from ..config import Settings
 from ..errors import InvalidRequest, ProxyError
 from ..http import Invocation, Reply, StreamReply, json_bytes, json_reply
@@ -270,7 +270,7 @@ class ChatCompletions(OpenAIErrors):
 
     def parse(self, body: dict[str, Any], settings: Settings) -> ChatCall:
         fields.reject_unknown(body, CHAT_FIELDS | IGNORED_CHAT_FIELDS)
-        model, family = validate.resolve_model(body.get("model"), settings)
+        model, family = admission.resolve_model(body.get("model"), settings)
         if body.get("n") is not None and (type(body["n"]) is not int or body["n"] != 1):
             raise InvalidRequest("n must be 1: the service returns one choice per request", param="n")
         if body.get("logprobs"):
@@ -289,12 +289,12 @@ class ChatCompletions(OpenAIErrors):
         tools = fields.tools(body.get("tools"), _function_of)
         json_mode, json_schema = _response_format(body.get("response_format"))
         completion_limit = body.get("max_completion_tokens") is not None and body.get("max_tokens") is None
-        return validate.check_chat(
+        return admission.check_chat(
             ChatCall(
                 model=model,
                 api_format=family.api_format,
                 messages=_messages(body.get("messages")),
-                params=validate.params(
+                params=admission.params(
                     body, settings, family, max_tokens_fields=("max_tokens", "max_completion_tokens")
                 ),
                 tools=tools,

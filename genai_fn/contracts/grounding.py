@@ -4,7 +4,7 @@ the reply's `citations` out, in one shape: `[{"start", "end", "text", "document_
 OpenAI has no such fields: an OpenAI client sends them as extra body fields (`extra_body` in the openai SDK).
 Documents are objects of text fields (`text`, `title`, `url`, ...; a string is taken as `{"text": ...}`), each
 with an `id` its citations name (the caller's own `id`, else `doc_<position>`). Whether the model's family takes
-them is decided by validate.check_chat (the Cohere families do; Generic is a 400). docs/api.md has the fields.
+them is decided by admission.check_chat (the Cohere families do; Generic is a 400). docs/api.md has the fields.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 response formats, images, reasoning knobs and logit bias, plus the strictness both apply to the body.
 
 Each parser checks syntax only and names the caller's field; whether the model's family can carry what was asked
-is decided after parsing, once, by validate.check_chat.
+is decided after parsing, once, by admission.check_chat.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import validate
+from .. import admission, validate
 from ..config import Settings
 from ..errors import InvalidRequest, PayloadTooLarge, ProxyError
 from ..http import MAX_RESPONSE_BYTES, Invocation, Reply, StreamReply, json_bytes, json_reply
@@ -333,7 +333,7 @@ class Responses(OpenAIErrors):
         _stateless(body)
         fields.reject_unknown(body, FIELDS | IGNORED_FIELDS | frozenset(STATEFUL_FIELDS))
         _small_options(body)
-        model, family = validate.resolve_model(body.get("model"), settings)
+        model, family = admission.resolve_model(body.get("model"), settings)
         call_reasoning = _reasoning(body)
         raw_instructions = body.get("instructions")
         instructions = validate.text(raw_instructions, "instructions") if raw_instructions is not None else None
@@ -345,7 +345,7 @@ class Responses(OpenAIErrors):
             model=model,
             api_format=family.api_format,
             messages=messages,
-            params=validate.params(
+            params=admission.params(
                 {k: body[k] for k in ("temperature", "top_p", "max_output_tokens") if k in body},
                 settings,
                 family,
@@ -372,7 +372,7 @@ class Responses(OpenAIErrors):
             },
         )
         _echo_fits(call, settings)
-        return validate.check_chat(call, _namer(sources))
+        return admission.check_chat(call, _namer(sources))
 
     def render(self, reply: ChatReply, call: ResponsesCall, invocation: Invocation) -> Reply:
         if call.stream:  # the whole stream in one body (the fdk edge), by the streaming renderer

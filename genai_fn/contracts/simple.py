@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import validate
+from .. import admission, validate
 from ..config import Settings
 from ..errors import InvalidRequest, ProxyError
 from ..http import Invocation, Reply, StreamReply, json_bytes, json_reply
@@ -63,7 +63,7 @@ class SimpleChat:
             raise InvalidRequest(f"unknown field {unknown!r}; accepted: {', '.join(sorted(FIELDS))}", param=unknown)
         if "input" not in body:
             raise InvalidRequest("input is required: the user's message as a string", param="input")
-        model, family = validate.resolve_model(body.get("model"), settings)
+        model, family = admission.resolve_model(body.get("model"), settings)
         messages: list[Message] = []
         if body.get("system") is not None:
             messages.append(Message("system", validate.text(body["system"], "system")))
@@ -72,12 +72,12 @@ class SimpleChat:
         stream = body.get("stream", False)
         if not isinstance(stream, bool):
             raise InvalidRequest("stream must be true or false", param="stream")
-        return validate.check_chat(
+        return admission.check_chat(
             SimpleCall(
                 model=model,
                 api_format=family.api_format,
                 messages=tuple(messages),
-                params=validate.params(body, settings, family),
+                params=admission.params(body, settings, family),
                 **grounding.parse(body),
                 stream=stream,
             )

@@ -118,7 +118,7 @@ class Family(ABC):
         return None
 
     def prepared(self, request: ChatRequest) -> Any:
-        """What `check` made of `request`: kept by validate.check_chat, so the request is checked once; made now for
+        """What `check` made of `request`: kept by admission.check_chat, so the request is checked once; made now for
         a request checked for another family or not kept (a fallback target's copy, a test's bare request)."""
         kept = request.checked
         if kept is not None and kept.api_format == self.api_format:

@@ -324,7 +324,7 @@ def _citations(citations: list[Any]) -> Iterator[Citation]:
 def _plan(request: ChatRequest) -> _Plan:
     """The turns (system messages aside: they are the preamble) as history, message and tool results; refuses a
     conversation V1 cannot carry, naming `messages` (the caller's contract names its own field)."""
-    where = "messages"  # the neutral path: the caller's contract names its own field (validate.check_chat)
+    where = "messages"  # the neutral path: the caller's contract names its own field (admission.check_chat)
     history: list[_Entry] = []
     awaiting: dict[str, ToolCall] = {}  # calls of the last assistant turn not yet answered
     run: _Entry | None = None  # the results answering the last assistant turn's calls

@@ -4,7 +4,7 @@ Every contract (simple, chat completions, Responses) parses into a ChatRequest a
 family (families/) turns the request into its SDK request and its SDK reply back into a ChatReply. Independent of
 wire format and of model family: no oci import, no contract vocabulary. A refusal names a part of the request by
 its neutral path (`messages`, `messages[2].content[1]`, `response_format`, `reasoning_effort`, `verbosity`, `tools`,
-...); the contract that parsed it names its own field instead (validate.check_chat's `name`).
+...); the contract that parsed it names its own field instead (admission.check_chat's `name`).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class ChatRequest:
     safety_mode: str | None = None
     """contextual or strict (Cohere's safetyMode); None: not sent (the service's default, contextual)."""
     checked: Checked | None = field(default=None, compare=False, repr=False)
-    """Set by validate.check_chat when the family's check made something of the request."""
+    """Set by admission.check_chat when the family's check made something of the request."""
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ from typing import Any
 
 from oci.generative_ai_inference import models as m
 
+from ..body import NotANumberError, StrictJSONError, strict_json
 from ..config import Settings
 from ..errors import UpstreamFailed
 from ..families._base import Family
 from ..http import well_formed
 from ..limits import DEFAULT_MAX_JSON_DEPTH, too_deep
 from ..neutral.chat import ChatReply, ChatRequest
-from ..validate import NotANumberError, StrictJSONError, strict_json
 from .serving import serving_mode
 
 

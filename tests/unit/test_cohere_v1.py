@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from genai_fn import families, validate
+from genai_fn import admission, families
 from genai_fn.contracts import grounding
 from genai_fn.contracts.chat_completions import CHAT
 from genai_fn.errors import InvalidRequest
@@ -49,7 +49,7 @@ def request(*messages: Message, api_format: str = "COHERE", **kwargs: Any) -> Ch
 
 def v1(chat: ChatRequest) -> dict[str, Any]:
     """The chatRequest the SDK would send for a checked request."""
-    checked = validate.check_chat(chat)
+    checked = admission.check_chat(chat)
     return wire(families.get(chat.api_format).to_sdk(checked))
 
 
@@ -102,14 +102,14 @@ def test_a_schema_v1_cannot_hold_is_a_400_naming_the_tool_and_the_construct(
     schema: dict[str, Any], construct: str
 ) -> None:
     with pytest.raises(InvalidRequest, match=construct) as caught:
-        validate.check_chat(request(tools=(Tool("lookup", "Look up", schema),)))
+        admission.check_chat(request(tools=(Tool("lookup", "Look up", schema),)))
     assert caught.value.param == "tools[0]" and "(lookup)" in caught.value.message
-    validate.check_chat(request(tools=(Tool("lookup", "Look up", schema),), api_format="COHEREV2"))  # V2 takes it
+    admission.check_chat(request(tools=(Tool("lookup", "Look up", schema),), api_format="COHEREV2"))  # V2 takes it
 
 
 def test_a_tool_name_v1_refuses() -> None:
     with pytest.raises(InvalidRequest, match="letters, digits and _") as caught:
-        validate.check_chat(request(tools=(Tool("get-weather"),)))
+        admission.check_chat(request(tools=(Tool("get-weather"),)))
     assert caught.value.param == "tools[0]"
 
 
@@ -123,7 +123,7 @@ def test_a_tool_name_v1_refuses() -> None:
 )
 def test_what_v1_has_no_field_for_is_refused(extra: dict[str, Any], param: str, words: str) -> None:
     with pytest.raises(InvalidRequest, match=words) as caught:
-        validate.check_chat(request(tools=(Tool("lookup"),), **extra))
+        admission.check_chat(request(tools=(Tool("lookup"),), **extra))
     assert caught.value.param == param
 
 
@@ -260,7 +260,7 @@ def test_a_tool_output_that_was_the_answer_gets_a_chatbot_turn_before_the_next_u
 )
 def test_a_conversation_v1_cannot_carry_is_a_400(messages: tuple[Message, ...], words: str) -> None:
     with pytest.raises(InvalidRequest, match=words) as caught:
-        validate.check_chat(request(*messages))
+        admission.check_chat(request(*messages))
     assert (caught.value.status, caught.value.param) == (400, "messages")
 
 
@@ -361,13 +361,13 @@ def test_documents_go_to_v1_as_flat_objects_and_to_v2_as_id_and_data() -> None:
 )
 def test_generic_has_no_documents(extra: dict[str, Any], param: str) -> None:
     with pytest.raises(InvalidRequest, match="GENERIC") as caught:
-        validate.check_chat(ChatRequest(LLAMA_MODEL, "GENERIC", (Message("user", "Hi"),), Params(9), **extra))
+        admission.check_chat(ChatRequest(LLAMA_MODEL, "GENERIC", (Message("user", "Hi"),), Params(9), **extra))
     assert caught.value.param == param
 
 
 def test_citation_quality_off_is_v2s_alone() -> None:
     with pytest.raises(InvalidRequest, match="off is not supported for COHERE") as caught:
-        validate.check_chat(request(documents=DOCUMENTS, citation_quality="off"))
+        admission.check_chat(request(documents=DOCUMENTS, citation_quality="off"))
     assert caught.value.param == "citation_quality"
     assert v1(request(api_format="COHEREV2", documents=DOCUMENTS, citation_quality="off"))["citationOptions"] == {
         "mode": "OFF"
