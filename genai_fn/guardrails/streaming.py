@@ -21,18 +21,20 @@ costs: docs/streaming.md#guardrails-on-a-stream.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import GuardrailsUnavailable, UpstreamError, UpstreamThrottled
 from ..families._base import anchored
 from ..logs import CallFacts, current_record
 from ..neutral.features import Citation
 from ..neutral.stream import ChatDelta, deltas_of, joined
-from ..usecases import Configured
 from .policy import GuardrailPolicy
 from .screening import UNAVAILABLE_RETRY_AFTER, screen_chat_output
 from .spans import Span, mask
 from .verdict import read_verdict
+
+if TYPE_CHECKING:
+    from .screening import Assess
 
 BLOCKING = ("content_moderation", "prompt_injection")
 """Checks whose `block` on output withholds the whole reply: the stream is buffered."""
@@ -44,24 +46,24 @@ def buffered(policy: GuardrailPolicy) -> bool:
 
 
 def screened_stream(
-    configured: Configured, policy: GuardrailPolicy, deltas: Iterator[ChatDelta], model: str, deadline: float
+    assess: Assess, policy: GuardrailPolicy, deltas: Iterator[ChatDelta], model: str, deadline: float
 ) -> Iterator[ChatDelta]:
     """The deltas with the output screened before release (the module's docstring says how)."""
     if not policy.checks("output"):
         yield from deltas
         return
     if buffered(policy):
-        yield from deltas_of(screen_chat_output(configured, policy, joined(deltas, model), deadline))
+        yield from deltas_of(screen_chat_output(assess, policy, joined(deltas, model), deadline))
         return
-    yield from _windowed(configured, policy, deltas, model, deadline)
+    yield from _windowed(assess, policy, deltas, model, deadline)
 
 
 def _windowed(
-    configured: Configured, policy: GuardrailPolicy, deltas: Iterator[ChatDelta], model: str, deadline: float
+    assess: Assess, policy: GuardrailPolicy, deltas: Iterator[ChatDelta], model: str, deadline: float
 ) -> Iterator[ChatDelta]:
     window = policy.stream_window_chars
-    text = _Held(configured, policy, deadline)
-    reasoning = _Held(configured, policy, deadline)
+    text = _Held(assess, policy, deadline)
+    reasoning = _Held(assess, policy, deadline)
     held: list[ChatDelta] = []  # tool-call pieces and citations, until the end
     for delta in deltas:
         if delta.tool_calls or delta.citations:
@@ -75,7 +77,7 @@ def _windowed(
                 return
             if out.has_content:
                 yield out
-            yield from _the_end(configured, policy, held, text.released, delta, model, deadline)
+            yield from _the_end(assess, policy, held, text.released, delta, model, deadline)
             return
         out = ChatDelta(
             reasoning=reasoning.release(window) if reasoning.ready(window) else "",
@@ -89,7 +91,7 @@ def _windowed(
 
 
 def _the_end(
-    configured: Configured,
+    assess: Assess,
     policy: GuardrailPolicy,
     held: list[ChatDelta],
     released: list[str],
@@ -100,7 +102,7 @@ def _the_end(
     """The held tool calls screened as the reply's output, the citations that quote released text, then the end."""
     calls = joined(held, model)
     if calls.tool_calls:
-        screened = screen_chat_output(configured, policy, calls, deadline)
+        screened = screen_chat_output(assess, policy, calls, deadline)
         if screened.finish_reason == "content_filter":
             yield ChatDelta(finish_reason="content_filter", usage=last.usage)
             return
@@ -114,8 +116,8 @@ def _the_end(
 class _Held:
     """One channel's unreleased text (the reply's text, or its reasoning), and what it has released."""
 
-    def __init__(self, configured: Configured, policy: GuardrailPolicy, deadline: float) -> None:
-        self._configured, self._policy, self._deadline = configured, policy, deadline
+    def __init__(self, assess: Assess, policy: GuardrailPolicy, deadline: float) -> None:
+        self._assess, self._policy, self._deadline = assess, policy, deadline
         self.pending = ""
         self.released: list[str] = []
         self.refused = False
@@ -131,7 +133,7 @@ class _Held:
         the cut), masked. Empty when nothing is due, or when the text was refused (`refused`)."""
         if not self.pending or self.refused:
             return ""
-        spans = screen_text(self._configured, self._policy, self.pending, self._deadline)
+        spans = screen_text(self._assess, self._policy, self.pending, self._deadline)
         if spans is None:
             self.refused = True
             return ""
@@ -145,7 +147,7 @@ class _Held:
         return out
 
 
-def screen_text(configured: Configured, policy: GuardrailPolicy, text: str, deadline: float) -> list[Span] | None:
+def screen_text(assess: Assess, policy: GuardrailPolicy, text: str, deadline: float) -> list[Span] | None:
     """One output screening of a text: the PII spans to mask (none unless pii's action is mask), or None when
     the text must not be released (a PII finding that cannot be placed). Fails closed or open as the policy says;
     adds itself to the record's `guardrails.output` entry."""
@@ -157,7 +159,7 @@ def screen_text(configured: Configured, policy: GuardrailPolicy, text: str, dead
     entry["chars"] = entry.get("chars", 0) + len(text)
     facts = CallFacts()
     try:
-        assessment = configured.upstream.apply_guardrails(policy, text, checks, deadline, facts)
+        assessment = assess(policy, text, checks, deadline, facts)
     except UpstreamError as error:
         entry["error"] = error.code
         if policy.on_error == "open":

@@ -32,7 +32,9 @@ def screened_chat(
         return chat_request
     from ..guardrails import screening
 
-    return screening.screen_input(configured, policy, chat_request, deadline, "input", family.reading, screened)
+    return screening.screen_input(
+        configured.upstream.apply_guardrails, policy, chat_request, deadline, "input", family.reading, screened
+    )
 
 
 def logged_input(configured: Configured, family: Family, request: ChatRequest, chat_request: Any) -> list[Any]:
@@ -52,7 +54,7 @@ def screened_input(configured: Configured, request: T, deadline: float, stage: s
         return request
     from ..guardrails import screening
 
-    return screening.screen_input(configured, policy, request, deadline, stage)
+    return screening.screen_input(configured.upstream.apply_guardrails, policy, request, deadline, stage)
 
 
 def screened_output(configured: Configured, reply: ChatReply, deadline: float) -> ChatReply:
@@ -62,7 +64,7 @@ def screened_output(configured: Configured, reply: ChatReply, deadline: float) -
         return reply
     from ..guardrails import screening
 
-    return screening.screen_chat_output(configured, policy, reply, deadline)
+    return screening.screen_chat_output(configured.upstream.apply_guardrails, policy, reply, deadline)
 
 
 def screened_stream(
@@ -74,4 +76,4 @@ def screened_stream(
         return deltas
     from ..guardrails import streaming
 
-    return streaming.screened_stream(configured, policy, deltas, model, deadline)
+    return streaming.screened_stream(configured.upstream.apply_guardrails, policy, deltas, model, deadline)
