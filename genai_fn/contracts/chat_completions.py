@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import admission, validate
+from .. import admission, lazy, validate
 from ..config import Settings
 from ..errors import InvalidRequest, ProxyError
 from ..http import Invocation, Reply, StreamReply, json_bytes, json_reply
@@ -24,6 +24,11 @@ from .openai_errors import OpenAIErrors
 
 if TYPE_CHECKING:  # stream types load with the first streamed reply
     from ..neutral.stream import ChatDelta, ToolCallDelta
+
+if TYPE_CHECKING:
+    from ..neutral import stream as neutral_stream
+else:  # loaded on first use: not every call needs them
+    neutral_stream = lazy("genai_fn.neutral.stream")
 
 SSE = "text/event-stream; charset=utf-8"
 CHAT_FIELDS = (
@@ -317,9 +322,7 @@ class ChatCompletions(OpenAIErrors):
 
     def render(self, reply: ChatReply, call: ChatCall, invocation: Invocation) -> Reply:
         if call.stream:  # the whole stream in one body (the fdk edge), by the streaming renderer
-            from ..neutral.stream import deltas_of
-
-            streamed = self.render_stream(deltas_of(reply), call, invocation)
+            streamed = self.render_stream(neutral_stream.deltas_of(reply), call, invocation)
             return Reply(streamed.status, b"".join(streamed.chunks), streamed.content_type, streamed.headers)
         completion_id = f"chatcmpl-{invocation.call_id or uuid.uuid4().hex}"
         created = int(time.time())

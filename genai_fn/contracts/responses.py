@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import admission, validate
+from .. import admission, lazy, validate
 from ..config import Settings
 from ..errors import InvalidRequest, PayloadTooLarge, ProxyError
 from ..http import MAX_RESPONSE_BYTES, Invocation, Reply, StreamReply, json_bytes, json_reply
@@ -38,6 +38,11 @@ from .openai_errors import OpenAIErrors
 
 if TYPE_CHECKING:  # stream types load with the first streamed reply
     from ..neutral.stream import ChatDelta
+
+if TYPE_CHECKING:
+    from ..neutral import stream as neutral_stream
+else:  # loaded on first use: not every call needs them
+    neutral_stream = lazy("genai_fn.neutral.stream")
 
 FIELDS = (
     frozenset(
@@ -376,9 +381,7 @@ class Responses(OpenAIErrors):
 
     def render(self, reply: ChatReply, call: ResponsesCall, invocation: Invocation) -> Reply:
         if call.stream:  # the whole stream in one body (the fdk edge), by the streaming renderer
-            from ..neutral.stream import deltas_of
-
-            streamed = self.render_stream(deltas_of(reply), call, invocation)
+            streamed = self.render_stream(neutral_stream.deltas_of(reply), call, invocation)
             return Reply(streamed.status, b"".join(streamed.chunks), streamed.content_type, streamed.headers)
         response_id = f"resp_{invocation.call_id or uuid.uuid4().hex}"
         return json_reply(200, response_object(reply, call, response_id, int(time.time())))
@@ -469,8 +472,6 @@ def stream_events(
     .in_progress, then per output item (reasoning, message, function calls, in the order they come) its `added`,
     its deltas and its `done` events, then response.completed (or .incomplete) with the whole response and usage.
     The request fields the response echoes are streamed once, in the final event (SNAPSHOT_LEFT_OUT)."""
-    from ..neutral.stream import joined
-
     events = _Events(response_id)
     empty = ChatReply("", call.model, "stop", Usage())
     pending = {
@@ -489,7 +490,7 @@ def stream_events(
     for delta in deltas:
         seen.append(delta)
         yield from events.add(delta)
-    response = response_object(joined(seen, call.model), call, response_id, created_at)
+    response = response_object(neutral_stream.joined(seen, call.model), call, response_id, created_at)
     yield from events.finish(response["output"])
     final = "response.completed" if response["status"] == "completed" else "response.incomplete"
     yield events.event(final, response=response)

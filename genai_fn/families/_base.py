@@ -13,12 +13,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .. import lazy
 from ..errors import InvalidRequest, UpstreamFailed
+from ..http import well_formed
 from ..neutral.chat import ChatReply, ChatRequest, Message, Usage
 
 if TYPE_CHECKING:  # feature and stream types load on first use (neutral/features.py, neutral/stream.py)
-    from ..neutral.features import Citation
     from ..neutral.stream import ChatDelta
+
+if TYPE_CHECKING:
+    from ..neutral import features
+else:  # loaded on first use: not every call needs them
+    features = lazy("genai_fn.neutral.features")
 
 FEATURES: dict[str, str] = {
     "tools": "tools and tool messages are not supported for {family} models",
@@ -263,7 +269,7 @@ def content(message: Message, text: Callable[[str], Any], image: Callable[[str, 
     ]
 
 
-def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
+def anchored(text: str, citations: Iterable[features.Citation]) -> tuple[features.Citation, ...]:
     """The citations whose quote is the reply's own text, each pointing at where it is: a quote found elsewhere in
     the text (the service's offsets may count in other units) is re-anchored there, one found nowhere is dropped,
     and so is one whose offsets are negative or inverted (no unit makes them true). So a citation never carries
@@ -276,9 +282,8 @@ def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
             at = text.find(citation.text) if citation.text else -1
             if at < 0:
                 continue
-            from ..neutral.features import Citation
 
-            citation = Citation(at, at + len(citation.text), citation.text, citation.document_ids)
+            citation = features.Citation(at, at + len(citation.text), citation.text, citation.document_ids)
         kept.append(citation)
     return tuple(kept)
 
@@ -315,8 +320,6 @@ def stream_cut(opc_request_id: str | None = None) -> UpstreamFailed:
 def stream_text(value: Any) -> str:
     """A text field of a stream event, well formed (a lone surrogate becomes U+FFFD, as in a whole reply:
     upstream/chat.py `well_formed_reply`); anything but a string reads as no text."""
-    from ..http import well_formed
-
     return well_formed(value) if isinstance(value, str) else ""
 
 

@@ -42,14 +42,36 @@ from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
 
-from .. import catalog
+from .. import catalog, lazy
 from ..errors import InvalidRequest, UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest
-from ._base import NAME, STOP_SEQUENCES, Family, Reading, anchored, finish_reason, sampling, unreadable, usage
+from ._base import (
+    NAME,
+    STOP_SEQUENCES,
+    Family,
+    Reading,
+    anchored,
+    finish_reason,
+    sampling,
+    stream_cut,
+    stream_list,
+    stream_text,
+    stream_usage,
+    unreadable,
+    usage,
+)
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
-    from ..neutral.features import Citation, Document, Tool, ToolCall
-    from ..neutral.stream import ChatDelta
+    from ..neutral.features import Document, Tool, ToolCall
+
+if TYPE_CHECKING:
+    from .. import jsontext
+    from ..neutral import features
+    from ..neutral import stream as neutral_stream
+else:  # loaded on first use: not every call needs them
+    features = lazy("genai_fn.neutral.features")
+    jsontext = lazy("genai_fn.jsontext")
+    neutral_stream = lazy("genai_fn.neutral.stream")
 
 PYTHON_TYPES = {
     "string": "str",
@@ -247,12 +269,11 @@ class CohereV1(Family):
             citations=anchored(response.text, _citations(response.citations or [])),
         )
 
-    def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
+    def stream_deltas(
+        self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str
+    ) -> Iterator[neutral_stream.ChatDelta]:
         """V1 events: `text` deltas; an event restating the whole text with `toolCalls`; the end event restating it
         with `finishReason` (and `citations`, `usage`) (docs/emulator.md#streaming). Restated text is not repeated."""
-        from ..neutral.stream import ChatDelta, ToolCallDelta
-        from ._base import stream_cut, stream_list, stream_text, stream_usage
-
         text: list[str] = []
         calls = 0
         for event in events:
@@ -262,9 +283,9 @@ class CohereV1(Family):
                     raise UpstreamFailed("the model stopped with an error before finishing its reply")
                 cited = anchored("".join(text), _stream_citations(event.get("citations")))
                 if cited:
-                    yield ChatDelta(citations=cited)
+                    yield neutral_stream.ChatDelta(citations=cited)
                 finish = finish_reason(raw_finish)  # V1 has no TOOL_CALL: a call ends COMPLETE
-                yield ChatDelta(
+                yield neutral_stream.ChatDelta(
                     finish_reason="tool_calls" if calls and finish == "stop" else finish,
                     usage=stream_usage(event.get("usage")),
                 )
@@ -278,44 +299,41 @@ class CohereV1(Family):
                         raise unreadable(None)
                     parameters = parameters or {}
                     arguments = json.dumps(parameters, ensure_ascii=False)
-                    pieces.append(ToolCallDelta(calls, call_id(calls, name, parameters), name, arguments))
+                    pieces.append(
+                        neutral_stream.ToolCallDelta(calls, call_id(calls, name, parameters), name, arguments)
+                    )
                     calls += 1
                 if pieces:
-                    yield ChatDelta(tool_calls=tuple(pieces))
+                    yield neutral_stream.ChatDelta(tool_calls=tuple(pieces))
                 continue
             piece = stream_text(event.get("text"))
             if piece:
                 text.append(piece)
-                yield ChatDelta(text=piece)
+                yield neutral_stream.ChatDelta(text=piece)
         raise stream_cut()
 
 
-def _reply_calls(calls: list[Any], opc_request_id: str | None) -> Iterator[ToolCall]:
+def _reply_calls(calls: list[Any], opc_request_id: str | None) -> Iterator[features.ToolCall]:
     """The reply's calls with their parameters as JSON text; parameters that are not JSON (NaN or an infinity, which
     the SDK's reader accepts) make the reply unreadable: they are never forwarded."""
     for position, call in enumerate(calls):
-        from ..jsontext import encode_json  # loaded only when the model calls a tool
-        from ..neutral.features import ToolCall
-
         name, parameters = getattr(call, "name", None), getattr(call, "parameters", None)
         if not isinstance(name, str) or not isinstance(parameters, dict | None):
             raise unreadable(opc_request_id)
         parameters = parameters or {}
         try:
-            arguments = encode_json(parameters)
+            arguments = jsontext.encode_json(parameters)
         except (ValueError, RecursionError):
             raise unreadable(opc_request_id) from None
-        yield ToolCall(call_id(position, name, parameters), name, arguments)
+        yield features.ToolCall(call_id(position, name, parameters), name, arguments)
 
 
-def _citations(citations: list[Any]) -> Iterator[Citation]:
+def _citations(citations: list[Any]) -> Iterator[features.Citation]:
     for citation in citations:
-        from ..neutral.features import Citation  # loaded only when the reply cites
-
         start, end, text = getattr(citation, "start", None), getattr(citation, "end", None), citation.text
         if isinstance(start, int) and isinstance(end, int) and isinstance(text, str):
             ids = tuple(i for i in citation.document_ids or () if isinstance(i, str))
-            yield Citation(start, end, text, ids)
+            yield features.Citation(start, end, text, ids)
 
 
 # --- the conversation, laid out as V1 takes it -------------------------------------------------------------------
@@ -387,12 +405,10 @@ def _shown(value: str | None) -> str:
 def _parameters_of(call: ToolCall, where: str) -> dict[str, Any]:
     """A call's arguments as the object CohereToolCall.parameters holds; JSON that is not strict JSON (NaN, 1e400,
     too deep) is refused as jsontext refuses it, naming the field."""
-    from ..jsontext import NotJSONText, decode_json_text  # loaded only when a conversation holds tool calls
-
     field = f"{where} (the arguments of tool call {_shown(call.id)})"
     try:
-        parameters = decode_json_text(call.arguments, field, param=where) if call.arguments.strip() else {}
-    except NotJSONText:
+        parameters = jsontext.decode_json_text(call.arguments, field, param=where) if call.arguments.strip() else {}
+    except jsontext.NotJSONText:
         parameters = None
     if not isinstance(parameters, dict):
         raise InvalidRequest(
@@ -408,11 +424,10 @@ def _outputs(text: str, call: ToolCall, where: str) -> list[dict[str, Any]]:
     jsontext.MAX_DEPTH) is a 400: sent on, it would not be JSON."""
     if text.lstrip()[:1] not in ("{", "["):
         return [{"output": text}]
-    from ..jsontext import NotJSONText, decode_json_text  # loaded only when a conversation holds tool results
 
     try:
-        value = decode_json_text(text, f"{where} (the output of tool call {_shown(call.id)})", param=where)
-    except NotJSONText:
+        value = jsontext.decode_json_text(text, f"{where} (the output of tool call {_shown(call.id)})", param=where)
+    except jsontext.NotJSONText:
         return [{"output": text}]
     if isinstance(value, dict):
         return [value]
@@ -565,19 +580,16 @@ def _notes(prop: dict[str, Any], kind: str, path: str, refuse: Refusal) -> list[
     return notes
 
 
-def _stream_citations(raw: Any) -> Iterator[Citation]:
+def _stream_citations(raw: Any) -> Iterator[features.Citation]:
     """V1 citations as a stream event carries them (the reply's JSON names: start, end, text, documentIds)."""
-    from ._base import stream_list
-
     for citation in stream_list(raw):
         if not isinstance(citation, dict):
             continue
-        from ..neutral.features import Citation  # loaded only when the reply cites
 
         start, end, text = citation.get("start"), citation.get("end"), citation.get("text")
         if isinstance(start, int) and isinstance(end, int) and isinstance(text, str):
             ids = stream_list(citation.get("documentIds"))
-            yield Citation(start, end, text, tuple(i for i in ids if isinstance(i, str)))
+            yield features.Citation(start, end, text, tuple(i for i in ids if isinstance(i, str)))
 
 
 FAMILY = CohereV1()

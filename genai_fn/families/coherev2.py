@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
 
+from .. import lazy
 from ..errors import UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest, Message
 from ._base import (
@@ -32,14 +33,24 @@ from ._base import (
     content,
     finish_reason,
     sampling,
+    stream_cut,
+    stream_list,
+    stream_text,
+    stream_usage,
     unreadable,
     usage,
 )
 from .cohere import CohereV1, safety, stop_and_format
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
-    from ..neutral.features import Citation
-    from ..neutral.stream import ChatDelta
+    pass
+
+if TYPE_CHECKING:
+    from ..neutral import features
+    from ..neutral import stream as neutral_stream
+else:  # loaded on first use: not every call needs them
+    features = lazy("genai_fn.neutral.features")
+    neutral_stream = lazy("genai_fn.neutral.stream")
 
 
 class CohereV2(Family):
@@ -110,11 +121,9 @@ class CohereV2(Family):
         for i, call in enumerate(message.tool_calls or []):
             function = call.function if isinstance(call.function, dict) else {}
             if isinstance(function.get("name"), str):
-                from ..neutral.features import ToolCall  # loaded only when the model calls a tool
-
                 arguments = function.get("arguments")
                 calls.append(
-                    ToolCall(
+                    features.ToolCall(
                         id=call.id or f"call_{i}",
                         name=function["name"],
                         arguments=arguments if isinstance(arguments, str) else "{}",
@@ -133,12 +142,11 @@ class CohereV2(Family):
             citations=anchored(text, _citations(message.citations or [])),
         )
 
-    def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
+    def stream_deltas(
+        self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str
+    ) -> Iterator[neutral_stream.ChatDelta]:
         """V2 events: `message.content[]` TEXT (`text`) and THINKING (`thinking`) pieces, `message.toolCalls`
         and `message.citations` whole, then `finishReason` (and `usage`) (docs/emulator.md#streaming)."""
-        from ..neutral.stream import ChatDelta, ToolCallDelta
-        from ._base import stream_cut, stream_list, stream_text, stream_usage
-
         text: list[str] = []
         calls = 0
         for event in events:
@@ -154,9 +162,9 @@ class CohereV2(Family):
                         arguments = function.get("arguments")
                         call_id = stream_text(call.get("id")) or f"call_{calls}"
                         arguments = arguments if isinstance(arguments, str) else "{}"
-                        pieces.append(ToolCallDelta(calls, call_id, function["name"], arguments))
+                        pieces.append(neutral_stream.ToolCallDelta(calls, call_id, function["name"], arguments))
                         calls += 1
-                delta = ChatDelta(
+                delta = neutral_stream.ChatDelta(
                     text=piece,
                     reasoning="".join(stream_text(p.get("thinking")) for p in parts if p.get("type") == "THINKING"),
                     tool_calls=tuple(pieces),
@@ -168,7 +176,9 @@ class CohereV2(Family):
             if isinstance(raw_finish, str):
                 if raw_finish == "ERROR":
                     raise UpstreamFailed("the model stopped with an error before finishing its reply")
-                yield ChatDelta(finish_reason=finish_reason(raw_finish), usage=stream_usage(event.get("usage")))
+                yield neutral_stream.ChatDelta(
+                    finish_reason=finish_reason(raw_finish), usage=stream_usage(event.get("usage"))
+                )
                 return
         raise stream_cut()
 
@@ -194,7 +204,7 @@ def _tools(request: ChatRequest) -> dict[str, Any]:
     return extra
 
 
-def _citations(citations: list[m.CohereCitationV2]) -> list[Citation]:
+def _citations(citations: list[m.CohereCitationV2]) -> list[features.Citation]:
     """Citations of the reply's text (not of its thinking or tool plan), each naming the documents and tool results
     it cites by their ids."""
     found = []
@@ -208,9 +218,8 @@ def _citations(citations: list[m.CohereCitationV2]) -> list[Citation]:
             origin = source.document if source.type == "DOCUMENT" else source.tool
             if isinstance(getattr(origin, "id", None), str):
                 ids.append(origin.id)
-        from ..neutral.features import Citation  # loaded only when the reply cites
 
-        found.append(Citation(citation.start, citation.end, citation.text, tuple(ids)))
+        found.append(features.Citation(citation.start, citation.end, citation.text, tuple(ids)))
     return found
 
 
@@ -238,17 +247,13 @@ def _message(message: Message) -> m.CohereMessageV2:
     return m.CohereAssistantMessageV2(content=content if message.content or not calls else [], tool_calls=calls or None)
 
 
-def _stream_citations(raw: Any) -> Iterator[Citation]:
+def _stream_citations(raw: Any) -> Iterator[features.Citation]:
     """V2 citations as a stream event carries them (the reply's JSON names), of the reply's text only."""
-    from ._base import stream_list
-
     for citation in stream_list(raw):
         if not isinstance(citation, dict) or citation.get("type") not in (None, "TEXT_CONTENT"):
             continue
         start, end, text = citation.get("start"), citation.get("end"), citation.get("text")
         if isinstance(start, int) and isinstance(end, int) and isinstance(text, str):
-            from ..neutral.features import Citation  # loaded only when the reply cites
-
             ids = []
             for source in stream_list(citation.get("sources")):
                 origin = (
@@ -258,7 +263,7 @@ def _stream_citations(raw: Any) -> Iterator[Citation]:
                 )
                 if isinstance(origin, dict) and isinstance(origin.get("id"), str):
                     ids.append(origin["id"])
-            yield Citation(start, end, text, tuple(ids))
+            yield features.Citation(start, end, text, tuple(ids))
 
 
 FAMILY = CohereV2()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
 
+from .. import lazy
 from ..neutral.chat import ChatReply, ChatRequest, Message
 from ._base import (
     JSON,
@@ -24,13 +25,23 @@ from ._base import (
     content,
     finish_reason,
     sampling,
+    stream_cut,
+    stream_list,
+    stream_text,
+    stream_usage,
     unreadable,
     usage,
 )
 
 if TYPE_CHECKING:  # feature and stream types load on first use (neutral/features.py, neutral/stream.py)
-    from ..neutral.features import ToolCall
-    from ..neutral.stream import ChatDelta
+    pass
+
+if TYPE_CHECKING:
+    from ..neutral import features
+    from ..neutral import stream as neutral_stream
+else:  # loaded on first use: not every call needs them
+    features = lazy("genai_fn.neutral.features")
+    neutral_stream = lazy("genai_fn.neutral.stream")
 
 
 class Generic(Family):
@@ -138,13 +149,12 @@ class Generic(Family):
             reasoning=getattr(choice.message, "reasoning_content", None) or None,
         )
 
-    def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
+    def stream_deltas(
+        self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str
+    ) -> Iterator[neutral_stream.ChatDelta]:
         """Generic events: `message` pieces (TEXT content, `reasoningContent`, `toolCalls` whose first piece has
         the call's id and name, then argument fragments), `finishReason`, then a usage-only event
         (docs/emulator.md#streaming)."""
-        from ..neutral.stream import ChatDelta, ToolCallDelta
-        from ._base import stream_cut, stream_list, stream_text, stream_usage
-
         finish: str | None = None
         reported = None
         call = -1
@@ -161,8 +171,8 @@ class Generic(Family):
                     call += 1 if head or call < 0 else 0
                     call_id = (stream_text(raw.get("id")) or f"call_{call}") if head else None
                     name = stream_text(raw.get("name")) if head else None
-                    pieces.append(ToolCallDelta(call, call_id, name, stream_text(raw.get("arguments"))))
-                delta = ChatDelta(
+                    pieces.append(neutral_stream.ToolCallDelta(call, call_id, name, stream_text(raw.get("arguments"))))
+                delta = neutral_stream.ChatDelta(
                     text="".join(stream_text(p.get("text")) for p in parts if isinstance(p, dict)),
                     reasoning=stream_text(message.get("reasoningContent")),
                     tool_calls=tuple(pieces),
@@ -173,7 +183,7 @@ class Generic(Family):
                 finish = finish_reason(event["finishReason"])
         if finish is None:
             raise stream_cut()
-        yield ChatDelta(finish_reason=finish, usage=reported)
+        yield neutral_stream.ChatDelta(finish_reason=finish, usage=reported)
 
 
 def _tool_choice(choice: str) -> m.ToolChoice:
@@ -206,13 +216,12 @@ def _message(message: Message) -> m.Message:
     return m.AssistantMessage(content=content, tool_calls=calls or None)
 
 
-def _tool_calls(calls: list[Any]) -> tuple[ToolCall, ...]:
+def _tool_calls(calls: list[Any]) -> tuple[features.ToolCall, ...]:
     if not calls:
         return ()
-    from ..neutral.features import ToolCall  # loaded only when the model calls a tool
 
     return tuple(
-        ToolCall(id=c.id or f"call_{i}", name=c.name, arguments=c.arguments or "{}")
+        features.ToolCall(id=c.id or f"call_{i}", name=c.name, arguments=c.arguments or "{}")
         for i, c in enumerate(calls)
         if isinstance(c, m.FunctionCall)
     )

@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .. import lazy
+
 if TYPE_CHECKING:
+    from . import features
     from .features import Citation as Citation
     from .features import Document as Document
     from .features import ImagePart as ImagePart
@@ -20,6 +23,8 @@ if TYPE_CHECKING:
     from .features import Reasoning as Reasoning
     from .features import Tool as Tool
     from .features import ToolCall as ToolCall
+else:  # loaded on first use
+    features = lazy("genai_fn.neutral.features")
 
 FEATURE_TYPES = frozenset({"Citation", "Document", "ImagePart", "JsonSchema", "Reasoning", "Tool", "ToolCall"})
 """Defined in features.py and loaded on first use, so a plain chat never pays for them; still importable from here."""
@@ -27,8 +32,6 @@ FEATURE_TYPES = frozenset({"Citation", "Document", "ImagePart", "JsonSchema", "R
 
 def __getattr__(name: str) -> Any:
     if name in FEATURE_TYPES:
-        from . import features
-
         return getattr(features, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -50,9 +53,7 @@ class Message:
     def images(self) -> tuple[ImagePart, ...]:
         if not self.parts:  # text only: no need to load the image type
             return ()
-        from .features import ImagePart
-
-        return tuple(part for part in self.parts if isinstance(part, ImagePart))
+        return tuple(part for part in self.parts if isinstance(part, features.ImagePart))
 
 
 @dataclass(frozen=True)

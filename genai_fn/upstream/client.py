@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import oci
 from oci.generative_ai_inference import GenerativeAiInferenceClient
 
+from .. import lazy
 from ..config import Settings
 from ..errors import ProxyError, UpstreamFailed
 from ..logs import CallFacts
@@ -35,6 +36,14 @@ if TYPE_CHECKING:  # each route's mapping is imported by its own call, on first 
     from ..neutral.embeddings import EmbeddingReply, EmbeddingRequest
     from ..neutral.guardrails import Assessment
     from ..neutral.rerank import RerankReply, RerankRequest
+
+if TYPE_CHECKING:
+    from . import embeddings, failures, guardrails, rerank
+else:  # loaded on first use: not every call needs them
+    embeddings = lazy("genai_fn.upstream.embeddings")
+    failures = lazy("genai_fn.upstream.failures")
+    guardrails = lazy("genai_fn.upstream.guardrails")
+    rerank = lazy("genai_fn.upstream.rerank")
 
 
 SELECTED_REGION_HEADER = "x-genai-selected-region"
@@ -135,16 +144,12 @@ class Upstream:
         return _decoded(events, facts, started)
 
     def embed(self, request: EmbeddingRequest, deadline: float, facts: CallFacts) -> EmbeddingReply:
-        from . import embeddings
-
         details = embeddings.to_details(request, self._settings)
         cap = self._settings.max_embeddings_reply_bytes
         result = self._call(self.client.embed_text, details, deadline, facts, cap, model=request.model)
         return embeddings.to_reply(result, facts.opc_request_id, request.model)
 
     def rerank(self, request: RerankRequest, deadline: float, facts: CallFacts) -> RerankReply:
-        from . import rerank
-
         details = rerank.to_details(request, self._settings)
         result = self._call(self.client.rerank_text, details, deadline, facts)
         return rerank.to_reply(result, facts.opc_request_id, request)
@@ -153,8 +158,6 @@ class Upstream:
         self, policy: GuardrailPolicy, text: str, checks: tuple[str, ...], deadline: float, facts: CallFacts
     ) -> Assessment:
         """Same client, deadline and retry policy as the model call."""
-        from . import guardrails
-
         details = guardrails.to_details(policy, text, self._settings.compartment_ocid, checks)
         return guardrails.to_assessment(self._call(self.client.apply_guardrails, details, deadline, facts))
 
@@ -189,8 +192,6 @@ class Upstream:
         except ProxyError:  # the reply bound's or the deadline's own answer: already what the caller sees
             raise
         except Exception as exc:
-            from . import failures  # the error path's modules load on the first failure, not at start-up
-
             raise failures.translate(exc, facts, model, self._settings.retirement) from exc
         finally:
             facts.attempts, facts.ms = strategy.attempts, (time.perf_counter() - started) * 1000
@@ -219,8 +220,6 @@ def _decoded(sse: Any, facts: CallFacts, started: float) -> Generator[dict[str, 
     except ProxyError:
         raise
     except Exception as exc:
-        from . import failures
-
         raise failures.translate(exc, facts) from exc
     finally:
         sse.close()

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .. import families
+from .. import families, lazy
 from ..logs import current_record
 from ..neutral.chat import ChatReply, ChatRequest, Usage
 from . import Configured
@@ -17,6 +17,11 @@ from .metering import Meter, chat_bound, metered
 
 if TYPE_CHECKING:  # streaming types load with the first streamed call
     from ..neutral.stream import ChatDelta
+
+if TYPE_CHECKING:
+    from . import fallback
+else:  # loaded on first use: not every call needs them
+    fallback = lazy("genai_fn.usecases.fallback")
 
 
 def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatReply:
@@ -31,9 +36,7 @@ def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatR
                 reply = configured.upstream.chat(request, family, chat_request, deadline, facts)
             record.served_by, record.selected_region = facts.served_by, facts.selected_region
         else:
-            from .fallback import chat_with_fallbacks
-
-            reply = chat_with_fallbacks(configured, request, family, deadline)
+            reply = fallback.chat_with_fallbacks(configured, request, family, deadline)
         counted(meter, reply.usage)  # billed now, whatever happens to the reply after
     reply = screened_output(configured, reply, deadline)
     if configured.settings.log_content:

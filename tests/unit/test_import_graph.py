@@ -107,3 +107,18 @@ def test_every_fn_entrypoint_applies_the_fdk_idle_spin_fix() -> None:
         tree = ast.parse(entrypoint.read_text(encoding="utf-8"))
         imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
         assert "genai_fn.fdk_keepalive" in imported, entrypoint
+
+
+def test_what_only_some_calls_need_is_named_at_the_top_of_its_module() -> None:
+    """A module loads what only some calls need through `genai_fn.lazy`, named once beside its TYPE_CHECKING import,
+    not inside its functions; configuration alone imports a feature's parser where it reads the feature's variable."""
+    inside: list[str] = []
+    for path in PACKAGE.rglob("*.py"):
+        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                inside += [
+                    f"{module_name(path)}.{function.name}"
+                    for node in ast.walk(function)
+                    if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("genai_fn"))
+                ]
+    assert sorted(inside) == ["genai_fn.config._budgets", "genai_fn.config._fallbacks", "genai_fn.config._guardrails"]
