@@ -45,6 +45,8 @@ class Completion:
     tool_name: str | None = None
     tool_arguments: str = "{}"
     """The call's arguments as JSON text: an example value of the tool's own parameter schema."""
+    more_calls: tuple[tuple[str, str], ...] = ()
+    """Further calls of the same turn, (name, arguments) each: the message names several offered tools."""
     reasoning: str | None = None
     """Reasoning text, when the request asked a reasoning model to think (counted in completion tokens)."""
     cited: tuple[str, ...] = ()
@@ -128,26 +130,26 @@ def _document_ids(request: dict[str, Any]) -> tuple[str, ...]:
     return tuple(ids)
 
 
-def _called_tool(request: dict[str, Any], last_user: str) -> tuple[str, Any] | None:
-    """The tool the emulated model calls, if any, with its parameter schema.
+def _called_tools(request: dict[str, Any], last_user: str) -> list[tuple[str, Any]]:
+    """The tools the emulated model calls, if any, each with its parameter schema.
 
-    It calls one when tools are offered, the choice is not NONE, the conversation does not end in a tool's result
+    It calls when tools are offered, the choice is not NONE, the conversation does not end in a tool's result
     (after it, the model answers in text, as an agent loop needs), and the choice forces a call (REQUIRED, or a
     named function) or the last user message has the word "weather" or an offered tool's name. The tool is the
-    named one, else the first whose name the message mentions, else the first offered.
+    named one, else every one whose name the message mentions (several calls in one turn, as a model calls tools
+    in parallel), else the first offered.
     """
     tools = _tools(request)
     choice = request.get("toolChoice") or {}
     kind = choice.get("type") or request.get("toolsChoice")
     if not tools or kind == "NONE" or _answered_tools(request):
-        return None
+        return []
     if kind == "FUNCTION" and choice.get("name") in tools:
-        return choice["name"], tools[choice["name"]]
+        return [(choice["name"], tools[choice["name"]])]
     mentioned = [name for name in tools if name and re.search(rf"\b{re.escape(name)}\b", last_user, re.IGNORECASE)]
     if kind == "REQUIRED" or mentioned or TOOL_TRIGGER.search(last_user):
-        name = mentioned[0] if mentioned else next(iter(tools))
-        return name, tools[name]
-    return None
+        return [(name, tools[name]) for name in mentioned or [next(iter(tools))]]
+    return []
 
 
 def _json_reply(request: dict[str, Any], last_user: str) -> str | None:
@@ -201,10 +203,18 @@ def complete(request: dict[str, Any]) -> Completion:
     """Answer a validated chatRequest: echo the last user message, cut at maxTokens words."""
     last_user, inputs = prompt_texts(request)
     prompt_tokens = max(1, sum(_words(text) for text in inputs))
-    called = _called_tool(request, last_user)
-    if called is not None:
-        name, parameters = called
-        return Completion("", prompt_tokens, 8, False, tool_name=name, tool_arguments=_arguments(parameters))
+    called = _called_tools(request, last_user)
+    if called:
+        (name, parameters), *more = called
+        return Completion(
+            "",
+            prompt_tokens,
+            8 * len(called),
+            False,
+            tool_name=name,
+            tool_arguments=_arguments(parameters),
+            more_calls=tuple((other, _arguments(schema)) for other, schema in more),
+        )
     json_reply = _json_reply(request, last_user)
     if json_reply is not None:  # never cut at maxTokens: a client parses it
         return Completion(json_reply, prompt_tokens, _words(json_reply), False)
@@ -244,14 +254,18 @@ def echoed_history(entries: int) -> list[dict[str, str]]:
     return [{"role": "USER" if i % 2 == 0 else "CHATBOT", "message": f"turn {i}"} for i in range(entries)]
 
 
-def _tool_call(completion: Completion) -> dict[str, Any]:
-    call_id = "call_" + hashlib.sha256(completion.text.encode() + str(completion.tool_name).encode()).hexdigest()[:24]
-    return {
-        "id": call_id,
-        "type": "FUNCTION",
-        "name": completion.tool_name,
-        "arguments": completion.tool_arguments,
-    }
+def _tool_calls(completion: Completion) -> list[dict[str, Any]]:
+    """Every call of the turn (Generic's shape), each with an id of its own."""
+    calls = [(str(completion.tool_name), completion.tool_arguments), *completion.more_calls]
+    return [
+        {
+            "id": "call_" + hashlib.sha256(completion.text.encode() + name.encode()).hexdigest()[:24],
+            "type": "FUNCTION",
+            "name": name,
+            "arguments": arguments,
+        }
+        for name, arguments in calls
+    ]
 
 
 def _cited_span(completion: Completion) -> tuple[int, int, str]:
@@ -271,9 +285,9 @@ def cohere_chat_response(request: dict[str, Any], completion: Completion) -> dic
         history.append({"role": "TOOL", "toolResults": request["toolResults"]})
     reply: dict[str, Any] = {"apiFormat": "COHERE", "text": completion.text}
     if completion.tool_name:
-        call = {"name": completion.tool_name, "parameters": json.loads(completion.tool_arguments)}
-        reply["toolCalls"] = [call]
-        history.append({"role": "CHATBOT", "message": completion.text, "toolCalls": [call]})
+        calls = [{"name": c["name"], "parameters": json.loads(c["arguments"])} for c in _tool_calls(completion)]
+        reply["toolCalls"] = calls
+        history.append({"role": "CHATBOT", "message": completion.text, "toolCalls": calls})
     else:
         history.append({"role": "CHATBOT", "message": completion.text})
     if completion.cited:
@@ -295,10 +309,11 @@ def cohere_v2_chat_response(completion: Completion) -> dict[str, Any]:
     done, cut = FINISH_REASONS["COHEREV2"]
     message: dict[str, Any] = {"role": "ASSISTANT"}
     if completion.tool_name:
-        call = _tool_call(completion)
-        message["toolPlan"] = "I will call " + str(completion.tool_name) + "."
+        calls = _tool_calls(completion)
+        message["toolPlan"] = "I will call " + ", ".join(call["name"] for call in calls) + "."
         message["toolCalls"] = [
             {"id": call["id"], "type": "FUNCTION", "function": {"name": call["name"], "arguments": call["arguments"]}}
+            for call in calls
         ]
         finish = "TOOL_CALL"
     else:
@@ -325,7 +340,7 @@ def cohere_v2_chat_response(completion: Completion) -> dict[str, Any]:
 def generic_chat_response(completion: Completion) -> dict[str, Any]:
     done, cut = FINISH_REASONS["GENERIC"]
     if completion.tool_name:
-        message: dict[str, Any] = {"role": "ASSISTANT", "toolCalls": [_tool_call(completion)]}
+        message: dict[str, Any] = {"role": "ASSISTANT", "toolCalls": _tool_calls(completion)}
         finish = "tool_calls"
     else:
         message = {"role": "ASSISTANT", "content": [{"type": "TEXT", "text": completion.text}]}

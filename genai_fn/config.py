@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from . import catalog, config_numbers, families, limits
 from .errors import ConfigError
@@ -114,7 +114,7 @@ class Settings:
         endpoint = env.required(
             "SERVICE_ENDPOINT", "e.g. https://inference.generativeai.us-chicago-1.oci.oraclecloud.com"
         )
-        parts = urlsplit(endpoint)
+        parts = url_parts("SERVICE_ENDPOINT", endpoint)
         if (
             parts.scheme not in ("https", "http")
             or not parts.hostname
@@ -222,6 +222,17 @@ def _model_retirements(entries: tuple[str, ...]) -> tuple[tuple[str, catalog.Ret
         retired = catalog.Retirement(replacement or None, None, "MODEL_RETIREMENTS", configured=True)
         pairs.append((model, retired if status == "retired" else None))
     return tuple(pairs)
+
+
+def url_parts(name: str, url: str) -> SplitResult:
+    """`url` split, its host and port read, or ConfigError naming `name`: urlsplit raises ValueError for a bracket
+    that is not a valid IPv6 host (`https://[::1`, `https://[zz]`) and `.port` for a port that is not 0..65535."""
+    try:
+        parts = urlsplit(url)
+        parts.hostname, parts.port  # noqa: B018  # each may raise ValueError
+    except ValueError:
+        raise ConfigError(f"{name} is not a valid URL (a malformed [IPv6] host or port)") from None
+    return parts
 
 
 def _rerank_endpoint(endpoint: str | None, models: tuple[str, ...]) -> str | None:

@@ -56,6 +56,12 @@ class ProxyError(Exception):
 class ConfigError(ProxyError):
     status, code = 500, "config_error"
 
+    @staticmethod
+    def cut(value: str, limit: int = 80) -> str:
+        """A configuration value as an error quotes it: cut to `limit` characters, so a huge or hostile value
+        never becomes a huge log line."""
+        return value if len(value) <= limit else value[:limit] + "…"
+
 
 class RequestError(ProxyError):
     status, code = 400, "invalid_request"

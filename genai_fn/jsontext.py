@@ -35,16 +35,39 @@ def decode_json_text(text: str, field: str, *, param: str | None = None) -> Any:
     (NaN, Infinity, 1e400, a duplicate key, a lone surrogate). `param`: the error's `param` when it is not
     `field` itself (a field described in words: "messages (the output of tool call 'c1')")."""
     param = param or field
-    if limits.json_values(text.encode("utf-8", "surrogatepass"), MAX_VALUES) > MAX_VALUES:  # first: it bounds
-        raise InvalidRequest(f"{field} holds more than {MAX_VALUES} JSON values", param=param)  # the scan below
-    if limits.too_deep(text, MAX_DEPTH):
-        raise InvalidRequest(f"{field} nests deeper than {MAX_DEPTH} levels", param=param)
+    _bound(text, field, param)
     try:
         return strict_json(text)
     except NotJSONError as exc:
         raise NotJSONText(f"{field} {exc}", param=param) from None
     except StrictJSONError as exc:
         raise InvalidRequest(f"{field} {exc}", param=param) from None
+
+
+def _bound(text: str, field: str, param: str) -> None:
+    """Refuses a text too large or too deep to decode, before any decoder recurses."""
+    if limits.json_values(text.encode("utf-8", "surrogatepass"), MAX_VALUES) > MAX_VALUES:  # first: it bounds
+        raise InvalidRequest(f"{field} holds more than {MAX_VALUES} JSON values", param=param)  # the scan below
+    if limits.too_deep(text, MAX_DEPTH):
+        raise InvalidRequest(f"{field} nests deeper than {MAX_DEPTH} levels", param=param)
+
+
+def decode_as_clients_do(text: str) -> Any:
+    """The value a client's JSON parser reads from a reply's `text` (never a request's) that strict JSON refused:
+    a duplicate key's last value wins, as in the common parsers (Python's json, JavaScript's JSON.parse).
+    ValueError when it cannot be read within the same bounds, or holds what RFC 8259 JSON cannot write back
+    (NaN, Infinity, 1e400)."""
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(constant)
+
+    try:
+        _bound(text, "the text", "text")
+        value = json.loads(text, parse_constant=refuse)
+        encode_json(value)  # 1e400 reads as inf: no JSON holds it
+    except (InvalidRequest, RecursionError):
+        raise ValueError("the text is too large or too deep") from None
+    return value
 
 
 def encode_json(value: Any) -> str:

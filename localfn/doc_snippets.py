@@ -1,13 +1,15 @@
 """docs/frameworks.md's snippets, read from the page itself (the one place they are written), each run as a program
 against a running `scripts/run-local`; a snippet passes when it exits 0 (its own `assert`s check what came back).
 
-    python3 -m localfn.doc_snippets [--port 8090] [--only NAME ...] [--no-skip] [--no-install]
+    python3 -m localfn.doc_snippets [--port 28090] [--only NAME ...] [--no-install]
 
-installs what the snippets import (requirements-frameworks.txt into .venv, through scripts/_venv.sh; the npm
-packages of tests/frameworks/js/ with `npm ci`), starts README command 1 on free ports, runs every snippet (Python
-with .venv's interpreter, JavaScript with `node`), stops run-local and exits non-zero if any snippet failed.
-A snippet this run cannot run is skipped with its reason, printed (SKIPS). Standard library only, like
-localfn.readme_examples, whose run-local helpers it shares.
+installs what the snippets import (requirements-frameworks.txt into its own .venv-frameworks, through
+scripts/_venv.sh: two of the frameworks install beside no openai 3.x, which .venv pins; the npm packages of
+tests/frameworks/js/ with `npm ci`), starts README command 1 on free ports, runs every snippet (Python with
+.venv-frameworks' interpreter, JavaScript with `node`), stops run-local, then runs FORCED_TESTS with that
+interpreter, where every framework they cover is installed (so none is skipped: FRAMEWORKS_REQUIRED), for what the
+snippets cannot show: the forced tool choice as the service receives it, on the emulator's record. Exits non-zero
+if anything failed. Standard library only, like localfn.readme_examples, whose run-local helpers it shares.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -24,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from localfn.ports import free_port
+from localfn.ports import free_instance_port
 from localfn.readme_examples import (
     README_BASE_URL,
     REPO_ROOT,
@@ -37,22 +40,15 @@ from localfn.readme_examples import (
 
 PAGE = REPO_ROOT / "docs" / "frameworks.md"
 REQUIREMENTS = "requirements-frameworks.txt"
+VENV = ".venv-frameworks"
+PYTHON = REPO_ROOT / VENV / "bin" / "python"
+FORCED_TESTS = "tests/integration/test_forced_tool_choice.py"
 JS_DIR = REPO_ROOT / "tests" / "frameworks" / "js"
 """package.json (exact versions) and its lockfile, without registry URLs (.npmrc)."""
 SNIPPET = re.compile(r"^<!-- snippet: ([\w-]+) -->\n```(python|js)\n(.*?)^```", re.M | re.S)
 """A fenced block right after its marker comment (invisible on the rendered page): name, language, code."""
 SNIPPET_TIMEOUT_SECONDS = 300.0
 """Per snippet: importing a framework takes seconds, far longer on a loaded CI machine."""
-
-NEEDS_FORCED = "needs forced tool choice on the default model (issue 29 item 1)"
-SKIPS = {
-    "langchain-function-calling": NEEDS_FORCED,
-    "pydantic-ai-output": NEEDS_FORCED,
-    "llamaindex-llm": "not installable beside openai==3.57.0: every llama-index-llms-openai release requires openai<3",
-    "instructor": "not installable beside openai==3.57.0: every instructor release requires jiter<0.15 "
-    "(openai 3.57 requires jiter>=0.16)",
-}
-"""Snippets of the page this run does not run, and why (printed on every run, never silent)."""
 
 
 @dataclass(frozen=True)
@@ -72,11 +68,11 @@ def snippets() -> list[Snippet]:
 
 
 def install() -> None:
-    """What the snippets import: the Python frameworks into .venv (scripts/_venv.sh: one stamp per requirements
-    file, a lock against a concurrent set-up) and the npm packages exactly as locked, likewise once per lockfile
-    and under a lock (`npm ci` empties node_modules first)."""
+    """What the snippets import: the Python frameworks into .venv-frameworks (scripts/_venv.sh: one stamp per
+    requirements file, a lock against a concurrent set-up) and the npm packages exactly as locked, likewise once per
+    lockfile and under a lock (`npm ci` empties node_modules first)."""
     subprocess.run(
-        ["bash", "-c", f'source scripts/_venv.sh && ensure_venv "{REQUIREMENTS}"'], cwd=REPO_ROOT, check=True
+        ["bash", "-c", f'source scripts/_venv.sh && ensure_venv "{REQUIREMENTS}" "{VENV}"'], cwd=REPO_ROOT, check=True
     )
     digest = hashlib.sha256((JS_DIR / "package-lock.json").read_bytes()).hexdigest()
     stamp = JS_DIR / "node_modules" / ".installed.sha256"
@@ -91,7 +87,7 @@ def run(snippet: Snippet, base_url: str, folder: Path) -> str | None:
     """Run one snippet against `base_url`, written into `folder`: None when it exits 0, else why it failed."""
     if snippet.language == "python":
         path = folder / f"snippet_{snippet.name.replace('-', '_')}.py"  # never shadows a module it imports
-        command = [str(REPO_ROOT / ".venv" / "bin" / "python"), str(path)]
+        command = [str(PYTHON), str(path)]
     else:
         path = folder / f"{snippet.name}.mjs"
         command = ["node", str(path)]
@@ -116,12 +112,24 @@ def run_all(base_url: str, chosen: list[Snippet], workers: int = 2) -> dict[str,
         return {snippet.name: outcome for snippet, outcome in zip(chosen, outcomes, strict=True)}
 
 
+def forced_tests() -> bool:
+    """FORCED_TESTS with the frameworks' interpreter, one process (no pytest-xdist there: addopts emptied), a
+    framework that does not import failing instead of skipping; True when they passed (pytest's output shown)."""
+    command = [str(PYTHON), "-m", "pytest", "-o", "addopts=-ra", "-p", "no:cacheprovider", "-q", FORCED_TESTS]
+    done = subprocess.run(command, cwd=REPO_ROOT, env={**os.environ, "FRAMEWORKS_REQUIRED": "1"}, check=False)
+    return done.returncode == 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m localfn.doc_snippets", description=__doc__)
-    parser.add_argument("--port", type=int, default=None, help="gateway port (default: the first free pair from 8090)")
-    parser.add_argument("--only", nargs="+", metavar="NAME", help="run these snippets only (skips still apply)")
-    parser.add_argument("--no-install", action="store_true", help="use .venv and node_modules as they are")
-    parser.add_argument("--no-skip", action="store_true", help="run the snippets SKIPS names too (to see them pass)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="gateway port (default: a free one from 28090, localfn.ports.free_instance_port)",
+    )
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run these snippets only (and not FORCED_TESTS)")
+    parser.add_argument("--no-install", action="store_true", help="use .venv-frameworks and node_modules as they are")
     args = parser.parse_args(argv)
 
     found = snippets()
@@ -129,19 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"no such snippet in {PAGE.name}: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 1
-    wanted = [snippet for snippet in found if not args.only or snippet.name in args.only]
-    skips = {} if args.no_skip else SKIPS
-    chosen = [snippet for snippet in wanted if snippet.name not in skips]
-    for snippet in wanted:
-        if snippet.name in skips:
-            print(f"SKIPPED {snippet.name}: {SKIPS[snippet.name]}")
+    chosen = [snippet for snippet in found if not args.only or snippet.name in args.only]
     started = time.monotonic()
     if not args.no_install:
         install()
         print(f"installed the frameworks in {time.monotonic() - started:.0f} s")
-    port = args.port if args.port is not None else free_port(8090, pair=True)
+    port = args.port if args.port is not None else free_instance_port()
     if port is None:
-        print("no two free ports from 8090 on: pass --port", file=sys.stderr)
+        print("no free ports from 28090 on: pass --port", file=sys.stderr)
         return 1
     process = start_run_local(port)
     failures: list[str] = []
@@ -166,10 +169,12 @@ def main(argv: list[str] | None = None) -> int:
                 failures.append(f"run-local exited with {code} on SIGTERM (expected 0)")
         except ExampleError as exc:
             failures.append(str(exc))
-    print(
-        f"{PAGE.name}: {passed} of {len(chosen)} snippets passed, {len(wanted) - len(chosen)} "
-        f"skipped ({time.monotonic() - started:.0f} s)"
-    )
+    if not args.only:
+        tested = time.monotonic()
+        if not forced_tests():
+            failures.append(FORCED_TESTS)
+        print(f"ran {FORCED_TESTS} in {time.monotonic() - tested:.0f} s")
+    print(f"{PAGE.name}: {passed} of {len(chosen)} snippets passed ({time.monotonic() - started:.0f} s)")
     return 1 if failures else 0
 
 

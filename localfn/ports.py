@@ -26,3 +26,12 @@ def free_port(start: int, *, pair: bool, step: int = 10, stop: int = 65534) -> i
         if bind_error(port) is None and not (pair and bind_error(port + 1) is not None):
             return port
     return None
+
+
+def free_instance_port(start: int = 28090) -> int | None:
+    """A gateway port for a run-local started by a check (README examples, docs snippets): it, its emulator's (the
+    next) and its streaming edge's (+10) all free, away from the 8080/8090 a developer's own run-local uses."""
+    for port in range(start, 65524, 20):
+        if all(bind_error(p) is None for p in (port, port + 1, port + 10)):
+            return port
+    return None

@@ -2,7 +2,7 @@
 `scripts/run-local`, each answer checked for status and shape. `python -m localfn` prints them; the integration test
 and CI (`.ci/run`) send them all.
 
-    python3 -m localfn.readme_examples [--port 8090]
+    python3 -m localfn.readme_examples [--port 28090]
 
 starts README command 1 (`scripts/run-local --port PORT`, which sets up `.venv` itself), waits for the gateway,
 sends every example, stops run-local and everything it started, and exits non-zero if any example failed. Standard
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localfn.ports import free_port
+from localfn.ports import free_instance_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 README = REPO_ROOT / "README.md"
@@ -354,15 +354,18 @@ def start_run_local(port: int) -> subprocess.Popen[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m localfn.readme_examples", description=__doc__)
     parser.add_argument(
-        "--port", type=int, default=None, help="gateway port (default: the first free pair from 8090, 8100, ...)"
+        "--port",
+        type=int,
+        default=None,
+        help="gateway port (default: a free one from 28090, localfn.ports.free_instance_port)",
     )
     parser.add_argument("--timeout", type=float, default=SETUP_TIMEOUT_SECONDS, help="seconds to wait for the gateway")
     args = parser.parse_args(argv)
 
     examples = curl_examples()
-    port = args.port if args.port is not None else free_port(8090, pair=True)
+    port = args.port if args.port is not None else free_instance_port()
     if port is None:
-        print("no two free ports from 8090 on: pass --port", file=sys.stderr)
+        print("no free ports from 28090 on: pass --port", file=sys.stderr)
         return 1
     print(f"README.md: {len(examples)} curl examples; starting README command 1: scripts/run-local --port {port}")
     started = time.monotonic()

@@ -9,11 +9,12 @@
 # emulator, localfn, benchmarks and scripts' helpers import from anywhere without sys.path edits.
 # --no-compile: pip would byte-compile all ~3,000 files of the oci SDK at install (a third of the set-up time);
 # Python compiles what it imports, once, on first use.
-# Usage: ensure_venv requirements-local.txt
+# Usage: ensure_venv requirements-local.txt [.venv-frameworks]  (the second argument: another venv folder of the
+# repository, for requirements that cannot share .venv: requirements-frameworks.txt)
 ensure_venv() {
-  local requirements="$1" root venv stamp digest lock started
+  local requirements="$1" name="${2:-.venv}" root venv stamp digest lock started
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-  venv="$root/.venv"
+  venv="$root/$name"
   stamp="$venv/.installed-${requirements%.txt}.sha256"
   digest="$(cd "$root" && cat requirements*.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
   if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$digest" ]; then
@@ -25,30 +26,30 @@ ensure_venv() {
   if command -v flock >/dev/null; then
     exec {lock}>"$venv/.lock"
     if ! flock -n "$lock"; then
-      _venv_say "waiting for another set-up of .venv to finish..."
+      _venv_say "waiting for another set-up of $name to finish..."
       flock "$lock"
     fi
   fi
   if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then  # absent, or cut short by an earlier Ctrl-C
     rm -rf "${venv:?}/bin" "${venv:?}/lib" "${venv:?}/include" "${venv:?}/pyvenv.cfg"
-    _venv_say "creating .venv with $(python3 --version)..."
+    _venv_say "creating $name with $(python3 --version)..."
     if ! python3 -m venv "$venv"; then
       rm -rf "$venv"
-      _venv_fail "could not create .venv ('python3 -m venv' failed above)." \
+      _venv_fail "could not create $name ('python3 -m venv' failed above)." \
         "On Debian or Ubuntu install the venv module (apt-get install python3-venv), then run this command again."
       return 1
     fi
   fi
   if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
     started=$SECONDS
-    _venv_say "installing $requirements into .venv (the first time takes about a minute)..."
+    _venv_say "installing $requirements into $name (the first time takes about a minute)..."
     local pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-compile)
     # PYTHONWARNINGS: setuptools warns on every editable build that a same-named folder in the working directory
     # may shadow the package; here that folder *is* the package.
     if ! (cd "$root" && "${pip[@]}" -r "$requirements" && PYTHONWARNINGS=ignore "${pip[@]}" --no-deps -e .); then
-      _venv_fail "installing $requirements into .venv failed (pip's message is above)." \
+      _venv_fail "installing $requirements into $name failed (pip's message is above)." \
         "Check that this machine reaches the Python package index (a proxy goes in HTTPS_PROXY or pip's config)," \
-        "then run this command again; to start from scratch: rm -rf .venv"
+        "then run this command again; to start from scratch: rm -rf $name"
       return 1
     fi
     echo "$digest" > "$stamp"

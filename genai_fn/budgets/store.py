@@ -6,10 +6,13 @@ only by two Lua scripts, so every container sees one consistent count:
 - reserve: if every one of the caller's windows still has room (`counted < limit`, where counted is what settled
   requests used plus the bounds of those in flight), add the request's bound to each; otherwise add nothing and
   answer which windows are full. The bound is a true upper bound (the prompt's UTF-8 bytes plus max_tokens: a
-  byte-level tokenizer's token takes at least one byte), so the last request admitted is the only one that can take
-  a window past its limit, and by less than its own tokens: concurrent callers never overspend by more than one
-  request. A request is never refused because its bound is larger than what is left, only once the budget is used.
-- settle: add `used - bound` (negative: a refund) to counters that still exist.
+  byte-level tokenizer's token takes at least one byte), so without retries the last request admitted is the only
+  one that can take a window past its limit, and by less than its own tokens. A request whose retried attempts may
+  each have been billed is charged a bound per attempt (usecases/metering.charge), more than it reserved: the
+  requests in flight when a window fills may take it past its limit by those attempts too (docs/usage.md). A
+  request is never refused because its bound is larger than what is left, only once the budget is used.
+- settle: add `charged - bound` (negative: a refund; positive: retries charged past the reservation) to counters
+  that still exist.
 
 Every cache call is bounded by the invocation's deadline, with redis-py's own retries off (a reserve that timed out
 may have been applied, and retrying it would count it twice): the container's connection is genai_fn/cache.py's.

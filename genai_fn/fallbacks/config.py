@@ -103,13 +103,15 @@ def parse_chains(raw: str, settings: Settings) -> tuple[tuple[str, tuple[Target,
         if not model or not names or not all(names):
             raise ConfigError(SYNTAX)
         if model not in settings.allowed_models:
-            raise ConfigError(f"FALLBACKS names {model}, which is not MODEL_ID or in ALLOWED_MODELS")
+            raise ConfigError(f"FALLBACKS names {ConfigError.cut(model)}, which is not MODEL_ID or in ALLOWED_MODELS")
         if any(name == model for name, _ in chains):
-            raise ConfigError(f"FALLBACKS has two entries for {model}")
+            raise ConfigError(f"FALLBACKS has two entries for {ConfigError.cut(model)}")
         targets = tuple(_target(name, settings) for name in names)
         seen = [model, *(target.name for target in targets)]
         if len(set(seen)) != len(seen):
-            raise ConfigError(f"FALLBACKS names a target twice in the chain of {model} (or the model itself)")
+            raise ConfigError(
+                f"FALLBACKS names a target twice in the chain of {ConfigError.cut(model)} (or the model itself)"
+            )
         chains.append((model, targets))
     if not chains:
         raise ConfigError(SYNTAX)

@@ -19,8 +19,10 @@ Tools, the wire rules of a V1 round trip (docs/openai.md, "Cohere V1 tools", has
   results", oracle/langchain-oracle PR #8/#9); every CHATBOT tool call in `chatHistory` is followed by the TOOL
   entry answering it (Command A refuses a call without its result, oracle/langchain-oracle issue #10); a TOOL entry
   that a user turn follows directly (a tool whose output was the answer) gets a CHATBOT turn holding that output,
-  as Oracle's integration does (PR #9); `outputs` are objects ("An array of objects returned by tool",
-  CohereToolResult.outputs): a tool's JSON object (or list of objects) as is, any other text as {"output": text}.
+  as Oracle's integration does (PR #9), a JSON output re-encoded from its decoded value (`_answer`: that copy is
+  screened as plain text, so it must spell every character as the model reads it); `outputs` are objects ("An
+  array of objects returned by tool", CohereToolResult.outputs): a tool's JSON object (or list of objects) as is,
+  any other text as {"output": text}.
 - no tool choice in V1: `none` is served by not sending `tools`; `required` and a named function are refused by
   the features below, the 400 naming what works instead (`way_out`: for a model the catalogue knows speaks V2,
   MODEL_API_FORMATS=<model>:COHEREV2); `parallel_tool_calls: false` is a 400, since V1 may call several tools
@@ -368,7 +370,7 @@ def _plan(request: ChatRequest) -> _Plan:
             _close(run, awaiting, where)
             history.append(run)
             if turn.role == "user":  # a tool's output was the answer: V1 needs a CHATBOT turn before the user's
-                history.append(_Entry("CHATBOT", "\n".join(output for _, output in run.results)))
+                history.append(_Entry("CHATBOT", "\n".join(_answer(output, call) for call, output in run.results)))
             run = None
         if turn.role == "user":
             history.append(_Entry("USER", turn.content))
@@ -422,18 +424,32 @@ def _outputs(text: str, call: ToolCall, where: str) -> list[dict[str, Any]]:
     """A tool's output as CohereToolResult.outputs, a list of objects: its JSON object or list of objects as is,
     any other text wrapped as {"output": text}. Text that is JSON but not strict JSON (NaN, 1e400, nested past
     jsontext.MAX_DEPTH) is a 400: sent on, it would not be JSON."""
-    if text.lstrip()[:1] not in ("{", "["):
-        return [{"output": text}]
-
-    try:
-        value = jsontext.decode_json_text(text, f"{where} (the output of tool call {_shown(call.id)})", param=where)
-    except jsontext.NotJSONText:
-        return [{"output": text}]
+    value = _json_output(text, call, where)
     if isinstance(value, dict):
         return [value]
     if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
         return value
     return [{"output": text}]
+
+
+def _json_output(text: str, call: ToolCall, where: str) -> Any:
+    """A tool output's JSON value (an object or a list), or None when it is no such JSON."""
+    if text.lstrip()[:1] not in ("{", "["):
+        return None
+    try:
+        return jsontext.decode_json_text(text, f"{where} (the output of tool call {_shown(call.id)})", param=where)
+    except jsontext.NotJSONText:
+        return None
+
+
+def _answer(text: str, call: ToolCall) -> str:
+    """A tool output as the CHATBOT turn that repeats it: a JSON output re-encoded from its decoded value, so the
+    copy (plain text, screened as it is) spells every character as the model reads it: no `\\u0040` escape can
+    hide an address from screening there; any other output as it is."""
+    value = _json_output(text, call, "messages")
+    if value is None:
+        return text
+    return jsontext.encode_json(value)
 
 
 def _sdk_call(call: ToolCall) -> m.CohereToolCall:

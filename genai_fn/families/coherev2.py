@@ -4,12 +4,13 @@ images, thinking, documents and citations.
 `toolsChoice` is only REQUIRED or NONE (auto is the default): `required` is every tool and REQUIRED, a tool_choice
 naming one function is that one tool alone and REQUIRED ("the model will be forced to use at least one of the user-
 defined tools", CohereChatRequestV2.tools_choice; "only compatible with models Command-r7b and newer"), so the model
-can call nothing else; `none` is NONE. `parallel_tool_calls` has no V2 field and is accepted as a no-op
-(docs/openai.md). A reasoning effort maps to `thinking` (CohereThinkingV2: ENABLED / DISABLED), since V2 has no
-effort scale. Documents go as Cohere's V2 document objects, `{"id", "data": {fields}}` (Cohere's V2 chat API; its
-OCI client passes them to COHEREV2 unchanged, cohere-ai/cohere-python src/cohere/oci_client.py); `citation_quality`
-is `citationOptions.mode` (ACCURATE, FAST, OFF); a citation's sources (a document or a tool result) become the ids
-it cites.
+can call nothing else; `none` is NONE. `parallel_tool_calls` has no V2 field (CohereChatRequestV2 has none, nor has
+V1's CohereChatRequest: `isForceSingleStep` is not that switch), so `false` is honoured on the reply: only the
+model's first tool call is returned (docs/openai.md). A reasoning effort maps to `thinking` (CohereThinkingV2:
+ENABLED / DISABLED), since V2 has no effort scale. Documents go as Cohere's V2 document objects, `{"id", "data":
+{fields}}` (Cohere's V2 chat API; its OCI client passes them to COHEREV2 unchanged, cohere-ai/cohere-python
+src/cohere/oci_client.py); `citation_quality` is `citationOptions.mode` (ACCURATE, FAST, OFF); a citation's sources
+(a document or a tool result) become the ids it cites.
 """
 
 from __future__ import annotations
@@ -129,6 +130,8 @@ class CohereV2(Family):
                         arguments=arguments if isinstance(arguments, str) else "{}",
                     )
                 )
+        if request.parallel_tool_calls is False:
+            calls = calls[:1]  # the caller asked for one call a turn, and V2 cannot be told so
         thinking = [p.thinking for p in parts if isinstance(p, m.CohereThinkingContentV2) and p.thinking]
         text = "".join(p.text for p in parts if isinstance(p, m.CohereTextContentV2) and p.text)
         return ChatReply(

@@ -24,9 +24,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from ..errors import InvalidRequest
+from ..errors import ContentFiltered, InvalidRequest
 from ..families._base import JSON, NAME, SDK_ENUMS, TEXT, Reading
-from ..jsontext import NotJSONText, decode_json_text, encode_json
+from ..jsontext import NotJSONText, decode_as_clients_do, decode_json_text, encode_json
 
 T = TypeVar("T")
 
@@ -39,16 +39,28 @@ NEUTRAL = Reading(
         ("ChatReply", "model"): "the model id the service answered with",
         ("ChatReply", "finish_reason"): "an enum",
         ("ChatReply", "opc_request_id"): "the service's request id",
-        ("Citation", "document_ids"): "the ids of the cited documents, screened as the request's names",
+        ("Citation", "text"): "a quote of the reply's text, screened there (DERIVED keeps it only while it holds)",
         ("EmbeddingRequest", "model"): "a model id, checked against the allow-list",
         ("EmbeddingRequest", "input_type"): "an enum",
         ("EmbeddingRequest", "truncate"): "an enum",
         ("RerankRequest", "model"): "a model id, checked against the allow-list",
     },
-    kinds={("ToolCall", "id"): NAME, ("ToolCall", "name"): NAME, ("ToolCall", "arguments"): JSON},
+    kinds={
+        ("ToolCall", "id"): NAME,
+        ("ToolCall", "name"): NAME,
+        ("ToolCall", "arguments"): JSON,
+        # The service writes a citation's ids (the request's document ids, or ids it forms for tool results, whose
+        # form no SDK model pins): screened as names, so a finding withholds the reply rather than pass on an id
+        # screening never saw, and an id is never masked into one that names nothing.
+        ("Citation", "document_ids"): NAME,
+    },
 )
 """How a caller reads a chat reply (its tool calls' arguments decoded, as its JSON parser does), and how the
 embedding and rerank models read their (neutral) requests."""
+JSON_REPLY = dataclasses.replace(NEUTRAL, kinds={**NEUTRAL.kinds, ("ChatReply", "text"): JSON})
+"""How a caller reads the reply to a request that asked for JSON (`json_mode`: response_format json_object or
+json_schema, Responses text.format): its text decoded, as its JSON parser does; a text that is no JSON is read as
+it is."""
 
 DERIVED: dict[tuple[str, str], tuple[Callable[[Any], bool], Callable[[Any], Any]]] = {
     ("ChatReply", "citations"): (
@@ -56,9 +68,10 @@ DERIVED: dict[tuple[str, str], tuple[Callable[[Any], bool], Callable[[Any], Any]
         lambda reply: tuple(c for c in reply.citations if reply.text[c.start : c.end] == c.text),
     ),
 }
-"""Fields computed from others when the predicate holds (and only when a mask changed the value): a reply's
-citations point into its text by offsets and quote it: a mask in the reply keeps only the citations whose span
-still holds their quote (before any mask, and without one), so no citation repeats a masked text."""
+"""Fields computed from others when the predicate holds (and only when a mask changed the value), after their own
+slots are read: a reply's citations point into its text by offsets and quote it: a mask in the reply keeps only
+the citations whose span still holds their quote (before any mask, and without one), so no citation repeats a
+masked text."""
 
 Visit = Callable[[str, str, bool], str]
 """(kind, text, glued) -> the text to put back."""
@@ -74,6 +87,9 @@ class Plan(Generic[T]):
     glued: tuple[bool, ...]
     reading: Reading
     strict: bool
+    rewrites: bool = False
+    """A slot is re-encoded whatever screening finds (reply JSON a client reads leniently, `_Walk.lenient`): the
+    value must be rebuilt (`apply`) even when nothing is masked."""
 
     def unmaskable(self, masked: Sequence[str]) -> int:
         """How many NAME slots a mask would change (the caller expects them back unchanged)."""
@@ -81,7 +97,7 @@ class Plan(Generic[T]):
 
     def apply(self, masked: Sequence[str]) -> T:
         """The source with each slot's text replaced by `masked` (same order); unchanged parts keep their identity."""
-        if tuple(masked) == self.texts:
+        if tuple(masked) == self.texts and not self.rewrites:
             return self.source
         replacements: Iterator[str] = iter(masked)
 
@@ -95,8 +111,9 @@ class Plan(Generic[T]):
 
 def plan(value: T, reading: Reading = NEUTRAL, strict: bool = True) -> Plan[T]:
     """The screening plan of an SDK chat request (under its family's reading), or of a neutral request or reply.
-    A string that is no JSON at all is screened as it is. `strict`: a JSON text nested too deep or holding a number
-    JSON cannot carry is a 400 (a request); otherwise it is screened as it is (a reply)."""
+    A string that is no JSON at all is screened as it is. `strict`: JSON that strict JSON refuses (too deep, a
+    number JSON cannot carry, a duplicate key) is a 400 (a request); otherwise (a reply) it is read as a client's
+    parser reads it (`_Walk.lenient`)."""
     texts: list[str] = []
     kinds: list[str] = []
     glued: list[bool] = []
@@ -107,8 +124,9 @@ def plan(value: T, reading: Reading = NEUTRAL, strict: bool = True) -> Plan[T]:
         glued.append(glue)
         return text
 
-    _Walk(reading, read, strict).value(value, TEXT)
-    return Plan(value, tuple(texts), tuple(kinds), tuple(glued), reading, strict)
+    walk = _Walk(reading, read, strict)
+    walk.value(value, TEXT)
+    return Plan(value, tuple(texts), tuple(kinds), tuple(glued), reading, strict, walk.rewrites)
 
 
 def sent_texts(value: Any, reading: Reading = NEUTRAL) -> tuple[str, ...]:
@@ -130,6 +148,7 @@ class _Walk:
 
     def __init__(self, reading: Reading, visit: Visit, strict: bool) -> None:
         self.reading, self.visit, self.strict = reading, visit, strict
+        self.rewrites = False
 
     def value(
         self, value: Any, kind: str, keys: Mapping[str, str] | None = None, glued: bool = False, where: str = ""
@@ -173,9 +192,22 @@ class _Walk:
         except InvalidRequest:
             if self.strict:
                 raise
-            return self.visit(TEXT, text, glued)
+            return self.lenient(text)
         new = self.value(decoded, TEXT)
         return text if new is decoded else encode_json(new)
+
+    def lenient(self, text: str) -> str:
+        """A reply's JSON text strict JSON refuses (a duplicate key): screened as the client's parser reads it (the
+        last value wins) and always passed on re-encoded from what was screened, so no parser can read a value
+        screening did not see. One no JSON reader can hold (too deep, NaN, 1e400) withholds the reply."""
+        try:
+            decoded = decode_as_clients_do(text)
+        except ValueError:
+            raise ContentFiltered(
+                "the output holds JSON that cannot be screened as its reader parses it", param="output"
+            ) from None
+        self.rewrites = True
+        return encode_json(self.value(decoded, TEXT))
 
     def model(self, value: Any, kind: str, glued: bool) -> Any:
         """An SDK model: each of its swagger_types fields, but the SDK's enums and what the reading leaves out; the
@@ -209,8 +241,7 @@ class _Walk:
                 continue
             rule = DERIVED.get(key)
             if rule is not None and rule[0](value):
-                derived.append((field.name, rule[1]))
-                continue
+                derived.append((field.name, rule[1]))  # walked still: its own slots (a citation's ids) are read
             old = getattr(value, field.name)
             new = self.value(old, self.reading.kinds.get(key, TEXT), where=field.name)
             if new is not old:

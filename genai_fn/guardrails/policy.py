@@ -109,7 +109,9 @@ def parse_policy(environ: Mapping[str, str]) -> GuardrailPolicy | None:
     for item in (part.strip() for part in raw.split(",")):
         check, _, action = (piece.strip().lower() for piece in item.partition(":"))
         if check not in ACTIONS:
-            raise ConfigError(f"GUARDRAILS: {check!r} is not a check; use {', '.join(CHECKS)} as check:action")
+            raise ConfigError(
+                f"GUARDRAILS: {ConfigError.cut(check)!r} is not a check; use {', '.join(CHECKS)} as check:action"
+            )
         if action not in ACTIONS[check]:
             raise ConfigError(f"GUARDRAILS: the action of {check} must be one of {', '.join(ACTIONS[check])}")
         if check in chosen:

@@ -20,7 +20,7 @@ from ..errors import ContentFiltered, GuardrailsUnavailable, PayloadTooLarge, Up
 from ..families._base import Reading
 from ..logs import CallFacts, current_record
 from ..neutral.chat import ChatReply
-from .plan import NEUTRAL, Plan, plan
+from .plan import JSON_REPLY, NEUTRAL, Plan, plan
 from .policy import GuardrailPolicy
 from .spans import join, mask
 from .verdict import read_verdict
@@ -69,8 +69,9 @@ def screen(
             return screened.source
         for i, text in zip(new, screened_part, strict=True):
             after[i] = text
+    fresh = set(new)  # a set: a request can hold many thousand slots
     for i, text in enumerate(texts):
-        if i not in new:
+        if i not in fresh:
             after[i] = known[text]
     if len(new) < len(texts):
         entry = (current_record().guardrails or {}).get(stage)
@@ -80,7 +81,7 @@ def screen(
             raise ContentFiltered(f"the {WHAT[stage]} was refused by the pii guardrail", param=WHAT[stage])
     if memory is not None:
         memory.update(zip(texts, after, strict=True))
-    return screened.source if after == list(texts) else screened.apply(after)
+    return screened.source if after == list(texts) and not screened.rewrites else screened.apply(after)
 
 
 def _part(screened: Plan[T], indexes: list[int]) -> Plan[T]:
@@ -176,13 +177,17 @@ def screen_input(
     return screen(assess, policy, plan(request, reading), deadline, stage, memory)
 
 
-def screen_chat_output(assess: Assess, policy: GuardrailPolicy, reply: ChatReply, deadline: float) -> ChatReply:
+def screen_chat_output(
+    assess: Assess, policy: GuardrailPolicy, reply: ChatReply, deadline: float, json_mode: bool = False
+) -> ChatReply:
     """The model's reply (text, reasoning, tool calls; citations quote its text) screened, even when its text is
-    empty: blocked or too long -> all of it withheld, finish_reason content_filter; masked -> replaced."""
+    empty: blocked or too long -> all of it withheld, finish_reason content_filter; masked -> replaced. `json_mode`:
+    the request asked for JSON, so its caller parses the text: screened decoded (JSON_REPLY)."""
     if not policy.checks("output"):
         return reply
     try:
-        return screen(assess, policy, plan(reply, NEUTRAL, strict=False), deadline, "output")
+        reading = JSON_REPLY if json_mode else NEUTRAL
+        return screen(assess, policy, plan(reply, reading, strict=False), deadline, "output")
     except (ContentFiltered, PayloadTooLarge):
         return dataclasses.replace(
             reply, text="", tool_calls=(), reasoning=None, citations=(), finish_reason="content_filter"

@@ -136,13 +136,16 @@ def mask(texts: Sequence[str], starts: Sequence[int], spans: Sequence[Span]) -> 
 
 
 def _mask_one(text: str, spans: list[Span]) -> str:
-    merged: list[Span] = []
+    """Overlapping spans merged (the first label kept), then the text rebuilt once from the pieces between them:
+    one pass, so a text with thousands of findings costs about one copy, not one per finding."""
+    pieces: list[str] = []
+    at = 0  # the end of the text already placed (or masked)
     for span in sorted(spans, key=lambda s: (s.start, -s.end)):
-        if merged and span.start < merged[-1].end:
-            last = merged[-1]
-            merged[-1] = Span(last.start, max(last.end, span.end), last.label)
-        else:
-            merged.append(span)
-    for span in reversed(merged):
-        text = text[: span.start] + f"<{span.label}>" + text[span.end :]
-    return text
+        if pieces and span.start < at:
+            at = max(at, span.end)  # overlaps the span just masked: merged into it
+            continue
+        pieces.append(text[at : span.start])
+        pieces.append(f"<{span.label}>")
+        at = span.end
+    pieces.append(text[at:])
+    return "".join(pieces)

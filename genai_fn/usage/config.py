@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from ..config import LOOPBACK_HOSTS
+from ..config import LOOPBACK_HOSTS, url_parts
 from ..errors import ConfigError
 from .metrics import check_namespace
 from .prices import Prices, parse_prices
@@ -35,7 +34,7 @@ class UsageSettings:
             )
         endpoint = environ.get("USAGE_METRICS_ENDPOINT", "").strip().rstrip("/") or None
         if endpoint is not None:
-            parts = urlsplit(endpoint)
+            parts = url_parts("USAGE_METRICS_ENDPOINT", endpoint)
             plain_ok = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
             if not parts.hostname or parts.path or not (parts.scheme == "https" or plain_ok):
                 raise ConfigError(

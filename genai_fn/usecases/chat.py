@@ -27,18 +27,26 @@ else:  # loaded on first use: not every call needs them
 def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatReply:
     record = current_record()
     record.model, record.api_format = request.model, request.api_format
-    with metered(configured, lambda: chat_bound(request), deadline) as meter:  # a caller over budget: nothing runs
-        family = families.get(request.api_format)
-        policy = configured.settings.fallbacks
-        if policy is None or not policy.chain(request.model):
+    family = families.get(request.api_format)
+    policy = configured.settings.fallbacks
+    chain = policy.chain(request.model) if policy is not None else ()
+
+    def bound() -> int:
+        """The request's token bound, as the largest SDK request any family that may send it builds."""
+        if not chain:
+            return chat_bound(request, (family,))
+        return chat_bound(request, (family, *fallback.senders(request, chain)))
+
+    with metered(configured, bound, deadline) as meter:  # a caller over budget: nothing runs
+        if not chain:
             chat_request = screened_chat(configured, family, request, deadline)  # the object sent, as screened
             with record.upstream_call() as facts:
                 reply = configured.upstream.chat(request, family, chat_request, deadline, facts)
             record.served_by, record.selected_region = facts.served_by, facts.selected_region
         else:
-            reply = fallback.chat_with_fallbacks(configured, request, family, deadline)
+            reply, family, chat_request = fallback.chat_with_fallbacks(configured, request, family, deadline)
         counted(meter, reply.usage)  # billed now, whatever happens to the reply after
-    reply = screened_output(configured, reply, deadline)
+    reply = screened_output(configured, reply, deadline, request.json_mode)
     if configured.settings.log_content:
         record.content = {"messages": logged_input(configured, family, request, chat_request), "reply": reply.text}
     return reply
@@ -56,7 +64,7 @@ def chat_stream(configured: Configured, request: ChatRequest, deadline: float) -
     record = current_record()
     record.model, record.api_format = request.model, request.api_format
     family = families.get(request.api_format)
-    with metered(configured, lambda: chat_bound(request), deadline) as meter:  # a caller over budget: nothing runs
+    with metered(configured, lambda: chat_bound(request, (family,)), deadline) as meter:  # over budget: nothing runs
         chat_request = screened_chat(configured, family, request, deadline)  # the object sent, as screened
         with record.upstream_call() as facts:
             events = configured.upstream.chat_stream(request, chat_request, deadline, facts)

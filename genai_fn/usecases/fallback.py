@@ -33,8 +33,11 @@ from . import Configured
 from .guarded import screened_chat
 
 
-def chat_with_fallbacks(configured: Configured, request: ChatRequest, family: Family, deadline: float) -> ChatReply:
-    """The reply of the first target that answers; the last failure when none does."""
+def chat_with_fallbacks(
+    configured: Configured, request: ChatRequest, family: Family, deadline: float
+) -> tuple[ChatReply, Family, Any]:
+    """The reply of the first target that answers, with that target's family and the SDK request it was sent (as
+    screened); the last failure when none does."""
     policy = configured.settings.fallbacks
     assert policy is not None  # usecases/chat.py calls this only for a model with a chain
     record = current_record()
@@ -72,7 +75,7 @@ def chat_with_fallbacks(configured: Configured, request: ChatRequest, family: Fa
             record.served_by, record.selected_region = facts.served_by, facts.selected_region
             if target is not primary:
                 record.fallback_from = request.model
-            return reply
+            return reply, asked_family, chat_request
         assert failure is not None  # the chosen model is always in `order`
         raise failure
     finally:
@@ -103,6 +106,11 @@ def targets_to_try(
             continue
         order.append(target)
     return order or [chain[0]]
+
+
+def senders(request: ChatRequest, chain: tuple[Target, ...]) -> list[Family]:
+    """The families of the chain's targets that can carry the request: those that may build its SDK request."""
+    return [families.get(t.api_format) for t in chain if unfit(_for_target(request, t)) is None]
 
 
 def unfit(request: ChatRequest) -> str | None:

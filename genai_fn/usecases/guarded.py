@@ -63,13 +63,14 @@ def screened_input(configured: Configured, request: T, deadline: float, stage: s
     return screening.screen_input(configured.upstream.apply_guardrails, policy, request, deadline, stage)
 
 
-def screened_output(configured: Configured, reply: ChatReply, deadline: float) -> ChatReply:
-    """The model's reply screened before it leaves (withheld when blocked, masked where configured)."""
+def screened_output(configured: Configured, reply: ChatReply, deadline: float, json_mode: bool = False) -> ChatReply:
+    """The model's reply screened before it leaves (withheld when blocked, masked where configured); `json_mode`:
+    the request asked for JSON, so its text is screened as the caller's parser reads it."""
     policy = configured.settings.guardrails
     if policy is None:
         return reply
 
-    return screening.screen_chat_output(configured.upstream.apply_guardrails, policy, reply, deadline)
+    return screening.screen_chat_output(configured.upstream.apply_guardrails, policy, reply, deadline, json_mode)
 
 
 def screened_stream(

@@ -3,8 +3,8 @@
 With TOKEN_BUDGETS off (`configured.budgets` is None) this is a no-op that imports nothing more. With it on, the
 caller (the request record's `caller`, from the gateway) must have room left in every window, or the request is a
 429 (BudgetExceeded) before anything is sent; whatever happens to the call, the reservation is settled by `charge`
-(the service's count, the whole reservation, or nothing) and the log line's `budget` says what was reserved and
-charged.
+(the service's count, the whole reservation per attempt that may have been billed, or nothing) and the log line's
+`budget` says what was reserved and charged.
 """
 
 from __future__ import annotations
@@ -12,13 +12,17 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..caller import FN_INVOKE_CALLER
 from ..logs import CallFacts, current_record
 from ..neutral.chat import ChatRequest
 from . import Configured
+
+if TYPE_CHECKING:
+    from ..families._base import Family
 
 
 @dataclass
@@ -51,18 +55,19 @@ def metered(configured: Configured, bound: Callable[[], int], deadline: float) -
 
 
 def charge(used: int | None, calls: Sequence[CallFacts], reserved: int) -> int:
-    """What a request costs its caller's budget: the service's count (`used`) when its one billable attempt was
-    read; the whole reservation when an attempt may have been billed without a count read (a timeout after the
-    request was sent, a connection broken mid-reply, a 5xx, an unreadable reply: upstream.failures.may_have_billed),
-    or when a retry followed one; nothing when no attempt can have been billed (refused before sending, a 4xx,
-    connection refused). The reservation is the request's upper bound, so the caller is never charged less than the
-    service may have billed for one generation (docs/usage.md: the rule and its worst case)."""
+    """What a request costs its caller's budget: every attempt that may have been billed (summed over the request's
+    calls: a fallback chain has one per target) costs the whole reservation, the request's upper bound per
+    generation (a timeout after the request was sent, a connection broken mid-reply, a 5xx, an unreadable reply:
+    upstream.failures.may_have_billed), but the attempt whose reply was read, which costs the service's count
+    (`used`); nothing when no attempt can have been billed (refused before sending, a 4xx, connection refused).
+    So a caller is never charged less than the service may have billed, retries included (docs/usage.md: the rule
+    and its worst case); the charge may exceed the reservation, and settling adds the difference."""
     billable = sum(call.billable_attempts for call in calls)
     if billable == 0:
         return 0
-    if used is not None and billable == 1:
-        return used
-    return max(reserved, used or 0)
+    if used is None:
+        return reserved * billable
+    return reserved * (billable - 1) + used
 
 
 def weighted(meter: Meter, cached_weight: float) -> int | None:
@@ -74,19 +79,30 @@ def weighted(meter: Meter, cached_weight: float) -> int | None:
     return meter.used - cached + math.ceil(cached * cached_weight)
 
 
-def chat_bound(request: ChatRequest) -> int:
-    """An upper bound of the tokens a chat request can use: the UTF-8 bytes of everything the model reads (a
-    byte-level tokenizer's token takes at least one byte) plus the most it may generate."""
-    size = sum(len(message.content.encode()) for message in request.messages)
-    size += sum(len(image.url) for message in request.messages for image in message.images)
-    size += sum(len(call.name) + len(call.arguments.encode()) for m in request.messages for call in m.tool_calls)
-    for tool in request.tools:
-        size += len(json.dumps([tool.name, tool.description, tool.parameters], ensure_ascii=False).encode())
-    if request.json_schema is not None:
-        size += len(json.dumps(request.json_schema.schema, ensure_ascii=False).encode())
-    size += sum(len(name.encode()) + len(value.encode()) for doc in request.documents for name, value in doc.fields)
-    size += sum(len(doc.id.encode()) for doc in request.documents)  # the model reads the id too
+def chat_bound(request: ChatRequest, senders: Iterable[Family]) -> int:
+    """An upper bound of the tokens a chat request can use: the UTF-8 bytes of the SDK request as it is sent,
+    serialised (every text the model reads and more: Cohere V1's CHATBOT copy of a tool output, schema names and
+    descriptions, tool-call ids, JSON as re-encoded; a byte-level tokenizer's token takes at least one byte), the
+    largest of the families that may send it (`senders`: a fallback chain's), plus the most it may generate. Masks
+    that lengthen a text are written after this (docs/usage.md: what the bound leaves out)."""
+    from oci.util import to_dict
+
+    size = max(len(_compact(to_dict(family.to_sdk(request))).encode()) for family in senders)
     return size + request.params.max_tokens
+
+
+def _compact(value: object) -> str:
+    """An SDK request's dict as compact JSON without its unset (None) fields, as the SDK's serialiser leaves them
+    out: what is sent, not the model's every attribute."""
+
+    def present(item: object) -> object:
+        if isinstance(item, dict):
+            return {key: present(inner) for key, inner in item.items() if inner is not None}
+        if isinstance(item, list):
+            return [present(inner) for inner in item]
+        return item
+
+    return json.dumps(present(value), ensure_ascii=False, separators=(",", ":"))
 
 
 def text_bound(texts: tuple[str, ...]) -> int:

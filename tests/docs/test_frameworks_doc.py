@@ -1,12 +1,13 @@
 """docs/frameworks.md's snippets are what `python3 -m localfn.doc_snippets` (CI) runs: every marked block is found,
-each calls run-local's documented URL and checks what it got, and every skip names a snippet of the page."""
+each calls run-local's documented URL and checks what it got; requirements-frameworks.txt pins, on its own, every
+framework the forced tool choice tests import, so CI's run of them in .venv-frameworks skips none."""
 
 from __future__ import annotations
 
 import re
 
-from localfn.doc_snippets import PAGE, SKIPS, snippets
-from localfn.readme_examples import README_BASE_URL
+from localfn.doc_snippets import FORCED_TESTS, PAGE, REQUIREMENTS, snippets
+from localfn.readme_examples import README_BASE_URL, REPO_ROOT
 
 FRAMEWORKS = ["openai", "langchain", "llamaindex", "pydantic-ai", "instructor", "openai-agents", "vercel-ai"]
 
@@ -32,8 +33,22 @@ def test_each_snippet_calls_run_local_and_asserts() -> None:
         assert re.search(r"^\s*assert", snippet.code, re.M), f"{snippet.name} checks nothing"
 
 
-def test_skips_name_snippets_of_the_page() -> None:
-    assert set(SKIPS) <= {snippet.name for snippet in snippets()}
+def test_the_frameworks_requirements_stand_alone_and_pin_what_the_forced_tests_import() -> None:
+    lines = [line for line in (REPO_ROOT / REQUIREMENTS).read_text().splitlines() if line and line[0] != "#"]
+    pins = dict(line.split("==") for line in lines if not line.startswith("-r "))
+    forced = (REPO_ROOT / FORCED_TESTS).read_text()
+
+    assert [line for line in lines if line.startswith("-r ")] == ["-r requirements-local.txt"]  # not -dev's openai
+    assert all(version for version in pins.values())
+    for package, module in [
+        ("instructor", "instructor"),
+        ("pydantic-ai-slim[openai]", "pydantic_ai"),
+        ("llama-index-llms-openai-like", "llama_index.llms.openai_like"),
+        ("langchain-openai", "langchain_openai"),
+        ("pytest", "pytest"),
+        ("jsonschema", "jsonschema"),
+    ]:
+        assert package in pins and module in forced, package
 
 
 def test_for_url_points_the_snippet_at_the_gateway_under_test() -> None:

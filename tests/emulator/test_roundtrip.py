@@ -85,6 +85,16 @@ def test_generic_tool_call(client) -> None:
     assert json.loads(call.arguments) == {"location": "Paris"}
 
 
+def test_a_message_naming_two_tools_gets_two_calls(client) -> None:
+    tools = [models.FunctionDefinition(name=name, parameters={"type": "object"}) for name in ("get_time", "get_news")]
+    request = models.GenericChatRequest(
+        messages=[models.UserMessage(content=[models.TextContent(text="Call get_news and get_time")])], tools=tools
+    )
+    choice = client.chat(_details("meta.llama-4-maverick-17b-128e-instruct-fp8", request)).data.chat_response.choices[0]
+    assert [call.name for call in choice.message.tool_calls] == ["get_time", "get_news"]  # in the order offered
+    assert len({call.id for call in choice.message.tool_calls}) == 2
+
+
 def test_embed_round_trip_is_deterministic(client) -> None:
     details = models.EmbedTextDetails(
         inputs=["alpha beta", "gamma"],

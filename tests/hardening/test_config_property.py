@@ -6,6 +6,7 @@ would answer every call with a 502 and a traceback. Runs against whatever Settin
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, note
@@ -146,3 +147,114 @@ def test_only_ascii_numbers_are_accepted(cases: Counter[str]) -> None:
             cases["valid and ASCII"] += 1
 
     run()
+
+
+TEXT_VARIABLES = (
+    "ALLOWED_MODELS",
+    "API_FORMAT",
+    "AUTH_MODE",
+    "BUDGET_ON_STORE_ERROR",
+    "BUDGET_STORE_URL",
+    "CALLER_CLAIM",
+    "COMPARTMENT_OCID",
+    "DEDICATED_ENDPOINT_ID",
+    "EMBEDDING_MODELS",
+    "FALLBACKS",
+    "FALLBACK_COOLDOWN_SECONDS",
+    "FALLBACK_STORE_URL",
+    "GUARDRAILS",
+    "GUARDRAILS_CATEGORIES",
+    "GUARDRAILS_ON_ERROR",
+    "GUARDRAILS_PII_TYPES",
+    "GUARDRAILS_SCOPE",
+    "LOG_CONTENT",
+    "MODEL_API_FORMATS",
+    "MODEL_ID",
+    "MODEL_RETIREMENTS",
+    "RERANK_ENDPOINT_ID",
+    "RERANK_MODELS",
+    "SERVICE_ENDPOINT",
+    "TOKEN_BUDGETS",
+)
+"""The chat function's other variables (docs/configuration.md): text, lists, choices, URLs."""
+USAGE_VARIABLES = (
+    "USAGE_METRICS_COMPARTMENT_OCID",
+    "USAGE_METRICS_ENDPOINT",
+    "USAGE_METRICS_NAMESPACE",
+    "USAGE_PRICES",
+)
+"""The usage function's variables (its own configuration)."""
+hostile = (
+    st.sampled_from(
+        [
+            "https://[::1",
+            "https://[zz]",
+            "https://[::1]:99999",
+            "https://host:port",
+            "https://host:-1",
+            "rediss://[::1",
+            "rediss://cache.example.com:99999/0",
+            "http://[",
+            "]",
+            "a:b>c;d",
+            "x:" * 50,
+            "z" * 100_000,
+        ]
+    )
+    | st.text(max_size=40)
+    | st.text(alphabet="[]:/@%?#;,>=.0123456789abhst", max_size=40)
+)
+"""URLs with a bracket that is no IPv6 host or a port out of range (urlsplit's ValueError), list syntax, a huge
+value, and any text."""
+MAX_QUOTE = 80
+"""What a configuration error may quote of a value (errors.ConfigError.cut)."""
+
+
+def _settled(read: Callable[[], object], value: str) -> str:
+    """'valid' or 'config_error'; any other exception fails, and so does an error quoting much of a long value."""
+    try:
+        read()
+    except ConfigError as error:
+        assert len(str(error)) < 400 + MAX_QUOTE, "a configuration error quotes the whole value"
+        return "config_error"
+    return "valid"
+
+
+def test_any_value_of_any_variable_is_a_config_or_a_config_error(cases: Counter[str]) -> None:
+    """Issue 28's configuration promise over every variable, text ones too: no ValueError from urlsplit (`https://[::1`),
+    no error echoing a 100 kB value into the log."""
+    from genai_fn.usage.config import UsageSettings
+
+    @fuzz(SCALE.property_examples * 4)
+    @given(name=st.sampled_from(TEXT_VARIABLES + USAGE_VARIABLES), value=hostile)
+    def run(name: str, value: str) -> None:
+        cases["cases"] += 1
+        note(f"{name}={value!r}")
+        if name in USAGE_VARIABLES:
+            usage = {"USAGE_METRICS_COMPARTMENT_OCID": "ocid1.compartment.oc1..example", name: value}
+            cases[_settled(lambda: UsageSettings.from_env(usage), value)] += 1
+        else:
+            environ = {**emulated_config("http://127.0.0.1:9"), name: value}
+            cases[_settled(lambda: Settings.from_env(environ), value)] += 1
+
+    run()
+
+
+@pytest.mark.parametrize("endpoint", ["https://[::1", "https://[zz]", "https://host:99999", "https://host:port"])
+@pytest.mark.parametrize("name", ["SERVICE_ENDPOINT", "USAGE_METRICS_ENDPOINT"])
+def test_a_malformed_endpoint_is_a_config_error_naming_it(name: str, endpoint: str) -> None:
+    from genai_fn.usage.config import UsageSettings
+
+    with pytest.raises(ConfigError, match=name):
+        if name == "SERVICE_ENDPOINT":
+            Settings.from_env({**emulated_config("http://127.0.0.1:9"), name: endpoint})
+        else:
+            UsageSettings.from_env({"USAGE_METRICS_COMPARTMENT_OCID": "ocid1.compartment.oc1..example", name: endpoint})
+
+
+@pytest.mark.parametrize("name", ["GUARDRAILS", "FALLBACKS"])
+def test_a_huge_bad_value_is_quoted_cut_short(name: str) -> None:
+    """A 100 kB value is refused with an error that quotes at most MAX_QUOTE characters of it (one log line)."""
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env({**emulated_config("http://127.0.0.1:9"), name: "z" * 100_000})
+    assert "z" * (MAX_QUOTE + 1) not in str(error.value)

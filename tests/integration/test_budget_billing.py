@@ -19,7 +19,7 @@ from tests.usage.redis_server import PASSWORD, USER, RedisServer
 
 BUDGETS = (
     ",".join(f"team-{name}:1000/day" for name in ("timeout", "refused", "closed", "broken", "5xx"))
-    + ",team-served:100000/day"
+    + ",team-served:100000/day,team-retry:3000/day"
 )
 BODY = {"input": "How long is a piece of string?", "max_tokens": 1000}
 
@@ -109,3 +109,18 @@ def test_a_refused_connection_releases_the_reservation(module_functions, emulato
         status, body, line = call(function, "team-closed")
         assert (status, body["error"]["type"]) == (502, "upstream_error")
         assert line["budget"]["charged"] == 0 and line["budget"]["enforced"], json.dumps(line)
+
+
+def test_each_retried_attempt_that_may_have_been_billed_is_charged_its_bound(module_functions, emulator, cache) -> None:
+    """MAX_ATTEMPTS=3: two 5xx (each may have run a generation), then a reply: charged two bounds plus the reply's
+    count, more than the one bound reserved; a 3000-token budget then admits one more such request, not two."""
+    function = module_functions.start(budget_config(emulator, cache, MAX_ATTEMPTS="3"))
+    emulator.reset()
+    emulator.fail_next(status=500, code="InternalServerError", message="failed after generating", times=2)
+    status, _, line = call(function, "team-retry")
+    reserved = line["budget"]["reserved"]
+    assert status == 200 and len(emulator.requests) == 3
+    assert line["budget"]["charged"] == 2 * reserved + line["total_tokens"] > reserved, json.dumps(line)
+    emulator.fail_next(status=500, code="InternalServerError", message="failed after generating", times=2)
+    assert call(function, "team-retry")[0] == 200  # admitted: the budget still had room
+    assert call(function, "team-retry")[0] == 429  # two such requests filled it

@@ -22,6 +22,9 @@ from localfn.config import COHERE_MODEL, LLAMA_MODEL
 from tests.conftest import FunctionPool, RunningFunction, function_config
 from tests.usage.redis_server import ACL, COOLDOWN_ACL, RedisServer
 
+V1 = f"{COHERE_MODEL}:COHERE"
+"""Command A as Cohere V1 (the catalogue sends it as COHEREV2): a chain across two families."""
+
 CALLER = "team-fallback"
 BUDGET = Budget(CALLER, 100_000, "hour")
 PROFILE = "ocid1.generativeairoutingprofile.oc1.us-chicago-1.local"
@@ -41,6 +44,7 @@ def functions(module_functions: FunctionPool, emulator: Emulator, cache: RedisSe
     """Two containers of one function: they share nothing but the cache (budgets and cooldowns)."""
     config = function_config(
         emulator,
+        MODEL_API_FORMATS=V1,
         FALLBACKS=f"{COHERE_MODEL}>{LLAMA_MODEL}",
         TOKEN_BUDGETS=f"{CALLER}:{BUDGET.tokens}/{BUDGET.window}",
         BUDGET_STORE_URL=cache.url,
@@ -79,7 +83,7 @@ def test_a_throttled_model_is_answered_by_its_fallback_and_cools_down_for_every_
     status, headers, body, line = call(first, {"input": "Which way to the station?"})
     assert status == 200, body
     assert headers["x-genai-served-by"] == LLAMA_MODEL
-    assert asked(emulator) == [(COHERE_MODEL, "COHEREV2", 429), (LLAMA_MODEL, "GENERIC", 200)]
+    assert asked(emulator) == [(COHERE_MODEL, "COHERE", 429), (LLAMA_MODEL, "GENERIC", 200)]
     assert (line["served_by"], line["fallback_from"]) == (LLAMA_MODEL, COHERE_MODEL)
     assert line["fallback"] == {"failed": [COHERE_MODEL]} and line["attempts"] == 2
     assert line["budget"]["charged"] == line["total_tokens"] > 0, "the 429 billed nothing: only the answer counts"
@@ -127,7 +131,9 @@ def test_a_fallback_of_another_family_is_not_screened_again_and_sends_the_masked
     """Input guardrails run once: the fallback's request (GENERIC, mapped from the same neutral request) reuses the
     chosen model's screening, masks included."""
     function = module_functions.start(
-        function_config(emulator, FALLBACKS=f"{COHERE_MODEL}>{LLAMA_MODEL}", GUARDRAILS="pii:mask")
+        function_config(
+            emulator, MODEL_API_FORMATS=V1, FALLBACKS=f"{COHERE_MODEL}>{LLAMA_MODEL}", GUARDRAILS="pii:mask"
+        )
     )
     emulator.reset()
     emulator.fail_next(status=503, code="ServiceUnavailable", message="busy", model=COHERE_MODEL)
@@ -152,18 +158,20 @@ def test_a_cooldown_store_that_cannot_be_reached_never_fails_a_request(
         port = probe.getsockname()[1]
     url = f"rediss://user:pw@localhost:{port}/0?ssl_ca_certs={cache.ca_file}"
     function = module_functions.start(
-        function_config(emulator, FALLBACKS=f"{COHERE_MODEL}>{LLAMA_MODEL}", FALLBACK_STORE_URL=url)
+        function_config(
+            emulator, MODEL_API_FORMATS=V1, FALLBACKS=f"{COHERE_MODEL}>{LLAMA_MODEL}", FALLBACK_STORE_URL=url
+        )
     )
     emulator.reset()
     emulator.fail_next(status=429, model=COHERE_MODEL)
     status, headers, body, line = call(function, {"input": "hi"})
     assert status == 200, body
     assert headers["x-genai-served-by"] == LLAMA_MODEL
-    assert asked(emulator) == [(COHERE_MODEL, "COHEREV2", 429), (LLAMA_MODEL, "GENERIC", 200)]
+    assert asked(emulator) == [(COHERE_MODEL, "COHERE", 429), (LLAMA_MODEL, "GENERIC", 200)]
     assert line["fallback"]["failed"] == [COHERE_MODEL] and "store_error" in line["fallback"]
 
 
-def test_a_fallback_after_a_target_that_may_have_billed_keeps_the_whole_reservation(
+def test_a_fallback_after_a_target_that_may_have_billed_is_charged_its_whole_bound_too(
     module_functions: FunctionPool, emulator: Emulator, tmp_path
 ) -> None:
     """A 5xx may come after generation: the answer's fallback does not make the first target's cost disappear. (A
@@ -173,6 +181,7 @@ def test_a_fallback_after_a_target_that_may_have_billed_keeps_the_whole_reservat
         function = module_functions.start(
             function_config(
                 emulator,
+                MODEL_API_FORMATS=V1,
                 FALLBACKS=f"{LLAMA_MODEL}>{COHERE_MODEL}",
                 TOKEN_BUDGETS=f"{CALLER}:{BUDGET.tokens}/{BUDGET.window}",
                 BUDGET_STORE_URL=own.url,
@@ -189,8 +198,8 @@ def _served_after_a_5xx(function: RunningFunction, emulator: Emulator) -> None:
     status, headers, body, line = call(function, {"input": "hi", "model": LLAMA_MODEL, "max_tokens": 50})
     assert status == 200, body
     assert headers["x-genai-served-by"] == COHERE_MODEL
-    assert asked(emulator) == [(LLAMA_MODEL, "GENERIC", 500), (COHERE_MODEL, "COHEREV2", 200)]
-    assert line["budget"]["charged"] == line["budget"]["reserved"] > line["total_tokens"]
+    assert asked(emulator) == [(LLAMA_MODEL, "GENERIC", 500), (COHERE_MODEL, "COHERE", 200)]
+    assert line["budget"]["charged"] == line["budget"]["reserved"] + line["total_tokens"], "a bound for the 5xx"
 
 
 def test_only_the_texts_the_first_screening_never_saw_are_screened_for_a_fallback(
@@ -200,10 +209,7 @@ def test_only_the_texts_the_first_screening_never_saw_are_screened_for_a_fallbac
     are new texts, screened in a second call that holds nothing else; the turns reuse the first screening."""
     function = module_functions.start(
         function_config(
-            emulator,
-            FALLBACKS=f"{COHERE_MODEL}>{LLAMA_MODEL}",
-            GUARDRAILS="pii:mask",
-            MODEL_API_FORMATS=f"{COHERE_MODEL}:COHERE",  # V1, not Command A's default V2 (its tools read as GENERIC's)
+            emulator, MODEL_API_FORMATS=V1, FALLBACKS=f"{COHERE_MODEL}>{LLAMA_MODEL}", GUARDRAILS="pii:mask"
         )
     )
     emulator.reset()
@@ -233,3 +239,26 @@ def test_only_the_texts_the_first_screening_never_saw_are_screened_for_a_fallbac
     sent = json.dumps(emulator.requests[-1].json["chatRequest"])
     assert "jane.doe@example.com" not in sent and "<EMAIL>" in sent
     assert line["guardrails"]["input"]["reused"] == 1 and line["guardrails"]["input_fallback"]["outcome"] == "passed"
+
+
+def test_a_fallback_served_call_logs_content_from_what_its_target_was_sent(module_functions, emulator) -> None:
+    """LOG_CONTENT with a chain: the debugging copy is what the target that answered read, masks applied (the
+    use case once referred to a request only the chain-less path had built, and answered 500)."""
+    function = module_functions.start(
+        function_config(
+            emulator,
+            FALLBACKS=f"{COHERE_MODEL}>{LLAMA_MODEL}",
+            GUARDRAILS="pii:mask",
+            LOG_CONTENT="true",
+        )
+    )
+    emulator.reset()
+    emulator.fail_next(status=429, times=3, model=COHERE_MODEL)
+    function.new_log()
+    reply = function.invoke({"input": "Mail alice@example.com the plan"}, gateway=True, url="/chat")
+
+    assert reply.status == 200, reply.body
+    line = function.request_logs()[-1]
+    assert line["served_by"] == LLAMA_MODEL
+    logged = " ".join(line["content"]["messages"])
+    assert "the plan" in logged and "alice@example.com" not in logged

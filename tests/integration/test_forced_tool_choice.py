@@ -3,12 +3,16 @@ SDK's `tool_choice` required and named, and the structured-output modes of four 
 default, each answered with a tool call whose arguments fit the caller's schema. The emulator's record shows the
 choice as the service receives it: Command A is sent as COHEREV2, `toolsChoice: REQUIRED`, and for a named function
 that tool alone. On Cohere V1 (kept by MODEL_API_FORMATS) a forced choice is a 400 naming the way out, before any
-call. A framework that is not installed is skipped (they are not requirements of the project)."""
+call. A framework that is not installed is skipped here (.venv cannot hold instructor and LlamaIndex's OpenAI LLM
+beside its openai 3.x); `python3 -m localfn.doc_snippets` runs this file in .venv-frameworks, where all are
+installed, with FRAMEWORKS_REQUIRED set, so there a missing one fails instead."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,6 +46,13 @@ class City(BaseModel):
 
     city: str
     country: str
+
+
+def _framework(module: str) -> Any:
+    """The framework's module; where it is not installed a skip, or a failure under FRAMEWORKS_REQUIRED (CI's run)."""
+    if os.environ.get("FRAMEWORKS_REQUIRED"):
+        return importlib.import_module(module)
+    return pytest.importorskip(module)
 
 
 def _sent(emulator: Any) -> dict[str, Any]:
@@ -119,6 +130,26 @@ def test_on_v1_a_forced_choice_is_a_400_naming_the_way_out(
     assert len(upstream.requests) == 0
 
 
+# --- parallel_tool_calls: false (LlamaIndex's predict_and_call sends it) --------------------------------------------
+
+TWO_TOOLS = {"role": "user", "content": "Call get_time and get_weather"}
+"""Names two offered tools: the emulated model calls both in one turn."""
+
+
+@pytest.mark.parametrize(("parallel", "names"), [(False, ["get_time"]), (None, ["get_time", "get_weather"])])
+def test_parallel_tool_calls_false_returns_the_first_call_only(
+    client: openai.OpenAI, upstream: Any, parallel: bool | None, names: list[str]
+) -> None:
+    extra = {} if parallel is None else {"parallel_tool_calls": parallel}
+    completion = client.chat.completions.create(messages=[TWO_TOOLS], model=COHERE_MODEL, tools=TOOLS, **extra)
+    assert [call.function.name for call in completion.choices[0].message.tool_calls or []] == names
+    assert completion.choices[0].finish_reason == "tool_calls"
+    sent = _sent(upstream)  # V2 has no field for it: the request is the same either way, both tools offered
+    assert sent["apiFormat"] == "COHEREV2" and "toolsChoice" not in sent
+    assert [tool["function"]["name"] for tool in sent["tools"]] == ["get_time", "get_weather"]
+    assert not {key for key in sent if "arallel" in key}
+
+
 # --- frameworks whose structured output forces a tool ----------------------------------------------------------------
 
 
@@ -129,12 +160,9 @@ def test_langchain_with_structured_output_function_calling(base_url: str, upstre
     _forced(upstream, ["City"])
 
 
-def test_instructor_tools_mode(base_url: str, upstream: Any) -> None:
-    instructor = pytest.importorskip("instructor")
-    client = instructor.from_openai(
-        openai.OpenAI(base_url=base_url, api_key="unused", max_retries=0), mode=instructor.Mode.TOOLS
-    )
-    city = client.chat.completions.create(
+def test_instructor_tools_mode(client: openai.OpenAI, upstream: Any) -> None:
+    instructor = _framework("instructor")
+    city = instructor.from_openai(client, mode=instructor.Mode.TOOLS).chat.completions.create(
         model=COHERE_MODEL, response_model=City, max_retries=0, messages=[{"role": "user", "content": "Eiffel Tower?"}]
     )
     assert isinstance(city, City)
@@ -142,7 +170,7 @@ def test_instructor_tools_mode(base_url: str, upstream: Any) -> None:
 
 
 def test_pydantic_ai_default_output_type(base_url: str, upstream: Any) -> None:
-    pytest.importorskip("pydantic_ai")
+    _framework("pydantic_ai")
     from pydantic_ai import Agent
     from pydantic_ai.models.openai import OpenAIChatModel
     from pydantic_ai.providers.openai import OpenAIProvider
@@ -157,18 +185,21 @@ def test_pydantic_ai_default_output_type(base_url: str, upstream: Any) -> None:
 
 
 def test_llamaindex_structured_predict(base_url: str, upstream: Any) -> None:
-    pytest.importorskip("llama_index.llms.openai_like")
+    _framework("llama_index.llms.openai_like")
+    import httpx
     from llama_index.core.prompts import PromptTemplate
     from llama_index.llms.openai_like import OpenAILike
 
-    llm = OpenAILike(
-        model=COHERE_MODEL,
-        api_base=base_url,
-        api_key="unused",
-        is_chat_model=True,
-        is_function_calling_model=True,
-        max_retries=0,
-    )
-    city = llm.structured_predict(City, PromptTemplate("Where is {place}?"), place="the Eiffel Tower")
+    with httpx.Client() as http:  # closed here: OpenAILike makes an openai client per call and never closes it
+        llm = OpenAILike(
+            model=COHERE_MODEL,
+            api_base=base_url,
+            api_key="unused",
+            is_chat_model=True,
+            is_function_calling_model=True,
+            max_retries=0,
+            http_client=http,
+        )
+        city = llm.structured_predict(City, PromptTemplate("Where is {place}?"), place="the Eiffel Tower")
     assert isinstance(city, City)
     _forced(upstream, ["City"])

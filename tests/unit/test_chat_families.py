@@ -129,6 +129,34 @@ def test_cohere_v2_reply_with_tool_calls_thinking_and_reasoning_tokens() -> None
     assert reply.usage.reasoning_tokens == 3
 
 
+@pytest.mark.parametrize(
+    ("parallel", "names"), [(False, ["weather"]), (None, ["weather", "time"]), (True, ["weather", "time"])]
+)
+def test_cohere_v2_parallel_tool_calls_false_keeps_the_first_call(parallel: bool | None, names: list[str]) -> None:
+    """V2 has no field for it, so `parallel_tool_calls: false` is honoured on the reply: the model's first call only."""
+    calls = [
+        {"id": f"c{i}", "type": "FUNCTION", "function": {"name": name, "arguments": "{}"}}
+        for i, name in enumerate(["weather", "time"])
+    ]
+    result = read(
+        {
+            "modelId": MODEL_OCID,
+            "chatResponse": {
+                "apiFormat": "COHEREV2",
+                "finishReason": "TOOL_CALL",
+                "message": {"role": "ASSISTANT", "content": [], "toolCalls": calls},
+            },
+        }
+    )
+    tools = (Tool("weather", "", {"type": "object"}), Tool("time", "", {"type": "object"}))
+    request = v2_request(Message("user", "Weather?"), tools=tools, parallel_tool_calls=parallel)
+
+    reply = to_reply(result, "opc-1", request)
+
+    assert [call.name for call in reply.tool_calls] == names
+    assert reply.finish_reason == "tool_calls"
+
+
 def test_generic_request_with_images_reasoning_and_logit_bias() -> None:
     request = ChatRequest(
         model=LLAMA_MODEL,

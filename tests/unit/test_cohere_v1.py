@@ -199,6 +199,19 @@ def test_a_tool_output_that_was_the_answer_gets_a_chatbot_turn_before_the_next_u
     assert sent["message"] == "And b?"
 
 
+def test_a_json_answer_is_repeated_as_its_decoded_value_so_no_escape_hides_a_character() -> None:
+    """The CHATBOT copy is screened as plain text: it spells `\\u0040` as `@`, as the model reads it."""
+    sent = v1(
+        request(
+            Message("user", "Find a"),
+            Message("assistant", "", tool_calls=calls(("c1", "lookup", {}))),
+            Message("tool", '{"r": "a\\u0040b.example", "n": [1, "\\u0069"]}', tool_call_id="c1"),
+            Message("user", "And b?"),
+        )
+    )
+    assert sent["chatHistory"][-1] == {"role": "CHATBOT", "message": '{"r": "a@b.example", "n": [1, "i"]}'}
+
+
 @pytest.mark.parametrize(
     ("messages", "words"),
     [

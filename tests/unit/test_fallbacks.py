@@ -26,6 +26,7 @@ ALLOWED = f"{COHERE_MODEL},{LLAMA_MODEL},{VISION_MODEL}"
 def test_a_chain_of_allowed_models_and_endpoints_keeps_its_order_and_each_targets_format() -> None:
     settings = make_settings(
         ALLOWED_MODELS=ALLOWED,
+        MODEL_API_FORMATS=f"{COHERE_MODEL}:COHERE",  # the catalogue sends Command A as COHEREV2
         FALLBACKS=f" {COHERE_MODEL} > {LLAMA_MODEL} > {ENDPOINT_OCID}:COHERE ; {LLAMA_MODEL}>{COHERE_MODEL}",
     )
     assert settings.fallbacks is not None
@@ -33,7 +34,7 @@ def test_a_chain_of_allowed_models_and_endpoints_keeps_its_order_and_each_target
         Target(LLAMA_MODEL, "GENERIC"),
         Target(ENDPOINT_OCID, "COHERE", endpoint=True),
     )
-    assert settings.fallbacks.chain(LLAMA_MODEL) == (Target(COHERE_MODEL, "COHEREV2"),)  # its default format
+    assert settings.fallbacks.chain(LLAMA_MODEL) == (Target(COHERE_MODEL, "COHERE"),)  # as MODEL_API_FORMATS says
     assert settings.fallbacks.chain(VISION_MODEL) == ()
     assert settings.fallbacks.cooldown_seconds == 30.0 and settings.fallbacks.store is None
 
@@ -192,5 +193,5 @@ def test_a_chain_is_charged_by_every_targets_attempts() -> None:
         CallFacts(billable_attempts=1),
     )
     assert charge(40, [throttled, answered], 500) == 40
-    assert charge(40, [failed, answered], 500) == 500
+    assert charge(40, [failed, answered], 500) == 540  # a whole bound for the 5xx, the count for the answer
     assert charge(None, [throttled, throttled], 500) == 0

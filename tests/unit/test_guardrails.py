@@ -145,6 +145,14 @@ def test_overlapping_spans_are_masked_once() -> None:
     assert mask(["abcdef"], [0], [Span(1, 4, "A"), Span(2, 5, "B")]) == ("a<A>f",)
 
 
+def test_spans_in_any_order_adjacent_or_nested_mask_as_one_pass_over_the_text() -> None:
+    """Masking builds the text once from the pieces between merged spans (linear: a text with thousands of findings
+    is copied about once); spans come in any order, touch, nest, or end where the text ends."""
+    spans = [Span(8, 10, "C"), Span(0, 2, "A"), Span(2, 4, "B"), Span(5, 9, "D"), Span(6, 7, "E")]
+    assert mask(["abcdefghij"], [0], spans) == ("<A><B>e<D>",)
+    assert mask(["abc"], [0], [Span(0, 3, "X"), Span(0, 1, "Y")]) == ("<X>",)
+
+
 def _result(moderation: float, injection: float, pii: list[tuple[int, int, str, str]]) -> models.ApplyGuardrailsResult:
     return models.ApplyGuardrailsResult(
         results=models.GuardrailsResults(

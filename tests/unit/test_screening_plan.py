@@ -21,10 +21,10 @@ import pytest
 from oci.generative_ai_inference import models as sdk
 
 from genai_fn import families
-from genai_fn.errors import InvalidRequest
+from genai_fn.errors import ContentFiltered, InvalidRequest
 from genai_fn.families._base import JSON, NAME, SDK_ENUMS, TEXT, Reading
 from genai_fn.families.cohere import FOLDED_KEYWORDS
-from genai_fn.guardrails.plan import NEUTRAL, plan, sent_texts
+from genai_fn.guardrails.plan import JSON_REPLY, NEUTRAL, plan, sent_texts
 from genai_fn.guardrails.policy import GuardrailPolicy
 from genai_fn.guardrails.spans import join, mask
 from genai_fn.guardrails.verdict import read_verdict
@@ -32,6 +32,7 @@ from genai_fn.neutral import features
 from genai_fn.neutral.chat import (
     ChatReply,
     ChatRequest,
+    Citation,
     Document,
     ImagePart,
     JsonSchema,
@@ -538,6 +539,47 @@ def test_the_reply_plan_holds_text_reasoning_and_decoded_calls_even_with_empty_t
 def test_a_reply_whose_arguments_are_not_json_is_screened_as_text() -> None:
     reply = ChatReply("", "m", "stop", Usage(), tool_calls=(ToolCall("c", "f", '{"to": "u1@example.com'),))
     assert plan(reply, strict=False).texts[-1] == '{"to": "u1@example.com'
+
+
+def test_reply_arguments_with_a_duplicate_key_are_screened_as_parsed_and_sent_re_encoded() -> None:
+    """A client's parser reads the last value of a duplicate key: that value is screened, and the arguments are
+    re-encoded from it even when nothing is masked, so no parser can read the earlier one."""
+    reply = ChatReply("", "m", "stop", Usage(), tool_calls=(ToolCall("c", "f", '{"q": "x", "q": "u1\\u0040e.com"}'),))
+    screened = plan(reply, strict=False)
+    assert screened.texts[-2:] == ("q", "u1@e.com") and screened.rewrites
+    assert screened.apply(screened.texts).tool_calls[0].arguments == '{"q": "u1@e.com"}'
+    masked = screened.apply([*screened.texts[:-1], "<EMAIL>"])
+    assert masked.tool_calls[0].arguments == '{"q": "<EMAIL>"}'
+    with pytest.raises(InvalidRequest):  # a request's arguments stay strict
+        plan(reply)
+
+
+@pytest.mark.parametrize("arguments", ['{"q": NaN, "q": 1}', '{"q": 1e400}', "[" * 70 + "]" * 70])
+def test_reply_json_no_json_reader_can_hold_withholds_the_reply(arguments: str) -> None:
+    reply = ChatReply("", "m", "stop", Usage(), tool_calls=(ToolCall("c", "f", arguments),))
+    with pytest.raises(ContentFiltered):
+        plan(reply, strict=False)
+
+
+def test_a_json_mode_reply_text_is_screened_decoded_and_other_text_as_it_is() -> None:
+    reply = ChatReply('{"contact": "u1\\u0040e.com"}', "m", "stop", Usage())
+    assert plan(reply, JSON_REPLY, strict=False).texts == ("contact", "u1@e.com")
+    assert plan(reply, NEUTRAL, strict=False).texts == ('{"contact": "u1\\u0040e.com"}',)
+    screened = plan(reply, JSON_REPLY, strict=False)
+    assert screened.apply(["contact", "<EMAIL>"]).text == '{"contact": "<EMAIL>"}'
+    assert plan(ChatReply("not json u1@e.com", "m", "stop", Usage()), JSON_REPLY, strict=False).texts == (
+        "not json u1@e.com",
+    )
+
+
+def test_a_citations_ids_are_screened_as_names_and_its_quote_in_the_text() -> None:
+    """The service writes a citation's ids: each is a NAME slot (a finding withholds the reply); its quote is the
+    reply's own text, screened there once."""
+    reply = ChatReply("In Paris.", "m", "stop", Usage(), citations=(Citation(3, 8, "Paris", ("d1", "u1@e.com")),))
+    screened = plan(reply, strict=False)
+    assert screened.texts == ("In Paris.", "d1", "u1@e.com") and screened.kinds == (TEXT, NAME, NAME)
+    assert screened.unmaskable(["In Paris.", "d1", "<EMAIL>"]) == 1
+    assert screened.apply(["In <CITY>.", "d1", "u1@e.com"]).citations == ()  # the quote no longer holds
 
 
 def test_a_mask_that_changes_a_name_is_counted() -> None:
