@@ -1,11 +1,14 @@
-"""The benchmark's picture: benchmarks/results/latest.png from latest.json (and load.json where present).
+"""The benchmark's picture: benchmarks/results/latest.png from latest.json (and load.json, idle.json and
+streaming.json where present).
 
     python -m benchmarks.chart [--results benchmarks/results]
 
 Panels: per warm scenario, the latency distributions (CDF) of the direct SDK call, the minimal fdk function, the
 project and the blog's function; start-up (imports and cold start); peak memory; and, from load.json, the
-function's own overhead and requests per second by concurrency. matplotlib is a benchmark-only dependency
-(benchmarks/requirements-bench.txt): installed into this interpreter on first use, imported only here.
+function's own overhead and requests per second by concurrency; from streaming.json, time to first token and total
+per edge, the streaming edge's memory and first token by concurrent streams, and its CPU per chunk. matplotlib is
+a benchmark-only dependency (benchmarks/requirements-bench.txt): installed into this interpreter on first use,
+imported only here.
 """
 
 from __future__ import annotations
@@ -146,15 +149,71 @@ def idle_panel(ax: Any, idle: dict[str, Any]) -> None:
     ax.legend(fontsize=8)
 
 
+def edges_panel(ax: Any, streaming: dict[str, Any]) -> None:
+    """Time to first token and total per edge: the fdk edge's first token is its whole reply."""
+    edges = streaming["edges"]
+    names = (("fdk", "fdk edge\n(buffered)", COLOURS["blog"]), ("streaming", "streaming edge", COLOURS["project"]))
+    for i, (name, _, colour) in enumerate(names):
+        first, total = edges[name]["ttft_p50_ms"] / 1000, edges[name]["total_p50_s"]
+        ax.barh(i, total, color=colour, alpha=0.3)
+        ax.barh(i, first, color=colour)
+        ax.text(first, i, f" first token {first * 1000:.0f} ms", va="center", fontsize=8)
+    ax.set_yticks([0, 1], [label for _, label, _ in names], fontsize=8)
+    ax.set_xlabel("seconds (solid: first token, light: whole reply; p50)")
+    ax.set_title(f"streaming a {streaming['seconds']:g} s generation: time to first token", fontsize=10)
+
+
+def concurrency_panel(ax: Any, streaming: dict[str, Any]) -> None:
+    rows = streaming["concurrency"]
+    xs = [r["streams"] for r in rows]
+    ax.plot(xs, [r["rss_peak_mib"] for r in rows], marker="o", color=COLOURS["project"], label="peak RSS (MiB)")
+    ax.plot(xs, [r["rss_idle_mib"] for r in rows], ls="--", color=COLOURS["direct"], label="idle RSS (MiB)")
+    ax.set_xscale("log")
+    ax.set_xticks(xs, [str(x) for x in xs])
+    ax.xaxis.set_minor_formatter(importlib.import_module("matplotlib.ticker").NullFormatter())
+    ax.set_xlabel("concurrent streams through one edge process")
+    ax.set_ylabel("MiB")
+    ax.set_ylim(bottom=0)
+    right = ax.twinx()
+    right.plot(xs, [r["ttft_p50_ms"] for r in rows], marker="s", color=COLOURS["minimal"], label="first token p50")
+    right.set_ylabel("first token p50 (ms)")
+    right.set_ylim(bottom=0)
+    lines = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    labels = ax.get_legend_handles_labels()[1] + right.get_legend_handles_labels()[1]
+    ax.legend(lines, labels, fontsize=7, loc="upper left")
+    per_chunk = streaming["per_chunk"]["edge_own_cpu_us_per_chunk"]
+    ax.set_title(f"streaming edge under concurrent streams; its own CPU {per_chunk} µs per chunk", fontsize=10)
+
+
+def per_chunk_panel(ax: Any, streaming: dict[str, Any]) -> None:
+    p = streaming["per_chunk"]
+    bars = [
+        ("SDK reading\nthe stream", p["direct_sdk"], COLOURS["direct"]),
+        ("streaming edge\n(its process)", p["streaming_edge"], COLOURS["project"]),
+    ]
+    values = [bar[1]["cpu_us_per_chunk"] for bar in bars]
+    ax.bar(range(len(bars)), values, color=[bar[2] for bar in bars])
+    for x, (_, figures, _) in enumerate(bars):
+        text = f"{figures['cpu_us_per_chunk']} µs\n{figures['chunks_per_s']} chunks/s"
+        ax.text(x, figures["cpu_us_per_chunk"], text, ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(bars)), [bar[0] for bar in bars], fontsize=8)
+    ax.set_ylabel("CPU per chunk (µs)")
+    ax.set_ylim(top=max(values) * 1.3)
+    ax.set_title("CPU per chunk, the emulator answering at once", fontsize=10)
+
+
 def draw(results: Path) -> Path:
     latest = json.loads((results / "latest.json").read_text())
     load_file = results / "load.json"
     load = json.loads(load_file.read_text()) if load_file.exists() else None
     idle_file = results / "idle.json"
     idle = json.loads(idle_file.read_text()) if idle_file.exists() else None
+    streaming_file = results / "streaming.json"
+    streaming = json.loads(streaming_file.read_text()) if streaming_file.exists() else None
     plt = pyplot()
     warm = [s for s in latest["scenarios"] if not s["latency_s"]][:2]
-    fig, axes = plt.subplots(2, 3, figsize=(16, 9))
+    rows = 3 if streaming else 2
+    fig, axes = plt.subplots(rows, 3, figsize=(16, 4.5 * rows))
     for ax, scenario in zip(axes[0][:2], warm, strict=False):
         latency_panel(ax, scenario)
     start_up_panel(axes[0][2], latest)
@@ -167,6 +226,10 @@ def draw(results: Path) -> Path:
         idle_panel(axes[1][2], idle)
     else:
         axes[1][2].axis("off")
+    if streaming:
+        edges_panel(axes[2][0], streaming)
+        concurrency_panel(axes[2][1], streaming)
+        per_chunk_panel(axes[2][2], streaming)
     fig.text(
         0.01,
         0.005,

@@ -63,11 +63,16 @@ class LocalRun:
     process: subprocess.Popen[str] | None = None
     host: str = "127.0.0.1"
     port: int = 0
+    extra: tuple[str, ...] = ()
+    """More run-local flags, e.g. ("--stream-seconds", "5")."""
+    stream_url: str = ""
+    """The streaming edge's OpenAI base URL, as run-local prints it."""
+    emulator_url: str = ""
 
     def __enter__(self) -> LocalRun:
         command = [sys.executable, "-m", "localfn", "--containers", str(self.containers), "--port", "0"]
         self.process = subprocess.Popen(
-            [*command, "--dir", str(self.directory)],
+            [*command, "--dir", str(self.directory), *self.extra],
             env={**os.environ, **self.env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -77,6 +82,10 @@ class LocalRun:
         assert self.process.stdout is not None
         ends = time.monotonic() + START_TIMEOUT_S
         for line in self.process.stdout:
+            if ": emulator: http://" in line:
+                self.emulator_url = line.split(": emulator: ")[1].strip()
+            if line.startswith("streaming edge: http://"):
+                self.stream_url = line.split()[2]
             if line.startswith("Gateway: http://"):
                 address = line.split()[1].removeprefix("http://").rstrip("/")
                 self.host, port = address.rsplit(":", 1)

@@ -263,12 +263,78 @@ def image_section(image: dict[str, Any]) -> list[str]:
     ]
 
 
+def streaming_section(streaming: dict[str, Any]) -> list[str]:
+    """benchmarks.streaming's figures: first token per edge, the edge's cost per chunk, concurrent streams, and the
+    fdk edge's figures before and after the streaming work."""
+    e, p = streaming["edges"], streaming["per_chunk"]
+    lines = [
+        f"`{streaming['command']}`, {streaming['date']}; load average {_load(streaming.get('load_before'))} before, "
+        f'{_load(streaming.get("load_after"))} after. README\'s "Tell me a story" (chat completions, '
+        f"`stream: true`), a {streaming['seconds']:g} s emulated generation: paced events for a stream; for the fdk "
+        "edge, which calls the service unstreamed (a function's reply is buffered), the emulator answers after the "
+        "same time.",
+        "",
+        "| edge | time to first token (p50) | total (p50) | content chunks |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, label in (("fdk", "fdk edge, run-local's gateway (buffered)"), ("streaming", "streaming edge")):
+        lines.append(
+            f"| {label} | {e[name]['ttft_p50_ms']:.0f} ms | {e[name]['total_p50_s']:.2f} s | {e[name]['chunks']} |"
+        )
+    direct, edge = p["direct_sdk"], p["streaming_edge"]
+    lines += [
+        "",
+        f"Per chunk, the emulator answering at once, {p['streams']} streams one after another (load "
+        f"{_load(p.get('load_before'))}): the edge's own CPU per chunk is its process's CPU per chunk less the SDK's "
+        "reading the same stream directly.",
+        "",
+        "| reader | chunks/s | CPU per chunk |",
+        "|---|---:|---:|",
+        f"| the SDK directly (`events()`, the reading thread's CPU) | {direct['chunks_per_s']} | "
+        f"{direct['cpu_us_per_chunk']} µs |",
+        f"| through the streaming edge (the edge process's CPU) | {edge['chunks_per_s']} | "
+        f"{edge['cpu_us_per_chunk']} µs |",
+        f"| the edge's own | | {p['edge_own_cpu_us_per_chunk']} µs |",
+        "",
+        f"Concurrent {streaming['seconds']:g} s streams through one streaming edge process (started together; RSS "
+        "sampled every 20 ms, CPU from /proc):",
+        "",
+        "| streams | completed | first token p50 / p95 | total p50 | RSS idle → peak | per stream | CPU per stream "
+        "| load |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in streaming["concurrency"]:
+        lines.append(
+            f"| {r['streams']} | {r['completed']} | {r['ttft_p50_ms']:.0f} / {r['ttft_p95_ms']:.0f} ms | "
+            f"{r['total_p50_s']:.2f} s | {r['rss_idle_mib']:.1f} → {r['rss_peak_mib']:.1f} MiB | "
+            f"{r['kib_per_stream']:.0f} KiB | {r['cpu_ms_per_stream']:.0f} ms | {r['load_before'][0]:.1f} |"
+        )
+    fdk = streaming.get("fdk_unchanged")
+    if fdk:
+        lines += [
+            "",
+            f"The fdk edge's figures unchanged: `{fdk['after']}` (load {_load(fdk['after_load'])}) against the "
+            f"published `{fdk['before']}`; on a shared machine the comparable figure is the ratio to a floor measured "
+            "in the same run (the minimal fdk function; for `import func` the SDK's own import).",
+            "",
+            "| figure | before (ms) | after (ms) | before / floor | after / floor |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for r in fdk["rows"]:
+            lines.append(
+                f"| {r['figure']} | {r['before_ms']:.2f} | {r['after_ms']:.2f} | {r['before_per_floor']:.3f} | "
+                f"{r['after_per_floor']:.3f} |"
+            )
+    return lines
+
+
 def markdown(results_dir: Path) -> str:
     latest = _read(results_dir / "latest.json")
     if latest is None:
         raise SystemExit(f"no {results_dir / 'latest.json'}: run python -m benchmarks.run first")
     load, idle = _read(results_dir / "load.json"), _read(results_dir / "idle.json")
     image, memory = _read(results_dir / "image.json"), _read(results_dir / "memory.json")
+    streaming = _read(results_dir / "streaming.json")
     lines = [
         "# Benchmarks: the latest run",
         "",
@@ -308,6 +374,7 @@ def markdown(results_dir: Path) -> str:
         ("Load through the local gateway", load, load_section),
         ("Idle cost", idle, idle_section),
         ("The real image", image, image_section),
+        ("The streaming edge", streaming, streaming_section),
     ):
         if data:
             lines += ["", f"## {title}", "", *section(data)]
@@ -371,7 +438,30 @@ def readme_block(results_dir: Path) -> str:
             f"The real image starts and answers its first request {image['first_reply_s']:.2f} s after `docker run` "
             f"at `--memory 128m` (cgroup peak {image['peak_mib']} MiB)."
         )
+    streaming = _read(results_dir / "streaming.json")
+    if streaming:
+        rows += ["", *streaming_readme(streaming)]
     return "\n".join(rows)
+
+
+def streaming_readme(streaming: dict[str, Any]) -> list[str]:
+    """README's lines on the streaming edge: first token and total per edge, memory and CPU at the most streams."""
+    e, top = streaming["edges"], max(streaming["concurrency"], key=lambda r: r["streams"])
+    return [
+        f"Streaming ({streaming['seconds']:g} s emulated generation, `python -m benchmarks.streaming`; "
+        "[every figure](benchmarks/results/latest.md#the-streaming-edge)):",
+        "",
+        "| edge | time to first token (p50) | total (p50) |",
+        "|---|---:|---:|",
+        f"| fdk edge, local gateway (buffered, as on OCI Functions) | {e['fdk']['ttft_p50_ms']:.0f} ms | "
+        f"{e['fdk']['total_p50_s']:.2f} s |",
+        f"| streaming edge | {e['streaming']['ttft_p50_ms']:.0f} ms | {e['streaming']['total_p50_s']:.2f} s |",
+        "",
+        f"One streaming edge process held {top['streams']} concurrent streams ({top['completed']} completed) at "
+        f"{top['rss_peak_mib']:.0f} MiB peak RSS ({top['rss_idle_mib']:.0f} MiB idle), "
+        f"{top['cpu_ms_per_stream']:.0f} ms of CPU per stream; its own CPU per chunk "
+        f"{streaming['per_chunk']['edge_own_cpu_us_per_chunk']} µs.",
+    ]
 
 
 def update_readme(results_dir: Path, readme: Path = README) -> None:

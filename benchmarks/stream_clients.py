@@ -161,15 +161,16 @@ def progress_of(emulator: Emulator) -> Progress:
 
 
 @contextlib.contextmanager
-def served(seconds: float) -> Iterator[tuple[Emulator, str]]:
-    """An emulator spreading each stream over `seconds` and the streaming edge in front of it: (emulator, base URL)."""
+def served(seconds: float) -> Iterator[tuple[Emulator, EdgeProcess, dict[str, str]]]:
+    """An emulator spreading each stream over `seconds` and the streaming edge in front of it: (emulator, edge, the
+    resource principal's environment, for a direct SDK call to the emulator)."""
     with tempfile.TemporaryDirectory(prefix="stream-clients-") as scratch:
         directory = Path(scratch)
         principal = mint_resource_principal(directory)
         with Emulator(directory, stream_seconds=seconds) as emulator:
             env = {**principal, **emulated_config(emulator.url)}
             with EdgeProcess(env, any_free_port(), directory / "edge.log") as edge:
-                yield emulator, f"{edge.url}/genai/v1"
+                yield emulator, edge, principal
 
 
 def warm_up(base_url: str) -> None:
@@ -201,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", nargs="*", default=list(CLIENTS), choices=list(CLIENTS))
     args = parser.parse_args(argv)
     skipped = npm_missing()
-    with served(args.seconds) as (emulator, base_url):
+    with served(args.seconds) as (emulator, edge, _):
+        base_url = f"{edge.url}/genai/v1"
         warm_up(base_url)
         print(f"streaming edge {base_url}, each stream spread over {args.seconds:g} s by the emulator\n")
         print("| client | time to first token (share of generation) | chunks | spread (share) | usage at the end |")

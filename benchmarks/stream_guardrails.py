@@ -23,10 +23,10 @@ from typing import Any
 MODES: dict[str, dict[str, str]] = {
     "none": {},
     "pii:mask (window 400)": {"GUARDRAILS": "pii:mask", "GUARDRAILS_SCOPE": "output"},
-    "pii:mask (window 100)": {
+    "pii:mask (window 256)": {
         "GUARDRAILS": "pii:mask",
         "GUARDRAILS_SCOPE": "output",
-        "GUARDRAILS_STREAM_WINDOW_CHARS": "100",
+        "GUARDRAILS_STREAM_WINDOW_CHARS": "256",
     },
     "content_moderation:block (buffer)": {
         "GUARDRAILS": "content_moderation:block,pii:mask",

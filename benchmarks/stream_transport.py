@@ -29,24 +29,24 @@ PROMPT = "Tell me a story"
 MODEL = "meta.llama-3.3-70b-instruct"
 
 
-def rss_kib() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def rss_kib(pid: int | str = "self") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
 
 
 class PeakRss:
-    """Samples this process's RSS every 20 ms while the streams run."""
+    """Samples a process's RSS (default: this one's) every 20 ms while the streams run."""
 
-    def __init__(self) -> None:
-        self.peak = rss_kib()
+    def __init__(self, pid: int | str = "self") -> None:
+        self.pid, self.peak = pid, rss_kib(pid)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(0.02):
-            self.peak = max(self.peak, rss_kib())
+            self.peak = max(self.peak, rss_kib(self.pid))
 
     def __enter__(self) -> PeakRss:
         self._thread.start()

@@ -19,7 +19,7 @@ from . import lazy, router
 from .config import Settings
 from .envelope import from_fdk, to_fdk
 from .errors import ConfigError
-from .http import SERVED_BY_HEADER, Invocation, Reply, StreamReply, with_headers, with_request_ids
+from .http import SERVED_BY_HEADER, Chunks, Invocation, Reply, StreamReply, with_headers, with_request_ids
 from .logs import CURRENT, RequestLog, RequestRecord
 from .scope import scoped
 from .upstream.client import SELECTED_REGION_HEADER, Upstream
@@ -96,27 +96,17 @@ class App:
         self._write(record)
         return reply
 
-    def _logged_at_end(self, chunks: Iterator[bytes], record: RequestRecord, started: float) -> Iterator[bytes]:
+    def _logged_at_end(self, chunks: Iterator[bytes], record: RequestRecord, started: float) -> Chunks:
         """The chunks, each made inside the request's record (whichever thread the edge pulls them from), and the
-        request's one log line when they end or the edge closes them (a client gone, or a reader too slow for the
-        deadline: `closed_early`)."""
-        try:
-            while True:
-                with scoped(CURRENT, record):
-                    chunk = next(chunks, None)
-                if chunk is None:
-                    return
-                yield chunk
-        except GeneratorExit:
-            record.closed_early = True
-            raise
-        finally:
-            with scoped(CURRENT, record):
-                close = getattr(chunks, "close", None)
-                if close is not None:
-                    close()
+        request's one log line when they end or the edge closes them, started or not (a client gone, or a reader
+        too slow for the deadline: `closed_early`)."""
+
+        def ending(early: bool) -> None:
+            record.closed_early = record.closed_early or early
             record.latency_ms = (time.perf_counter() - started) * 1000
             self._write(record)
+
+        return Chunks(chunks, ending, lambda: scoped(CURRENT, record))
 
     def _write(self, record: RequestRecord) -> None:
         with contextlib.suppress(Exception):  # a broken log stream must not turn the answer into fdk's 502

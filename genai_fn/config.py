@@ -13,6 +13,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from . import catalog, config_numbers, families, limits
 from .errors import ConfigError
+from .ocid import ENDPOINT_OCID_SHAPE, is_endpoint_ocid
 
 if TYPE_CHECKING:
     from .budgets.config import BudgetPolicy
@@ -24,7 +25,6 @@ D = TypeVar("D", float, None)
 AUTH_MODES = ("resource_principal", "instance_principal", "api_key")
 PLATFORM_BODY_LIMIT = 6 * 1024 * 1024
 """OCI Functions (and API Gateway towards a function) refuse bodies over 6 MB."""
-ENDPOINT_OCID_PREFIX = "ocid1.generativeaiendpoint."
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 """Plain http is accepted only here: a local emulator or tunnel, never a network hop."""
 ON_DEMAND_OUTPUT_CAP = 4000
@@ -131,8 +131,8 @@ class Settings:
         api_formats = families.api_formats()
         api_format = env.choice("API_FORMAT", api_formats)
         dedicated = env.optional("DEDICATED_ENDPOINT_ID")
-        if dedicated is not None and not dedicated.startswith(ENDPOINT_OCID_PREFIX):
-            raise ConfigError("DEDICATED_ENDPOINT_ID must be an endpoint OCID (ocid1.generativeaiendpoint.…)")
+        if dedicated is not None and not is_endpoint_ocid(dedicated):
+            raise ConfigError(f"DEDICATED_ENDPOINT_ID must be an endpoint OCID ({ENDPOINT_OCID_SHAPE})")
         if dedicated is not None and (api_format is None or len(allowed) > 1):
             raise ConfigError(
                 f"DEDICATED_ENDPOINT_ID serves one model: set API_FORMAT ({' or '.join(api_formats)}) to its format "
@@ -241,8 +241,8 @@ def _rerank_endpoint(endpoint: str | None, models: tuple[str, ...]) -> str | Non
     if endpoint is None:
         _served_on_demand(models, "RERANK_MODELS", "RERANK_ENDPOINT_ID")
         return None
-    if not endpoint.startswith(ENDPOINT_OCID_PREFIX):
-        raise ConfigError(f"RERANK_ENDPOINT_ID must be an endpoint OCID ({ENDPOINT_OCID_PREFIX}…)")
+    if not is_endpoint_ocid(endpoint):
+        raise ConfigError(f"RERANK_ENDPOINT_ID must be an endpoint OCID ({ENDPOINT_OCID_SHAPE})")
     if len(models) != 1:
         raise ConfigError(
             "RERANK_ENDPOINT_ID serves one model: name it as the only entry of RERANK_MODELS (e.g. cohere.rerank.v3-5)"

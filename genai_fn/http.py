@@ -6,9 +6,10 @@ messages.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -59,15 +60,56 @@ class Reply:
 class StreamReply:
     """A reply delivered as it is generated: the status and headers go first, then each chunk as it comes.
 
-    `chunks` is a sync iterator (a generator): the edge pulls one chunk at a time (a slow reader never grows
-    memory), and closes it when the client goes away, which closes the upstream response (cancelling the
-    generation). The request's log line is written when the iterator ends or is closed.
+    `chunks` is a sync iterator (Chunks): the edge pulls one chunk at a time (a slow reader never grows memory),
+    and closes it when the client goes away, which closes the upstream response (cancelling the generation). The
+    request's log line is written when the iterator ends or is closed, even before its first chunk.
     """
 
     status: int
     content_type: str
     chunks: Iterator[bytes]
     headers: dict[str, str] = field(default_factory=dict)
+
+
+class Chunks(Iterator[bytes]):
+    """A stream's chunks whose `ending` runs exactly once, however they end: exhausted, failed, or closed (`ending`
+    gets True), even before the first chunk was pulled, when a generator's `finally` would never run (a client gone
+    between the headers and the body). Each step, and the closing of `chunks`, runs inside `scope()`."""
+
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        ending: Callable[[bool], None],
+        scope: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext,
+    ) -> None:
+        self._chunks, self._ending, self._scope = chunks, ending, scope
+        self._ended = False
+
+    def __next__(self) -> bytes:
+        if self._ended:
+            raise StopIteration
+        try:
+            with self._scope():
+                return next(self._chunks)
+        except BaseException:  # StopIteration too: the end
+            self._end(early=False)
+            raise
+
+    def close(self) -> None:
+        """The edge is done with the stream (a client gone, a reader too slow): `chunks` closed, then the ending."""
+        self._end(early=True)
+
+    def _end(self, early: bool) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        try:
+            close = getattr(self._chunks, "close", None)
+            if close is not None:
+                with self._scope():
+                    close()
+        finally:
+            self._ending(early)
 
 
 JSON = "application/json"

@@ -10,7 +10,7 @@ work; `path` is the canonical gateway path the deployment's API Gateway spec is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
@@ -30,7 +30,7 @@ from .errors import (
     RouteNotFound,
     UpstreamFailed,
 )
-from .http import MAX_RESPONSE_BYTES, Invocation, Reply, StreamReply
+from .http import MAX_RESPONSE_BYTES, Chunks, Invocation, Reply, StreamReply
 from .logs import current_record
 from .usecases import Configured
 
@@ -101,8 +101,9 @@ class Route:
             raise
         head = [] if first is None else [first]
         rendered = contract.render_stream(chain(head, results), request, invocation)
-        chunks = _ending_with_errors(rendered.chunks, results, contract, invocation)
-        return StreamReply(rendered.status, rendered.content_type, chunks, rendered.headers)
+        chunks = _ending_with_errors(rendered.chunks, contract, invocation)
+        closing = Chunks(chunks, lambda early: results.close())  # closed even if never pulled: the upstream with it
+        return StreamReply(rendered.status, rendered.content_type, closing, rendered.headers)
 
 
 CHAT = "contracts.simple:CHAT"
@@ -184,11 +185,11 @@ def _ends_with(path: str, suffix: str) -> bool:
 
 
 def _ending_with_errors(
-    chunks: Iterator[bytes], results: Generator[Any, None, None], contract: StreamingContract, invocation: Invocation
+    chunks: Iterator[bytes], contract: StreamingContract, invocation: Invocation
 ) -> Iterator[bytes]:
     """The rendered chunks; an error after the first is rendered by the contract as the stream's last chunk (the
-    status is sent already). However it ends (finished, failed, closed by the edge), the use case is closed, which
-    closes the upstream response."""
+    status is sent already). However it ends (finished, failed, closed by the edge), the caller (`_stream`'s Chunks)
+    closes the use case, which closes the upstream response."""
     record = current_record()
     try:
         yield from chunks
@@ -199,8 +200,6 @@ def _ending_with_errors(
         record.code = ProxyError.code
         record.note_bug(exc)
         yield contract.stream_error(ProxyError("internal error; see the function's logs"), invocation)
-    finally:
-        results.close()
 
 
 def dispatch(invocation: Invocation, state: Configured | ConfigError) -> Reply | StreamReply:

@@ -46,18 +46,9 @@
 #                    table from genai_fn/router.py, so Cloud Shell's python3 is enough)
 set -euo pipefail
 
-DEPLOY_ENV="${DEPLOY_ENV:-./deploy.env}"
-if [[ -f "$DEPLOY_ENV" ]]; then
-  # Load the file without overriding what the caller already exported.
-  while IFS='=' read -r key value; do
-    [[ -z "$key" || "$key" == \#* ]] && continue
-    key="${key// /}"
-    value="${value%\"}"; value="${value#\"}"
-    [[ -z "${!key:-}" ]] && export "$key=$value"
-  done < "$DEPLOY_ENV"
-fi
-
-need() { [[ -n "${!1:-}" ]] || { echo "deploy.sh: $1 is required (see the header of this script)" >&2; exit 2; }; }
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=deploy/scripts/common.sh disable=SC1091
+source "$SCRIPT_DIR/common.sh"
 for v in OCI_REGION COMPARTMENT_OCID FUNCTION_SUBNET_OCID GATEWAY_SUBNET_OCID OCIR_REPO MODEL_ID; do need "$v"; done
 PYTHON="${PYTHON:-python3}"
 for tool in oci fn "$PYTHON"; do
@@ -80,33 +71,12 @@ PATH_PREFIX="${PATH_PREFIX:-/genai}"
 SPEC_ARGS="${SPEC_ARGS:-}"
 MANAGE_IAM="${MANAGE_IAM:-0}"
 IAM_WAIT_SECONDS="${IAM_WAIT_SECONDS:-60}"
-DRY_RUN="${DRY_RUN:-0}"
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 GENERATOR="$SCRIPT_DIR/../apigateway/generate_spec.py"
 export OCI_CLI_REGION="$OCI_REGION"
 
-log() { printf '==> %s\n' "$*" >&2; }
-# Mutating commands go through run, so DRY_RUN shows exactly what would change (a URL's password shown as ***).
-run() {
-  if [[ "$DRY_RUN" == "1" ]]; then
-    { printf 'DRY_RUN:'; printf ' %q' "$@"; echo; } | sed -E 's#(://[^:/@[:space:]]*:)[^@[:space:]]*@#\1***@#g' >&2
-  else
-    "$@"
-  fi
-}
-# First OCID of a list query, or empty; never fails the script when nothing matches.
-first_id() { "$@" --query 'data[0].id' --raw-output 2>/dev/null | grep '^ocid1\.' || true; }
-
-# oci-cli: 3.0.0 has every command used here; 3.94.0 turned `oci fn function update` into a group
-# (`update container-function`) and moved `fn application create --wait-for-state` to work-request states.
-OCI_MIN_VERSION="3.0.0"
-version_ge() { [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" == "$2" ]]; }
-OCI_VERSION="$(oci --version 2>/dev/null | grep -Eo '[0-9]+\.[0-9]+\.[0-9]+' | head -n 1 || true)"
-if [[ -z "$OCI_VERSION" ]] || ! version_ge "$OCI_VERSION" "$OCI_MIN_VERSION"; then
-  echo "deploy.sh: oci-cli ${OCI_VERSION:-of unknown version} is too old; $OCI_MIN_VERSION or newer is required" \
-    "(pip install --upgrade oci-cli)" >&2
-  exit 2
-fi
+# oci-cli 3.94.0 turned `oci fn function update` into a group (`update container-function`) and moved
+# `fn application create --wait-for-state` to work-request states.
+check_oci_version
 if version_ge "$OCI_VERSION" "3.94.0"; then
   FN_UPDATE=(oci fn function update container-function)
   APP_WAIT_STATE="SUCCEEDED"
@@ -143,11 +113,7 @@ run fn update context api-url "https://functions.${OCI_REGION}.oraclecloud.com"
 run fn update context registry "$OCIR_REPO"
 
 log "2/8 Registry login"
-if [[ -n "${OCIR_USERNAME:-}" && -n "${OCIR_AUTH_TOKEN:-}" ]]; then
-  printf '%s' "$OCIR_AUTH_TOKEN" | run docker login -u "$OCIR_USERNAME" --password-stdin "${OCIR_REPO%%/*}"
-else
-  log "OCIR_USERNAME/OCIR_AUTH_TOKEN not set: assuming you already ran docker login ${OCIR_REPO%%/*}"
-fi
+registry_login
 
 log "3/8 Functions application $APP_NAME"
 APP_ID="$(first_id oci fn application list --compartment-id "$COMPARTMENT_OCID" --display-name "$APP_NAME" --lifecycle-state ACTIVE)"
@@ -167,19 +133,8 @@ fi
 FN_ID="${FN_ID:-ocid1.fnfunc.oc1..dry-run}"
 
 log "5/8 Function memory, timeout and config (exactly the non-empty variables below)"
-export GENAI_COMPARTMENT_OCID SERVICE_ENDPOINT
-CONFIG_JSON="$(python3 - <<'PY'
-import json, os
-keys = ["MODEL_ID", "COMPARTMENT_OCID", "SERVICE_ENDPOINT", "ALLOWED_MODELS", "EMBEDDING_MODELS", "RERANK_MODELS",
-        "RERANK_ENDPOINT_ID", "DEDICATED_ENDPOINT_ID", "API_FORMAT", "DEFAULT_MAX_TOKENS", "MAX_TOKENS_LIMIT", "DEFAULT_TEMPERATURE",
-        "DEFAULT_TOP_P", "CONNECT_TIMEOUT_SECONDS", "READ_TIMEOUT_SECONDS", "MAX_ATTEMPTS", "MAX_BODY_BYTES",
-        "LOG_CONTENT", "GUARDRAILS", "GUARDRAILS_SCOPE", "GUARDRAILS_ON_ERROR", "GUARDRAILS_THRESHOLD",
-        "GUARDRAILS_PII_TYPES", "GUARDRAILS_CATEGORIES", "GUARDRAILS_MAX_CHARS", "TOKEN_BUDGETS", "BUDGET_STORE_URL",
-        "BUDGET_ON_STORE_ERROR"]
-env = dict(os.environ, COMPARTMENT_OCID=os.environ["GENAI_COMPARTMENT_OCID"])
-print(json.dumps({k: env[k] for k in keys if env.get(k)}))
-PY
-)"
+# shellcheck disable=SC2119  # no extra names: the function's configuration only
+CONFIG_JSON="$(config_json)"
 run "${FN_UPDATE[@]}" --function-id "$FN_ID" --memory-in-mbs "$FN_MEMORY_MB" \
   --timeout-in-seconds "$FN_TIMEOUT_SECONDS" --config "$CONFIG_JSON" --force >/dev/null
 
@@ -212,9 +167,7 @@ IAM_CREATED=0
 if [[ "$MANAGE_IAM" == "1" ]]; then
   need TENANCY_OCID
   # IAM writes are accepted only in the home region; every IAM call names it with --region.
-  HOME_REGION="${HOME_REGION:-$(oci iam region-subscription list --tenancy-id "$TENANCY_OCID" \
-    --query 'data[?"is-home-region"] | [0]."region-name"' --raw-output 2>/dev/null || true)}"
-  [[ -n "$HOME_REGION" ]] || { echo "deploy.sh: cannot find the tenancy's home region; set HOME_REGION" >&2; exit 2; }
+  home_region
   log "IAM in the home region $HOME_REGION"
   iam() { oci --region "$HOME_REGION" iam "$@"; }
   if [[ -z "$(first_id iam dynamic-group list --compartment-id "$TENANCY_OCID" --name "$DG_NAME")" ]]; then

@@ -80,3 +80,37 @@ resource "oci_core_network_security_group_security_rule" "containers_to_services
     }
   }
 }
+
+# Token budgets: the same OCI Cache as the function (deploy/terraform/budgets.tf admits the functions' NSG only), so a
+# caller's budget is shared by both edges. Port 6379 as there (assumed, docs/usage.md).
+resource "oci_core_network_security_group_security_rule" "containers_to_cache" {
+  count                     = var.budget_store_nsg_id == "" ? 0 : 1
+  network_security_group_id = oci_core_network_security_group.containers.id
+  description               = "The budget store in OCI Cache"
+  direction                 = "EGRESS"
+  protocol                  = "6"
+  destination               = var.budget_store_nsg_id
+  destination_type          = "NETWORK_SECURITY_GROUP"
+  tcp_options {
+    destination_port_range {
+      min = 6379
+      max = 6379
+    }
+  }
+}
+
+resource "oci_core_network_security_group_security_rule" "cache_from_containers" {
+  count                     = var.budget_store_nsg_id == "" ? 0 : 1
+  network_security_group_id = var.budget_store_nsg_id
+  description               = "Valkey/Redis over TLS from the streaming edge's containers"
+  direction                 = "INGRESS"
+  protocol                  = "6"
+  source                    = oci_core_network_security_group.containers.id
+  source_type               = "NETWORK_SECURITY_GROUP"
+  tcp_options {
+    destination_port_range {
+      min = 6379
+      max = 6379
+    }
+  }
+}

@@ -97,7 +97,7 @@ variable "memory_gbs" {
 }
 
 variable "service_port" {
-  description = "Port the service listens on inside the container."
+  description = "Port the service listens on inside the container: Dockerfile.streaming's ENTRYPOINT serves 8080 (the image reads no PORT variable)."
   type        = number
   default     = 8080
 }
@@ -171,6 +171,12 @@ variable "rerank_models" {
 
 variable "guardrails" {
   description = "Non-empty when the service applies guardrails: adds generative-ai-family (as ../terraform/iam.tf)."
+  type        = string
+  default     = ""
+}
+
+variable "budget_store_nsg_id" {
+  description = "The function stack's OCI Cache NSG (its budgets.tf `cache` NSG) when token budgets are on: the containers may then reach the same budget store on 6379. Empty: no rule."
   type        = string
   default     = ""
 }

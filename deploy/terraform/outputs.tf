@@ -41,3 +41,8 @@ output "policy_statements" {
   description = "Statements created (or to create when manage_iam = false), see docs/iam.md."
   value       = concat(local.function_statements, local.gateway_statements)
 }
+
+output "budget_store_nsg_id" {
+  description = "The OCI Cache NSG (token budgets on): pass it to deploy/terraform-streaming as budget_store_nsg_id so its containers reach the same budget store."
+  value       = local.cache_enabled == 1 ? oci_core_network_security_group.cache[0].id : ""
+}

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .. import catalog, families, lazy
 from ..config_numbers import decimal
 from ..errors import ConfigError
+from ..ocid import ENDPOINT_OCID_PREFIX, ENDPOINT_OCID_SHAPE, is_endpoint_ocid
 
 if TYPE_CHECKING:
     from ..budgets import config as budgets_config
@@ -38,7 +39,6 @@ class Settings(Protocol):
     def retirement(self, model: str) -> catalog.Retirement | None: ...
 
 
-ENDPOINT_OCID_PREFIX = "ocid1.generativeaiendpoint."
 DEFAULT_COOLDOWN_SECONDS = 30.0
 MAX_COOLDOWN_SECONDS = 3600.0
 SYNTAX = (
@@ -123,9 +123,9 @@ def _target(name: str, settings: Settings) -> Target:
     if name.startswith(ENDPOINT_OCID_PREFIX):
         endpoint, _, api_format = name.rpartition(":")
         formats = families.api_formats()
-        if not endpoint or api_format not in formats:
+        if not is_endpoint_ocid(endpoint) or api_format not in formats:
             raise ConfigError(
-                f"FALLBACKS endpoint targets are {ENDPOINT_OCID_PREFIX}…:FORMAT with FORMAT one of {', '.join(formats)}"
+                f"FALLBACKS endpoint targets are {ENDPOINT_OCID_SHAPE}:FORMAT with FORMAT one of {', '.join(formats)}"
             )
         return Target(endpoint, api_format, endpoint=True)
     if name not in settings.allowed_models:

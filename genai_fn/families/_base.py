@@ -207,16 +207,27 @@ def usage(sdk_usage: Any, opc_request_id: str | None = None) -> Usage:
     reply carries the one SDK `Usage` (CohereChatResponse, CohereChatResponseV2, GenericChatResponse and its
     ChatChoice, EmbedTextResult: `usage: Usage`), whose `completion_tokens_details.reasoning_tokens` and
     `prompt_tokens_details.cached_tokens` are ints (oci 2.189.0 `models/usage.py`, `completion_tokens_details.py`,
-    `prompt_tokens_details.py`). An absent count is 0 (a detail: None); a count that is not a whole number from 0 to
-    MAX_TOKEN_COUNT cannot be true, and is what budgets charge and the log reports: the reply is the service's
-    failure (a 502), never passed on."""
+    `prompt_tokens_details.py`). Its counts are read by `read_usage`."""
     if sdk_usage is None:
         return Usage()
 
-    def count(name: str, details: Any = sdk_usage) -> int:
-        value = getattr(details, name, None)
+    def read(name: str, details: str | None) -> Any:
+        return getattr(sdk_usage if details is None else getattr(sdk_usage, details, None), name, None)
+
+    return read_usage(read, opc_request_id)
+
+
+def read_usage(read: Callable[[str, str | None], Any], opc_request_id: str | None) -> Usage:
+    """Neutral Usage from the counts `read(name, details)` reads (the SDK Usage's attribute names; `details`: the
+    nested details object's, or None), for a whole reply and a stream alike. An absent count is 0 (a detail: None);
+    a count that is not a whole number from 0 to MAX_TOKEN_COUNT cannot be true, and is what budgets charge and the
+    log reports: the reply is the service's failure (UpstreamFailed: a 502, or a stream's error event; the budget
+    keeps its reservation, as the count is unknown), never passed on."""
+
+    def count(name: str, details: str | None = None) -> int | None:
+        value = read(name, details)
         if value is None:
-            return 0
+            return None
         if type(value) is not int or not 0 <= value <= MAX_TOKEN_COUNT:
             raise UpstreamFailed(
                 f"the service returned a token count ({name}) that is not a whole number from 0 to {MAX_TOKEN_COUNT}",
@@ -224,14 +235,10 @@ def usage(sdk_usage: Any, opc_request_id: str | None = None) -> Usage:
             )
         return value
 
-    def detail(details_name: str, name: str) -> int | None:
-        details = getattr(sdk_usage, details_name, None)
-        return None if getattr(details, name, None) is None else count(name, details)
-
-    prompt, completion = count("prompt_tokens"), count("completion_tokens")
+    prompt, completion = count("prompt_tokens") or 0, count("completion_tokens") or 0
     total = count("total_tokens") or prompt + completion
-    reasoning = detail("completion_tokens_details", "reasoning_tokens")
-    cached = detail("prompt_tokens_details", "cached_tokens")
+    reasoning = count("reasoning_tokens", "completion_tokens_details")
+    cached = count("cached_tokens", "prompt_tokens_details")
     return Usage(prompt, completion, total, reasoning, cached)
 
 
@@ -288,29 +295,28 @@ def anchored(text: str, citations: Iterable[features.Citation]) -> tuple[feature
     return tuple(kept)
 
 
-def stream_usage(raw: Any) -> Usage | None:
+def stream_usage(raw: Any, opc_request_id: str | None = None) -> Usage | None:
     """A stream event's `usage` object (the SDK's Usage in its JSON names: promptTokens, completionTokens,
-    completionTokensDetails.reasoningTokens, promptTokensDetails.cachedTokens) as neutral Usage; None when absent or
-    unreadable. Counts that are not whole numbers >= 0 read as 0."""
-    if not isinstance(raw, dict):
+    completionTokensDetails.reasoningTokens, promptTokensDetails.cachedTokens, as the models' attribute_map spells
+    them) as neutral Usage, its counts read by `read_usage` as a whole reply's are; None when absent."""
+    if raw is None:
         return None
+    if not isinstance(raw, dict):
+        raise unreadable(opc_request_id)
 
-    def count(value: Any) -> int:
-        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+    def read(name: str, details: str | None) -> Any:
+        holder = raw if details is None else raw.get(_json_name(details))
+        if holder is not None and not isinstance(holder, dict):
+            raise unreadable(opc_request_id)
+        return None if holder is None else holder.get(_json_name(name))
 
-    def detail(details_name: str, name: str) -> int | None:
-        details = raw.get(details_name)
-        value = details.get(name) if isinstance(details, dict) else None
-        return None if value is None else count(value)
+    return read_usage(read, opc_request_id)
 
-    prompt, completion = count(raw.get("promptTokens")), count(raw.get("completionTokens"))
-    return Usage(
-        prompt,
-        completion,
-        count(raw.get("totalTokens")) or prompt + completion,
-        detail("completionTokensDetails", "reasoningTokens"),
-        detail("promptTokensDetails", "cachedTokens"),
-    )
+
+def _json_name(attribute: str) -> str:
+    """An SDK attribute's JSON name (prompt_tokens -> promptTokens), as every model's attribute_map spells it."""
+    head, *rest = attribute.split("_")
+    return head + "".join(word.capitalize() for word in rest)
 
 
 def stream_cut(opc_request_id: str | None = None) -> UpstreamFailed:

@@ -186,9 +186,15 @@ class CohereV2(Family):
         raise stream_cut()
 
 
+NO_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
+"""The schema of a function that takes no arguments. The SDK's Function marks `parameters` **[Required]** (oci
+2.189.0 `models/function.py`) and the service refuses a tool without it, while OpenAI's function tool makes it
+optional ("omitting parameters defines a function with an empty parameter list"): that list is sent."""
+
+
 def _tools(request: ChatRequest) -> dict[str, Any]:
     """`tools` and `toolsChoice`: auto is the default (not sent); a named function is sent as the only tool, with
-    REQUIRED, since V2 cannot name one."""
+    REQUIRED, since V2 cannot name one; a tool without parameters takes none (NO_PARAMETERS)."""
     named = request.tool_choice not in (None, "auto", "none", "required")
     tools = [t for t in request.tools if not named or t.name == request.tool_choice]
     extra: dict[str, Any] = {}
@@ -196,7 +202,11 @@ def _tools(request: ChatRequest) -> dict[str, Any]:
         extra["tools"] = [
             m.CohereToolV2(
                 type="FUNCTION",
-                function=m.Function(name=t.name, description=t.description, parameters=t.parameters),
+                function=m.Function(
+                    name=t.name,
+                    description=t.description,
+                    parameters=t.parameters if t.parameters is not None else NO_PARAMETERS,
+                ),
             )
             for t in tools
         ]

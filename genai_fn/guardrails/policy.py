@@ -64,7 +64,16 @@ DEFAULT_STREAM_WINDOW_CHARS = 400
 256-octet path less its brackets), phone numbers, card and account numbers far less; the rest gives the detector
 context on both sides. Each screening of a stream releases at least this many characters, so the number of
 screening calls is about the reply's length / this (docs/streaming.md#guardrails-on-a-stream)."""
-STREAM_WINDOW_LIMITS = (100, 100_000)
+STREAM_WINDOW_LIMITS = (256, 100_000)
+"""GUARDRAILS_STREAM_WINDOW_CHARS's bounds. A finding is released whole (masked) only when the screening that
+releases its start sees all of it, which holds for a finding no longer than the window (guardrails/streaming.py):
+the low bound is over the longest bounded entity, an email address (254 characters, RFC 5321 section 4.5.3.1.3
+less the path's brackets), so no window can release part of one. Oracle's guardrails pages name PERSON, EMAIL and
+TELEPHONE_NUMBER "and more" (docs.oracle.com/iaas/releasenotes/generative-ai/ai-guardrails.htm) and no entity
+lengths; the SDK's PersonallyIdentifiableInformationConfiguration.types is free text. OCI Language's PII entities
+(docs.oracle.com/iaas/language/using/pii.htm) add ADDRESS and secrets (COOKIE, AUTH_BEARER, ...), which have no
+length limit: a longer one can cross any window, so an operator screening those on a stream uses a `block`
+action (the whole reply is screened) or a window longer than the longest it expects."""
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,18 @@
 
 Two modes, chosen by the policy:
 
-- **window** (pii mask, or checks that only inform): the text (and the reasoning) of the reply is held back until
+- **window** (`pii:mask`, or checks that only inform): the text (and the reasoning) of the reply is held back until
   `2 x GUARDRAILS_STREAM_WINDOW_CHARS` characters are unreleased; then all of them are screened with one
   apply_guardrails call and everything but the last window is released, each PII finding masked. The window is
   screened again with what follows it, so every released character was screened with at least a window of text
   after it, and a finding that crosses the cut is released whole (masked) rather than split. Tool calls and
   citations wait for the end (the client's parser reads tool arguments whole): tool calls are screened with the
   reply's own output screening, and a citation is kept only when its quote is in the released (masked) text.
-- **buffer** (content moderation or prompt injection set to `block`): a finding must withhold the whole reply, as
-  the buffered path does, so the whole reply is gathered, screened as one (screening.screen_chat_output) and then
-  released. The caller's first token waits for the whole generation.
+- **buffer** (any output check set to `block`, or a request that asked for JSON): a `block` finding must withhold
+  the whole reply, as the buffered path does, and a window can only mask, never take back what it released; a JSON
+  reply is screened as its caller's parser reads it (decoded, plan.JSON_REPLY), which needs the whole text. So the
+  whole reply is gathered, screened as one (screening.screen_chat_output) and then released. The caller's first
+  token waits for the whole generation.
 
 A finding that cannot be masked (a PII finding the service could not place) ends the stream with finish_reason
 content_filter, releasing nothing more. The log record's `guardrails.output` sums the screenings. Latency each mode
@@ -36,24 +38,33 @@ from .verdict import read_verdict
 if TYPE_CHECKING:
     from .screening import Assess
 
-BLOCKING = ("content_moderation", "prompt_injection")
-"""Checks whose `block` on output withholds the whole reply: the stream is buffered."""
 
-
-def buffered(policy: GuardrailPolicy) -> bool:
-    """Whether the policy must see the whole reply before any of it is released."""
-    return any(policy.action(check) == "block" for check in BLOCKING if check in policy.checks("output"))
+def buffered(policy: GuardrailPolicy, json_mode: bool) -> bool:
+    """Whether the whole reply must be screened before any of it is released: an output check whose action is
+    `block` (whatever the check), or a reply its caller reads as JSON; the window serves only mask and inform."""
+    checks = policy.checks("output")
+    return bool(checks) and (json_mode or any(policy.action(check) == "block" for check in checks))
 
 
 def screened_stream(
-    assess: Assess, policy: GuardrailPolicy, deltas: Iterator[ChatDelta], model: str, deadline: float
+    assess: Assess,
+    policy: GuardrailPolicy,
+    deltas: Iterator[ChatDelta],
+    model: str,
+    deadline: float,
+    json_mode: bool = False,
 ) -> Iterator[ChatDelta]:
-    """The deltas with the output screened before release (the module's docstring says how)."""
+    """The deltas with the output screened before release (the module's docstring says how); `json_mode`: the
+    request asked for JSON (screened decoded, as screening.screen_chat_output does)."""
     if not policy.checks("output"):
         yield from deltas
         return
-    if buffered(policy):
-        yield from deltas_of(screen_chat_output(assess, policy, joined(deltas, model), deadline))
+    if buffered(policy, json_mode):
+        whole = screen_chat_output(assess, policy, joined(deltas, model), deadline, json_mode)
+        entry = (current_record().guardrails or {}).get("output")
+        if isinstance(entry, dict):
+            entry["mode"] = "buffer"
+        yield from deltas_of(whole)
         return
     yield from _windowed(assess, policy, deltas, model, deadline)
 
@@ -148,9 +159,9 @@ class _Held:
 
 
 def screen_text(assess: Assess, policy: GuardrailPolicy, text: str, deadline: float) -> list[Span] | None:
-    """One output screening of a text: the PII spans to mask (none unless pii's action is mask), or None when
-    the text must not be released (a PII finding that cannot be placed). Fails closed or open as the policy says;
-    adds itself to the record's `guardrails.output` entry."""
+    """One output screening of a text (a window: no check blocks, see `buffered`): the PII spans to mask (none
+    unless pii's action is mask), or None when the text must not be released (a PII finding that cannot be
+    placed). Fails closed or open as the policy says; adds itself to the record's `guardrails.output` entry."""
     checks = policy.checks("output")
     record = current_record()
     entry: dict[str, Any] = (record.guardrails or {}).get("output") or {"ran": list(checks), "mode": "window"}

@@ -71,9 +71,8 @@ def chat_stream(configured: Configured, request: ChatRequest, deadline: float) -
         record.served_by, record.selected_region = facts.served_by, facts.selected_region
         text: list[str] = []
         try:
-            deltas = screened_stream(
-                configured, family.stream_deltas(events, request, request.model), request.model, deadline
-            )
+            streamed = family.stream_deltas(events, request, request.model)
+            deltas = screened_stream(configured, streamed, request.model, deadline, request.json_mode)
             for delta in deltas:
                 if delta.has_content and record.ttft_ms is None:
                     record.ttft_ms = round((time.perf_counter() - started) * 1000, 1)

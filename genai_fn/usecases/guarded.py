@@ -74,11 +74,12 @@ def screened_output(configured: Configured, reply: ChatReply, deadline: float, j
 
 
 def screened_stream(
-    configured: Configured, deltas: Iterator[ChatDelta], model: str, deadline: float
+    configured: Configured, deltas: Iterator[ChatDelta], model: str, deadline: float, json_mode: bool = False
 ) -> Iterator[ChatDelta]:
-    """The model's streamed reply screened before each piece leaves (guardrails/streaming.py says how)."""
+    """The model's streamed reply screened before each piece leaves (guardrails/streaming.py says how); `json_mode`
+    as for `screened_output`."""
     policy = configured.settings.guardrails
     if policy is None:
         return deltas
 
-    return streaming.screened_stream(configured.upstream.apply_guardrails, policy, deltas, model, deadline)
+    return streaming.screened_stream(configured.upstream.apply_guardrails, policy, deltas, model, deadline, json_mode)

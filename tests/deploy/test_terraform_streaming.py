@@ -109,6 +109,21 @@ def test_private_load_balancer_and_containers() -> None:
     assert "0.0.0.0/0" not in re.sub(r"(?m)^\s*#.*$", "", _text())
 
 
+def test_containers_reach_the_functions_budget_store_only_when_given_its_nsg() -> None:
+    """Budgets work the same on both edges: one OCI Cache, which admits the functions' NSG only unless told."""
+    egress = _resource("oci_core_network_security_group_security_rule", "containers_to_cache")
+    ingress = _resource("oci_core_network_security_group_security_rule", "cache_from_containers")
+    for rule in (egress, ingress):
+        assert rule["count"] == '${var.budget_store_nsg_id == "" ? 0 : 1}'
+        assert rule["tcp_options"][0]["destination_port_range"][0] == {"min": 6379, "max": 6379}
+    assert egress["destination"] == ingress["network_security_group_id"] == "${var.budget_store_nsg_id}"
+    assert (
+        ingress["source"] == egress["network_security_group_id"] == "${oci_core_network_security_group.containers.id}"
+    )
+    functions_outputs = (REPO / "deploy" / "terraform" / "outputs.tf").read_text(encoding="utf-8")
+    assert 'output "budget_store_nsg_id"' in functions_outputs
+
+
 def test_a_stream_stays_open_between_events() -> None:
     listener = _resource("oci_load_balancer_listener", "edge")
     assert listener["connection_configuration"][0]["idle_timeout_in_seconds"] == "${var.stream_idle_seconds}"

@@ -43,6 +43,7 @@ START_UP = frozenset(
         "genai_fn.logs",
         "genai_fn.neutral",
         "genai_fn.neutral.chat",
+        "genai_fn.ocid",
         "genai_fn.router",
         "genai_fn.scope",
         "genai_fn.upstream",

@@ -318,17 +318,17 @@ def test_input_screening_reads_the_request_as_sent_and_streams_that_one(make, em
 
 
 def test_masked_pii_is_never_released_unmasked(make, emu) -> None:
-    running = make(GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="output", GUARDRAILS_STREAM_WINDOW_CHARS="100")
+    running = make(GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="output", GUARDRAILS_STREAM_WINDOW_CHARS="256")
     text = f"Write to {EMAIL} and {STORY}"  # echoed first, then a long story
     reply = running.app.handle(invocation("/v1/chat/completions", completion(text=text, max_tokens=200)))
     assert isinstance(reply, StreamReply)
     chunks = list(sse_data(reply.chunks))
     released = text_of(chunks)
     contents = [c for c in chunks if c["choices"] and c["choices"][0]["delta"].get("content")]
-    assert EMAIL not in released and "<EMAIL>" in released and len(contents) > 2
+    assert EMAIL not in released and "<EMAIL>" in released and len(contents) >= 2
     assert emu.requests[-1].json is not None
     screened = [r.json["input"]["content"] for r in emu.requests if r.path.endswith("applyGuardrails")]
-    assert len(screened) > 2 and any(EMAIL in s for s in screened), "screened in windows, the address among them"
+    assert len(screened) >= 2 and any(EMAIL in s for s in screened), "screened in windows, the address among them"
     for chunk in contents:  # each release is the start of one screened text, masked
         original = chunk["choices"][0]["delta"]["content"].replace("<EMAIL>", EMAIL)
         assert any(text.startswith(original) for text in screened), "nothing is released unscreened"
@@ -351,9 +351,9 @@ def test_a_finding_across_the_release_cut_is_released_whole_and_masked(make, emu
     from genai_fn.guardrails.streaming import screened_stream
     from genai_fn.neutral.stream import ChatDelta
 
-    running = make(GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="output", GUARDRAILS_STREAM_WINDOW_CHARS="100")
+    running = make(GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="output", GUARDRAILS_STREAM_WINDOW_CHARS="256")
     configured = running.app.state
-    head, tail = "x" * 95 + " ", f"{EMAIL} " + "y" * 89  # 201 characters: the cut (101) falls inside the address
+    head, tail = "x" * 251 + " ", f"{EMAIL} " + "y" * 245  # 513 characters: the cut (257) falls inside the address
     deltas = [ChatDelta(text=head), ChatDelta(text=tail), ChatDelta(text=" end"), ChatDelta(finish_reason="stop")]
     policy = configured.settings.guardrails  # type: ignore[union-attr]
     out = list(
@@ -361,6 +361,6 @@ def test_a_finding_across_the_release_cut_is_released_whole_and_masked(make, emu
     )  # type: ignore[arg-type]
     texts = [d.text for d in out if d.text]
     assert texts[0] == head + "<EMAIL>", "released up to the end of the finding, masked"
-    assert "".join(texts) == head + "<EMAIL>" + " " + "y" * 89 + " end"
+    assert "".join(texts) == head + "<EMAIL>" + " " + "y" * 245 + " end"
     assert not any(part in t for t in texts for part in ("bob@", "example.com"))
     assert out[-1].finish_reason == "stop"

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import oci
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from oci._vendor.requests.structures import CaseInsensitiveDict
 
 from genai_fn.errors import ConfigError
@@ -75,6 +78,45 @@ def test_a_bad_chain_is_refused_at_start_naming_its_variable(variables: dict[str
     with pytest.raises(ConfigError) as refused:
         make_settings(ALLOWED_MODELS=ALLOWED, **variables)
     assert words in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "ocid1.generativeaiendpoint.",
+        "ocid1.generativeaiendpoint.oc1.us-chicago-1.x y",
+        "ocid1.generativeaiendpoint.oc1.us-chicago-1.x\n",
+        "ocid1.generativeaiendpoint.oc1.us-chicago-1.\u00e9\x00",
+        "ocid1.generativeaiendpoint.oc1.us-chicago-1.x:GENERIC",  # a format in the name
+        "ocid1.generativeaiendpoint.oc1..x",  # no region: an endpoint is regional
+        "ocid1.generativeaiendpoint.oc1.us-chicago-1..x",  # an empty segment
+        "ocid1.generativeaiendpoint.oc1.us-chicago-1",  # no unique part
+    ],
+)
+def test_an_endpoint_target_that_is_no_endpoint_ocid_is_refused_at_start(endpoint: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        make_settings(ALLOWED_MODELS=ALLOWED, FALLBACKS=f"{COHERE_MODEL}>{endpoint}:GENERIC")
+    assert "FALLBACKS endpoint targets are ocid1.generativeaiendpoint.<realm>.<region>" in refused.value.message
+
+
+@examples(max_examples=200, deadline=None)
+@given(unique=st.text(min_size=1, max_size=40), bad=st.sampled_from(" \t\n\r\x00\x7f\u00a0\u2028.:"))
+def test_no_whitespace_control_character_or_empty_segment_loads_as_an_endpoint(unique: str, bad: str) -> None:
+    endpoint = f"ocid1.generativeaiendpoint.oc1.us-chicago-1.{unique}{bad}"
+    if bad in ".:":
+        endpoint += "" if bad == "." else "x"  # a trailing empty segment; a colon inside the name
+    with pytest.raises(ConfigError, match="FALLBACKS"):
+        make_settings(ALLOWED_MODELS=ALLOWED, FALLBACKS=f"{COHERE_MODEL}>{endpoint}:GENERIC")
+
+
+def test_the_endpoint_ocids_oracle_spells_load() -> None:
+    for endpoint in (
+        ENDPOINT_OCID,
+        "ocid1.generativeaiendpoint.oc1.phx.amaaaaaa3x",
+        "ocid1.generativeaiendpoint.oc2.us-langley-1.a_b-c",
+    ):
+        loaded = make_settings(ALLOWED_MODELS=ALLOWED, FALLBACKS=f"{COHERE_MODEL}>{endpoint}:GENERIC").fallbacks
+        assert loaded is not None and loaded.chain(COHERE_MODEL) == (Target(endpoint, "GENERIC", endpoint=True),)
 
 
 def test_a_retired_or_dedicated_only_target_is_refused() -> None:

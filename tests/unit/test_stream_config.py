@@ -29,11 +29,11 @@ def test_a_bad_stream_variable_is_named(name: str, value: str) -> None:
 def test_the_stream_window() -> None:
     policy = parse_policy({"GUARDRAILS": "pii:mask"})
     assert policy is not None and policy.stream_window_chars == DEFAULT_STREAM_WINDOW_CHARS
-    chosen = parse_policy({"GUARDRAILS": "pii:mask", "GUARDRAILS_STREAM_WINDOW_CHARS": "120"})
-    assert chosen is not None and chosen.stream_window_chars == 120
+    chosen = parse_policy({"GUARDRAILS": "pii:mask", "GUARDRAILS_STREAM_WINDOW_CHARS": "256"})
+    assert chosen is not None and chosen.stream_window_chars == 256
 
 
-@pytest.mark.parametrize("value", ["99", "100001", "²⁰⁰", "4e2", "9" * 40])
+@pytest.mark.parametrize("value", ["99", "255", "100001", "²⁰⁰", "4e2", "9" * 40])
 def test_a_bad_stream_window_is_named(value: str) -> None:
     with pytest.raises(ConfigError, match="GUARDRAILS_STREAM_WINDOW_CHARS"):
         parse_policy({"GUARDRAILS": "pii:mask", "GUARDRAILS_STREAM_WINDOW_CHARS": value})

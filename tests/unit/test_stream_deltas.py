@@ -128,9 +128,24 @@ def test_cohere_v2_thinking_text_calls_citations_and_finish() -> None:
     assert (reply.finish_reason, reply.usage) == ("tool_calls", Usage(3, 2, 5))
 
 
-def test_negative_or_odd_usage_counts_read_as_zero() -> None:
-    events = [{"index": 0, "finishReason": "stop"}, {"usage": {"promptTokens": -4, "completionTokens": True}}]
-    assert list(generic.FAMILY.stream_deltas(events, REQUEST, "m"))[-1].usage == Usage(0, 0, 0)
+@pytest.mark.parametrize(
+    "usage",
+    [
+        {"promptTokens": -4},
+        {"completionTokens": True},
+        {"totalTokens": 1.5},
+        {"promptTokens": "7"},
+        {"promptTokens": 2**53},
+        {"promptTokensDetails": {"cachedTokens": -1}},
+        {"completionTokensDetails": 3},
+        [1],
+    ],
+)
+def test_a_usage_whose_counts_cannot_be_true_is_the_services_failure(usage: Any) -> None:
+    """As in a whole reply (families/_base.py read_usage): never read as 0, which would refund the reservation."""
+    events = [{"index": 0, "finishReason": "stop"}, {"usage": usage}]
+    with pytest.raises(UpstreamFailed):
+        list(generic.FAMILY.stream_deltas(events, REQUEST, "m"))
 
 
 def test_deltas_of_a_reply_join_back_to_it() -> None:
