@@ -13,9 +13,9 @@ import os
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import router
+from . import lazy, router
 from .config import Settings
 from .envelope import from_fdk, to_fdk
 from .errors import ConfigError
@@ -24,6 +24,13 @@ from .logs import CURRENT, RequestLog, RequestRecord
 from .scope import scoped
 from .upstream.client import SELECTED_REGION_HEADER, Upstream
 from .usecases import Configured
+
+if TYPE_CHECKING:
+    from .budgets import store as budget_store
+    from .fallbacks import cooldown
+else:  # loaded on first use: not every call needs them
+    budget_store = lazy("genai_fn.budgets.store")
+    cooldown = lazy("genai_fn.fallbacks.cooldown")
 
 log = logging.getLogger("genai_fn")
 
@@ -40,14 +47,10 @@ class App:
     ) -> App:
         budgets = None
         if settings.budgets is not None:  # the store (and, on first use, redis) load only when budgets are on
-            from .budgets.store import BudgetStore
-
-            budgets = BudgetStore(settings.budgets)
+            budgets = budget_store.BudgetStore(settings.budgets)
         cooldowns = None
         if settings.fallbacks is not None:  # likewise the cooldowns, and redis only when they are shared
-            from .fallbacks.cooldown import cooldowns_for
-
-            cooldowns = cooldowns_for(settings, budgets.cache if budgets is not None else None)
+            cooldowns = cooldown.cooldowns_for(settings, budgets.cache if budgets is not None else None)
         configured = Configured(settings, upstream or Upstream(settings), budgets, cooldowns)
         return cls(configured, request_log=request_log)
 

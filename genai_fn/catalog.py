@@ -102,7 +102,7 @@ RETIRED: dict[str, Retirement] = {
     },
 }
 """Model id -> what Oracle's pages say of its on-demand retirement. A call naming one whose stated date has passed
-is a 400 naming the replacement, before any upstream call (validate.allowed_model); the others are passed to the
+is a 400 naming the replacement, before any upstream call (admission.allowed_model); the others are passed to the
 service, and its refusal of one (a 400 or 404 about the model) gets the replacement added (upstream/failures.py).
 A dedicated endpoint keeps serving what its cluster hosts. MODEL_RETIREMENTS overrides any entry
 (Settings.retirement)."""

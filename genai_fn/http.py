@@ -123,7 +123,7 @@ Infinity (Python's default would write them as bare words no JSON parser reads).
 def json_bytes(value: Any) -> bytes:
     """Compact UTF-8 JSON that always encodes: a lone surrogate (text that cannot be UTF-8) becomes U+FFFD, never a
     \\ud800 escape a strict parser refuses. A NaN or an infinity can only have come from the service (every request
-    number is finite: validate.strict_json), so it is the service's failure, a 502, never a reply that is not JSON."""
+    number is finite: body.strict_json), so it is the service's failure, a 502, never a reply that is not JSON."""
     try:
         text = COMPACT_JSON.encode(value)
     except ValueError:  # "Out of range float values are not JSON compliant"

@@ -2,7 +2,7 @@
 
 One home for reading it and writing it back. Reading bounds the text before any decoder recurses (its nesting,
 by a linear scan of its brackets; its size, by a count of its values) and then decodes it as strictly as the body
-itself (validate.strict_json: no NaN or Infinity, no number a double cannot hold, no duplicate key, no lone
+itself (body.strict_json: no NaN or Infinity, no number a double cannot hold, no duplicate key, no lone
 surrogate). Writing is RFC 8259 JSON (no NaN or Infinity). Every refusal names the caller's field, never the text.
 
 Loaded on first use: a plain chat carries no JSON in its strings (tests/integration/test_import_budget.py).
@@ -14,8 +14,8 @@ import json
 from typing import Any
 
 from . import limits
+from .body import NotJSONError, StrictJSONError, strict_json
 from .errors import InvalidRequest
-from .validate import NotJSONError, StrictJSONError, strict_json
 
 MAX_DEPTH = limits.DEFAULT_MAX_JSON_DEPTH
 """Nesting depth of JSON text in a string (64): deep enough for any tool's arguments or result, far from Python's

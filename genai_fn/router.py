@@ -18,6 +18,7 @@ from itertools import chain
 from typing import Any, cast
 from urllib.parse import unquote
 
+from .body import decode_object
 from .caller import caller_from
 from .contracts import Contract, ErrorRenderer, StreamingContract
 from .errors import (
@@ -32,7 +33,6 @@ from .errors import (
 from .http import MAX_RESPONSE_BYTES, Chunks, Invocation, Reply, StreamReply
 from .logs import current_record
 from .usecases import Configured
-from .validate import decode_object
 
 UseCase = Callable[[Configured, Any, float], Any]
 """(configured function, parsed request, deadline) -> the result the contract renders."""

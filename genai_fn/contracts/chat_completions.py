@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import validate
+from .. import admission, lazy, validate
 from ..config import Settings
 from ..errors import InvalidRequest, ProxyError
 from ..http import Invocation, Reply, StreamReply, json_bytes, json_reply
@@ -24,6 +24,11 @@ from .openai_errors import OpenAIErrors
 
 if TYPE_CHECKING:  # stream types load with the first streamed reply
     from ..neutral.stream import ChatDelta, ToolCallDelta
+
+if TYPE_CHECKING:
+    from ..neutral import stream as neutral_stream
+else:  # loaded on first use: not every call needs them
+    neutral_stream = lazy("genai_fn.neutral.stream")
 
 SSE = "text/event-stream; charset=utf-8"
 CHAT_FIELDS = (
@@ -270,7 +275,7 @@ class ChatCompletions(OpenAIErrors):
 
     def parse(self, body: dict[str, Any], settings: Settings) -> ChatCall:
         fields.reject_unknown(body, CHAT_FIELDS | IGNORED_CHAT_FIELDS)
-        model, family = validate.resolve_model(body.get("model"), settings)
+        model, family = admission.resolve_model(body.get("model"), settings)
         if body.get("n") is not None and (type(body["n"]) is not int or body["n"] != 1):
             raise InvalidRequest("n must be 1: the service returns one choice per request", param="n")
         if body.get("logprobs"):
@@ -289,12 +294,12 @@ class ChatCompletions(OpenAIErrors):
         tools = fields.tools(body.get("tools"), _function_of)
         json_mode, json_schema = _response_format(body.get("response_format"))
         completion_limit = body.get("max_completion_tokens") is not None and body.get("max_tokens") is None
-        return validate.check_chat(
+        return admission.check_chat(
             ChatCall(
                 model=model,
                 api_format=family.api_format,
                 messages=_messages(body.get("messages")),
-                params=validate.params(
+                params=admission.params(
                     body, settings, family, max_tokens_fields=("max_tokens", "max_completion_tokens")
                 ),
                 tools=tools,
@@ -317,9 +322,7 @@ class ChatCompletions(OpenAIErrors):
 
     def render(self, reply: ChatReply, call: ChatCall, invocation: Invocation) -> Reply:
         if call.stream:  # the whole stream in one body (the fdk edge), by the streaming renderer
-            from ..neutral.stream import deltas_of
-
-            streamed = self.render_stream(deltas_of(reply), call, invocation)
+            streamed = self.render_stream(neutral_stream.deltas_of(reply), call, invocation)
             return Reply(streamed.status, b"".join(streamed.chunks), streamed.content_type, streamed.headers)
         completion_id = f"chatcmpl-{invocation.call_id or uuid.uuid4().hex}"
         created = int(time.time())

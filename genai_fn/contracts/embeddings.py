@@ -7,7 +7,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from .. import validate
+from .. import admission, validate
 from ..config import Settings
 from ..errors import InvalidRequest, RouteNotFound
 from ..http import Invocation, Reply, json_reply
@@ -66,7 +66,7 @@ class Embeddings(OpenAIErrors):
         if not settings.embedding_models:
             raise RouteNotFound("embeddings are not enabled on this function: EMBEDDING_MODELS is not configured")
         fields.reject_unknown(body, EMBEDDING_FIELDS)
-        model = validate.allowed_model(body.get("model"), settings.embedding_models, settings)
+        model = admission.allowed_model(body.get("model"), settings.embedding_models, settings)
         dimensions = _dimensions(body.get("dimensions"), model)
         input_type = _choice(body.get("input_type"), INPUT_TYPES, "input_type")
         truncate = _choice(body.get("truncate"), TRUNCATE, "truncate") or "NONE"

@@ -4,20 +4,25 @@ the reply's `citations` out, in one shape: `[{"start", "end", "text", "document_
 OpenAI has no such fields: an OpenAI client sends them as extra body fields (`extra_body` in the openai SDK).
 Documents are objects of text fields (`text`, `title`, `url`, ...; a string is taken as `{"text": ...}`), each
 with an `id` its citations name (the caller's own `id`, else `doc_<position>`). Whether the model's family takes
-them is decided by validate.check_chat (the Cohere families do; Generic is a 400). docs/api.md has the fields.
+them is decided by admission.check_chat (the Cohere families do; Generic is a 400). docs/api.md has the fields.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import validate
+from .. import lazy, validate
 from ..errors import InvalidRequest
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
     from collections.abc import Iterable
 
     from ..neutral.features import Citation, Document
+
+if TYPE_CHECKING:
+    from ..neutral import features
+else:  # loaded on first use: not every call needs them
+    features = lazy("genai_fn.neutral.features")
 
 FIELDS = frozenset({"documents", "citation_quality", "safety_mode"})
 CITATION_QUALITIES = ("accurate", "fast", "off")
@@ -55,11 +60,9 @@ def documents(value: Any) -> tuple[Document, ...]:
     return tuple(parsed)
 
 
-def _document(item: Any, where: str, index: int) -> Document:
-    from ..neutral.features import Document
-
+def _document(item: Any, where: str, index: int) -> features.Document:
     if isinstance(item, str):
-        return Document(f"doc_{index}", (("text", validate.text(item, where)),))
+        return features.Document(f"doc_{index}", (("text", validate.text(item, where)),))
     if not isinstance(item, dict):
         raise InvalidRequest(f"{where} must be a string or an object of text fields", param=where)
     fields = []
@@ -80,7 +83,7 @@ def _document(item: Any, where: str, index: int) -> Document:
             fields.append((name, validate.text(text, f"{where}.{shown}", allow_empty=True)))
     if not any(text.strip() for _, text in fields):
         raise InvalidRequest(f"{where} must hold some text (e.g. a text field)", param=where)
-    return Document(identifier or f"doc_{index}", tuple(fields))
+    return features.Document(identifier or f"doc_{index}", tuple(fields))
 
 
 def _choice(value: Any, name: str, allowed: tuple[str, ...]) -> str | None:

@@ -2,18 +2,23 @@
 response formats, images, reasoning knobs and logit bias, plus the strictness both apply to the body.
 
 Each parser checks syntax only and names the caller's field; whether the model's family can carry what was asked
-is decided after parsing, once, by validate.check_chat.
+is decided after parsing, once, by admission.check_chat.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import validate
+from .. import lazy, validate
 from ..errors import InvalidRequest
 from ..neutral.chat import ImagePart, JsonSchema, Reasoning, Tool
+
+if TYPE_CHECKING:
+    from .. import jsontext
+else:  # loaded on first use: not every call needs them
+    jsontext = lazy("genai_fn.jsontext")
 
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
 """OpenAI roles to neutral roles; `developer` is OpenAI's newer name for system instructions."""
@@ -71,11 +76,9 @@ def arguments(value: Any, where: str) -> str:
     wrote it (a model may produce it; a family that needs an object says so)."""
     text = validate.text(value, where, allow_empty=True)
     if text.strip():
-        from ..jsontext import NotJSONText, decode_json_text  # loaded only when a conversation holds tool calls
-
         try:
-            decode_json_text(text, where)
-        except NotJSONText:
+            jsontext.decode_json_text(text, where)
+        except jsontext.NotJSONText:
             pass
     return text
 
@@ -134,7 +137,7 @@ def image(url: Any, detail: Any, where: str) -> ImagePart:
             f"{where}.image_url.url must be a base64 data:image/... URL or an https: URL",
             param=f"{where}.image_url.url",
         )
-    return ImagePart(url=url, detail=detail, where=where)
+    return ImagePart(url=url, detail=detail)
 
 
 def reasoning(effort: Any, verbosity: Any, completion_limit: bool, names: tuple[str, str]) -> Reasoning | None:

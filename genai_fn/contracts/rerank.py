@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import validate
+from .. import admission, validate
 from ..config import Settings
 from ..errors import InvalidRequest, RouteNotFound
 from ..http import Invocation, Reply, json_reply
@@ -38,7 +38,7 @@ class Rerank(OpenAIErrors):
         if not settings.rerank_models:
             raise RouteNotFound("rerank is not enabled on this function: RERANK_MODELS is not configured")
         fields.reject_unknown(body, RERANK_FIELDS | IGNORED_RERANK_FIELDS)
-        model = validate.allowed_model(body.get("model"), settings.rerank_models, settings)
+        model = admission.allowed_model(body.get("model"), settings.rerank_models, settings)
         query = validate.text(body.get("query"), "query")
         raw = body.get("documents")
         if not isinstance(raw, list) or not raw:

@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import validate
+from .. import admission, lazy, validate
 from ..config import Settings
 from ..errors import InvalidRequest, PayloadTooLarge, ProxyError
 from ..http import MAX_RESPONSE_BYTES, Invocation, Reply, StreamReply, json_bytes, json_reply
 from ..neutral.chat import (
     ChatReply,
     ChatRequest,
-    FieldNames,
     ImagePart,
     JsonSchema,
     Message,
@@ -39,6 +38,11 @@ from .openai_errors import OpenAIErrors
 
 if TYPE_CHECKING:  # stream types load with the first streamed reply
     from ..neutral.stream import ChatDelta
+
+if TYPE_CHECKING:
+    from ..neutral import stream as neutral_stream
+else:  # loaded on first use: not every call needs them
+    neutral_stream = lazy("genai_fn.neutral.stream")
 
 FIELDS = (
     frozenset(
@@ -86,10 +90,13 @@ STREAMED_REPLY_COPIES = 5
 output_item.done and response.completed (stream_events); a plain response carries it once."""
 INCOMPLETE_REASONS = {"length": "max_output_tokens", "content_filter": "content_filter"}
 """Internal finish reasons that make a response `incomplete`, with OpenAI's incomplete_details.reason."""
-NAMES = FieldNames(
-    messages="input", response_format="text.format", reasoning_effort="reasoning.effort", verbosity="text.verbosity"
-)
-"""What this contract calls the parts of a chat request, for a family's refusal."""
+NAMES = {
+    "messages": "input",
+    "response_format": "text.format",
+    "reasoning_effort": "reasoning.effort",
+    "verbosity": "text.verbosity",
+}
+"""What this contract calls the parts of a chat request whose neutral names differ, for a family's refusal."""
 
 
 @dataclass(frozen=True)
@@ -160,12 +167,14 @@ def _image(part: dict[str, Any], path: str) -> ImagePart:
     return fields.image(part.get("image_url"), part.get("detail"), path)
 
 
-def _messages(value: Any, instructions: str | None) -> tuple[Message, ...]:
-    """`input` (a string or a list of items) as internal messages; `instructions` first, as the system message."""
+def _messages(value: Any, instructions: str | None) -> tuple[tuple[Message, ...], list[str]]:
+    """`input` (a string or a list of items) as internal messages; `instructions` first, as the system message.
+    Beside them, the field each message came from (`input[3]`), for a refusal that names one (`_namer`)."""
     messages: list[Message] = [Message("system", instructions)] if instructions else []
+    sources = ["instructions"] if instructions else []
     if isinstance(value, str):
         messages.append(Message("user", validate.text(value, "input")))
-        return tuple(messages)
+        return tuple(messages), [*sources, "input"]
     if not isinstance(value, list) or not value:
         raise InvalidRequest("input must be a string or a non-empty list of items", param="input")
     for index, item in enumerate(value):
@@ -198,7 +207,21 @@ def _messages(value: Any, instructions: str | None) -> tuple[Message, ...]:
                 "function_call_output items",
                 param=where,
             )
-    return tuple(messages)
+        sources.extend([where] * (len(messages) - len(sources)))  # a call joined to the turn before adds none
+    return tuple(messages), sources
+
+
+def _namer(sources: list[str]) -> Callable[[str], str]:
+    """This contract's name for a neutral path: `messages[i]...` is the item message i came from, `messages` is
+    `input`, and so on (NAMES)."""
+
+    def name(path: str) -> str:
+        index, dot, rest = path.removeprefix("messages[").partition("]")
+        if path.startswith("messages[") and dot and index.isdigit():
+            return sources[int(index)] + rest
+        return NAMES.get(path, path)
+
+    return name
 
 
 def _message(item: dict[str, Any], where: str) -> Message:
@@ -315,18 +338,19 @@ class Responses(OpenAIErrors):
         _stateless(body)
         fields.reject_unknown(body, FIELDS | IGNORED_FIELDS | frozenset(STATEFUL_FIELDS))
         _small_options(body)
-        model, family = validate.resolve_model(body.get("model"), settings)
+        model, family = admission.resolve_model(body.get("model"), settings)
         call_reasoning = _reasoning(body)
         raw_instructions = body.get("instructions")
         instructions = validate.text(raw_instructions, "instructions") if raw_instructions is not None else None
         tools = fields.tools(body.get("tools"), _function_of)
         json_mode, json_schema = _text_format(body.get("text"))
         parallel = fields.flag(body, "parallel_tool_calls") if body.get("parallel_tool_calls") is not None else None
+        messages, sources = _messages(body.get("input"), instructions)
         call = ResponsesCall(
             model=model,
             api_format=family.api_format,
-            messages=_messages(body.get("input"), instructions),
-            params=validate.params(
+            messages=messages,
+            params=admission.params(
                 {k: body[k] for k in ("temperature", "top_p", "max_output_tokens") if k in body},
                 settings,
                 family,
@@ -351,16 +375,13 @@ class Responses(OpenAIErrors):
                 "max_output_tokens": body.get("max_output_tokens"),
                 "reasoning": {"effort": call_reasoning.effort if call_reasoning else None, "summary": None},
             },
-            names=NAMES,
         )
         _echo_fits(call, settings)
-        return validate.check_chat(call)
+        return admission.check_chat(call, _namer(sources))
 
     def render(self, reply: ChatReply, call: ResponsesCall, invocation: Invocation) -> Reply:
         if call.stream:  # the whole stream in one body (the fdk edge), by the streaming renderer
-            from ..neutral.stream import deltas_of
-
-            streamed = self.render_stream(deltas_of(reply), call, invocation)
+            streamed = self.render_stream(neutral_stream.deltas_of(reply), call, invocation)
             return Reply(streamed.status, b"".join(streamed.chunks), streamed.content_type, streamed.headers)
         response_id = f"resp_{invocation.call_id or uuid.uuid4().hex}"
         return json_reply(200, response_object(reply, call, response_id, int(time.time())))
@@ -452,8 +473,6 @@ def stream_events(
     .in_progress, then per output item (reasoning, message, function calls, in the order they come) its `added`,
     its deltas and its `done` events, then response.completed (or .incomplete) with the whole response and usage.
     The request fields the response echoes are streamed once, in the final event (SNAPSHOT_LEFT_OUT)."""
-    from ..neutral.stream import joined
-
     events = _Events(response_id)
     empty = ChatReply("", call.model, "stop", Usage())
     pending = {
@@ -472,7 +491,7 @@ def stream_events(
     for delta in deltas:
         seen.append(delta)
         yield from events.add(delta)
-    response = response_object(joined(seen, call.model), call, response_id, created_at)
+    response = response_object(neutral_stream.joined(seen, call.model), call, response_id, created_at)
     yield from events.finish(response["output"])
     final = "response.completed" if response["status"] == "completed" else "response.incomplete"
     yield events.event(final, response=response)

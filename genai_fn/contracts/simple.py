@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import validate
+from .. import admission, lazy, validate
 from ..config import Settings
 from ..errors import InvalidRequest, ProxyError
 from ..http import Invocation, Reply, StreamReply, json_bytes, json_reply
@@ -20,6 +20,11 @@ from . import grounding
 
 if TYPE_CHECKING:  # stream types load with the first streamed reply
     from ..neutral.stream import ChatDelta
+
+if TYPE_CHECKING:
+    from ..neutral import stream as neutral_stream
+else:  # loaded on first use: not every call needs them
+    neutral_stream = lazy("genai_fn.neutral.stream")
 
 FIELDS = (
     frozenset(
@@ -63,7 +68,7 @@ class SimpleChat:
             raise InvalidRequest(f"unknown field {unknown!r}; accepted: {', '.join(sorted(FIELDS))}", param=unknown)
         if "input" not in body:
             raise InvalidRequest("input is required: the user's message as a string", param="input")
-        model, family = validate.resolve_model(body.get("model"), settings)
+        model, family = admission.resolve_model(body.get("model"), settings)
         messages: list[Message] = []
         if body.get("system") is not None:
             messages.append(Message("system", validate.text(body["system"], "system")))
@@ -72,12 +77,12 @@ class SimpleChat:
         stream = body.get("stream", False)
         if not isinstance(stream, bool):
             raise InvalidRequest("stream must be true or false", param="stream")
-        return validate.check_chat(
+        return admission.check_chat(
             SimpleCall(
                 model=model,
                 api_format=family.api_format,
                 messages=tuple(messages),
-                params=validate.params(body, settings, family),
+                params=admission.params(body, settings, family),
                 **grounding.parse(body),
                 stream=stream,
             )
@@ -86,9 +91,7 @@ class SimpleChat:
     def render(self, reply: ChatReply, request: ChatRequest, invocation: Invocation) -> Reply:
         """Plain text by default (as the blog function answered); JSON when the caller accepts it."""
         if isinstance(request, SimpleCall) and request.stream:  # in one body (the fdk edge), by the stream renderer
-            from ..neutral.stream import deltas_of
-
-            streamed = self.render_stream(deltas_of(reply), request, invocation)
+            streamed = self.render_stream(neutral_stream.deltas_of(reply), request, invocation)
             return Reply(streamed.status, b"".join(streamed.chunks), streamed.content_type, streamed.headers)
         if not invocation.wants_json():
             return Reply(200, reply.text.encode("utf-8", "replace"), TEXT)

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .. import catalog, families
+from .. import catalog, families, lazy
 from ..config_numbers import decimal
 from ..errors import ConfigError
 from ..ocid import ENDPOINT_OCID_PREFIX, ENDPOINT_OCID_SHAPE, is_endpoint_ocid
+
+if TYPE_CHECKING:
+    from ..budgets import config as budgets_config
+else:  # read only when FALLBACK_STORE_URL is set
+    budgets_config = lazy("genai_fn.budgets.config")
 
 
 class Settings(Protocol):
@@ -83,9 +88,7 @@ def parse_fallbacks(environ: Mapping[str, str], settings: Settings) -> FallbackP
     if cooldown_raw:
         cooldown = decimal("FALLBACK_COOLDOWN_SECONDS", cooldown_raw, 0.0, MAX_COOLDOWN_SECONDS)
     if url:
-        from ..budgets.config import parse_store_url
-
-        connection, timeouts = parse_store_url(url, "FALLBACK_STORE_URL")
+        connection, timeouts = budgets_config.parse_store_url(url, "FALLBACK_STORE_URL")
         return FallbackPolicy(chains, cooldown, connection, timeouts)
     return FallbackPolicy(chains, cooldown, shares_budget_store=settings.budgets is not None)
 

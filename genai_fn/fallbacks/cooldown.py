@@ -15,11 +15,18 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
+from .. import lazy
+
 if TYPE_CHECKING:
     from redis import Redis
 
+    from .. import cache as shared_cache
+    from ..budgets import config as budgets_config
     from ..cache import CacheClient
     from ..config import Settings
+else:  # only cooldowns shared through FALLBACK_STORE_URL use them
+    budgets_config = lazy("genai_fn.budgets.config")
+    shared_cache = lazy("genai_fn.cache")
 
 KEY_PREFIX = "genai:cooldown:"
 """Every key the cooldowns write starts with this (the OCI Cache user's ACL can be limited to `~genai:cooldown:*`)."""
@@ -88,13 +95,12 @@ def cooldowns_for(settings: Settings, budget_cache: CacheClient | None) -> Coold
     assert policy is not None
     scope = urlsplit(settings.service_endpoint).hostname or ""
     if policy.store is not None:
-        from ..budgets.config import DEFAULT_STORE_TIMEOUT_SECONDS
-        from ..cache import CacheClient
-
-        cache = CacheClient(
+        cache = shared_cache.CacheClient(
             policy.store,
-            store_timeout=policy.store_timeouts.get("socket_timeout", DEFAULT_STORE_TIMEOUT_SECONDS),
-            connect_timeout=policy.store_timeouts.get("socket_connect_timeout", DEFAULT_STORE_TIMEOUT_SECONDS),
+            store_timeout=policy.store_timeouts.get("socket_timeout", budgets_config.DEFAULT_STORE_TIMEOUT_SECONDS),
+            connect_timeout=policy.store_timeouts.get(
+                "socket_connect_timeout", budgets_config.DEFAULT_STORE_TIMEOUT_SECONDS
+            ),
         )
         return SharedCooldowns(cache, policy.cooldown_seconds, scope)
     if policy.shares_budget_store and budget_cache is not None:

@@ -10,15 +10,23 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .. import lazy
+from ..body import NotANumberError, StrictJSONError, strict_json
 from ..errors import InvalidRequest, UpstreamFailed
+from ..http import well_formed
+from ..limits import DEFAULT_MAX_JSON_DEPTH, too_deep
 from ..neutral.chat import ChatReply, ChatRequest, Message, Usage
 
 if TYPE_CHECKING:  # feature and stream types load on first use (neutral/features.py, neutral/stream.py)
-    from ..neutral.features import Citation
     from ..neutral.stream import ChatDelta
+
+if TYPE_CHECKING:
+    from ..neutral import features
+else:  # loaded on first use: not every call needs them
+    features = lazy("genai_fn.neutral.features")
 
 FEATURES: dict[str, str] = {
     "tools": "tools and tool messages are not supported for {family} models",
@@ -112,8 +120,18 @@ class Family(ABC):
     """Fields of its chat reply (under chatResponse) that only echo the request back (Cohere V1's chatHistory):
     dropped while the reply is read, so they cost neither memory nor MAX_REPLY_BYTES (upstream/echo.py)."""
 
-    def check(self, request: ChatRequest) -> None:  # noqa: B027 - an optional hook: most families need none
-        """Rules of this family beyond its features (e.g. which turn comes last); raise InvalidRequest."""
+    def check(self, request: ChatRequest) -> object:
+        """Rules of this family beyond its features (e.g. which turn comes last); raise InvalidRequest. What it
+        returns (not None: what checking made of the request) is kept on the request for `to_sdk` (`prepared`)."""
+        return None
+
+    def prepared(self, request: ChatRequest) -> Any:
+        """What `check` made of `request`: kept by admission.check_chat, so the request is checked once; made now for
+        a request checked for another family or not kept (a fallback target's copy, a test's bare request)."""
+        kept = request.checked
+        if kept is not None and kept.api_format == self.api_format:
+            return kept.value
+        return self.check(request)
 
     def way_out(self, feature: str, request: ChatRequest) -> str:
         """What works instead of a feature this family refuses, added to the 400 (never something refused too);
@@ -137,25 +155,26 @@ class Family(ABC):
 
 
 def requested_features(request: ChatRequest) -> Iterator[tuple[str, str]]:
-    """(feature, the caller's field) for each optional feature the request uses."""
-    names = request.names
+    """(feature, the neutral path of the field that asks for it) for each optional feature the request uses."""
     if request.tools or request.tool_choice or any(msg.role == "tool" or msg.tool_calls for msg in request.messages):
         yield "tools", "tools"
     if request.tool_choice == "required":
         yield "tool_choice_required", "tool_choice"
     elif request.tool_choice not in (None, "auto", "none"):
         yield "named_tool_choice", "tool_choice"
-    for message in request.messages:
-        for image in message.images:
-            yield "images", image.where or names.messages
+    for index, message in enumerate(request.messages):
+        if message.images:
+            for part, item in enumerate(message.parts):
+                if not isinstance(item, str):
+                    yield "images", f"messages[{index}].content[{part}]"
     if request.json_schema is not None:
-        yield "json_schema", names.response_format
+        yield "json_schema", "response_format"
     elif request.json_mode:
-        yield "json_object", names.response_format
+        yield "json_object", "response_format"
     if request.reasoning and request.reasoning.effort is not None:
-        yield "reasoning_effort", names.reasoning_effort
+        yield "reasoning_effort", "reasoning_effort"
     if request.reasoning and request.reasoning.verbosity is not None:
-        yield "verbosity", names.verbosity
+        yield "verbosity", "verbosity"
     if request.logit_bias:
         yield "logit_bias", "logit_bias"
     if request.params.stop:
@@ -170,14 +189,15 @@ def requested_features(request: ChatRequest) -> Iterator[tuple[str, str]]:
         yield "safety_mode", "safety_mode"
 
 
-def refuse_unsupported(request: ChatRequest, family: Family) -> None:
-    """The first feature the family does not serve, as a 400 naming the caller's field; then the family's rules."""
+def refuse_unsupported(request: ChatRequest, family: Family) -> object:
+    """The first feature the family does not serve, as a 400 naming its neutral path; then the family's rules,
+    returning what its check made of the request."""
     for feature, where in requested_features(request):
         if feature not in family.features:
             refusal = FEATURES[feature].format(family=family.api_format, where=where)
             way_out = family.way_out(feature, request)
             raise InvalidRequest(f"{refusal}: {way_out}" if way_out else refusal, param=where)
-    family.check(request)
+    return family.check(request)
 
 
 def finish_reason(raw: str | None) -> str:
@@ -258,7 +278,7 @@ def content(message: Message, text: Callable[[str], Any], image: Callable[[str, 
     ]
 
 
-def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
+def anchored(text: str, citations: Iterable[features.Citation]) -> tuple[features.Citation, ...]:
     """The citations whose quote is the reply's own text, each pointing at where it is: a quote found elsewhere in
     the text (the service's offsets may count in other units) is re-anchored there, one found nowhere is dropped,
     and so is one whose offsets are negative or inverted (no unit makes them true). So a citation never carries
@@ -271,9 +291,8 @@ def anchored(text: str, citations: Iterable[Citation]) -> tuple[Citation, ...]:
             at = text.find(citation.text) if citation.text else -1
             if at < 0:
                 continue
-            from ..neutral.features import Citation
 
-            citation = Citation(at, at + len(citation.text), citation.text, citation.document_ids)
+            citation = features.Citation(at, at + len(citation.text), citation.text, citation.document_ids)
         kept.append(citation)
     return tuple(kept)
 
@@ -309,11 +328,35 @@ def stream_cut(opc_request_id: str | None = None) -> UpstreamFailed:
 def stream_text(value: Any) -> str:
     """A text field of a stream event, well formed (a lone surrogate becomes U+FFFD, as in a whole reply:
     upstream/chat.py `well_formed_reply`); anything but a string reads as no text."""
-    from ..http import well_formed
-
     return well_formed(value) if isinstance(value, str) else ""
 
 
 def stream_list(value: Any) -> list[Any]:
     """A list field of a stream event; anything but a list reads as empty."""
     return value if isinstance(value, list) else []
+
+
+def well_formed_call(call: features.ToolCall, opc_request_id: str | None = None) -> features.ToolCall:
+    """One tool call of a reply, whole or streamed (upstream/chat.py `well_formed_reply` runs it on a whole reply's
+    calls; each family's `stream_deltas` on a call's joined arguments before releasing it), its texts well formed;
+    UpstreamFailed when its arguments hold NaN, an infinity or 1e400, or nest past limits.DEFAULT_MAX_JSON_DEPTH
+    (arguments that are not JSON at all pass as the model wrote them)."""
+    refusal = _arguments_refusal(call.arguments)
+    if refusal:
+        raise UpstreamFailed(
+            f"the service returned a tool call whose arguments (JSON text) {refusal}", opc_request_id=opc_request_id
+        )
+    return replace(call, id=well_formed(call.id), name=well_formed(call.name), arguments=well_formed(call.arguments))
+
+
+def _arguments_refusal(arguments: str) -> str | None:
+    """Why a reply's tool-call arguments cannot be passed on (their depth, or a number no JSON reader takes), if so."""
+    if too_deep(arguments, DEFAULT_MAX_JSON_DEPTH):
+        return f"nests deeper than {DEFAULT_MAX_JSON_DEPTH} levels"
+    try:
+        strict_json(arguments)
+    except NotANumberError as exc:
+        return str(exc)
+    except StrictJSONError:  # not JSON, a duplicate key: the model's text, for the client to judge
+        return None
+    return None

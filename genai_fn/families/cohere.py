@@ -44,14 +44,37 @@ from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
 
-from .. import catalog
+from .. import catalog, lazy
 from ..errors import InvalidRequest, UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest
-from ._base import NAME, STOP_SEQUENCES, Family, Reading, anchored, finish_reason, sampling, unreadable, usage
+from ._base import (
+    NAME,
+    STOP_SEQUENCES,
+    Family,
+    Reading,
+    anchored,
+    finish_reason,
+    sampling,
+    stream_cut,
+    stream_list,
+    stream_text,
+    stream_usage,
+    unreadable,
+    usage,
+    well_formed_call,
+)
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
-    from ..neutral.features import Citation, Document, Tool, ToolCall
-    from ..neutral.stream import ChatDelta
+    from ..neutral.features import Document, Tool, ToolCall
+
+if TYPE_CHECKING:
+    from .. import jsontext
+    from ..neutral import features
+    from ..neutral import stream as neutral_stream
+else:  # loaded on first use: not every call needs them
+    features = lazy("genai_fn.neutral.features")
+    jsontext = lazy("genai_fn.jsontext")
+    neutral_stream = lazy("genai_fn.neutral.stream")
 
 PYTHON_TYPES = {
     "string": "str",
@@ -129,7 +152,7 @@ class _Entry:
 
     role: str
     text: str = ""
-    calls: tuple[ToolCall, ...] = ()
+    calls: tuple[features.ToolCall, ...] = ()
     results: list[tuple[ToolCall, str]] = field(default_factory=list)
 
 
@@ -140,6 +163,14 @@ class _Plan:
     history: list[_Entry]
     message: str
     tool_results: list[tuple[ToolCall, str]]
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What `check` made of a request, which `to_sdk` builds on: its layout and each tool's parameters."""
+
+    plan: _Plan
+    parameters: tuple[list[_Parameter], ...]
 
 
 class CohereV1(Family):
@@ -165,7 +196,7 @@ class CohereV1(Family):
     )
     """Tool results and call parameters are objects here (decoded by the family): screened as the model reads them."""
 
-    def check(self, request: ChatRequest) -> None:
+    def check(self, request: ChatRequest) -> _Checked:
         """The turns lay out as V1 needs (the last one the user's or a tool result, every call answered), each tool
         fits parameterDefinitions, and no V2-only choice is asked for."""
         if request.parallel_tool_calls is False:
@@ -180,9 +211,8 @@ class CohereV1(Family):
                 "fast, or no documents",
                 param="citation_quality",
             )
-        for index, tool in enumerate(request.tools):
-            _parameters(tool, f"tools[{index}]")
-        _plan(request)
+        parameters = tuple(_parameters(tool, f"tools[{index}]") for index, tool in enumerate(request.tools))
+        return _Checked(_plan(request), parameters)
 
     def way_out(self, feature: str, request: ChatRequest) -> str:
         """A forced tool choice: V1 has no field for it; V2's toolsChoice forces a tool where the model speaks V2."""
@@ -201,10 +231,13 @@ class CohereV1(Family):
 
     def to_sdk(self, request: ChatRequest) -> m.CohereChatRequest:
         system = [msg.content for msg in request.messages if msg.role == "system"]
-        plan = _plan(request)
+        checked: _Checked = self.prepared(request)
+        plan = checked.plan
         extra: dict[str, Any] = {**stop_and_format(request), **safety(request)}
         if request.tools and request.tool_choice != "none":  # V1 has no tool choice: none is served by no tools
-            extra["tools"] = [_tool(tool, f"tools[{i}]") for i, tool in enumerate(request.tools)]
+            extra["tools"] = [
+                _tool(tool, params) for tool, params in zip(request.tools, checked.parameters, strict=True)
+            ]
         if plan.tool_results:
             extra["tool_results"] = [_result(call, output) for call, output in plan.tool_results]
         if request.documents:
@@ -242,13 +275,12 @@ class CohereV1(Family):
             citations=anchored(response.text, _citations(response.citations or [])),
         )
 
-    def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
+    def stream_deltas(
+        self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str
+    ) -> Iterator[neutral_stream.ChatDelta]:
         """V1 events: `text` deltas; an event restating the whole text with `toolCalls`; the end event restating it
         with `finishReason` (and `citations`, `usage`) (docs/emulator.md#streaming). Restated text is not repeated.
         Each call is read as a whole reply's is (`_reply_call`) and well formed as one (upstream/chat.py)."""
-        from ..neutral.stream import ChatDelta, ToolCallDelta
-        from ..upstream.chat import well_formed_call
-        from ._base import stream_cut, stream_list, stream_text, stream_usage
 
         text: list[str] = []
         calls = 0
@@ -259,9 +291,9 @@ class CohereV1(Family):
                     raise UpstreamFailed("the model stopped with an error before finishing its reply")
                 cited = anchored("".join(text), _stream_citations(event.get("citations")))
                 if cited:
-                    yield ChatDelta(citations=cited)
+                    yield neutral_stream.ChatDelta(citations=cited)
                 finish = finish_reason(raw_finish)  # V1 has no TOOL_CALL: a call ends COMPLETE
-                yield ChatDelta(
+                yield neutral_stream.ChatDelta(
                     finish_reason="tool_calls" if calls and finish == "stop" else finish,
                     usage=stream_usage(event.get("usage")),
                 )
@@ -271,43 +303,39 @@ class CohereV1(Family):
                 for raw in stream_list(event["toolCalls"]):
                     fields = raw if isinstance(raw, dict) else {}
                     call = well_formed_call(_reply_call(calls, fields.get("name"), fields.get("parameters"), None))
-                    pieces.append(ToolCallDelta(calls, call.id, call.name, call.arguments))
+                    pieces.append(neutral_stream.ToolCallDelta(calls, call.id, call.name, call.arguments))
                     calls += 1
                 if pieces:
-                    yield ChatDelta(tool_calls=tuple(pieces))
+                    yield neutral_stream.ChatDelta(tool_calls=tuple(pieces))
                 continue
             piece = stream_text(event.get("text"))
             if piece:
                 text.append(piece)
-                yield ChatDelta(text=piece)
+                yield neutral_stream.ChatDelta(text=piece)
         raise stream_cut()
 
 
-def _reply_call(position: int, name: Any, parameters: Any, opc_request_id: str | None) -> ToolCall:
+def _reply_call(position: int, name: Any, parameters: Any, opc_request_id: str | None) -> features.ToolCall:
     """The reply's call at `position` (in a whole reply or a stream) with its parameters as JSON text; a call
     without a name or an object, or parameters that are not JSON (NaN or an infinity, which the SDK's reader and a
     stream event's decoding accept) make the reply unreadable: they are never forwarded."""
-    from ..jsontext import encode_json  # loaded only when the model calls a tool
-    from ..neutral.features import ToolCall
 
     if not isinstance(name, str) or not isinstance(parameters, dict | None):
         raise unreadable(opc_request_id)
     parameters = parameters or {}
     try:
-        arguments = encode_json(parameters)
+        arguments = jsontext.encode_json(parameters)
     except (ValueError, RecursionError):
         raise unreadable(opc_request_id) from None
-    return ToolCall(call_id(position, name, parameters), name, arguments)
+    return features.ToolCall(call_id(position, name, parameters), name, arguments)
 
 
-def _citations(citations: list[Any]) -> Iterator[Citation]:
+def _citations(citations: list[Any]) -> Iterator[features.Citation]:
     for citation in citations:
-        from ..neutral.features import Citation  # loaded only when the reply cites
-
         start, end, text = getattr(citation, "start", None), getattr(citation, "end", None), citation.text
         if isinstance(start, int) and isinstance(end, int) and isinstance(text, str):
             ids = tuple(i for i in citation.document_ids or () if isinstance(i, str))
-            yield Citation(start, end, text, ids)
+            yield features.Citation(start, end, text, ids)
 
 
 # --- the conversation, laid out as V1 takes it -------------------------------------------------------------------
@@ -315,8 +343,8 @@ def _citations(citations: list[Any]) -> Iterator[Citation]:
 
 def _plan(request: ChatRequest) -> _Plan:
     """The turns (system messages aside: they are the preamble) as history, message and tool results; refuses a
-    conversation V1 cannot carry, naming the caller's field."""
-    where = request.names.messages
+    conversation V1 cannot carry, naming `messages` (the caller's contract names its own field)."""
+    where = "messages"  # the neutral path: the caller's contract names its own field (admission.check_chat)
     history: list[_Entry] = []
     awaiting: dict[str, ToolCall] = {}  # calls of the last assistant turn not yet answered
     run: _Entry | None = None  # the results answering the last assistant turn's calls
@@ -335,7 +363,7 @@ def _plan(request: ChatRequest) -> _Plan:
                     "assistant message before it",
                     param=where,
                 )
-            _outputs(turn.content, call, where)  # refused here, naming the caller's field: to_sdk never refuses
+            _outputs(turn.content, call, where)  # refused here, at parse time: to_sdk never refuses
             run.results.append((call, turn.content))
             continue
         if run is not None:
@@ -357,7 +385,7 @@ def _plan(request: ChatRequest) -> _Plan:
         _close(run, awaiting, where)
         return _Plan(history, "", run.results)
     if not turns or turns[-1].role != "user":
-        raise InvalidRequest(f"the last message must come from the user or be a tool result ({where})", param=where)
+        raise InvalidRequest(f"{where}: the last message must come from the user or be a tool result", param=where)
     return _Plan(history[:-1], turns[-1].content, [])
 
 
@@ -379,12 +407,10 @@ def _shown(value: str | None) -> str:
 def _parameters_of(call: ToolCall, where: str) -> dict[str, Any]:
     """A call's arguments as the object CohereToolCall.parameters holds; JSON that is not strict JSON (NaN, 1e400,
     too deep) is refused as jsontext refuses it, naming the field."""
-    from ..jsontext import NotJSONText, decode_json_text  # loaded only when a conversation holds tool calls
-
     field = f"{where} (the arguments of tool call {_shown(call.id)})"
     try:
-        parameters = decode_json_text(call.arguments, field, param=where) if call.arguments.strip() else {}
-    except NotJSONText:
+        parameters = jsontext.decode_json_text(call.arguments, field, param=where) if call.arguments.strip() else {}
+    except jsontext.NotJSONText:
         parameters = None
     if not isinstance(parameters, dict):
         raise InvalidRequest(
@@ -410,11 +436,9 @@ def _json_output(text: str, call: ToolCall, where: str) -> Any:
     """A tool output's JSON value (an object or a list), or None when it is no such JSON."""
     if text.lstrip()[:1] not in ("{", "["):
         return None
-    from ..jsontext import NotJSONText, decode_json_text  # loaded only when a conversation holds tool results
-
     try:
-        return decode_json_text(text, f"{where} (the output of tool call {_shown(call.id)})", param=where)
-    except NotJSONText:
+        return jsontext.decode_json_text(text, f"{where} (the output of tool call {_shown(call.id)})", param=where)
+    except jsontext.NotJSONText:
         return None
 
 
@@ -425,9 +449,7 @@ def _answer(text: str, call: ToolCall) -> str:
     value = _json_output(text, call, "messages")
     if value is None:
         return text
-    from ..jsontext import encode_json
-
-    return encode_json(value)
+    return jsontext.encode_json(value)
 
 
 def _sdk_call(call: ToolCall) -> m.CohereToolCall:
@@ -454,14 +476,14 @@ def _document(document: Document) -> dict[str, str]:
 # --- tools --------------------------------------------------------------------------------------------------------
 
 
-def _tool(tool: Tool, where: str) -> m.CohereTool:
+def _tool(tool: Tool, parameters: list[_Parameter]) -> m.CohereTool:
     return m.CohereTool(
         name=tool.name,
         # CohereTool.description is required; an OpenAI tool may have none, so its name describes it.
         description=tool.description or tool.name,
         parameter_definitions={
             p.name: m.CohereParameterDefinition(type=p.type, description=p.description, is_required=p.required)
-            for p in _parameters(tool, where)
+            for p in parameters
         }
         or None,
     )
@@ -574,19 +596,16 @@ def _notes(prop: dict[str, Any], kind: str, path: str, refuse: Refusal) -> list[
     return notes
 
 
-def _stream_citations(raw: Any) -> Iterator[Citation]:
+def _stream_citations(raw: Any) -> Iterator[features.Citation]:
     """V1 citations as a stream event carries them (the reply's JSON names: start, end, text, documentIds)."""
-    from ._base import stream_list
-
     for citation in stream_list(raw):
         if not isinstance(citation, dict):
             continue
-        from ..neutral.features import Citation  # loaded only when the reply cites
 
         start, end, text = citation.get("start"), citation.get("end"), citation.get("text")
         if isinstance(start, int) and isinstance(end, int) and isinstance(text, str):
             ids = stream_list(citation.get("documentIds"))
-            yield Citation(start, end, text, tuple(i for i in ids if isinstance(i, str)))
+            yield features.Citation(start, end, text, tuple(i for i in ids if isinstance(i, str)))
 
 
 FAMILY = CohereV1()

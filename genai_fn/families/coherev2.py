@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
 
+from .. import lazy
 from ..errors import UpstreamFailed
 from ..neutral.chat import ChatReply, ChatRequest, Message
 from ._base import (
@@ -33,14 +34,25 @@ from ._base import (
     content,
     finish_reason,
     sampling,
+    stream_cut,
+    stream_list,
+    stream_text,
+    stream_usage,
     unreadable,
     usage,
+    well_formed_call,
 )
 from .cohere import CohereV1, safety, stop_and_format
 
 if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
-    from ..neutral.features import Citation, ToolCall
-    from ..neutral.stream import ChatDelta
+    pass
+
+if TYPE_CHECKING:
+    from ..neutral import features
+    from ..neutral import stream as neutral_stream
+else:  # loaded on first use: not every call needs them
+    features = lazy("genai_fn.neutral.features")
+    neutral_stream = lazy("genai_fn.neutral.stream")
 
 
 class CohereV2(Family):
@@ -107,7 +119,7 @@ class CohereV2(Family):
             )
         message = response.message
         parts = message.content or []
-        calls: list[ToolCall] = []
+        calls: list[features.ToolCall] = []
         for raw in message.tool_calls or []:
             call = _reply_call(request, len(calls), raw.id, raw.function)
             if call is not None:
@@ -125,13 +137,12 @@ class CohereV2(Family):
             citations=anchored(text, _citations(message.citations or [])),
         )
 
-    def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
+    def stream_deltas(
+        self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str
+    ) -> Iterator[neutral_stream.ChatDelta]:
         """V2 events: `message.content[]` TEXT (`text`) and THINKING (`thinking`) pieces, `message.toolCalls`
         and `message.citations` whole, then `finishReason` (and `usage`) (docs/emulator.md#streaming). Each call is
         read as a whole reply's is (`_reply_call`) and well formed as one (upstream/chat.py) before it is released."""
-        from ..neutral.stream import ChatDelta, ToolCallDelta
-        from ..upstream.chat import well_formed_call
-        from ._base import stream_cut, stream_list, stream_text, stream_usage
 
         text: list[str] = []
         calls = 0
@@ -147,9 +158,9 @@ class CohereV2(Family):
                     call = _reply_call(request, calls, fields.get("id"), fields.get("function"))
                     if call is not None:
                         call = well_formed_call(call)
-                        pieces.append(ToolCallDelta(calls, call.id, call.name, call.arguments))
+                        pieces.append(neutral_stream.ToolCallDelta(calls, call.id, call.name, call.arguments))
                         calls += 1
-                delta = ChatDelta(
+                delta = neutral_stream.ChatDelta(
                     text=piece,
                     reasoning="".join(stream_text(p.get("thinking")) for p in parts if p.get("type") == "THINKING"),
                     tool_calls=tuple(pieces),
@@ -161,7 +172,9 @@ class CohereV2(Family):
             if isinstance(raw_finish, str):
                 if raw_finish == "ERROR":
                     raise UpstreamFailed("the model stopped with an error before finishing its reply")
-                yield ChatDelta(finish_reason=finish_reason(raw_finish), usage=stream_usage(event.get("usage")))
+                yield neutral_stream.ChatDelta(
+                    finish_reason=finish_reason(raw_finish), usage=stream_usage(event.get("usage"))
+                )
                 return
         raise stream_cut()
 
@@ -172,7 +185,7 @@ NO_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 optional ("omitting parameters defines a function with an empty parameter list"): that list is sent."""
 
 
-def _reply_call(request: ChatRequest, position: int, call_id: Any, function: Any) -> ToolCall | None:
+def _reply_call(request: ChatRequest, position: int, call_id: Any, function: Any) -> features.ToolCall | None:
     """The reply's call at `position` (among the calls kept, in a whole reply or a stream): its function's name and
     arguments (JSON text; none reads as "{}"), its id or `call_<position>`. None for an entry that names no function,
     and for every call after the first when the caller set parallel_tool_calls false: V2 cannot be told so, so only
@@ -216,7 +229,7 @@ def _tools(request: ChatRequest) -> dict[str, Any]:
     return extra
 
 
-def _citations(citations: list[m.CohereCitationV2]) -> list[Citation]:
+def _citations(citations: list[m.CohereCitationV2]) -> list[features.Citation]:
     """Citations of the reply's text (not of its thinking or tool plan), each naming the documents and tool results
     it cites by their ids."""
     found = []
@@ -230,9 +243,8 @@ def _citations(citations: list[m.CohereCitationV2]) -> list[Citation]:
             origin = source.document if source.type == "DOCUMENT" else source.tool
             if isinstance(getattr(origin, "id", None), str):
                 ids.append(origin.id)
-        from ..neutral.features import Citation  # loaded only when the reply cites
 
-        found.append(Citation(citation.start, citation.end, citation.text, tuple(ids)))
+        found.append(features.Citation(citation.start, citation.end, citation.text, tuple(ids)))
     return found
 
 
@@ -260,17 +272,13 @@ def _message(message: Message) -> m.CohereMessageV2:
     return m.CohereAssistantMessageV2(content=content if message.content or not calls else [], tool_calls=calls or None)
 
 
-def _stream_citations(raw: Any) -> Iterator[Citation]:
+def _stream_citations(raw: Any) -> Iterator[features.Citation]:
     """V2 citations as a stream event carries them (the reply's JSON names), of the reply's text only."""
-    from ._base import stream_list
-
     for citation in stream_list(raw):
         if not isinstance(citation, dict) or citation.get("type") not in (None, "TEXT_CONTENT"):
             continue
         start, end, text = citation.get("start"), citation.get("end"), citation.get("text")
         if isinstance(start, int) and isinstance(end, int) and isinstance(text, str):
-            from ..neutral.features import Citation  # loaded only when the reply cites
-
             ids = []
             for source in stream_list(citation.get("sources")):
                 origin = (
@@ -280,7 +288,7 @@ def _stream_citations(raw: Any) -> Iterator[Citation]:
                 )
                 if isinstance(origin, dict) and isinstance(origin.get("id"), str):
                     ids.append(origin["id"])
-            yield Citation(start, end, text, tuple(ids))
+            yield features.Citation(start, end, text, tuple(ids))
 
 
 FAMILY = CohereV2()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from oci.generative_ai_inference import models as m
 
+from .. import lazy
 from ..neutral.chat import ChatReply, ChatRequest, Message
 from ._base import (
     JSON,
@@ -24,13 +25,24 @@ from ._base import (
     content,
     finish_reason,
     sampling,
+    stream_cut,
+    stream_list,
+    stream_text,
+    stream_usage,
     unreadable,
     usage,
+    well_formed_call,
 )
 
 if TYPE_CHECKING:  # feature and stream types load on first use (neutral/features.py, neutral/stream.py)
-    from ..neutral.features import ToolCall
-    from ..neutral.stream import ChatDelta
+    pass
+
+if TYPE_CHECKING:
+    from ..neutral import features
+    from ..neutral import stream as neutral_stream
+else:  # loaded on first use: not every call needs them
+    features = lazy("genai_fn.neutral.features")
+    neutral_stream = lazy("genai_fn.neutral.stream")
 
 
 class Generic(Family):
@@ -138,14 +150,13 @@ class Generic(Family):
             reasoning=getattr(choice.message, "reasoning_content", None) or None,
         )
 
-    def stream_deltas(self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str) -> Iterator[ChatDelta]:
+    def stream_deltas(
+        self, events: Iterable[dict[str, Any]], request: ChatRequest, model: str
+    ) -> Iterator[neutral_stream.ChatDelta]:
         """Generic events: `message` pieces (TEXT content, `reasoningContent`, `toolCalls` whose first piece has
         the call's id and name, then argument fragments), `finishReason`, then a usage-only event
         (docs/emulator.md#streaming). A call's fragments are held and joined: each call is read as a whole reply's is
         (`_reply_call`) and well formed as one (upstream/chat.py) before it is released, at the finish."""
-        from ..neutral.stream import ChatDelta, ToolCallDelta
-        from ..upstream.chat import well_formed_call
-        from ._base import stream_cut, stream_list, stream_text, stream_usage
 
         finish: str | None = None
         reported = None
@@ -163,7 +174,7 @@ class Generic(Family):
                         heads.append((stream_text(raw.get("id")), stream_text(raw.get("name"))))
                         arguments.append([])
                     arguments[-1].append(stream_text(raw.get("arguments")))
-                delta = ChatDelta(
+                delta = neutral_stream.ChatDelta(
                     text="".join(stream_text(p.get("text")) for p in parts if isinstance(p, dict)),
                     reasoning=stream_text(message.get("reasoningContent")),
                 )
@@ -178,8 +189,12 @@ class Generic(Family):
             for i, ((call_id, name), pieces) in enumerate(zip(heads, arguments, strict=True))
         ]
         if calls:
-            yield ChatDelta(tool_calls=tuple(ToolCallDelta(i, c.id, c.name, c.arguments) for i, c in enumerate(calls)))
-        yield ChatDelta(finish_reason=finish, usage=reported)
+            yield neutral_stream.ChatDelta(
+                tool_calls=tuple(
+                    neutral_stream.ToolCallDelta(i, c.id, c.name, c.arguments) for i, c in enumerate(calls)
+                )
+            )
+        yield neutral_stream.ChatDelta(finish_reason=finish, usage=reported)
 
 
 def _tool_choice(choice: str) -> m.ToolChoice:
@@ -212,17 +227,16 @@ def _message(message: Message) -> m.Message:
     return m.AssistantMessage(content=content, tool_calls=calls or None)
 
 
-def _tool_calls(calls: list[Any]) -> tuple[ToolCall, ...]:
+def _tool_calls(calls: list[Any]) -> tuple[features.ToolCall, ...]:
     functions = [c for c in calls if isinstance(c, m.FunctionCall)]
     return tuple(_reply_call(i, c.id, c.name, c.arguments) for i, c in enumerate(functions))
 
 
-def _reply_call(position: int, call_id: str | None, name: str | None, arguments: str | None) -> ToolCall:
+def _reply_call(position: int, call_id: str | None, name: str | None, arguments: str | None) -> features.ToolCall:
     """The reply's call at `position` (in a whole reply, or joined from a stream's fragments): its id or
     `call_<position>`, and its arguments, none reading as "{}"."""
-    from ..neutral.features import ToolCall  # loaded only when the model calls a tool
 
-    return ToolCall(id=call_id or f"call_{position}", name=name or "", arguments=arguments or "{}")
+    return features.ToolCall(id=call_id or f"call_{position}", name=name or "", arguments=arguments or "{}")
 
 
 FAMILY = Generic()

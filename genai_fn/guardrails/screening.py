@@ -14,17 +14,25 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ContentFiltered, GuardrailsUnavailable, PayloadTooLarge, UpstreamError, UpstreamThrottled
 from ..families._base import Reading
 from ..logs import CallFacts, current_record
 from ..neutral.chat import ChatReply
-from ..usecases import Configured
 from .plan import JSON_REPLY, NEUTRAL, Plan, plan
 from .policy import GuardrailPolicy
 from .spans import join, mask
 from .verdict import read_verdict
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..neutral.guardrails import Assessment
+
+    Assess = Callable[[GuardrailPolicy, str, tuple[str, ...], float, CallFacts], Assessment]
+    """The one service call screening makes (`Upstream.apply_guardrails`: policy, text, checks, deadline, the
+    call's facts), handed in by the use case: guardrails know no use-case or upstream type."""
 
 T = TypeVar("T")
 
@@ -35,7 +43,7 @@ WHAT = {"input": "input", "output": "output", "embeddings": "input", "rerank": "
 
 
 def screen(
-    configured: Configured,
+    assess: Assess,
     policy: GuardrailPolicy,
     screened: Plan[T],
     deadline: float,
@@ -56,9 +64,7 @@ def screen(
     after = list(texts)
     if new:
         part = _part(screened, new)
-        screened_part = (
-            _screen(configured, policy, part, deadline, stage, checks, key) if any(part.texts) else part.texts
-        )
+        screened_part = _screen(assess, policy, part, deadline, stage, checks, key) if any(part.texts) else part.texts
         if screened_part is None:  # failed open: sent unscreened, and not remembered as screened
             return screened.source
         for i, text in zip(new, screened_part, strict=True):
@@ -92,7 +98,7 @@ def _part(screened: Plan[T], indexes: list[int]) -> Plan[T]:
 
 
 def _screen(
-    configured: Configured,
+    assess: Assess,
     policy: GuardrailPolicy,
     screened: Plan[Any],
     deadline: float,
@@ -117,7 +123,7 @@ def _screen(
         )
     facts = CallFacts()
     try:
-        assessment = configured.upstream.apply_guardrails(policy, joined, checks, deadline, facts)
+        assessment = assess(policy, joined, checks, deadline, facts)
     except UpstreamError as error:
         entry["error"] = error.code
         if policy.on_error == "open":
@@ -156,7 +162,7 @@ def _screen(
 
 
 def screen_input(
-    configured: Configured,
+    assess: Assess,
     policy: GuardrailPolicy,
     request: T,
     deadline: float,
@@ -168,11 +174,11 @@ def screen_input(
     text its model reads screened: the request to send (`memory`: see `screen`)."""
     if not policy.checks(stage):
         return request
-    return screen(configured, policy, plan(request, reading), deadline, stage, memory)
+    return screen(assess, policy, plan(request, reading), deadline, stage, memory)
 
 
 def screen_chat_output(
-    configured: Configured, policy: GuardrailPolicy, reply: ChatReply, deadline: float, json_mode: bool = False
+    assess: Assess, policy: GuardrailPolicy, reply: ChatReply, deadline: float, json_mode: bool = False
 ) -> ChatReply:
     """The model's reply (text, reasoning, tool calls; citations quote its text) screened, even when its text is
     empty: blocked or too long -> all of it withheld, finish_reason content_filter; masked -> replaced. `json_mode`:
@@ -181,7 +187,7 @@ def screen_chat_output(
         return reply
     try:
         reading = JSON_REPLY if json_mode else NEUTRAL
-        return screen(configured, policy, plan(reply, reading, strict=False), deadline, "output")
+        return screen(assess, policy, plan(reply, reading, strict=False), deadline, "output")
     except (ContentFiltered, PayloadTooLarge):
         return dataclasses.replace(
             reply, text="", tool_calls=(), reasoning=None, citations=(), finish_reason="content_filter"

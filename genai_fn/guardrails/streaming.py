@@ -24,18 +24,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import GuardrailsUnavailable, UpstreamError, UpstreamThrottled
 from ..families._base import anchored
 from ..logs import CallFacts, current_record
 from ..neutral.features import Citation
 from ..neutral.stream import ChatDelta, deltas_of, joined
-from ..usecases import Configured
 from .policy import GuardrailPolicy
 from .screening import UNAVAILABLE_RETRY_AFTER, screen_chat_output
 from .spans import Span, mask
 from .verdict import read_verdict
+
+if TYPE_CHECKING:
+    from .screening import Assess
 
 
 def buffered(policy: GuardrailPolicy, json_mode: bool) -> bool:
@@ -46,7 +48,7 @@ def buffered(policy: GuardrailPolicy, json_mode: bool) -> bool:
 
 
 def screened_stream(
-    configured: Configured,
+    assess: Assess,
     policy: GuardrailPolicy,
     deltas: Iterator[ChatDelta],
     model: str,
@@ -59,21 +61,21 @@ def screened_stream(
         yield from deltas
         return
     if buffered(policy, json_mode):
-        whole = screen_chat_output(configured, policy, joined(deltas, model), deadline, json_mode)
+        whole = screen_chat_output(assess, policy, joined(deltas, model), deadline, json_mode)
         entry = (current_record().guardrails or {}).get("output")
         if isinstance(entry, dict):
             entry["mode"] = "buffer"
         yield from deltas_of(whole)
         return
-    yield from _windowed(configured, policy, deltas, model, deadline)
+    yield from _windowed(assess, policy, deltas, model, deadline)
 
 
 def _windowed(
-    configured: Configured, policy: GuardrailPolicy, deltas: Iterator[ChatDelta], model: str, deadline: float
+    assess: Assess, policy: GuardrailPolicy, deltas: Iterator[ChatDelta], model: str, deadline: float
 ) -> Iterator[ChatDelta]:
     window = policy.stream_window_chars
-    text = _Held(configured, policy, deadline)
-    reasoning = _Held(configured, policy, deadline)
+    text = _Held(assess, policy, deadline)
+    reasoning = _Held(assess, policy, deadline)
     held: list[ChatDelta] = []  # tool-call pieces and citations, until the end
     for delta in deltas:
         if delta.tool_calls or delta.citations:
@@ -87,7 +89,7 @@ def _windowed(
                 return
             if out.has_content:
                 yield out
-            yield from _the_end(configured, policy, held, text.released, delta, model, deadline)
+            yield from _the_end(assess, policy, held, text.released, delta, model, deadline)
             return
         out = ChatDelta(
             reasoning=reasoning.release(window) if reasoning.ready(window) else "",
@@ -101,7 +103,7 @@ def _windowed(
 
 
 def _the_end(
-    configured: Configured,
+    assess: Assess,
     policy: GuardrailPolicy,
     held: list[ChatDelta],
     released: list[str],
@@ -116,7 +118,7 @@ def _the_end(
     if calls.tool_calls or quoted:
         record = current_record()
         window = (record.guardrails or {}).get("output")
-        screened = screen_chat_output(configured, policy, replace(calls, citations=quoted), deadline)
+        screened = screen_chat_output(assess, policy, replace(calls, citations=quoted), deadline)
         if window is not None and record.guardrails is not None:  # the line keeps the window's screenings too
             end = record.guardrails["output"]
             record.guardrails["output"] = {**window, "end": end}
@@ -134,8 +136,8 @@ def _the_end(
 class _Held:
     """One channel's unreleased text (the reply's text, or its reasoning), and what it has released."""
 
-    def __init__(self, configured: Configured, policy: GuardrailPolicy, deadline: float) -> None:
-        self._configured, self._policy, self._deadline = configured, policy, deadline
+    def __init__(self, assess: Assess, policy: GuardrailPolicy, deadline: float) -> None:
+        self._assess, self._policy, self._deadline = assess, policy, deadline
         self.pending = ""
         self.released: list[str] = []
         self.refused = False
@@ -151,7 +153,7 @@ class _Held:
         the cut), masked. Empty when nothing is due, or when the text was refused (`refused`)."""
         if not self.pending or self.refused:
             return ""
-        spans = screen_text(self._configured, self._policy, self.pending, self._deadline)
+        spans = screen_text(self._assess, self._policy, self.pending, self._deadline)
         if spans is None:
             self.refused = True
             return ""
@@ -165,7 +167,7 @@ class _Held:
         return out
 
 
-def screen_text(configured: Configured, policy: GuardrailPolicy, text: str, deadline: float) -> list[Span] | None:
+def screen_text(assess: Assess, policy: GuardrailPolicy, text: str, deadline: float) -> list[Span] | None:
     """One output screening of a text (a window: no check blocks, see `buffered`): the PII spans to mask (none
     unless pii's action is mask), or None when the text must not be released (a PII finding that cannot be placed,
     or a text over GUARDRAILS_MAX_CHARS). Fails closed or open as the policy says; adds itself to the record's
@@ -181,7 +183,7 @@ def screen_text(configured: Configured, policy: GuardrailPolicy, text: str, dead
         return None
     facts = CallFacts()
     try:
-        assessment = configured.upstream.apply_guardrails(policy, text, checks, deadline, facts)
+        assessment = assess(policy, text, checks, deadline, facts)
     except UpstreamError as error:
         entry["error"] = error.code
         if policy.on_error == "open":

@@ -2,8 +2,9 @@
 
 Every contract (simple, chat completions, Responses) parses into a ChatRequest and renders a ChatReply; every model
 family (families/) turns the request into its SDK request and its SDK reply back into a ChatReply. Independent of
-wire format and of model family: no oci import, no contract vocabulary except the `where` of each part, which
-names the caller's own field so a family's refusal points at it.
+wire format and of model family: no oci import, no contract vocabulary. A refusal names a part of the request by
+its neutral path (`messages`, `messages[2].content[1]`, `response_format`, `reasoning_effort`, `verbosity`, `tools`,
+...); the contract that parsed it names its own field instead (admission.check_chat's `name`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .. import lazy
+
 if TYPE_CHECKING:
+    from . import features
     from .features import Citation as Citation
     from .features import Document as Document
     from .features import ImagePart as ImagePart
@@ -19,6 +23,8 @@ if TYPE_CHECKING:
     from .features import Reasoning as Reasoning
     from .features import Tool as Tool
     from .features import ToolCall as ToolCall
+else:  # loaded on first use
+    features = lazy("genai_fn.neutral.features")
 
 FEATURE_TYPES = frozenset({"Citation", "Document", "ImagePart", "JsonSchema", "Reasoning", "Tool", "ToolCall"})
 """Defined in features.py and loaded on first use, so a plain chat never pays for them; still importable from here."""
@@ -26,8 +32,6 @@ FEATURE_TYPES = frozenset({"Citation", "Document", "ImagePart", "JsonSchema", "R
 
 def __getattr__(name: str) -> Any:
     if name in FEATURE_TYPES:
-        from . import features
-
         return getattr(features, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -49,9 +53,7 @@ class Message:
     def images(self) -> tuple[ImagePart, ...]:
         if not self.parts:  # text only: no need to load the image type
             return ()
-        from .features import ImagePart
-
-        return tuple(part for part in self.parts if isinstance(part, ImagePart))
+        return tuple(part for part in self.parts if isinstance(part, features.ImagePart))
 
 
 @dataclass(frozen=True)
@@ -69,15 +71,13 @@ class Params:
 
 
 @dataclass(frozen=True)
-class FieldNames:
-    """What the caller's contract calls the parts of the request whose names differ between contracts (Responses
-    says `input`, `text.format`, `reasoning.effort`), so a refusal names the caller's own field. Every other part
-    (tools, tool_choice, logit_bias, stop, seed, documents, citation_quality, safety_mode) has one name in all."""
+class Checked:
+    """What a family made of a request while checking it (Cohere V1: the turns laid out as V1 takes them), kept so
+    that its `to_sdk` builds on it instead of checking again; opaque to everything but that family, never SDK
+    objects."""
 
-    messages: str = "messages"
-    response_format: str = "response_format"
-    reasoning_effort: str = "reasoning_effort"
-    verbosity: str = "verbosity"
+    api_format: str
+    value: object
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,8 @@ class ChatRequest:
     """accurate, fast or off; None: not sent (the service's default)."""
     safety_mode: str | None = None
     """contextual or strict (Cohere's safetyMode); None: not sent (the service's default, contextual)."""
-    names: FieldNames = field(default=FieldNames(), compare=False, repr=False)
+    checked: Checked | None = field(default=None, compare=False, repr=False)
+    """Set by admission.check_chat when the family's check made something of the request."""
 
 
 @dataclass(frozen=True)

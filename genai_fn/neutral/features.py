@@ -7,7 +7,7 @@ which uses none of them, does not define their classes at start-up (tests/integr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -45,8 +45,6 @@ class ImagePart:
 
     url: str
     detail: str | None = None
-    where: str = field(default="", compare=False, repr=False)
-    """The caller's field it came from (`messages[0].content[1]`), for a refusal that names it."""
 
 
 @dataclass(frozen=True)

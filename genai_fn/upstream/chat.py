@@ -5,21 +5,15 @@ The compartment comes only from Settings; the serving mode from Settings or a co
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from oci.generative_ai_inference import models as m
 
 from ..config import Settings
-from ..errors import UpstreamFailed
-from ..families._base import Family
+from ..families._base import Family, well_formed_call
 from ..http import well_formed
-from ..limits import DEFAULT_MAX_JSON_DEPTH, too_deep
 from ..neutral.chat import ChatReply, ChatRequest
-from ..validate import NotANumberError, StrictJSONError, strict_json
 from .serving import serving_mode
-
-if TYPE_CHECKING:  # feature types load on first use (neutral/features.py)
-    from ..neutral.features import ToolCall
 
 
 def to_details(
@@ -70,28 +64,3 @@ def well_formed_reply(reply: ChatReply) -> ChatReply:
             for c in reply.citations
         ),
     )
-
-
-def well_formed_call(call: ToolCall, opc_request_id: str | None = None) -> ToolCall:
-    """One tool call of a reply, whole or streamed (each family's `stream_deltas` runs it on a call's joined
-    arguments before releasing it), its texts well formed; UpstreamFailed when its arguments cannot be passed on
-    (`well_formed_reply` says which)."""
-    refusal = _arguments_refusal(call.arguments)
-    if refusal:
-        raise UpstreamFailed(
-            f"the service returned a tool call whose arguments (JSON text) {refusal}", opc_request_id=opc_request_id
-        )
-    return replace(call, id=well_formed(call.id), name=well_formed(call.name), arguments=well_formed(call.arguments))
-
-
-def _arguments_refusal(arguments: str) -> str | None:
-    """Why a reply's tool-call arguments cannot be passed on (their depth, or a number no JSON reader takes), if so."""
-    if too_deep(arguments, DEFAULT_MAX_JSON_DEPTH):
-        return f"nests deeper than {DEFAULT_MAX_JSON_DEPTH} levels"
-    try:
-        strict_json(arguments)
-    except NotANumberError as exc:
-        return str(exc)
-    except StrictJSONError:  # not JSON, a duplicate key: the model's text, for the client to judge
-        return None
-    return None

@@ -1,15 +1,19 @@
 """The Generative AI client of one container, and its four calls: chat, embed, rerank and apply guardrails.
 
-The SDK client (with its connection pool) is built once per container on first use, with the signer from
-credentials.py, no SDK retry strategy or circuit breaker of its own (retry.py bounds retries by the deadline) and the
-reply bound installed on its session (bounded_reply.py). Each call takes a neutral request and returns a neutral
-reply; what it cost (attempts, time, the service's request id) goes into the caller's own CallFacts, success or not.
+The SDK client (with its connection pool) is built once per thread on first use (one thread under fdk, the streaming
+edge's workers under the ASGI edge): retry.py cuts a client's timeouts to each attempt's deadline, and the SDK reads
+them from the client, not the call, so a client shared between threads would let one request's cut reach another's.
+All of them share one signer (credentials.py, loaded once); none has an SDK retry strategy or circuit breaker of its
+own (retry.py bounds retries by the deadline); each has the reply bound installed on its session (bounded_reply.py).
+Each call takes a neutral request and returns a neutral reply; what it cost (attempts, time, the service's request
+id) goes into the caller's own CallFacts, success or not.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import oci
 from oci.generative_ai_inference import GenerativeAiInferenceClient
 
+from .. import lazy
 from ..config import Settings
 from ..errors import ProxyError, UpstreamFailed
 from ..logs import CallFacts
@@ -32,6 +37,14 @@ if TYPE_CHECKING:  # each route's mapping is imported by its own call, on first 
     from ..neutral.guardrails import Assessment
     from ..neutral.rerank import RerankReply, RerankRequest
 
+if TYPE_CHECKING:
+    from . import embeddings, failures, guardrails, rerank
+else:  # loaded on first use: not every call needs them
+    embeddings = lazy("genai_fn.upstream.embeddings")
+    failures = lazy("genai_fn.upstream.failures")
+    guardrails = lazy("genai_fn.upstream.guardrails")
+    rerank = lazy("genai_fn.upstream.rerank")
+
 
 SELECTED_REGION_HEADER = "x-genai-selected-region"
 """The region that served a call made through a routing profile, as the service answers it ("check the
@@ -40,27 +53,44 @@ docs.oracle.com/iaas/Content/generative-ai/routing-profile-tutorial.htm); passed
 
 
 class Upstream:
-    """One per container. The client is built on first use, so a broken credential is answered, not a crash."""
+    """One per container. A client is built on first use, so a broken credential is answered, not a crash.
 
-    def __init__(self, settings: Settings) -> None:
+    `client_factory` builds a thread's SDK client (tests pass a stand-in); by default a GenerativeAiInferenceClient
+    signed by the container's one signer."""
+
+    def __init__(
+        self, settings: Settings, client_factory: Callable[[], GenerativeAiInferenceClient] | None = None
+    ) -> None:
         self._settings = settings
-        self._client: GenerativeAiInferenceClient | None = None
+        self._factory = client_factory or self._sdk_client
+        self._local = threading.local()
+        self._credentials: tuple[dict[str, Any], Any] | None = None
+        self._credentials_lock = threading.Lock()
         self._tokens = ExpiringTokenReloader()
 
     @property
     def client(self) -> GenerativeAiInferenceClient:
-        if self._client is None:
-            config, signer = load_signer(self._settings)
-            self._client = GenerativeAiInferenceClient(
-                config,
-                signer=signer,
-                service_endpoint=self._settings.service_endpoint,
-                retry_strategy=oci.retry.NoneRetryStrategy(),
-                circuit_breaker_strategy=oci.circuit_breaker.NoCircuitBreakerStrategy(),
-                timeout=(self._settings.connect_timeout, self._settings.read_timeout),
-            )
-            bounded_reply.install(self._client.base_client.session)
-        return self._client
+        """This thread's client: its timeouts are its calls' own (retry.py sets them per attempt)."""
+        client: GenerativeAiInferenceClient | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._factory()
+        return client
+
+    def _sdk_client(self) -> GenerativeAiInferenceClient:
+        with self._credentials_lock:  # two threads' first calls load the signer once
+            if self._credentials is None:
+                self._credentials = load_signer(self._settings)
+        config, signer = self._credentials
+        client = GenerativeAiInferenceClient(
+            config,
+            signer=signer,
+            service_endpoint=self._settings.service_endpoint,
+            retry_strategy=oci.retry.NoneRetryStrategy(),
+            circuit_breaker_strategy=oci.circuit_breaker.NoCircuitBreakerStrategy(),
+            timeout=(self._settings.connect_timeout, self._settings.read_timeout),
+        )
+        bounded_reply.install(client.base_client.session)
+        return client
 
     def chat(
         self,
@@ -114,16 +144,12 @@ class Upstream:
         return _decoded(events, facts, started)
 
     def embed(self, request: EmbeddingRequest, deadline: float, facts: CallFacts) -> EmbeddingReply:
-        from . import embeddings
-
         details = embeddings.to_details(request, self._settings)
         cap = self._settings.max_embeddings_reply_bytes
         result = self._call(self.client.embed_text, details, deadline, facts, cap, model=request.model)
         return embeddings.to_reply(result, facts.opc_request_id, request.model)
 
     def rerank(self, request: RerankRequest, deadline: float, facts: CallFacts) -> RerankReply:
-        from . import rerank
-
         details = rerank.to_details(request, self._settings)
         result = self._call(self.client.rerank_text, details, deadline, facts)
         return rerank.to_reply(result, facts.opc_request_id, request)
@@ -132,8 +158,6 @@ class Upstream:
         self, policy: GuardrailPolicy, text: str, checks: tuple[str, ...], deadline: float, facts: CallFacts
     ) -> Assessment:
         """Same client, deadline and retry policy as the model call."""
-        from . import guardrails
-
         details = guardrails.to_details(policy, text, self._settings.compartment_ocid, checks)
         return guardrails.to_assessment(self._call(self.client.apply_guardrails, details, deadline, facts))
 
@@ -168,8 +192,6 @@ class Upstream:
         except ProxyError:  # the reply bound's or the deadline's own answer: already what the caller sees
             raise
         except Exception as exc:
-            from . import failures  # the error path's modules load on the first failure, not at start-up
-
             raise failures.translate(exc, facts, model, self._settings.retirement) from exc
         finally:
             facts.attempts, facts.ms = strategy.attempts, (time.perf_counter() - started) * 1000
@@ -198,8 +220,6 @@ def _decoded(sse: Any, facts: CallFacts, started: float) -> Generator[dict[str, 
     except ProxyError:
         raise
     except Exception as exc:
-        from . import failures
-
         raise failures.translate(exc, facts) from exc
     finally:
         sse.close()

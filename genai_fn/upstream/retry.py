@@ -11,14 +11,20 @@ import random
 import time
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oci.retry.retry import ExponentialBackoffRetryStrategyBase
 from oci.retry.retry_checkers import BaseRetryChecker, LimitBasedRetryChecker, RetryCheckerContainer
 
+from .. import lazy
 from ..errors import UpstreamTimeout
 from ..scope import scoped
 from . import bounded_reply
+
+if TYPE_CHECKING:
+    from . import failures
+else:  # loaded on first use: not every call needs them
+    failures = lazy("genai_fn.upstream.failures")
 
 RESPONSE_MARGIN_SECONDS = 0.5
 """Time kept back from the deadline to write the answer."""
@@ -33,8 +39,6 @@ class RetryableFailure(BaseRetryChecker):  # type: ignore[misc]  # oci ships no 
     because the service may already be generating the reply."""
 
     def should_retry(self, exception: Exception | None = None, response: Any = None, **kwargs: Any) -> bool:
-        from . import failures  # asked only after a failure: the error path loads then, not at start-up
-
         code = failures.status(exception)
         if code is not None:
             return code == 429 or (code >= 500 and code != 501)
@@ -51,8 +55,9 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
     """Jittered exponential backoff, bounded by attempts and by the invocation deadline.
 
     Before each attempt the client's timeouts are cut to the time left, and a backoff that would leave less than
-    MIN_ATTEMPT_SECONDS before the deadline is not slept: the last failure is raised instead. Setting the shared
-    client's timeout is safe because fdk runs a synchronous handler one invocation at a time.
+    MIN_ATTEMPT_SECONDS before the deadline is not slept: the last failure is raised instead. The SDK sends with
+    `base_client.timeout` (BaseClient.request passes `timeout=self.timeout` to the session; it takes none per call),
+    so the client must be this thread's own (client.py): one thread runs one attempt at a time.
     """
 
     def __init__(
@@ -97,8 +102,6 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
                 try:
                     result = func_ref(*a, **kw)
                 except Exception as exc:
-                    from . import failures
-
                     self.billable_attempts += failures.may_have_billed(exc)
                     raise
             self.billable_attempts += 1
@@ -109,8 +112,6 @@ class DeadlineRetryStrategy(ExponentialBackoffRetryStrategyBase):  # type: ignor
     def do_sleep(self, attempt: int, exception: Exception) -> None:
         """Back off, or wait as long as the service's Retry-After asks; a wait past the backoff cap or the time
         left is not slept: the failure is answered at once (a 429 with the service's Retry-After)."""
-        from . import failures
-
         delay = min(
             BACKOFF_BASE_SECONDS * 2 ** (attempt - 1) + random.uniform(0, BACKOFF_BASE_SECONDS), BACKOFF_MAX_SECONDS
         )

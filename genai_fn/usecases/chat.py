@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .. import families
+from .. import families, lazy
 from ..logs import current_record
 from ..neutral.chat import ChatReply, ChatRequest
 from . import Configured
@@ -17,6 +17,11 @@ from .metering import chat_bound, counted, metered
 
 if TYPE_CHECKING:  # streaming types load with the first streamed call
     from ..neutral.stream import ChatDelta
+
+if TYPE_CHECKING:
+    from . import fallback
+else:  # loaded on first use: not every call needs them
+    fallback = lazy("genai_fn.usecases.fallback")
 
 
 def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatReply:
@@ -30,9 +35,7 @@ def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatR
         """The request's token bound, as the largest SDK request any family that may send it builds."""
         if not chain:
             return chat_bound(request, (family,))
-        from .fallback import senders
-
-        return chat_bound(request, (family, *senders(request, chain)))
+        return chat_bound(request, (family, *fallback.senders(request, chain)))
 
     with metered(configured, bound, deadline) as meter:  # a caller over budget: nothing runs
         if not chain:
@@ -41,9 +44,7 @@ def chat(configured: Configured, request: ChatRequest, deadline: float) -> ChatR
                 reply = configured.upstream.chat(request, family, chat_request, deadline, facts)
             record.served_by, record.selected_region = facts.served_by, facts.selected_region
         else:
-            from .fallback import chat_with_fallbacks
-
-            reply, family, chat_request = chat_with_fallbacks(configured, request, family, deadline)
+            reply, family, chat_request = fallback.chat_with_fallbacks(configured, request, family, deadline)
         counted(meter, reply.usage)  # billed now, whatever happens to the reply after
     reply = screened_output(configured, reply, deadline, request.json_mode)
     if configured.settings.log_content:

@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from .. import families
+from ..admission import check_chat
 from ..cache import StoreFailure
 from ..errors import InvalidRequest, UpstreamError
 from ..fallbacks.config import Target
@@ -28,7 +29,6 @@ from ..families._base import SAMPLING_PARAMETERS, Family
 from ..logs import current_record
 from ..neutral.chat import ChatReply, ChatRequest
 from ..upstream.retry import MIN_ATTEMPT_SECONDS, RESPONSE_MARGIN_SECONDS
-from ..validate import check_chat
 from . import Configured
 from .guarded import screened_chat
 

@@ -6,12 +6,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .. import lazy
 from ..neutral.chat import ChatReply, ChatRequest
 from . import Configured
 
 if TYPE_CHECKING:
     from ..families._base import Family
     from ..neutral.stream import ChatDelta
+
+if TYPE_CHECKING:
+    from ..guardrails import plan as guardrails_plan
+    from ..guardrails import screening, streaming
+else:  # loaded on first use: not every call needs them
+    guardrails_plan = lazy("genai_fn.guardrails.plan")
+    screening = lazy("genai_fn.guardrails.screening")
+    streaming = lazy("genai_fn.guardrails.streaming")
 
 T = TypeVar("T")
 
@@ -30,9 +39,10 @@ def screened_chat(
     policy = configured.settings.guardrails
     if policy is None:
         return chat_request
-    from ..guardrails import screening
 
-    return screening.screen_input(configured, policy, chat_request, deadline, "input", family.reading, screened)
+    return screening.screen_input(
+        configured.upstream.apply_guardrails, policy, chat_request, deadline, "input", family.reading, screened
+    )
 
 
 def logged_input(configured: Configured, family: Family, request: ChatRequest, chat_request: Any) -> list[Any]:
@@ -40,9 +50,8 @@ def logged_input(configured: Configured, family: Family, request: ChatRequest, c
     a debugging log never holds what a mask kept from the model; without, each turn's role and text."""
     if configured.settings.guardrails is None:
         return [[message.role, message.content] for message in request.messages]
-    from ..guardrails.plan import sent_texts
 
-    return list(sent_texts(chat_request, family.reading))
+    return list(guardrails_plan.sent_texts(chat_request, family.reading))
 
 
 def screened_input(configured: Configured, request: T, deadline: float, stage: str) -> T:
@@ -50,9 +59,8 @@ def screened_input(configured: Configured, request: T, deadline: float, stage: s
     policy = configured.settings.guardrails
     if policy is None:
         return request
-    from ..guardrails import screening
 
-    return screening.screen_input(configured, policy, request, deadline, stage)
+    return screening.screen_input(configured.upstream.apply_guardrails, policy, request, deadline, stage)
 
 
 def screened_output(configured: Configured, reply: ChatReply, deadline: float, json_mode: bool = False) -> ChatReply:
@@ -61,9 +69,8 @@ def screened_output(configured: Configured, reply: ChatReply, deadline: float, j
     policy = configured.settings.guardrails
     if policy is None:
         return reply
-    from ..guardrails import screening
 
-    return screening.screen_chat_output(configured, policy, reply, deadline, json_mode)
+    return screening.screen_chat_output(configured.upstream.apply_guardrails, policy, reply, deadline, json_mode)
 
 
 def screened_stream(
@@ -74,6 +81,5 @@ def screened_stream(
     policy = configured.settings.guardrails
     if policy is None:
         return deltas
-    from ..guardrails import streaming
 
-    return streaming.screened_stream(configured, policy, deltas, model, deadline, json_mode)
+    return streaming.screened_stream(configured.upstream.apply_guardrails, policy, deltas, model, deadline, json_mode)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from emulator.cohere_v1 import tool_schema
 from emulator.responses import complete
 from emulator.schema_example import example_value
-from genai_fn import families, validate
+from genai_fn import admission, families
 from genai_fn.neutral.chat import ChatRequest, Message, Params
 from genai_fn.neutral.features import Tool
 from tests.constants import COHERE_MODEL, LLAMA_MODEL
@@ -45,7 +45,7 @@ def sent(schema: dict[str, Any], api_format: str) -> dict[str, Any]:
         params=Params(max_tokens=600),
         tools=(Tool("get_weather", "Weather for a city", schema),),
     )
-    return wire(families.get(api_format).to_sdk(validate.check_chat(request)))  # type: ignore[no-any-return]
+    return wire(families.get(api_format).to_sdk(admission.check_chat(request)))  # type: ignore[no-any-return]
 
 
 def arguments(schema: dict[str, Any], api_format: str) -> Any:

@@ -20,7 +20,9 @@ from tests.conftest import function_config
 START_UP = frozenset(
     {
         "genai_fn",
+        "genai_fn.admission",
         "genai_fn.app",
+        "genai_fn.body",
         "genai_fn.caller",
         "genai_fn.catalog",
         "genai_fn.config",

@@ -380,7 +380,9 @@ def test_a_finding_across_the_release_cut_is_released_whole_and_masked(make, emu
     head, tail = "x" * 251 + " ", f"{EMAIL} " + "y" * 245  # 513 characters: the cut (257) falls inside the address
     deltas = [ChatDelta(text=head), ChatDelta(text=tail), ChatDelta(text=" end"), ChatDelta(finish_reason="stop")]
     policy = configured.settings.guardrails  # type: ignore[union-attr]
-    out = list(screened_stream(configured, policy, iter(deltas), LLAMA, time.monotonic() + 30))  # type: ignore[arg-type]
+    out = list(
+        screened_stream(configured.upstream.apply_guardrails, policy, iter(deltas), LLAMA, time.monotonic() + 30)
+    )  # type: ignore[arg-type]
     texts = [d.text for d in out if d.text]
     assert texts[0] == head + "<EMAIL>", "released up to the end of the finding, masked"
     assert "".join(texts) == head + "<EMAIL>" + " " + "y" * 245 + " end"

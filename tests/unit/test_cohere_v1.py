@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from genai_fn import families, validate
+from genai_fn import admission, families
 from genai_fn.contracts import grounding
 from genai_fn.contracts.chat_completions import CHAT
 from genai_fn.errors import InvalidRequest
+from genai_fn.families import cohere
 from genai_fn.families.cohere import call_id
 from genai_fn.neutral.chat import ChatRequest, Citation, Document, Message, Params, Tool, ToolCall
 from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID, V1_PIN
@@ -48,7 +49,7 @@ def request(*messages: Message, api_format: str = "COHERE", **kwargs: Any) -> Ch
 
 def v1(chat: ChatRequest) -> dict[str, Any]:
     """The chatRequest the SDK would send for a checked request."""
-    checked = validate.check_chat(chat)
+    checked = admission.check_chat(chat)
     return wire(families.get(chat.api_format).to_sdk(checked))
 
 
@@ -101,14 +102,14 @@ def test_a_schema_v1_cannot_hold_is_a_400_naming_the_tool_and_the_construct(
     schema: dict[str, Any], construct: str
 ) -> None:
     with pytest.raises(InvalidRequest, match=construct) as caught:
-        validate.check_chat(request(tools=(Tool("lookup", "Look up", schema),)))
+        admission.check_chat(request(tools=(Tool("lookup", "Look up", schema),)))
     assert caught.value.param == "tools[0]" and "(lookup)" in caught.value.message
-    validate.check_chat(request(tools=(Tool("lookup", "Look up", schema),), api_format="COHEREV2"))  # V2 takes it
+    admission.check_chat(request(tools=(Tool("lookup", "Look up", schema),), api_format="COHEREV2"))  # V2 takes it
 
 
 def test_a_tool_name_v1_refuses() -> None:
     with pytest.raises(InvalidRequest, match="letters, digits and _") as caught:
-        validate.check_chat(request(tools=(Tool("get-weather"),)))
+        admission.check_chat(request(tools=(Tool("get-weather"),)))
     assert caught.value.param == "tools[0]"
 
 
@@ -122,7 +123,7 @@ def test_a_tool_name_v1_refuses() -> None:
 )
 def test_what_v1_has_no_field_for_is_refused(extra: dict[str, Any], param: str, words: str) -> None:
     with pytest.raises(InvalidRequest, match=words) as caught:
-        validate.check_chat(request(tools=(Tool("lookup"),), **extra))
+        admission.check_chat(request(tools=(Tool("lookup"),), **extra))
     assert caught.value.param == param
 
 
@@ -272,7 +273,7 @@ def test_a_json_answer_is_repeated_as_its_decoded_value_so_no_escape_hides_a_cha
 )
 def test_a_conversation_v1_cannot_carry_is_a_400(messages: tuple[Message, ...], words: str) -> None:
     with pytest.raises(InvalidRequest, match=words) as caught:
-        validate.check_chat(request(*messages))
+        admission.check_chat(request(*messages))
     assert (caught.value.status, caught.value.param) == (400, "messages")
 
 
@@ -327,6 +328,28 @@ def test_the_openai_contract_round_trips_the_ids_it_answered() -> None:
     assert sent["toolResults"][0]["call"] == {"name": "get_weather", "parameters": {"city": "Paris"}}
 
 
+def test_a_request_is_laid_out_and_its_tools_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the parse's check made of the request (its V1 layout, each tool's parameters) is what to_sdk sends:
+    neither runs again when the call is made."""
+    runs = {"_plan": 0, "_parameters": 0}
+    for name in runs:
+        real = getattr(cohere, name)
+
+        def counted(*args: Any, _real: Any = real, _name: str = name) -> Any:
+            runs[_name] += 1
+            return _real(*args)
+
+        monkeypatch.setattr(cohere, name, counted)
+    body = {
+        "messages": [{"role": "user", "content": "Weather in Paris?"}],
+        "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": WEATHER}}],
+    }
+    parsed = CHAT.parse(body, make_settings(**V1_PIN))
+    sent = wire(families.get("COHERE").to_sdk(parsed))
+    assert runs == {"_plan": 1, "_parameters": 1}
+    assert sent["message"] == "Weather in Paris?" and sent["tools"][0]["parameterDefinitions"]["city"]["isRequired"]
+
+
 # --- documents and citations ----------------------------------------------------------------------------------------
 
 DOCUMENTS = (Document("doc_0", (("text", "Paris is in France."),)), Document("faq-7", (("title", "T"), ("text", "x"))))
@@ -351,13 +374,13 @@ def test_documents_go_to_v1_as_flat_objects_and_to_v2_as_id_and_data() -> None:
 )
 def test_generic_has_no_documents(extra: dict[str, Any], param: str) -> None:
     with pytest.raises(InvalidRequest, match="GENERIC") as caught:
-        validate.check_chat(ChatRequest(LLAMA_MODEL, "GENERIC", (Message("user", "Hi"),), Params(9), **extra))
+        admission.check_chat(ChatRequest(LLAMA_MODEL, "GENERIC", (Message("user", "Hi"),), Params(9), **extra))
     assert caught.value.param == param
 
 
 def test_citation_quality_off_is_v2s_alone() -> None:
     with pytest.raises(InvalidRequest, match="off is not supported for COHERE") as caught:
-        validate.check_chat(request(documents=DOCUMENTS, citation_quality="off"))
+        admission.check_chat(request(documents=DOCUMENTS, citation_quality="off"))
     assert caught.value.param == "citation_quality"
     assert v1(request(api_format="COHEREV2", documents=DOCUMENTS, citation_quality="off"))["citationOptions"] == {
         "mode": "OFF"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from genai_fn import admission
 from genai_fn.config import ON_DEMAND_OUTPUT_CAP, PLATFORM_BODY_LIMIT, Settings
 from genai_fn.errors import ConfigError
 from tests.constants import COHERE_MODEL, COMPARTMENT, ENDPOINT, ENDPOINT_OCID, LLAMA_MODEL, MODEL_OCID
@@ -290,34 +291,32 @@ def test_a_dedicated_endpoint_may_host_a_dedicated_only_chat_model() -> None:
 def test_a_retired_model_is_configurable_and_refused_per_call() -> None:
     """Retirement is a date, not a setting: the configuration stays valid, each call names the replacement the
     on-demand page names and the chain after it; a retirement without a date is the service's to enforce."""
-    from genai_fn import validate
     from genai_fn.errors import InvalidRequest
 
     settings = from_env(ALLOWED_MODELS="cohere.command-r-plus,cohere.command-r-08-2024,cohere.command")
     with pytest.raises(InvalidRequest, match="retired.*on 2025-01-16.*use cohere.command-r-plus-08-2024") as caught:
-        validate.resolve_model("cohere.command-r-plus", settings)
+        admission.resolve_model("cohere.command-r-plus", settings)
     assert caught.value.param == "model"
     assert "cohere.command-a-03-2025 as its replacement in turn" in caught.value.message
     with pytest.raises(InvalidRequest, match="OCI names no replacement"):
-        validate.resolve_model("cohere.command", settings)
-    assert validate.resolve_model("cohere.command-r-08-2024", settings)[0] == "cohere.command-r-08-2024"
+        admission.resolve_model("cohere.command", settings)
+    assert admission.resolve_model("cohere.command-r-08-2024", settings)[0] == "cohere.command-r-08-2024"
     dedicated = from_env(MODEL_ID="cohere.command-r-plus", DEDICATED_ENDPOINT_ID=ENDPOINT_OCID, API_FORMAT="COHERE")
-    assert validate.resolve_model(None, dedicated)[0] == "cohere.command-r-plus"  # its cluster still serves it
+    assert admission.resolve_model(None, dedicated)[0] == "cohere.command-r-plus"  # its cluster still serves it
 
 
 def test_model_retirements_override_the_catalogue() -> None:
     """An operator's word beats the catalogue's: `served` lifts a dated retirement, `retired` refuses a model no page
     dates, naming the operator's replacement."""
-    from genai_fn import validate
     from genai_fn.errors import InvalidRequest
 
     settings = from_env(
         ALLOWED_MODELS="cohere.command-r-plus,cohere.command-r-08-2024",
         MODEL_RETIREMENTS="cohere.command-r-plus:served,cohere.command-r-08-2024:retired>cohere.command-a-03-2025",
     )
-    assert validate.resolve_model("cohere.command-r-plus", settings)[0] == "cohere.command-r-plus"
+    assert admission.resolve_model("cohere.command-r-plus", settings)[0] == "cohere.command-r-plus"
     with pytest.raises(InvalidRequest, match="use cohere.command-a-03-2025.*MODEL_RETIREMENTS") as caught:
-        validate.resolve_model("cohere.command-r-08-2024", settings)
+        admission.resolve_model("cohere.command-r-08-2024", settings)
     assert caught.value.param == "model"
 
 

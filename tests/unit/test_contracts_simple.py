@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from genai_fn import validate
+from genai_fn.body import decode_object
 from genai_fn.config import Settings
 from genai_fn.contracts import simple
 from genai_fn.errors import (
@@ -294,4 +294,4 @@ def test_method_not_allowed_carries_allow() -> None:
 
 def test_a_lone_surrogate_key_is_refused_before_it_can_be_echoed() -> None:
     with pytest.raises(InvalidJSON, match="lone surrogate"):
-        validate.decode_object(b'{"input": "Hi", "\\ud800": 1}', make_settings())
+        decode_object(b'{"input": "Hi", "\\ud800": 1}', make_settings())

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from genai_fn import families, validate
+from genai_fn import admission, families
+from genai_fn.contracts.responses import RESPONSES
 from genai_fn.errors import InvalidRequest
 from genai_fn.families._base import FEATURES, SAMPLING_PARAMETERS, Family
-from genai_fn.neutral.chat import ChatRequest, FieldNames, ImagePart, Message, Params, Reasoning, Tool, ToolCall
+from genai_fn.neutral.chat import ChatRequest, ImagePart, Message, Params, Tool, ToolCall
 from tests.constants import COHERE_MODEL, ENDPOINT_OCID, LLAMA_MODEL, MODEL_OCID
 
 from .conftest import make_settings
@@ -94,16 +95,16 @@ def test_api_format_for(settings_env: dict[str, str | None], model: str, expecte
 )
 def test_cohere_v1_carries_tools_as_every_family_does(kwargs: dict[str, Any], messages: tuple[Message, ...]) -> None:
     for api_format in ("COHERE", "COHEREV2", "GENERIC"):
-        validate.check_chat(request(api_format, *messages, **kwargs))
+        admission.check_chat(request(api_format, *messages, **kwargs))
 
 
 def test_a_tool_result_without_its_call_is_refused_by_cohere_v1() -> None:
     """V1 sends a result with the call it answers (name and parameters): a result that follows no call is a 400."""
     messages = (Message("user", "Hi"), Message("tool", "42", tool_call_id="c1"), Message("user", "and?"))
     with pytest.raises(InvalidRequest, match="must follow the assistant message") as caught:
-        validate.check_chat(request("COHERE", *messages))
+        admission.check_chat(request("COHERE", *messages))
     assert (caught.value.status, caught.value.param) == (400, "messages")
-    validate.check_chat(request("GENERIC", *messages))  # the Generic family leaves that to the service
+    admission.check_chat(request("GENERIC", *messages))  # the Generic family leaves that to the service
 
 
 @pytest.mark.parametrize(
@@ -115,21 +116,36 @@ def test_a_tool_result_without_its_call_is_refused_by_cohere_v1() -> None:
 )
 def test_cohere_needs_a_last_user_message(messages: tuple[Message, ...]) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        validate.check_chat(request("COHERE", *messages))
+        admission.check_chat(request("COHERE", *messages))
     assert caught.value.param == "messages"
-    assert validate.check_chat(request("GENERIC", *messages)).messages == messages
+    assert admission.check_chat(request("GENERIC", *messages)).messages == messages
 
 
 def test_a_refusal_names_the_callers_own_field() -> None:
-    """The contract's FieldNames and each image's `where` travel with the request, so the family's 400 points at
-    what the caller sent (Responses says `input[2].content[1]` and `text.format` where chat says otherwise)."""
-    image = ImagePart("data:image/png;base64,AAAA", where="input[2].content[1]")
+    """The family refuses a neutral path; the contract that parsed the request names its own field in the 400
+    (Responses says `input[2].content[1]` and `reasoning.effort` where the neutral request says otherwise)."""
+    image = ImagePart("data:image/png;base64,AAAA")
     with pytest.raises(InvalidRequest) as caught:
-        validate.check_chat(request("COHERE", Message("user", "Hi", parts=("Hi", image))))
-    assert caught.value.param == "input[2].content[1]" and "images are not supported for COHERE" in caught.value.message
-    names = FieldNames(reasoning_effort="reasoning.effort")
-    with pytest.raises(InvalidRequest, match="reasoning.effort is not supported for COHERE models") as caught:
-        validate.check_chat(request("COHERE", reasoning=Reasoning(effort="low"), names=names))
+        admission.check_chat(request("COHERE", Message("user", "Hi", parts=("Hi", image))))
+    assert caught.value.param == "messages[0].content[1]"
+    assert caught.value.message.startswith("messages[0].content[1]: images are not supported for COHERE")
+    settings = make_settings(ALLOWED_MODELS=COHERE_MODEL, MODEL_API_FORMATS=f"{COHERE_MODEL}:COHERE")
+    pixel = {"type": "input_image", "image_url": "data:image/png;base64,AAAA"}
+    body = {
+        "model": COHERE_MODEL,
+        "instructions": "Be brief.",
+        "input": [
+            {"role": "user", "content": "Hi"},
+            {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+            {"role": "user", "content": [{"type": "input_text", "text": "What is it?"}, pixel]},
+        ],
+    }
+    with pytest.raises(InvalidRequest) as caught:
+        RESPONSES.parse(body, settings)
+    assert caught.value.param == "input[2].content[1]"
+    assert caught.value.message.startswith("input[2].content[1]: images are not supported for COHERE")
+    with pytest.raises(InvalidRequest, match="^reasoning.effort is not supported for COHERE models") as caught:
+        RESPONSES.parse({"model": COHERE_MODEL, "input": "Hi", "reasoning": {"effort": "low"}}, settings)
     assert caught.value.param == "reasoning.effort"
 
 
@@ -149,9 +165,9 @@ def test_a_sampling_parameter_the_family_lacks_is_refused_not_dropped() -> None:
             raise AssertionError("never streamed")
 
     with pytest.raises(InvalidRequest, match="top_k is not supported for NOTOPK models") as caught:
-        validate.params({"top_k": 5}, make_settings(), NoTopK())
+        admission.params({"top_k": 5}, make_settings(), NoTopK())
     assert caught.value.param == "top_k"
-    assert validate.params({"temperature": 1}, make_settings(), NoTopK()).temperature == 1
+    assert admission.params({"temperature": 1}, make_settings(), NoTopK()).temperature == 1
 
 
 # --- the service's numbers and strings, read at the edge ----------------------------------------------------------

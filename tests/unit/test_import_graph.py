@@ -38,8 +38,22 @@ def graph() -> dict[str, set[str]]:
     return {name: {m for m in imports_of(path) if m in modules and m != name} for name, path in modules.items()}
 
 
-def test_the_import_graph_of_genai_fn_has_no_cycle() -> None:
-    edges = graph()
+def package_graph() -> dict[str, set[str]]:
+    """Which of genai_fn's packages (`guardrails`, `usecases`, ...) import which: a package that imports another that
+    imports it back is one concern split in two (top-level modules are the shared ground, not nodes)."""
+    folded: dict[str, set[str]] = {}
+    for name, imported in graph().items():
+        if name.count(".") < 2 and not (PACKAGE / name.split(".")[-1]).is_dir():
+            continue
+        node = name.split(".")[1]
+        folded.setdefault(node, set()).update(
+            m.split(".")[1] for m in imported if m.count(".") >= 2 or (PACKAGE / m.split(".")[-1]).is_dir()
+        )
+        folded[node].discard(node)
+    return {node: {m for m in imported if m in folded} for node, imported in folded.items()}
+
+
+def assert_acyclic(edges: dict[str, set[str]]) -> None:
     state: dict[str, str] = {}
     path: list[str] = []
 
@@ -58,7 +72,18 @@ def test_the_import_graph_of_genai_fn_has_no_cycle() -> None:
     for node in sorted(edges):
         if node not in state:
             visit(node)
+
+
+def test_the_import_graph_of_genai_fn_has_no_cycle() -> None:
+    edges = graph()
+    assert_acyclic(edges)
     assert "genai_fn.config" in edges and edges["genai_fn.usecases.chat"]  # the graph was really read
+
+
+def test_the_packages_of_genai_fn_import_each_other_without_a_cycle() -> None:
+    edges = package_graph()
+    assert_acyclic(edges)
+    assert "guardrails" in edges["usecases"]  # the graph was really read: the use cases call the guardrails
 
 
 def test_the_graph_reader_sees_relative_and_function_level_imports() -> None:
@@ -82,3 +107,18 @@ def test_every_fn_entrypoint_applies_the_fdk_idle_spin_fix() -> None:
         tree = ast.parse(entrypoint.read_text(encoding="utf-8"))
         imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
         assert "genai_fn.fdk_keepalive" in imported, entrypoint
+
+
+def test_what_only_some_calls_need_is_named_at_the_top_of_its_module() -> None:
+    """A module loads what only some calls need through `genai_fn.lazy`, named once beside its TYPE_CHECKING import,
+    not inside its functions; configuration alone imports a feature's parser where it reads the feature's variable."""
+    inside: list[str] = []
+    for path in PACKAGE.rglob("*.py"):
+        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                inside += [
+                    f"{module_name(path)}.{function.name}"
+                    for node in ast.walk(function)
+                    if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("genai_fn"))
+                ]
+    assert sorted(inside) == ["genai_fn.config._budgets", "genai_fn.config._fallbacks", "genai_fn.config._guardrails"]

@@ -34,7 +34,6 @@ from genai_fn.neutral.chat import (
     ChatRequest,
     Citation,
     Document,
-    FieldNames,
     ImagePart,
     JsonSchema,
     Message,
@@ -241,7 +240,7 @@ def full_request() -> ChatRequest:
     call = ToolCall("call_1", tools[0].name, json.dumps({name(): text()}))
     messages = (
         Message("system", text()),
-        Message("user", first + second, parts=(first, ImagePart(IMAGE, "low", "messages[1].content[1]"), second)),
+        Message("user", first + second, parts=(first, ImagePart(IMAGE, "low"), second)),
         Message("assistant", text(), tool_calls=(call,)),
         Message("tool", text(), tool_call_id="call_1"),
         Message("assistant", "", tool_calls=(ToolCall("call_2", tools[1].name, "{}"),)),
@@ -260,7 +259,6 @@ def full_request() -> ChatRequest:
         parallel_tool_calls=True,
         reasoning=Reasoning("low", "low", True),
         logit_bias={"123": 1.0},
-        names=FieldNames(messages="input"),
         documents=(Document("doc_0", (("title", text()), ("text", text()))),),
         citation_quality="ACCURATE",
         safety_mode="CONTEXTUAL",
@@ -492,7 +490,7 @@ def test_a_json_text_nested_too_deep_is_a_400_before_any_walk() -> None:
 
 
 def split_turn(api_format: str, texts: tuple[str, ...]) -> ChatRequest:
-    parts = (texts[0], texts[1], ImagePart(IMAGE, None, "messages[0].content[2]"))
+    parts = (texts[0], texts[1], ImagePart(IMAGE, None))
     messages = (Message("user", "".join(texts), parts=parts),)
     return dataclasses.replace(full_request(), api_format=api_format, messages=messages, tools=(), documents=())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -392,9 +393,7 @@ class StandInClient:
 
 
 def stand_in_upstream(client: StandInClient, **env: str) -> Upstream:
-    genai = Upstream(make_settings(**env))
-    genai._client = client  # type: ignore[assignment]
-    return genai
+    return Upstream(make_settings(**env), lambda: client)  # type: ignore[arg-type,return-value]
 
 
 def call(genai: Upstream, deadline: float, facts: CallFacts) -> Any:
@@ -546,3 +545,33 @@ def test_the_services_refusal_of_a_retiring_model_names_its_replacement(
     called = model or "cohere.command-r-08-2024"
     error = failures.translate(exc, CallFacts(), called, make_settings().retirement)
     assert ("use cohere.command-a-03-2025, the replacement OCI names" in error.message) is named
+
+
+def test_concurrent_calls_keep_their_own_deadlines() -> None:
+    """Two threads' calls overlap: the later one's short deadline cuts its own client's timeouts, never the earlier
+    one's (under a shared client the first call would send with the second's cut: the streaming edge's race)."""
+    both_set = threading.Barrier(2, timeout=10)
+    seen: dict[str, tuple[float, float]] = {}
+
+    class Recording(StandInClient):
+        def chat(self, details: Any, *, retry_strategy: DeadlineRetryStrategy, opc_retry_token: str) -> Any:
+            def send() -> SimpleNamespace:
+                both_set.wait()  # both attempts have set their timeouts before either sends
+                seen[details] = self.base_client.timeout
+                return SimpleNamespace(data=details, request_id="opc-ok", headers={})
+
+            return retry_strategy.make_retrying_call(send)
+
+    genai = Upstream(make_settings(CONNECT_TIMEOUT_SECONDS="3", READ_TIMEOUT_SECONDS="45"), Recording)  # type: ignore[arg-type]
+    deadlines = {"long": far(), "short": time.monotonic() + RESPONSE_MARGIN_SECONDS + 2}
+
+    def call_in_this_thread(name: str) -> None:
+        genai._call(genai.client.chat, name, deadlines[name], CallFacts())
+
+    threads = [threading.Thread(target=call_in_this_thread, args=(name,)) for name in deadlines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert seen["long"] == (3.0, 45.0)
+    assert 0 < seen["short"][0] == seen["short"][1] <= 2.0

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from genai_fn import families, validate
+from genai_fn import admission, families, validate
+from genai_fn.body import decode_object
 from genai_fn.config import Settings
 from genai_fn.errors import InvalidJSON, InvalidRequest, ModelNotAllowed, PayloadTooLarge
 from genai_fn.neutral.chat import Params
@@ -46,7 +47,7 @@ BAD_JSON = [
 @pytest.mark.parametrize(("case", "body"), BAD_JSON, ids=lambda value: value if isinstance(value, str) else "")
 def test_decode_object_rejects(case: str, body: bytes, settings: Settings) -> None:
     with pytest.raises(InvalidJSON) as caught:
-        validate.decode_object(body, settings)
+        decode_object(body, settings)
     assert (caught.value.status, caught.value.code) == (400, "invalid_json")
     assert "\ufffd" not in caught.value.message and "9999" not in caught.value.message
 
@@ -80,12 +81,12 @@ DEEPER = r"request body nests deeper than 64 levels \(the MAX_JSON_DEPTH limit\)
 )
 def test_decode_object_says_why(body: bytes, reason: str, settings: Settings) -> None:
     with pytest.raises(InvalidJSON, match=f"^{reason}$"):
-        validate.decode_object(body, settings)
+        decode_object(body, settings)
 
 
 def test_decode_object_accepts_a_strict_object(settings: Settings) -> None:
     body = '{"input": "héllo ✓", "n": 1.5, "big": 12345678901234567890, "x": null, "l": [true]}'.encode()
-    assert validate.decode_object(body, settings) == {
+    assert decode_object(body, settings) == {
         "input": "héllo ✓",
         "n": 1.5,
         "big": 12345678901234567890,
@@ -96,16 +97,16 @@ def test_decode_object_accepts_a_strict_object(settings: Settings) -> None:
 
 def test_decode_object_body_limit_is_inclusive() -> None:
     settings = make_settings(MAX_BODY_BYTES="16")
-    assert validate.decode_object(b'{"input": "abc"}', settings) == {"input": "abc"}  # exactly 16 bytes
+    assert decode_object(b'{"input": "abc"}', settings) == {"input": "abc"}  # exactly 16 bytes
     with pytest.raises(PayloadTooLarge) as caught:
-        validate.decode_object(b'{"input": "abcd"}', settings)
+        decode_object(b'{"input": "abcd"}', settings)
     assert (caught.value.status, caught.value.code) == (413, "payload_too_large")
     assert "16" in caught.value.message
 
 
 def test_decode_object_checks_size_before_parsing() -> None:
     with pytest.raises(PayloadTooLarge):
-        validate.decode_object(b"not json at all", make_settings(MAX_BODY_BYTES="4"))
+        decode_object(b"not json at all", make_settings(MAX_BODY_BYTES="4"))
 
 
 # --- text ---------------------------------------------------------------------------------------------------------
@@ -265,7 +266,7 @@ def test_stop_sequences_name_the_field() -> None:
     ],
 )
 def test_resolve_model_allowed(requested: str | None, expected: tuple[str, str], settings: Settings) -> None:
-    model, family = validate.resolve_model(requested, settings)
+    model, family = admission.resolve_model(requested, settings)
     assert (model, family.api_format) == expected
 
 
@@ -281,7 +282,7 @@ def test_resolve_model_allowed(requested: str | None, expected: tuple[str, str],
 )
 def test_resolve_model_not_allowed(requested: str, settings: Settings) -> None:
     with pytest.raises(ModelNotAllowed) as caught:
-        validate.resolve_model(requested, settings)
+        admission.resolve_model(requested, settings)
     error = caught.value
     assert (error.status, error.code, error.param) == (400, "model_not_allowed", "model")
     assert error.message == f"model is not allowed here; allowed: {COHERE_MODEL}, {LLAMA_MODEL}"  # never echoed
@@ -290,13 +291,13 @@ def test_resolve_model_not_allowed(requested: str, settings: Settings) -> None:
 @pytest.mark.parametrize("requested", ["", "  ", 7, ["cohere"], {"id": COHERE_MODEL}])
 def test_resolve_model_wrong_type(requested: Any, settings: Settings) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        validate.resolve_model(requested, settings)
+        admission.resolve_model(requested, settings)
     assert caught.value.param == "model"
 
 
 def test_resolve_model_ocid_takes_api_format_from_settings() -> None:
     settings = make_settings(ALLOWED_MODELS=MODEL_OCID, API_FORMAT="GENERIC")
-    model, family = validate.resolve_model(MODEL_OCID, settings)
+    model, family = admission.resolve_model(MODEL_OCID, settings)
     assert (model, family.api_format) == (MODEL_OCID, "GENERIC")
 
 
@@ -304,13 +305,13 @@ def test_resolve_model_ocid_takes_api_format_from_settings() -> None:
 
 
 def test_params_defaults(settings: Settings) -> None:
-    assert validate.params({}, settings, families.get("COHERE")) == Params(max_tokens=600)
+    assert admission.params({}, settings, families.get("COHERE")) == Params(max_tokens=600)
 
 
 def test_params_configured_defaults_apply() -> None:
     settings = make_settings(DEFAULT_MAX_TOKENS="50", DEFAULT_TEMPERATURE="0.3", DEFAULT_TOP_P="0.8")
-    assert validate.params({}, settings, families.get("GENERIC")) == Params(max_tokens=50, temperature=0.3, top_p=0.8)
-    assert validate.params({"temperature": 1, "top_p": 0.1}, settings, families.get("GENERIC")) == Params(
+    assert admission.params({}, settings, families.get("GENERIC")) == Params(max_tokens=50, temperature=0.3, top_p=0.8)
+    assert admission.params({"temperature": 1, "top_p": 0.1}, settings, families.get("GENERIC")) == Params(
         max_tokens=50, temperature=1.0, top_p=0.1
     )
 
@@ -318,7 +319,7 @@ def test_params_configured_defaults_apply() -> None:
 def test_params_explicit_null_means_default() -> None:
     settings = make_settings(DEFAULT_TEMPERATURE="0.3")
     body = {"max_tokens": None, "temperature": None, "top_k": None, "seed": None, "stop": None}
-    assert validate.params(body, settings, families.get("COHERE")) == Params(max_tokens=600, temperature=0.3)
+    assert admission.params(body, settings, families.get("COHERE")) == Params(max_tokens=600, temperature=0.3)
 
 
 def test_params_all_fields(settings: Settings) -> None:
@@ -332,7 +333,7 @@ def test_params_all_fields(settings: Settings) -> None:
         "seed": -(2**63),
         "stop": "END",
     }
-    assert validate.params(body, settings, families.get("COHERE")) == Params(
+    assert admission.params(body, settings, families.get("COHERE")) == Params(
         max_tokens=100,
         temperature=0.5,
         top_p=0.9,
@@ -347,30 +348,30 @@ def test_params_all_fields(settings: Settings) -> None:
 @pytest.mark.parametrize(("value", "ok"), [(1, True), (4000, True), (0, False), (4001, False)])
 def test_params_max_tokens_capped_by_limit(value: int, ok: bool, settings: Settings) -> None:
     if ok:
-        assert validate.params({"max_tokens": value}, settings, families.get("GENERIC")).max_tokens == value
+        assert admission.params({"max_tokens": value}, settings, families.get("GENERIC")).max_tokens == value
     else:
         with pytest.raises(InvalidRequest, match="^max_tokens must be between 1 and 4000$"):
-            validate.params({"max_tokens": value}, settings, families.get("GENERIC"))
+            admission.params({"max_tokens": value}, settings, families.get("GENERIC"))
 
 
 def test_params_max_tokens_limit_is_configurable() -> None:
     settings = make_settings(MAX_TOKENS_LIMIT="10", DEFAULT_MAX_TOKENS="5")
     with pytest.raises(InvalidRequest, match="between 1 and 10$"):
-        validate.params({"max_tokens": 11}, settings, families.get("COHERE"))
+        admission.params({"max_tokens": 11}, settings, families.get("COHERE"))
 
 
 def test_params_max_tokens_aliases_must_agree(settings: Settings) -> None:
     """max_tokens and max_completion_tokens name one limit: the same value twice is fine, two values are a 400."""
     fields = ("max_tokens", "max_completion_tokens")
     generic = families.get("GENERIC")
-    assert validate.params({"max_completion_tokens": 20}, settings, generic, max_tokens_fields=fields).max_tokens == 20
+    assert admission.params({"max_completion_tokens": 20}, settings, generic, max_tokens_fields=fields).max_tokens == 20
     same = {"max_tokens": 20, "max_completion_tokens": 20}
-    assert validate.params(same, settings, generic, max_tokens_fields=fields).max_tokens == 20
+    assert admission.params(same, settings, generic, max_tokens_fields=fields).max_tokens == 20
     with pytest.raises(InvalidRequest, match="disagree") as disagree:
-        validate.params({"max_tokens": 10, "max_completion_tokens": 20}, settings, generic, max_tokens_fields=fields)
+        admission.params({"max_tokens": 10, "max_completion_tokens": 20}, settings, generic, max_tokens_fields=fields)
     assert disagree.value.param == "max_completion_tokens"
     with pytest.raises(InvalidRequest) as caught:
-        validate.params({"max_completion_tokens": 0}, settings, families.get("GENERIC"), max_tokens_fields=fields)
+        admission.params({"max_completion_tokens": 0}, settings, families.get("GENERIC"), max_tokens_fields=fields)
     assert caught.value.param == "max_completion_tokens"
 
 
@@ -408,10 +409,10 @@ def test_params_ranges_per_format(
 ) -> None:
     accepted = cohere if api_format == "COHERE" else generic
     if accepted:
-        assert getattr(validate.params({field: value}, settings, families.get(api_format)), field) == value
+        assert getattr(admission.params({field: value}, settings, families.get(api_format)), field) == value
     else:
         with pytest.raises(InvalidRequest) as caught:
-            validate.params({field: value}, settings, families.get(api_format))
+            admission.params({field: value}, settings, families.get(api_format))
         assert caught.value.param == field
 
 
@@ -420,5 +421,5 @@ def test_params_ranges_per_format(
 )
 def test_params_reject_booleans(field: str, settings: Settings) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        validate.params({field: True}, settings, families.get("GENERIC"))
+        admission.params({field: True}, settings, families.get("GENERIC"))
     assert caught.value.param == field
