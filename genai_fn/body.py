@@ -8,14 +8,29 @@ import json
 import math
 import re
 import sys
-from typing import Any
+from typing import Any, Protocol
 
 from . import limits
-from .config import Settings
 from .errors import InvalidJSON, PayloadTooLarge
 
 
-def decode_object(body: bytes, settings: Settings) -> dict[str, Any]:
+class BodyLimits(Protocol):
+    """The limits a body is read within (config.Settings has them). A protocol, not Settings itself: strict_json is
+    also what the reply checks use (families/_base.py), and configuration must not be imported for it."""
+
+    @property
+    def max_body_bytes(self) -> int: ...
+    @property
+    def max_json_values(self) -> int: ...
+    @property
+    def max_json_depth(self) -> int: ...
+    @property
+    def max_messages(self) -> int: ...
+    @property
+    def max_tools(self) -> int: ...
+
+
+def decode_object(body: bytes, settings: BodyLimits) -> dict[str, Any]:
     """Decode a request body into a JSON object, strictly: no NaN/Infinity, no duplicate keys, valid UTF-8."""
     if len(body) > settings.max_body_bytes:
         # Not the body's length: the streaming edge stops reading one byte past the limit (edges/asgi.py).

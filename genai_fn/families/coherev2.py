@@ -194,10 +194,8 @@ def _reply_call(request: ChatRequest, position: int, call_id: Any, function: Any
         return None
     if not isinstance(function, dict) or not isinstance(function.get("name"), str):
         return None
-    from ..neutral.features import ToolCall  # loaded only when the model calls a tool
-
     arguments = function.get("arguments")
-    return ToolCall(
+    return features.ToolCall(
         id=call_id if isinstance(call_id, str) and call_id else f"call_{position}",
         name=function["name"],
         arguments=arguments if isinstance(arguments, str) else "{}",

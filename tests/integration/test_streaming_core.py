@@ -393,7 +393,7 @@ def test_a_finding_across_the_release_cut_is_released_whole_and_masked(make, emu
 def test_a_streams_citation_ids_are_screened_as_names(make, emu) -> None:
     """A citation's document ids are screened as names, as on the function: a finding withholds them (the stream
     ends content_filter), never masks them; a clean id is released with its citation (the control)."""
-    running = make(GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="output", GUARDRAILS_STREAM_WINDOW_CHARS="100")
+    running = make(GUARDRAILS="pii:mask", GUARDRAILS_SCOPE="output", GUARDRAILS_STREAM_WINDOW_CHARS="256")
     outcomes = {}
     for document_id in ("d1", EMAIL):
         documents = [{"id": document_id, "text": "Paris is the capital of France"}]
