@@ -6,10 +6,16 @@ Every command is bounded by the invocation's deadline: the connection's connect 
 each command, to the time left (minus ANSWER_MARGIN_SECONDS) capped by the configured ceilings; redis-py's own
 retries are off (a command that timed out may have been applied, and retrying it could apply it twice). Every
 client-side failure is a StoreFailure, which each user answers by its own rule.
+
+One lock covers each command's whole run (the timeouts set, the idle check, the command and its reply): the streaming
+edge's worker threads share the connection, and a thread that checked or reset it while another waited for its
+reply would drop that reply. A thread waits for the lock only as long as its own deadline allows. On the fdk edge
+(one invocation at a time) the lock is never contended.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -28,9 +34,9 @@ class StoreFailure(Exception):
 
 
 class CacheClient:
-    """One connection per container (single_connection_client: a container serves one invocation at a time), kept
-    between invocations. `connection`: redis-py keyword arguments (budgets.config.parse_store_url); `monotonic`: the
-    clock of the invocation deadline (http.Invocation.deadline)."""
+    """One connection per container, kept between invocations and used by one command at a time (the lock: the
+    streaming edge runs several invocations at once). `connection`: redis-py keyword arguments
+    (budgets.config.parse_store_url); `monotonic`: the clock of the invocation deadline (http.Invocation.deadline)."""
 
     def __init__(
         self,
@@ -45,18 +51,27 @@ class CacheClient:
         self._connect_timeout = connect_timeout
         self._monotonic = monotonic
         self._client: Redis | None = None
+        self._lock = threading.Lock()
 
     def run(self, command: Callable[[Redis], T], deadline: float) -> T:
         """`command(client)` within the deadline; every client-side failure becomes StoreFailure."""
         from redis.exceptions import RedisError
 
+        timeout = self._time_left(deadline)
+        if not self._lock.acquire(timeout=timeout):
+            raise StoreFailure("the connection stayed busy until the invocation deadline")
+        try:
+            return command(self._connected_client(self._time_left(deadline)))
+        except (RedisError, OSError) as exc:
+            raise StoreFailure(type(exc).__name__) from exc
+        finally:
+            self._lock.release()
+
+    def _time_left(self, deadline: float) -> float:
         timeout = deadline - self._monotonic() - ANSWER_MARGIN_SECONDS
         if timeout <= 0:
             raise StoreFailure("no time left before the invocation deadline")
-        try:
-            return command(self._connected_client(timeout))
-        except (RedisError, OSError) as exc:
-            raise StoreFailure(type(exc).__name__) from exc
+        return timeout
 
     def _connected_client(self, timeout: float) -> Redis:
         """The container's one connection, its connect and read timeouts set to `timeout` (within the ceilings), and

@@ -67,6 +67,13 @@ class Settings:
     stream_deadline_seconds: float = 300.0
     """STREAM_DEADLINE_SECONDS: the whole of a streamed call, on the streaming edge (API Gateway's longest read
     timeout, 300 s, is the default)."""
+    stream_workers: int = 256
+    """STREAM_WORKERS: the streaming edge's threads for blocking steps, enough for 200 concurrent streams each waiting
+    on its next chunk, plus short calls."""
+    stream_trust_caller_header: bool = False
+    """STREAM_TRUST_CALLER_HEADER: whether the streaming edge reads X-Genai-Caller (caller.py). Only true when the
+    edge is reachable from the API gateway alone and the gateway sets or blocks that header on every route; off,
+    every call to the edge is `anonymous` whatever a client sends (docs/streaming.md)."""
     auth_mode: str = "resource_principal"
     oci_config_file: str = "~/.oci/config"
     oci_config_profile: str = "DEFAULT"
@@ -170,6 +177,8 @@ class Settings:
             max_attempts=env.whole("MAX_ATTEMPTS", 3, low=1, high=8),
             stream_idle_seconds=env.decimal("STREAM_IDLE_SECONDS", 30.0, low=0.1, high=300.0),
             stream_deadline_seconds=env.decimal("STREAM_DEADLINE_SECONDS", 300.0, low=1.0, high=3600.0),
+            stream_workers=env.whole("STREAM_WORKERS", 256, low=1, high=4096),
+            stream_trust_caller_header=env.flag("STREAM_TRUST_CALLER_HEADER"),
             auth_mode=env.choice("AUTH_MODE", AUTH_MODES, lower=True) or "resource_principal",
             oci_config_file=env.optional("OCI_CONFIG_FILE") or "~/.oci/config",
             oci_config_profile=env.optional("OCI_CONFIG_PROFILE") or "DEFAULT",

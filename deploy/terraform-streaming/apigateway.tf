@@ -19,6 +19,18 @@ resource "oci_apigateway_deployment" "streaming" {
     routes {
       path    = "/{path*}"
       methods = ["GET", "POST"]
+      # No authentication on this route: a client's X-Genai-Caller never reaches the edge (generate_spec.py's rule
+      # for such routes; the edge ignores the header anyway unless STREAM_TRUST_CALLER_HEADER is true).
+      request_policies {
+        header_transformations {
+          filter_headers {
+            type = "BLOCK"
+            items {
+              name = "X-Genai-Caller"
+            }
+          }
+        }
+      }
       backend {
         type                       = "HTTP_BACKEND"
         url                        = "${local.backend_url}/$${request.path[path]}"

@@ -4,7 +4,7 @@ output "streaming_endpoint" {
 }
 
 output "direct_endpoint" {
-  description = "The load balancer, without the gateway: the fallback path when the gateway buffers (from inside the VCN)."
+  description = "The load balancer, without the gateway: the fallback path when the gateway buffers. Reachable only from the gateway's subnet (network.tf); a call there bypasses the gateway's authentication, so the edge ignores X-Genai-Caller (STREAM_TRUST_CALLER_HEADER off, docs/streaming.md)."
   value       = local.backend_url
 }
 

@@ -3,8 +3,8 @@
 Why no framework: the edge needs one route-less callable (the router already matches paths), a body read with a
 bound, a worker thread per blocking step and a disconnect watch; Starlette would add a dependency and a layer for
 none of those. The App's work is synchronous (the SDK's requests), so `App.handle` and each `next()` of a stream
-run in a bounded thread pool (STREAM_WORKERS threads; a stream holds one only while it waits for its next chunk),
-all in one `contextvars.Context` per request so a request's context variables stay its own across threads.
+run in a bounded thread pool (STREAM_WORKERS threads, config.py; a stream holds one only while it waits for its next
+chunk), all in one `contextvars.Context` per request so a request's context variables stay its own across threads.
 
 Backpressure: one chunk is in flight per stream. The next is pulled only after uvicorn took the previous one, and
 uvicorn's `send` waits while the socket's write buffer is full, so a slow reader pauses the upstream read (and the
@@ -23,14 +23,13 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..app import App
-from ..config import PLATFORM_BODY_LIMIT
-from ..config_numbers import whole
+from ..caller import CALLER_HEADER
+from ..config import PLATFORM_BODY_LIMIT, Settings
 from ..errors import ConfigError
-from ..http import Invocation, Reply, StreamReply
+from ..http import Invocation, Reply, StreamReply, with_headers
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -40,45 +39,22 @@ T = TypeVar("T")
 
 log = logging.getLogger("genai_fn")
 
-DEFAULT_DEADLINE_SECONDS = 300.0
-"""A call's whole deadline when the configuration is broken (every call is then a 500 at once); otherwise
-STREAM_DEADLINE_SECONDS (config.py)."""
-DEFAULT_WORKERS = 256
-"""Threads for blocking steps: enough for 200 concurrent streams each waiting on its next chunk, plus short calls."""
-MAX_WORKERS = 4096
-
-
-@dataclass(frozen=True)
-class EdgeSettings:
-    """The edge's own configuration (its thread pool); everything else is the function's (Settings, App.from_env),
-    STREAM_DEADLINE_SECONDS included."""
-
-    workers: int = DEFAULT_WORKERS
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> EdgeSettings:
-        workers = environ.get("STREAM_WORKERS", "")
-        return cls(whole("STREAM_WORKERS", workers, 1, MAX_WORKERS) if workers else cls.workers)
-
 
 class StreamingEdge:
     """The ASGI application: built once, it answers every HTTP request through `App.handle`."""
 
-    def __init__(self, app: App, settings: EdgeSettings | None = None) -> None:
+    def __init__(self, app: App) -> None:
         self.app = app
-        self.settings = settings or EdgeSettings()
-        self._pool = ThreadPoolExecutor(self.settings.workers, thread_name_prefix="genai-edge")
+        state = app.state
+        self.settings: Settings | None = None if isinstance(state, ConfigError) else state.settings
+        """None when the configuration is broken: every call is then a 500 at once, and Settings' defaults apply."""
+        workers = Settings.stream_workers if self.settings is None else self.settings.stream_workers
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="genai-edge")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> StreamingEdge:
-        """Never raises, like App.from_env: a bad edge setting is answered (as a 500) on every call."""
-        environ = os.environ if environ is None else environ
-        try:
-            settings = EdgeSettings.from_env(environ)
-        except ConfigError as error:
-            log.error("configuration error: %s", error.message)
-            return cls(App(error))
-        return cls(App.from_env(environ), settings)
+        """Never raises, like App.from_env: a bad setting (the edge's included) is answered (as a 500) on every call."""
+        return cls(App.from_env(os.environ if environ is None else environ))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -100,34 +76,36 @@ class StreamingEdge:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.monotonic()
         context = contextvars.copy_context()
-        body = await _read_body(receive, self._body_limit())
+        settings = self.settings
+        seconds = Settings.stream_deadline_seconds if settings is None else settings.stream_deadline_seconds
+        deadline = started + seconds
+        # One over the configured limit, so the router answers 413 (its contract's error) without more being read.
+        limit = (PLATFORM_BODY_LIMIT if settings is None else settings.max_body_bytes) + 1
+        try:
+            body = await _read_body(receive, limit, deadline)
+        except TimeoutError:  # a client too slow to send its request: nothing to hand the App
+            log.warning("a request body did not arrive before the call's deadline: answered 408")
+            await _send_reply(send, Reply(408, b"", "text/plain", {"connection": "close"}))
+            return
         if body is None:  # the client left before sending its whole request: nothing to answer
             return
         invocation = Invocation(
             method=scope["method"].upper(),
             path=scope.get("path") or "/",
-            headers=_headers(scope),
+            headers=_headers(scope, trusted=settings is not None and settings.stream_trust_caller_header),
             body=body,
             call_id=uuid.uuid4().hex,
-            deadline=started + self._deadline_seconds(),
+            deadline=deadline,
             via_gateway=True,
             streaming=True,
         )
         reply = await self._in_thread(context, self.app.handle, invocation)
         if isinstance(reply, Reply):
+            if len(body) >= limit:  # the rest of the body is unread: the server closes the connection after this
+                reply = with_headers(reply, {"connection": "close"})
             await _send_reply(send, reply)
         else:
             await self._send_stream(context, send, receive, reply, invocation.deadline)
-
-    def _deadline_seconds(self) -> float:
-        state = self.app.state
-        return DEFAULT_DEADLINE_SECONDS if isinstance(state, ConfigError) else state.settings.stream_deadline_seconds
-
-    def _body_limit(self) -> int:
-        """Bytes kept of a request body: one over the configured limit, so the router answers 413 (its contract's
-        error) without the edge holding more than that."""
-        state = self.app.state
-        return (PLATFORM_BODY_LIMIT if isinstance(state, ConfigError) else state.settings.max_body_bytes) + 1
 
     async def _in_thread(self, context: contextvars.Context, call: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, context.run, call, *args)
@@ -135,11 +113,11 @@ class StreamingEdge:
     async def _send_stream(
         self, context: contextvars.Context, send: Send, receive: Receive, reply: StreamReply, deadline: float
     ) -> None:
-        await send({"type": "http.response.start", "status": reply.status, "headers": _wire_headers(reply)})
         gone = asyncio.ensure_future(_disconnected(receive))
         chunks = reply.chunks
         finished = False
         try:
+            await send({"type": "http.response.start", "status": reply.status, "headers": _wire_headers(reply)})
             while True:
                 pulling = asyncio.ensure_future(self._in_thread(context, _next, chunks))
                 await asyncio.wait((pulling, gone), return_when=asyncio.FIRST_COMPLETED)
@@ -179,30 +157,32 @@ async def _disconnected(receive: Receive) -> None:
         pass
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The request body, cut at `limit` bytes: the rest is read and dropped, so memory stays bounded; None when
-    the client went away first."""
+async def _read_body(receive: Receive, limit: int, deadline: float) -> bytes | None:
+    """The request body, or its first `limit` bytes as soon as it reaches them: the rest is never read (the router
+    answers 413 and the server closes the connection), so neither memory nor time goes to an over-long body. None
+    when the client went away first; TimeoutError when the body has not arrived by the deadline."""
     parts: list[bytes] = []
     kept = 0
     while True:
-        message = await receive()
+        message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
         if message["type"] == "http.disconnect":
             return None
-        piece: bytes = message.get("body", b"")
-        if kept < limit:
-            piece = piece[: limit - kept]
-            parts.append(piece)
-            kept += len(piece)
-        if not message.get("more_body", False):
-            break
-    return b"".join(parts)
+        piece: bytes = message.get("body", b"")[: limit - kept]
+        parts.append(piece)
+        kept += len(piece)
+        if kept >= limit or not message.get("more_body", False):
+            return b"".join(parts)
 
 
-def _headers(scope: Scope) -> dict[str, str]:
-    """Lower-cased names, the first value of a repeated header (as the fdk edge keeps it), latin-1 as HTTP has it."""
+def _headers(scope: Scope, *, trusted: bool) -> dict[str, str]:
+    """Lower-cased names, the first value of a repeated header (as the fdk edge keeps it), latin-1 as HTTP has it.
+    X-Genai-Caller is dropped unless the deployment vouches that only the gateway reaches the edge and sets or
+    blocks it (STREAM_TRUST_CALLER_HEADER): any client can send it, and it chooses whose budget a call spends."""
     headers: dict[str, str] = {}
     for name, value in scope.get("headers", []):
         headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    if not trusted:
+        headers.pop(CALLER_HEADER.lower(), None)
     return headers
 
 
@@ -225,4 +205,4 @@ def build() -> StreamingEdge:
     return StreamingEdge.from_env()
 
 
-__all__ = ["EdgeSettings", "StreamingEdge", "build"]
+__all__ = ["StreamingEdge", "build"]

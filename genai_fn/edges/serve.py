@@ -1,7 +1,8 @@
 """`python -m genai_fn.edges.serve --host 127.0.0.1 --port 8090`: the streaming edge under uvicorn.
 
-Configuration is the function's (environment variables, docs/configuration.md) plus the edge's own
-STREAM_DEADLINE_SECONDS and STREAM_WORKERS (docs/streaming.md). One process, one event loop: scale by replicas.
+Configuration is the function's (environment variables, docs/configuration.md), the edge's own included
+(STREAM_DEADLINE_SECONDS, STREAM_WORKERS, STREAM_TRUST_CALLER_HEADER: docs/streaming.md). One process, one event
+loop: scale by replicas.
 """
 
 from __future__ import annotations

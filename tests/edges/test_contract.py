@@ -185,14 +185,26 @@ def test_both_edges_log_the_same_line(edges: tuple[Edge, Edge], emu: Emulator) -
     assert streaming["call_id"] and streaming["route"] == "chat.completions"
 
 
-@pytest.mark.parametrize(("sent", "status", "caller"), [("gw:team-a", 200, "team-a"), ("team-a", 400, None)])
-def test_the_streaming_edge_reads_the_caller_as_the_gateway_sets_it(
-    edges: tuple[Edge, Edge], emu: Emulator, sent: str, status: int, caller: str | None
+@pytest.mark.parametrize("sent", ["gw:team-a", "team-a"])
+def test_the_streaming_edge_ignores_a_callers_header_by_default(
+    edges: tuple[Edge, Edge], emu: Emulator, sent: str
 ) -> None:
-    """X-Genai-Caller by caller.py's rules: only the gateway's prefixed value names a caller. (The local gateway in
-    front of the fdk edge blocks the header, as a deployment without authentication does, so only this edge sees a
-    client's value.)"""
+    """Without STREAM_TRUST_CALLER_HEADER the edge reads no X-Genai-Caller (anyone reaching it could send one), as the
+    local gateway in front of the fdk edge blocks it: the call is `anonymous` on both edges."""
     streaming = edges[1]
+    answer = streaming.call("POST", "/genai/chat", CHAT, {"x-genai-caller": sent})
+    assert answer.status == 200
+    assert streaming.last_log().get("caller") == "anonymous"
+
+
+@pytest.mark.parametrize(("sent", "status", "caller"), [("gw:team-a", 200, "team-a"), ("team-a", 400, None)])
+def test_a_trusting_streaming_edge_reads_the_caller_as_the_gateway_sets_it(
+    edge_pool: EdgePool, emulator: Emulator, sent: str, status: int, caller: str | None
+) -> None:
+    """With STREAM_TRUST_CALLER_HEADER=true (only the gateway reaches the edge), X-Genai-Caller by caller.py's rules:
+    only the gateway's prefixed value names a caller."""
+    emulator.reset()
+    streaming = edge_pool.pair(edge_config(emulator, STREAM_TRUST_CALLER_HEADER="true"))[1]
     answer = streaming.call("POST", "/genai/chat", CHAT, {"x-genai-caller": sent})
     assert answer.status == status
     assert streaming.last_log().get("caller") == caller
