@@ -24,13 +24,17 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..app import App
 from ..config import PLATFORM_BODY_LIMIT
 from ..config_numbers import whole
 from ..errors import ConfigError
 from ..http import Invocation, Reply, StreamReply
+from ..logs import RequestLog
+
+if TYPE_CHECKING:
+    from .usage import EdgeUsage
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -64,9 +68,11 @@ class EdgeSettings:
 class StreamingEdge:
     """The ASGI application: built once, it answers every HTTP request through `App.handle`."""
 
-    def __init__(self, app: App, settings: EdgeSettings | None = None) -> None:
+    def __init__(self, app: App, settings: EdgeSettings | None = None, usage: EdgeUsage | None = None) -> None:
         self.app = app
         self.settings = settings or EdgeSettings()
+        self.usage = usage
+        """Usage metrics posted by the edge itself (edges/usage.py), when configured; fed by the App's RequestLog."""
         self._pool = ThreadPoolExecutor(self.settings.workers, thread_name_prefix="genai-edge")
 
     @classmethod
@@ -75,10 +81,12 @@ class StreamingEdge:
         environ = os.environ if environ is None else environ
         try:
             settings = EdgeSettings.from_env(environ)
+            usage = _usage_metrics(environ)
         except ConfigError as error:
             log.error("configuration error: %s", error.message)
             return cls(App(error))
-        return cls(App.from_env(environ), settings)
+        request_log = RequestLog(sink=usage.record) if usage is not None else None
+        return cls(App.from_env(environ, request_log=request_log), settings, usage)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -91,9 +99,13 @@ class StreamingEdge:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                if self.usage is not None:
+                    self.usage.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self._pool.shutdown(wait=False, cancel_futures=True)
+                if self.usage is not None:  # the last lines: posted before the process ends (its own thread)
+                    await asyncio.get_running_loop().run_in_executor(None, self.usage.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -161,6 +173,22 @@ class StreamingEdge:
                 await self._in_thread(context, _close, chunks)
         if finished:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+USAGE_METRICS_MODES = ("", "edge", "off")
+
+
+def _usage_metrics(environ: Mapping[str, str]) -> EdgeUsage | None:
+    """The edge's usage metrics when configured: USAGE_METRICS=edge, or (unset) the usage function's
+    USAGE_METRICS_COMPARTMENT_OCID given; USAGE_METRICS=off never. Imported only then (the edge's import set)."""
+    mode = environ.get("USAGE_METRICS", "").strip().lower()
+    if mode not in USAGE_METRICS_MODES:
+        raise ConfigError("USAGE_METRICS must be edge or off (unset: on when USAGE_METRICS_COMPARTMENT_OCID is set)")
+    if mode == "off" or (not mode and not environ.get("USAGE_METRICS_COMPARTMENT_OCID", "").strip()):
+        return None
+    from .usage import EdgeUsage
+
+    return EdgeUsage.from_env(environ)
 
 
 def _next(chunks: Iterator[bytes]) -> bytes | None:
