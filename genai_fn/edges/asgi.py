@@ -50,19 +50,29 @@ STREAM_DEADLINE_SECONDS (config.py)."""
 DEFAULT_WORKERS = 256
 """Threads for blocking steps: enough for 200 concurrent streams each waiting on its next chunk, plus short calls."""
 MAX_WORKERS = 4096
+USAGE_METRICS_MODES = ("", "edge", "off")
 
 
 @dataclass(frozen=True)
 class EdgeSettings:
-    """The edge's own configuration (its thread pool); everything else is the function's (Settings, App.from_env),
-    STREAM_DEADLINE_SECONDS included."""
+    """The edge's own configuration (its thread pool, whether it posts usage metrics); everything else is the
+    function's (Settings, App.from_env), STREAM_DEADLINE_SECONDS included."""
 
     workers: int = DEFAULT_WORKERS
+    usage_metrics: bool = False
+    """USAGE_METRICS=edge, or (unset) the usage function's USAGE_METRICS_COMPARTMENT_OCID given; `off`: never. The
+    metrics' own settings are the usage function's (UsageSettings, read by edges/usage.py)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> EdgeSettings:
         workers = environ.get("STREAM_WORKERS", "")
-        return cls(whole("STREAM_WORKERS", workers, 1, MAX_WORKERS) if workers else cls.workers)
+        mode = environ.get("USAGE_METRICS", "").strip().lower()
+        if mode not in USAGE_METRICS_MODES:
+            raise ConfigError(
+                "USAGE_METRICS must be edge or off (unset: on when USAGE_METRICS_COMPARTMENT_OCID is set)"
+            )
+        usage = mode == "edge" or (not mode and bool(environ.get("USAGE_METRICS_COMPARTMENT_OCID", "").strip()))
+        return cls(whole("STREAM_WORKERS", workers, 1, MAX_WORKERS) if workers else cls.workers, usage)
 
 
 class StreamingEdge:
@@ -81,7 +91,11 @@ class StreamingEdge:
         environ = os.environ if environ is None else environ
         try:
             settings = EdgeSettings.from_env(environ)
-            usage = _usage_metrics(environ)
+            usage = None
+            if settings.usage_metrics:  # imported only then: the edge's import set is unchanged without it
+                from .usage import EdgeUsage
+
+                usage = EdgeUsage.from_env(environ)
         except ConfigError as error:
             log.error("configuration error: %s", error.message)
             return cls(App(error))
@@ -173,22 +187,6 @@ class StreamingEdge:
                 await self._in_thread(context, _close, chunks)
         if finished:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-
-USAGE_METRICS_MODES = ("", "edge", "off")
-
-
-def _usage_metrics(environ: Mapping[str, str]) -> EdgeUsage | None:
-    """The edge's usage metrics when configured: USAGE_METRICS=edge, or (unset) the usage function's
-    USAGE_METRICS_COMPARTMENT_OCID given; USAGE_METRICS=off never. Imported only then (the edge's import set)."""
-    mode = environ.get("USAGE_METRICS", "").strip().lower()
-    if mode not in USAGE_METRICS_MODES:
-        raise ConfigError("USAGE_METRICS must be edge or off (unset: on when USAGE_METRICS_COMPARTMENT_OCID is set)")
-    if mode == "off" or (not mode and not environ.get("USAGE_METRICS_COMPARTMENT_OCID", "").strip()):
-        return None
-    from .usage import EdgeUsage
-
-    return EdgeUsage.from_env(environ)
 
 
 def _next(chunks: Iterator[bytes]) -> bytes | None:

@@ -11,7 +11,7 @@ Never on the request path: `record` only parses the dict and appends it under a 
 wait (more are dropped and counted). A failed post is one `usage_flush` log line, never a crash, never a retry (a
 retried post that had in fact arrived would count twice). What a crash loses: the lines not yet posted, at most
 the last FLUSH_SECONDS. Loaded only by the streaming edge, and only when usage metrics are configured
-(asgi.usage_metrics_on).
+(EdgeSettings.usage_metrics).
 """
 
 from __future__ import annotations
