@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emulator import Emulator
 from genai_fn.edges.usage import EdgeUsage
@@ -166,3 +168,49 @@ def test_pending_lines_are_capped_and_the_drops_counted(emulator: Emulator, rp_e
         ("output_tokens", "team-a", "m"): 0.0,
         ("total_tokens", "team-a", "m"): 10.0,
     }
+
+
+def test_the_thread_posts_every_interval_without_waiting_for_shutdown(emulator: Emulator, rp_environ: None) -> None:
+    """The minute's flush, with the interval shortened: the lines are posted while the edge runs."""
+    emulator.reset()
+    usage = EdgeUsage(UsageSettings("genai_usage", COMPARTMENT, emulator.url), interval=0.1, stream=io.StringIO())
+    usage.start()
+    try:
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        usage.record({"ts": now, "event": "request", "caller": "team-a", "model": "m", "route": "chat"})
+        for _ in range(300):
+            if metric_posts(emulator):
+                break
+            time.sleep(0.05)
+        assert sums(metric_posts(emulator))[("requests", "team-a", "m")] == 1.0
+    finally:
+        usage.close()
+    assert len(metric_posts(emulator)) == 1, "nothing left to post at shutdown"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=10,
+)
+FIELDS = st.sampled_from(["ts", "event", "caller", "model", "route", "prompt_tokens", "completion_tokens",
+                          "total_tokens", "cached_tokens", "reasoning_tokens"])  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=st.lists(st.dictionaries(FIELDS, JSON | st.just("request"), max_size=10), max_size=20))
+def test_record_never_raises_and_keeps_at_most_the_cap(lines: list[dict[str, Any]]) -> None:
+    """Whatever a request line holds, recording it never raises on the request's thread, at most max_pending lines
+    wait, and the flush's line accounts for every one (kept, dropped or malformed); a post that cannot be made (no
+    resource principal here, nothing listening) is its `error`, never an exception."""
+    log = io.StringIO()
+    usage = EdgeUsage(UsageSettings("genai_usage", COMPARTMENT, "http://127.0.0.1:9"), max_pending=3, stream=log)
+    for line in lines:
+        usage.record({**line, "event": "request"})
+    usage.flush()
+    if not lines:
+        assert log.getvalue() == ""
+        return
+    flush = json.loads(log.getvalue())
+    assert flush["request_lines"] <= 3
+    assert flush["request_lines"] + flush["dropped"] + flush["malformed"] == len(lines)
