@@ -13,7 +13,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from pathlib import PurePath
@@ -155,10 +155,12 @@ def current_record() -> RequestRecord:
 
 
 class RequestLog:
-    """Writes RequestRecords as JSON lines to a stream (stderr in production, a buffer in tests)."""
+    """Writes RequestRecords as JSON lines to a stream (stderr in production, a buffer in tests), and hands each
+    line's dict to `sink` when one is given (the streaming edge's usage metrics, genai_fn/edges/usage.py)."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, sink: Callable[[dict[str, Any]], None] | None = None) -> None:
         self._stream = stream
+        self._sink = sink
 
     def write(self, record: RequestRecord) -> None:
         line: dict[str, Any] = {
@@ -180,6 +182,8 @@ class RequestLog:
         chars = [call.message_chars for call in record.calls if call.message_chars is not None]
         if chars:
             line["upstream_message_chars"] = chars[-1]
+        if self._sink is not None:
+            self._sink(line)
         stream = self._stream or sys.stderr
         stream.write(_LINE_JSON.encode(line) + "\n")
         stream.flush()

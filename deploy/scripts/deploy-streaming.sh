@@ -25,6 +25,9 @@
 # Optional:
 #   the function's configuration variables (deploy.sh's list): the containers get the same, non-empty ones;
 #   STREAM_DEADLINE_SECONDS, STREAM_IDLE_SECONDS, STREAM_WORKERS   the edge's own (docs/streaming.md)
+#   USAGE_METRICS=edge   the containers post the usage metrics (docs/usage.md): passes USAGE_METRICS_NAMESPACE
+#                         (genai_usage), USAGE_METRICS_COMPARTMENT_OCID (COMPARTMENT_OCID), USAGE_PRICES, and adds
+#                         the `use metrics` statement (an existing policy is not changed: add it there yourself)
 #   GATEWAY_NAME (genai-apigw)   the gateway deploy.sh made; STREAM_PATH_PREFIX (/stream)
 #   STREAM_NAME_PREFIX (genai-stream)  STREAM_REPLICAS (2)  STREAM_OCPUS (1)  STREAM_MEMORY_GB (2)
 #   STREAM_IMAGE_TAG (the commit, git rev-parse --short HEAD)   the image is $OCIR_REPO/genai-stream:$STREAM_IMAGE_TAG
@@ -96,6 +99,15 @@ STATEMENTS+=", \"allow dynamic-group $DG_NAME to read repos in compartment id $C
 [[ -n "${EMBEDDING_MODELS:-}" ]] && STATEMENTS+=", \"allow dynamic-group $DG_NAME to use generative-ai-text-embedding in compartment id $GENAI_COMPARTMENT_OCID\""
 [[ -n "${RERANK_MODELS:-}" ]] && STATEMENTS+=", \"allow dynamic-group $DG_NAME to use generative-ai-text-rerank in compartment id $GENAI_COMPARTMENT_OCID\""
 [[ -n "${GUARDRAILS:-}" ]] && STATEMENTS+=", \"allow dynamic-group $DG_NAME to use generative-ai-family in compartment id $GENAI_COMPARTMENT_OCID\""
+USAGE_KEYS=()
+if [[ "${USAGE_METRICS:-}" == "edge" ]]; then  # the edge posts the usage metrics itself (docs/usage.md)
+  USAGE_METRICS_NAMESPACE="${USAGE_METRICS_NAMESPACE:-genai_usage}"
+  USAGE_METRICS_COMPARTMENT_OCID="${USAGE_METRICS_COMPARTMENT_OCID:-$COMPARTMENT_OCID}"
+  export USAGE_METRICS USAGE_METRICS_NAMESPACE USAGE_METRICS_COMPARTMENT_OCID
+  USAGE_KEYS=(USAGE_METRICS USAGE_METRICS_NAMESPACE USAGE_METRICS_COMPARTMENT_OCID USAGE_PRICES)
+  # The usage function's statement (deploy/terraform/usage.tf), for the containers.
+  STATEMENTS+=", \"allow dynamic-group $DG_NAME to use metrics in compartment id $USAGE_METRICS_COMPARTMENT_OCID where target.metrics.namespace = '$USAGE_METRICS_NAMESPACE'\""
+fi
 STATEMENTS+="]"
 if [[ "$MANAGE_IAM" == "1" ]]; then
   need TENANCY_OCID
@@ -124,7 +136,7 @@ else
 fi
 
 log "3/6 $REPLICAS container instance(s) $PREFIX-N ($OCPUS OCPU, $MEMORY_GB GB each)"
-ENVIRONMENT="$(config_json STREAM_DEADLINE_SECONDS STREAM_IDLE_SECONDS STREAM_WORKERS)"
+ENVIRONMENT="$(config_json STREAM_DEADLINE_SECONDS STREAM_IDLE_SECONDS STREAM_WORKERS "${USAGE_KEYS[@]}")"
 CONTAINERS="$(IMAGE="$IMAGE" ENVIRONMENT="$ENVIRONMENT" PORT="$SERVICE_PORT" HEALTH="$HEALTH_PATH" python3 -c '
 import json, os
 port = int(os.environ["PORT"])

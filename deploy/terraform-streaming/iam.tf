@@ -36,7 +36,20 @@ locals {
     var.guardrails == "" ? [] : [
       "allow dynamic-group ${local.dynamic_group_name} to use generative-ai-family in compartment id ${local.genai_compartment}",
     ],
+    # The edge posts its usage metrics itself (genai_fn/edges/usage.py): the usage function's statement
+    # (../terraform/usage.tf usage_metric_statement), narrowed to the same namespace, for the containers.
+    var.usage_metrics ? [
+      "allow dynamic-group ${local.dynamic_group_name} to use metrics in compartment id ${local.usage_compartment} where target.metrics.namespace = '${var.usage_metrics_namespace}'",
+    ] : [],
   )
+
+  usage_compartment = var.usage_metrics_compartment_ocid != "" ? var.usage_metrics_compartment_ocid : var.compartment_ocid
+  # The usage function's own variables (genai_fn/usage/config.py); USAGE_METRICS=edge turns the edge's publisher on.
+  usage_environment = var.usage_metrics ? {
+    USAGE_METRICS                  = "edge"
+    USAGE_METRICS_NAMESPACE        = var.usage_metrics_namespace
+    USAGE_METRICS_COMPARTMENT_OCID = local.usage_compartment
+  } : {}
 }
 
 resource "oci_identity_dynamic_group" "containers" {
@@ -53,7 +66,7 @@ resource "oci_identity_policy" "containers_to_genai" {
   count          = var.manage_iam ? 1 : 0
   compartment_id = local.policy_compartment
   name           = "${var.name_prefix}-containers-to-genai"
-  description    = "Lets the streaming edge call OCI Generative AI inference and pull its image"
+  description    = "Lets the streaming edge call OCI Generative AI inference, pull its image and post its usage metrics"
   statements     = local.container_statements
   depends_on     = [oci_identity_dynamic_group.containers]
 }

@@ -24,7 +24,7 @@ resource "oci_container_instances_container_instance" "edge" {
   containers {
     display_name          = "streaming-edge"
     image_url             = var.image
-    environment_variables = var.environment
+    environment_variables = merge(var.environment, local.usage_environment)
 
     health_checks {
       health_check_type = "HTTP"

@@ -175,6 +175,29 @@ variable "guardrails" {
   default     = ""
 }
 
+# ---------------------------------------------------------------- usage metrics (docs/usage.md)
+variable "usage_metrics" {
+  description = "Post per-caller usage metrics from the containers (USAGE_METRICS=edge), as the function stack's usage function posts them: adds the containers' `use metrics` statement, limited to usage_metrics_namespace."
+  type        = bool
+  default     = false
+}
+
+variable "usage_metrics_namespace" {
+  description = "USAGE_METRICS_NAMESPACE: the function stack's usage_metrics_namespace, so one dashboard shows both edges."
+  type        = string
+  default     = "genai_usage"
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]*$", var.usage_metrics_namespace)) && !can(regex("^(?i)(oci_|oracle_)", var.usage_metrics_namespace))
+    error_message = "usage_metrics_namespace must start with a letter, hold letters, digits and underscores, and not start with oci_ or oracle_."
+  }
+}
+
+variable "usage_metrics_compartment_ocid" {
+  description = "USAGE_METRICS_COMPARTMENT_OCID: where the metrics are posted; the function stack's compartment_ocid, so one dashboard shows both edges. Empty = compartment_ocid."
+  type        = string
+  default     = ""
+}
+
 variable "budget_store_nsg_id" {
   description = "The function stack's OCI Cache NSG (its budgets.tf `cache` NSG) when token budgets are on: the containers may then reach the same budget store on 6379. Empty: no rule."
   type        = string

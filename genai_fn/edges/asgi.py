@@ -23,13 +23,20 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from .. import lazy
 from ..app import App
 from ..caller import CALLER_HEADER
 from ..config import PLATFORM_BODY_LIMIT, Settings
 from ..errors import ConfigError
 from ..http import Invocation, Reply, StreamReply, with_headers
+from ..logs import RequestLog
+
+if TYPE_CHECKING:
+    from . import usage as edge_usage
+else:  # loaded only when the edge posts usage metrics: its import set is unchanged without them
+    edge_usage = lazy("genai_fn.edges.usage")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -39,22 +46,42 @@ T = TypeVar("T")
 
 log = logging.getLogger("genai_fn")
 
+USAGE_METRICS_MODES = ("", "edge", "off")
+
+
+def posts_usage_metrics(environ: Mapping[str, str]) -> bool:
+    """USAGE_METRICS=edge, or (unset) the usage function's USAGE_METRICS_COMPARTMENT_OCID given; `off`: never. The
+    metrics' own settings are the usage function's (UsageSettings, read by edges/usage.py)."""
+    mode = environ.get("USAGE_METRICS", "").strip().lower()
+    if mode not in USAGE_METRICS_MODES:
+        raise ConfigError("USAGE_METRICS must be edge or off (unset: on when USAGE_METRICS_COMPARTMENT_OCID is set)")
+    return mode == "edge" or (not mode and bool(environ.get("USAGE_METRICS_COMPARTMENT_OCID", "").strip()))
+
 
 class StreamingEdge:
     """The ASGI application: built once, it answers every HTTP request through `App.handle`."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, usage: edge_usage.EdgeUsage | None = None) -> None:
         self.app = app
         state = app.state
         self.settings: Settings | None = None if isinstance(state, ConfigError) else state.settings
         """None when the configuration is broken: every call is then a 500 at once, and Settings' defaults apply."""
+        self.usage = usage
+        """Usage metrics posted by the edge itself (edges/usage.py), when configured; fed by the App's RequestLog."""
         workers = Settings.stream_workers if self.settings is None else self.settings.stream_workers
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="genai-edge")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> StreamingEdge:
         """Never raises, like App.from_env: a bad setting (the edge's included) is answered (as a 500) on every call."""
-        return cls(App.from_env(os.environ if environ is None else environ))
+        environ = os.environ if environ is None else environ
+        try:
+            usage = edge_usage.EdgeUsage.from_env(environ) if posts_usage_metrics(environ) else None
+        except ConfigError as error:
+            log.error("configuration error: %s", error.message)
+            return cls(App(error))
+        request_log = RequestLog(sink=usage.record) if usage is not None else None
+        return cls(App.from_env(environ, request_log=request_log), usage)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -67,9 +94,13 @@ class StreamingEdge:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                if self.usage is not None:
+                    self.usage.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self._pool.shutdown(wait=False, cancel_futures=True)
+                if self.usage is not None:  # the last lines: posted before the process ends (its own thread)
+                    await asyncio.get_running_loop().run_in_executor(None, self.usage.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -24,7 +24,7 @@ from .aggregate import aggregate
 from .config import UsageSettings
 from .lines import read_batch
 from .metrics import calls, is_fresh, metric_data
-from .publisher import MetricsPublisher
+from .publisher import MetricsPublisher, post_all
 
 log = logging.getLogger("genai_fn.usage")
 
@@ -74,19 +74,13 @@ class UsageFunction:
         bodies = calls(details)
         summary.update(streams=len(details), datapoints=sum(len(d.datapoints) for d in details), calls=0)
         assert self.publisher is not None
-        failed = 0
-        for post in bodies:
-            if not self.publisher.can_post(deadline):  # a post that could not end before the deadline: not begun
-                return self._stopped(summary, len(bodies), failed, "deadline")
-            try:
-                failed += self.publisher.post(post, deadline)
-            except Exception as exc:  # the SDK raises many kinds; the counts stay in the log line, never a crash
-                status = getattr(exc, "status", None)
-                if isinstance(status, int):
-                    summary["error_status"] = status
-                return self._stopped(summary, len(bodies), failed, type(exc).__name__)
-            summary["calls"] += 1
-        return self._finish(Outcome(200, {**summary, "failed_metrics": failed}))
+        posted = post_all(self.publisher, bodies, deadline)
+        summary["calls"] = posted.calls
+        if posted.error is not None:
+            if posted.error_status is not None:
+                summary["error_status"] = posted.error_status
+            return self._stopped(summary, len(bodies), posted.failed_metrics, posted.error)
+        return self._finish(Outcome(200, {**summary, "failed_metrics": posted.failed_metrics}))
 
     def _stopped(self, summary: dict[str, Any], calls: int, failed: int, error: str) -> Outcome:
         """Posting stopped early. Nothing posted yet: a failed invocation, so the batch may be delivered again.

@@ -68,8 +68,8 @@ class Batch:
     malformed: int = 0
 
 
-class _Malformed(Exception):
-    pass
+class _Malformed(ValueError):
+    """A request line the metrics cannot use (usage_line's ValueError)."""
 
 
 def read_batch(body: bytes) -> Batch:
@@ -192,6 +192,12 @@ def parse_line(message: str, entry_time: str | None = None) -> UsageLine | None:
         value = json.loads(message)
     except ValueError:
         return None
+    return usage_line(value, entry_time)
+
+
+def usage_line(value: Any, entry_time: str | None = None) -> UsageLine | None:
+    """The request line's usage, None when `value` (a decoded log line) is not a request line; ValueError for a
+    request line the metrics cannot use. The streaming edge hands it the dict its log line is made from."""
     if not isinstance(value, dict) or value.get("event") != "request":
         return None
     caller = value.get("caller")

@@ -10,6 +10,8 @@ arrived would count twice). IAM: `use metrics` in the compartment, narrowed by `
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import oci
@@ -61,3 +63,33 @@ class MetricsPublisher:
                 )
             self._client = client
         return self._client
+
+
+@dataclass
+class Posted:
+    """What posting a run of PostMetricData bodies did: calls made, the service's failed metrics, and why it stopped
+    early (an exception's class name, or `deadline`), None when every body was posted."""
+
+    calls: int = 0
+    failed_metrics: int = 0
+    error: str | None = None
+    error_status: int | None = None
+
+
+def post_all(publisher: MetricsPublisher, bodies: Sequence[Any], deadline: float) -> Posted:
+    """Post the bodies in order, one attempt each; stop at the first failure, or before a post that could not end
+    before the deadline. Never raises: the usage function and the streaming edge log what it returns."""
+    posted = Posted()
+    for body in bodies:
+        if not publisher.can_post(deadline):  # a post that could not end before the deadline: not begun
+            posted.error = "deadline"
+            return posted
+        try:
+            posted.failed_metrics += publisher.post(body, deadline)
+        except Exception as exc:  # the SDK raises many kinds; the counts stay in the log line, never a crash
+            status = getattr(exc, "status", None)
+            posted.error = type(exc).__name__
+            posted.error_status = status if isinstance(status, int) else None
+            return posted
+        posted.calls += 1
+    return posted

@@ -186,3 +186,27 @@ def test_missing_required_variable_and_bad_limits_fail_fast(tmp_path: Path) -> N
     old = _run(tmp_path, STUB_OCI_VERSION="2.26.0")
     assert old.returncode == 2 and "deploy-streaming.sh: oci-cli 2.26.0 is too old" in old.stderr
     assert not [c for c in _calls(tmp_path) if "create" in c]
+
+
+def test_usage_metrics_edge_adds_the_metrics_statement_and_the_usage_variables(tmp_path: Path) -> None:
+    """USAGE_METRICS=edge: the containers post the usage metrics themselves (genai_fn/edges/usage.py), allowed by the
+    usage function's namespace-narrowed statement; without it, no usage variable reaches them (a stray
+    USAGE_METRICS_COMPARTMENT_OCID would turn the edge's posting on without the statement)."""
+    result = _run(tmp_path, SKIP_BUILD="1", MANAGE_IAM="1", TENANCY_OCID="ocid1.tenancy.oc1..t", USAGE_METRICS="edge")
+    assert result.returncode == 0, result.stderr
+    calls = _calls(tmp_path)
+    (policy,) = [c for c in calls if "policy" in c and "create" in c]
+    statement = "allow dynamic-group genai-stream-containers to use metrics in compartment id ocid1.compartment.oc1..c"
+    assert statement + " where target.metrics.namespace = 'genai_usage'" in json.loads(_flag(policy, "--statements"))
+    instance = next(c for c in calls if c[1:4] == ["container-instances", "container-instance", "create"])
+    (container,) = json.loads(_flag(instance, "--containers"))
+    env = container["environmentVariables"]
+    assert (env["USAGE_METRICS"], env["USAGE_METRICS_NAMESPACE"]) == ("edge", "genai_usage")
+    assert env["USAGE_METRICS_COMPARTMENT_OCID"] == "ocid1.compartment.oc1..c"
+
+    off = tmp_path / "off"
+    off.mkdir()
+    assert _run(off, SKIP_BUILD="1", USAGE_METRICS_COMPARTMENT_OCID="ocid1.compartment.oc1..c").returncode == 0
+    instance = next(c for c in _calls(off) if c[1:4] == ["container-instances", "container-instance", "create"])
+    (container,) = json.loads(_flag(instance, "--containers"))
+    assert not [name for name in container["environmentVariables"] if name.startswith("USAGE_")]

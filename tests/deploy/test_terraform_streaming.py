@@ -145,6 +145,24 @@ def test_iam_is_least_privilege_in_the_home_region() -> None:
             assert body["provider"] == "${oci.home}"
 
 
+def test_usage_metrics_add_the_usage_functions_statement_and_variables_only_when_on() -> None:
+    """The containers post the usage metrics themselves (genai_fn/edges/usage.py): the usage function's `use metrics`
+    statement (../terraform/usage.tf), narrowed to the namespace, and the usage function's variables."""
+    locals_ = {k: v for doc in _parsed().values() for block in doc.get("locals", []) for k, v in block.items()}
+    statements = str(locals_["container_statements"])
+    usage = 'var.usage_metrics ? ["allow dynamic-group ${local.dynamic_group_name} to use metrics in compartment id '
+    assert (
+        usage + "${local.usage_compartment} where target.metrics.namespace = '${var.usage_metrics_namespace}'"
+        in statements
+    )
+    environment = str(locals_["usage_environment"])
+    assert environment.startswith("${var.usage_metrics ? {") and 'USAGE_METRICS = "edge"' in environment
+    for name in ("USAGE_METRICS_NAMESPACE", "USAGE_METRICS_COMPARTMENT_OCID"):
+        assert name in environment
+    (edge,) = [body for rtype, _, body in _blocks("resource") if rtype == "oci_container_instances_container_instance"]
+    assert edge["containers"][0]["environment_variables"] == "${merge(var.environment, local.usage_environment)}"
+
+
 def test_variables_declared_and_used() -> None:
     declared = {name for doc in _parsed().values() for block in doc.get("variable", []) for name in block}
     used = set(re.findall(r"\bvar\.([a-z_][a-z0-9_]*)", _text()))
