@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from genai_fn.config import Settings
+from genai_fn.edges.asgi import posts_usage_metrics
 from genai_fn.usage.config import UsageSettings
 from localfn.readme_examples import ExampleError, check, curl_examples, parse_curl
 
@@ -88,6 +89,7 @@ def test_documented_variables_are_the_ones_read() -> None:
     )
     Settings.from_env(environment)
     UsageSettings.from_env(environment)  # the usage function's own config, in the same table file
+    posts_usage_metrics(environment)  # the streaming edge's one variable of its own
 
     assert documented - environment.read == set(), "documented but never read"
     assert environment.read - documented == set(), "read but not in docs/configuration.md"

@@ -36,6 +36,7 @@ def usage_env(emulator: Emulator, rp_env: dict[str, str], **extra: str) -> dict[
         **edge_config(emulator),
         "USAGE_METRICS_COMPARTMENT_OCID": COMPARTMENT,
         "USAGE_METRICS_ENDPOINT": emulator.url,
+        "STREAM_TRUST_CALLER_HEADER": "true",  # the tests call as the gateway does, naming each caller
         **extra,
     }
 
