@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,8 +65,13 @@ class Edge:
         text = self.function.process.stderr() if self.function else self.process.stderr() if self.process else ""
         return [json.loads(line) for line in text.splitlines() if line.startswith('{"ts"')]
 
-    def last_log(self) -> dict[str, Any]:
-        return self.log_lines()[-1]
+    def last_log(self, after: int = 0, wait: float = 5.0) -> dict[str, Any]:
+        """The newest log line once there are more than `after`: a stream's line is written as its last chunk is
+        closed, which a client that has read `[DONE]` may see a moment before the edge has written it."""
+        ends = time.monotonic() + wait
+        while len(lines := self.log_lines()) <= after and time.monotonic() < ends:
+            time.sleep(0.02)
+        return lines[-1]
 
 
 class EdgePool:
