@@ -98,6 +98,12 @@ class PayloadTooLarge(RequestError):
     status, code = 413, "payload_too_large"
 
 
+class RequestTimeout(RequestError):
+    """The streaming edge only: the request's body did not arrive before the call's deadline."""
+
+    status, code = 408, "request_timeout"
+
+
 class ContentFiltered(RequestError):
     status, code = 400, "content_filter"
 

@@ -35,6 +35,9 @@ class Invocation:
     via_gateway: bool
     malformed_url: bool = False
     """Fn-Http-Request-Url did not parse (`//[x/chat`): the router answers 400, in the route's contract."""
+    body_timed_out: bool = False
+    """The streaming edge stopped waiting for the body at the call's deadline: the router answers 408, in the
+    route's contract (`body` is then empty)."""
     streaming: bool = False
     """The edge can deliver a reply as it comes (the ASGI edge): a request with `stream: true` is then answered by a
     StreamReply. The fdk edge buffers every reply, so it never sets this."""

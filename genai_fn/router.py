@@ -27,6 +27,7 @@ from .errors import (
     MethodNotAllowed,
     ProxyError,
     RequestError,
+    RequestTimeout,
     RouteNotFound,
     UpstreamFailed,
 )
@@ -215,6 +216,8 @@ def dispatch(invocation: Invocation, state: Configured | ConfigError) -> Reply |
             raise target.error
         if invocation.malformed_url:
             raise InvalidRequest("Fn-Http-Request-Url is not a valid URL", param="url")
+        if invocation.body_timed_out:
+            raise RequestTimeout("the request body did not arrive before the call's deadline; send it whole")
         post = target.method == "POST"
         body = decode_object(invocation.body, state.settings) if post else target.path_params(invocation.path)
         if target is PLAIN_INVOKE and "messages" in body and "input" not in body:

@@ -112,12 +112,11 @@ class StreamingEdge:
         deadline = started + seconds
         # One over the configured limit, so the router answers 413 (its contract's error) without more being read.
         limit = (PLATFORM_BODY_LIMIT if settings is None else settings.max_body_bytes) + 1
+        timed_out = False
         try:
             body = await _read_body(receive, limit, deadline)
-        except TimeoutError:  # a client too slow to send its request: nothing to hand the App
-            log.warning("a request body did not arrive before the call's deadline: answered 408")
-            await _send_reply(send, Reply(408, b"", "text/plain", {"connection": "close"}))
-            return
+        except TimeoutError:  # a client too slow to send its request: the router answers 408, in the route's shape
+            body, timed_out = b"", True
         if body is None:  # the client left before sending its whole request: nothing to answer
             return
         invocation = Invocation(
@@ -129,10 +128,11 @@ class StreamingEdge:
             deadline=deadline,
             via_gateway=True,
             streaming=True,
+            body_timed_out=timed_out,
         )
         reply = await self._in_thread(context, self.app.handle, invocation)
         if isinstance(reply, Reply):
-            if len(body) >= limit:  # the rest of the body is unread: the server closes the connection after this
+            if timed_out or len(body) >= limit:  # the rest of the body is unread: the server closes the connection
                 reply = with_headers(reply, {"connection": "close"})
             await _send_reply(send, reply)
         else:

@@ -147,6 +147,8 @@ def test_a_body_that_does_not_arrive_by_the_deadline_is_answered_408(make, emu) 
     sent = Sent()
     edge.call(trickle, sent)
     assert sent.status == 408 and dict(sent.messages[0]["headers"])[b"connection"] == b"close"
+    body = json.loads(b"".join(m.get("body", b"") for m in sent.messages[1:]))
+    assert body["error"]["code"] == "request_timeout", "a JSON error in the route's contract (OpenAI's), as every other"
     assert len(emu.requests) == 0
 
 
