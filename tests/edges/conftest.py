@@ -10,7 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,13 +65,20 @@ class Edge:
         text = self.function.process.stderr() if self.function else self.process.stderr() if self.process else ""
         return [json.loads(line) for line in text.splitlines() if line.startswith('{"ts"')]
 
-    def last_log(self, after: int = 0, wait: float = 5.0) -> dict[str, Any]:
-        """The newest log line once there are more than `after`: a stream's line is written as its last chunk is
-        closed, which a client that has read `[DONE]` may see a moment before the edge has written it."""
+    def last_log(self) -> dict[str, Any]:
+        return self.log_lines()[-1]
+
+    def logged(self, after: int, matches: Callable[[dict[str, Any]], bool], wait: float = 5.0) -> bool:
+        """Whether a line after the first `after` matches, waiting up to `wait` s: a stream's line is written as its
+        last chunk is closed, which a client that has read `[DONE]` may see a moment before the edge writes it (and a
+        previous stream's line may still be on its way)."""
         ends = time.monotonic() + wait
-        while len(lines := self.log_lines()) <= after and time.monotonic() < ends:
+        while True:
+            if any(matches(line) for line in self.log_lines()[after:]):
+                return True
+            if time.monotonic() >= ends:
+                return False
             time.sleep(0.02)
-        return lines[-1]
 
 
 class EdgePool:
