@@ -73,6 +73,10 @@ class StreamReply:
     chunks: Iterator[bytes]
     headers: dict[str, str] = field(default_factory=dict)
 
+    def buffered(self) -> Reply:
+        """The whole stream as one reply: what an edge that cannot stream (the fdk edge) sends for `stream: true`."""
+        return Reply(self.status, b"".join(self.chunks), self.content_type, self.headers)
+
 
 class Chunks(Iterator[bytes]):
     """A stream's chunks whose `ending` runs exactly once, however they end: exhausted, failed, or closed (`ending`

@@ -322,8 +322,7 @@ class ChatCompletions(OpenAIErrors):
 
     def render(self, reply: ChatReply, call: ChatCall, invocation: Invocation) -> Reply:
         if call.stream:  # the whole stream in one body (the fdk edge), by the streaming renderer
-            streamed = self.render_stream(neutral_stream.deltas_of(reply), call, invocation)
-            return Reply(streamed.status, b"".join(streamed.chunks), streamed.content_type, streamed.headers)
+            return self.render_stream(neutral_stream.deltas_of(reply), call, invocation).buffered()
         completion_id = f"chatcmpl-{invocation.call_id or uuid.uuid4().hex}"
         created = int(time.time())
         message: dict[str, Any] = {"role": "assistant", "content": reply.text or None, "refusal": None}

@@ -381,8 +381,7 @@ class Responses(OpenAIErrors):
 
     def render(self, reply: ChatReply, call: ResponsesCall, invocation: Invocation) -> Reply:
         if call.stream:  # the whole stream in one body (the fdk edge), by the streaming renderer
-            streamed = self.render_stream(neutral_stream.deltas_of(reply), call, invocation)
-            return Reply(streamed.status, b"".join(streamed.chunks), streamed.content_type, streamed.headers)
+            return self.render_stream(neutral_stream.deltas_of(reply), call, invocation).buffered()
         response_id = f"resp_{invocation.call_id or uuid.uuid4().hex}"
         return json_reply(200, response_object(reply, call, response_id, int(time.time())))
 

@@ -91,8 +91,7 @@ class SimpleChat:
     def render(self, reply: ChatReply, request: ChatRequest, invocation: Invocation) -> Reply:
         """Plain text by default (as the blog function answered); JSON when the caller accepts it."""
         if isinstance(request, SimpleCall) and request.stream:  # in one body (the fdk edge), by the stream renderer
-            streamed = self.render_stream(neutral_stream.deltas_of(reply), request, invocation)
-            return Reply(streamed.status, b"".join(streamed.chunks), streamed.content_type, streamed.headers)
+            return self.render_stream(neutral_stream.deltas_of(reply), request, invocation).buffered()
         if not invocation.wants_json():
             return Reply(200, reply.text.encode("utf-8", "replace"), TEXT)
         body: dict[str, Any] = {
