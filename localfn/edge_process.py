@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from .child_process import ChildProcess
 from .fdk_process import REPO_ROOT
 from .ports import HOST
-from .supervise import exit_description
 
 
-class EdgeProcess:
+class EdgeProcess(ChildProcess):
     """One streaming-edge process (uvicorn) on HOST:port; its stderr (the request log lines) in a file."""
 
     def __init__(
@@ -34,6 +32,7 @@ class EdgeProcess:
         `own_process_group`: a signal to the parent's group (Ctrl-C in a terminal) reaches only the parent, which
         stops this process (run-local)."""
         self.name = f"the streaming edge ({stderr_path.name})"
+        self.what = "the streaming edge"
         self.own_process_group = own_process_group
         self.port = port
         self.stderr_path = stderr_path
@@ -42,64 +41,23 @@ class EdgeProcess:
         self.env = {**base, "PYTHONPATH": str(REPO_ROOT), **env}
         serve = ["-m", "genai_fn.edges.serve", "--host", HOST, "--port", str(port)]
         self.command = [*(interpreter or [sys.executable]), *serve]
-        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
     def start(self, timeout: float = 30.0) -> EdgeProcess:
-        self._stderr = open(self.stderr_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=self.cwd,
-            env=self.env,
-            stdout=self._stderr,
-            stderr=self._stderr,
-            process_group=0 if self.own_process_group else None,
-        )
-        deadline = time.monotonic() + timeout
-        while not _listening(self.port):
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the streaming edge exited with {self.process.returncode}: {self.stderr()[-2000:]}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the streaming edge did not listen on {self.url} within {timeout} s")
-            time.sleep(0.02)
+        super().start(timeout)
         return self
 
-    def stderr(self) -> str:
-        try:
-            return self.stderr_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
+    def listening(self) -> bool:
+        return _listening(self.port)
 
-    @property
-    def pid(self) -> int:
-        if self.process is None:
-            raise RuntimeError("the streaming edge has not been started")
-        return self.process.pid
-
-    def ended(self) -> str | None:
-        """None while it runs (or before it started); how it ended otherwise (run-local's supervision of children)."""
-        code = None if self.process is None else self.process.poll()
-        return None if code is None else exit_description(code)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if getattr(self, "_stderr", None):
-            self._stderr.close()
+    def where(self) -> str:
+        return self.url
 
     def __enter__(self) -> EdgeProcess:
         return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def _listening(port: int) -> bool:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from .supervise import exit_description
+from .child_process import ChildProcess
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +37,7 @@ def fdk_command(
     return [sys.executable, "-c", "from fdk.scripts.fdk import main; main()", str(func_file), entrypoint]
 
 
-class FdkProcess:
+class FdkProcess(ChildProcess):
     """One function container: a real fdk process serving func.py on a unix socket."""
 
     def __init__(
@@ -59,8 +58,10 @@ class FdkProcess:
         """`own_process_group`: fdk leads a process group of its own, so a signal to its parent's group (Ctrl-C in a
         terminal, `kill -INT -PGID`) reaches only the parent, which stops it (run-local does)."""
         self.name = name
+        self.what = "fdk"
+        self.poll_seconds = 0.005
         self.own_process_group = own_process_group
-        self.func_dir = func_dir
+        self.func_dir = self.cwd = func_dir
         self.workdir = Path(tempfile.mkdtemp(prefix="fn-"))  # short: unix socket paths are limited to 107 bytes
         self.socket_path = self.workdir / "fn.sock"
         self.stderr_path = stderr_path or self.workdir / "stderr.log"
@@ -84,45 +85,18 @@ class FdkProcess:
         self.command = command or fdk_command(
             func_dir / func_file, fdk_timeouts=fdk_timeouts, keepalive_fix=keepalive_fix
         )
-        self.process: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
 
     def start(self, timeout: float = 30.0) -> FdkProcess:
-        self._stderr = open(self.stderr_path, "ab")  # noqa: SIM115 - closed in stop()
         self.started_at = time.perf_counter()
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=self.func_dir,
-            env=self.env,
-            stdout=self._stderr,
-            stderr=self._stderr,
-            process_group=0 if self.own_process_group else None,
-        )
-        deadline = time.monotonic() + timeout
-        while not self.socket_path.exists():  # fdk symlinks the socket into place once it listens
-            if self.process.poll() is not None:
-                raise RuntimeError(f"fdk exited with {self.process.returncode}: {self.stderr()[-2000:]}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"fdk did not listen on {self.socket_path} within {timeout} s")
-            time.sleep(0.005)
+        super().start(timeout)
         return self
 
-    def stderr(self) -> str:
-        try:
-            return self.stderr_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
+    def listening(self) -> bool:
+        return self.socket_path.exists()  # fdk symlinks the socket into place once it listens
 
-    @property
-    def pid(self) -> int:
-        if self.process is None:
-            raise RuntimeError("the fdk process has not been started")
-        return self.process.pid
-
-    def ended(self) -> str | None:
-        """None while fdk runs (or before it started); how it ended otherwise (localfn.supervise.Child)."""
-        code = None if self.process is None else self.process.poll()
-        return None if code is None else exit_description(code)
+    def where(self) -> str:
+        return str(self.socket_path)
 
     def cpu_seconds(self) -> float:
         """CPU time the fdk process has used so far (user + system)."""
@@ -133,22 +107,11 @@ class FdkProcess:
         return memory_kib(self.pid, "VmHWM")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if getattr(self, "_stderr", None):
-            self._stderr.close()
+        super().stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> FdkProcess:
         return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def memory_kib(pid: int, field: str = "VmRSS") -> int:
