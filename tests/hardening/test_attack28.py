@@ -22,6 +22,7 @@ from genai_fn.guardrails.spans import Span, mask
 from genai_fn.usage.handler import UsageFunction
 from tests.conftest import function_config
 from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID
+from tests.decoded import decoded_strings as decoded
 from tests.usage.redis_server import PASSWORD, USER, RedisServer
 
 from .conftest import InProcess
@@ -70,26 +71,6 @@ def post(inproc: InProcess, emulator: Emulator, body: dict[str, Any]) -> Reply:
         via_gateway=True,
     )
     return inproc.app.handle(invocation)
-
-
-def decoded(value: Any) -> Iterator[str]:
-    """Every string of a JSON value, and of every JSON text inside one of its strings, decoded: what a model (or a
-    parser on its way) reads."""
-    if isinstance(value, str):
-        yield value
-        try:
-            inner = json.loads(value)
-        except ValueError:
-            return
-        if not isinstance(inner, str):
-            yield from decoded(inner)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from decoded(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from decoded(item)
 
 
 def model_texts(emulator: Emulator) -> list[str]:

@@ -11,7 +11,6 @@ emulator's record of the model request with every JSON text in it decoded:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from emulator.guardrails import INJECTION_MARKER
 from tests.conftest import RunningFunction, function_config
 from tests.constants import COHERE_MODEL, LLAMA_MODEL, MODEL_OCID
+from tests.decoded import decoded_strings as decoded
 from tests.integration.test_guardrails_matrix import (
     IMAGE,
     MODELS,
@@ -51,26 +51,6 @@ def screened_output(start_module_function, emulator) -> RunningFunction:
         emulator, GUARDRAILS=README_GUARDRAILS, GUARDRAILS_SCOPE="output", ALLOWED_MODELS=MODELS, API_FORMAT="COHEREV2"
     )
     return start_module_function(config)
-
-
-def decoded(value: Any) -> Iterator[str]:
-    """Every string of a JSON value, and of every JSON text inside one of its strings, decoded: what a model (or
-    a parser on its way) reads."""
-    if isinstance(value, str):
-        yield value
-        try:
-            inner = json.loads(value)
-        except ValueError:
-            return
-        if not isinstance(inner, str):
-            yield from decoded(inner)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from decoded(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from decoded(item)
 
 
 def sent_texts(emulator: Any) -> list[str]:

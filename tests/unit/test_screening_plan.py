@@ -46,6 +46,7 @@ from genai_fn.neutral.chat import (
 from genai_fn.neutral.embeddings import EmbeddingRequest
 from genai_fn.neutral.guardrails import Assessment, PiiFinding
 from genai_fn.neutral.rerank import RerankRequest
+from tests.decoded import decoded_strings
 
 ADDRESS = re.compile(r"u\d+@example\.com")
 IMAGE = "data:image/png;base64,iVBORw0KGgo="
@@ -349,26 +350,6 @@ def test_a_family_leaves_out_only_fields_proved_to_carry_no_text(api_format: str
     assert all(len(reason) > 5 for reason in reading.not_text.values())
     classes = {cls for cls, _ in fields}
     assert reading.joined <= classes and reading.json_parts <= classes
-
-
-def decoded_strings(value: Any) -> Iterator[str]:
-    """Every string of an SDK request as sent (to_dict), and every string inside a JSON text in one, decoded: what
-    the service (and the model) can read."""
-    if isinstance(value, str):
-        yield value
-        try:
-            inner = json.loads(value)
-        except ValueError:
-            return
-        if not isinstance(inner, str):
-            yield from decoded_strings(inner)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from decoded_strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from decoded_strings(item)
 
 
 @pytest.mark.parametrize("api_format", families.api_formats())
